@@ -1,0 +1,209 @@
+package gmm
+
+import (
+	"math"
+
+	"gonum.org/v1/gonum/floats"
+
+	"tweedie/core/denoiser"
+)
+
+// negligible is the responsibility below which a component is left out of
+// x̂0 and Jᵀv: its contribution is below float64 rounding of the result.
+const negligible = 1e-18
+
+// Denoiser is the exact E[x0 | x_t] of a Mixture, with Jᵀv by second-order
+// Tweedie. At noise level ᾱ, with r_k = x_t − sqrt(ᾱ)·μ_k and
+// C_k = ᾱ·Σ_k + (1−ᾱ)·I (eigenvalues c_kj = ᾱ·λ_kj + 1−ᾱ on span U_k and
+// c⊥_k = ᾱ·s_k² + 1−ᾱ elsewhere):
+//
+//	log w_k = log π_k − ½·(log det C_k + r_kᵀ·C_k⁻¹·r_k) + const
+//	m_k     = μ_k + sqrt(ᾱ)·Σ_k·C_k⁻¹·r_k
+//	x̂0      = Σ_k w_k·m_k
+//	J·v     = sqrt(ᾱ)·Σ_k w_k·Σ_k·C_k⁻¹·v + sqrt(ᾱ)/(1−ᾱ)·Σ_k w_k·δ_k·(δ_k·v),  δ_k = m_k − x̂0,
+//
+// the last being sqrt(ᾱ)/(1−ᾱ)·Cov[x0|x_t]·v with V_k = (1−ᾱ)·Σ_k·C_k⁻¹. J is
+// symmetric, so Jᵀv = Jv. Each evaluation is O(K·d·q) and allocation-free.
+type Denoiser struct {
+	mix *Mixture
+
+	// State at the last Denoise call.
+	alphaBar float64
+	logW     []float64   // log responsibilities (normalised)
+	w        []float64   // responsibilities
+	m        [][]float64 // m_k, valid where w_k ≥ negligible
+	x0Hat    []float64
+
+	// Scratch.
+	r    []float64   // x_t − sqrt(ᾱ)·μ_k
+	pAll [][]float64 // U_kᵀ·r_k per component, from Denoise
+	p    []float64   // U_kᵀ·v, length q_max
+	coef []float64   // length q_max
+}
+
+var _ denoiser.Denoiser = (*Denoiser)(nil)
+
+// NewDenoiser returns an exact denoiser for the mixture. The mixture is
+// shared, not copied, and must not change while the denoiser is in use.
+func (mix *Mixture) NewDenoiser() denoiser.Denoiser { return newDenoiser(mix) }
+
+func newDenoiser(mix *Mixture) *Denoiser {
+	d, K := mix.Dim(), len(mix.Components)
+	qmax := 0
+	for k := range mix.Components {
+		qmax = max(qmax, mix.Components[k].Rank())
+	}
+	dn := &Denoiser{
+		mix:   mix,
+		logW:  make([]float64, K),
+		w:     make([]float64, K),
+		m:     make([][]float64, K),
+		x0Hat: make([]float64, d),
+		r:     make([]float64, d),
+		pAll:  make([][]float64, K),
+		p:     make([]float64, qmax),
+		coef:  make([]float64, qmax),
+	}
+	for k := range dn.m {
+		dn.m[k] = make([]float64, d)
+		dn.pAll[k] = make([]float64, mix.Components[k].Rank())
+	}
+	return dn
+}
+
+// Dim returns d.
+func (dn *Denoiser) Dim() int { return dn.mix.Dim() }
+
+// Responsibilities returns w_k(x_t) at the last Denoise call. The slice is
+// owned by the denoiser and overwritten by the next call.
+func (dn *Denoiser) Responsibilities() []float64 { return dn.w }
+
+// LogResponsibilities returns log w_k(x_t) at the last Denoise call.
+func (dn *Denoiser) LogResponsibilities() []float64 { return dn.logW }
+
+// noiseEigen returns, for component c at noise level ᾱ, c⊥ = ᾱ·s² + 1−ᾱ.
+func noisePerp(c *Component, alphaBar float64) float64 {
+	return alphaBar*c.Resid + 1 - alphaBar
+}
+
+// project writes p_j = u_jᵀ·v for the q basis vectors of c into p[:q].
+func project(p []float64, c *Component, v []float64) []float64 {
+	d := len(v)
+	q := c.Rank()
+	for j := 0; j < q; j++ {
+		p[j] = floats.Dot(c.Basis[j*d:(j+1)*d], v)
+	}
+	return p[:q]
+}
+
+// expand adds Σ_j coef_j·u_j to dst.
+func expand(dst []float64, c *Component, coef []float64) {
+	d := len(dst)
+	for j, a := range coef {
+		if a != 0 {
+			floats.AddScaled(dst, a, c.Basis[j*d:(j+1)*d])
+		}
+	}
+}
+
+// Denoise writes x̂0 = E[x0|x_t] into dst. It panics if lengths differ from Dim.
+func (dn *Denoiser) Denoise(dst, xt []float64, alphaBar float64) []float64 {
+	d := dn.Dim()
+	if len(dst) != d || len(xt) != d {
+		panic("gmm: length mismatch")
+	}
+	dn.alphaBar = alphaBar
+	sa := math.Sqrt(alphaBar)
+	v := 1 - alphaBar
+	for k := range dn.mix.Components {
+		c := &dn.mix.Components[k]
+		q := c.Rank()
+		for i, mu := range c.Mean {
+			dn.r[i] = xt[i] - sa*mu
+		}
+		p := project(dn.pAll[k], c, dn.r)
+		perp := noisePerp(c, alphaBar)
+		quad := floats.Dot(dn.r, dn.r) / perp
+		logDet := float64(d-q) * math.Log(perp)
+		for j, l := range c.Eigen {
+			cj := alphaBar*l + v
+			quad += p[j] * p[j] * (1/cj - 1/perp)
+			logDet += math.Log(cj)
+		}
+		dn.logW[k] = math.Log(c.Weight) - 0.5*(logDet+quad)
+	}
+	logZ := floats.LogSumExp(dn.logW)
+	for k := range dn.logW {
+		dn.logW[k] -= logZ
+		dn.w[k] = math.Exp(dn.logW[k])
+	}
+
+	// m_k = μ_k + sqrt(ᾱ)·[ (s²/c⊥)·r + U·diag(λ_j/c_j − s²/c⊥)·p ].
+	for i := range dst {
+		dst[i] = 0
+	}
+	for k := range dn.mix.Components {
+		if dn.w[k] < negligible {
+			continue
+		}
+		c := &dn.mix.Components[k]
+		m := dn.m[k]
+		p := dn.pAll[k]
+		sPerp := c.Resid / noisePerp(c, alphaBar)
+		coef := dn.coef[:len(p)]
+		for j, l := range c.Eigen {
+			coef[j] = sa * (l/(alphaBar*l+v) - sPerp) * p[j]
+		}
+		for i, mu := range c.Mean {
+			m[i] = mu + sa*sPerp*(xt[i]-sa*mu)
+		}
+		expand(m, c, coef)
+		floats.AddScaled(dst, dn.w[k], m)
+	}
+	copy(dn.x0Hat, dst)
+	return dst
+}
+
+// VJP writes Jᵀ·v = J·v into dst at the point of the last Denoise call.
+// It panics if lengths differ from Dim.
+func (dn *Denoiser) VJP(dst, v []float64) []float64 {
+	d := dn.Dim()
+	if len(dst) != d || len(v) != d {
+		panic("gmm: length mismatch")
+	}
+	alphaBar := dn.alphaBar
+	sa := math.Sqrt(alphaBar)
+	noise := 1 - alphaBar
+	for i := range dst {
+		dst[i] = 0
+	}
+	for k := range dn.mix.Components {
+		wk := dn.w[k]
+		if wk < negligible {
+			continue
+		}
+		c := &dn.mix.Components[k]
+		// sqrt(ᾱ)·w_k·Σ_k·C_k⁻¹·v: eigenvalues λ_j/c_j on U_k, s²/c⊥ elsewhere.
+		p := project(dn.p, c, v)
+		sPerp := c.Resid / noisePerp(c, alphaBar)
+		coef := dn.coef[:len(p)]
+		for j, l := range c.Eigen {
+			coef[j] = sa * wk * (l/(alphaBar*l+noise) - sPerp) * p[j]
+		}
+		floats.AddScaled(dst, sa*wk*sPerp, v)
+		expand(dst, c, coef)
+		// sqrt(ᾱ)/(1−ᾱ)·w_k·δ_k·(δ_k·v) with δ_k = m_k − x̂0.
+		m := dn.m[k]
+		dot := 0.0
+		for i := range m {
+			dot += (m[i] - dn.x0Hat[i]) * v[i]
+		}
+		a := sa / noise * wk * dot
+		if a != 0 {
+			for i := range dst {
+				dst[i] += a * (m[i] - dn.x0Hat[i])
+			}
+		}
+	}
+	return dst
+}

@@ -1,0 +1,140 @@
+package gmm
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"tweedie/core/img"
+	"tweedie/core/schedule"
+)
+
+func maxRelErr(got, want []float64) float64 {
+	num, den := 0.0, 0.0
+	for i := range got {
+		num = math.Max(num, math.Abs(got[i]-want[i]))
+		den = math.Max(den, math.Abs(want[i]))
+	}
+	return num / math.Max(den, 1e-300)
+}
+
+// noisyPoint draws x_t = sqrt(ᾱ)·x0 + sqrt(1−ᾱ)·ε with x0 near a mixture mean,
+// so that several regimes of responsibilities are exercised.
+func noisyPoint(mix *Mixture, alphaBar float64, rng *rand.Rand) []float64 {
+	d := mix.Dim()
+	c := &mix.Components[rng.IntN(len(mix.Components))]
+	x := make([]float64, d)
+	for i := range x {
+		x0 := c.Mean[i] + 0.2*rng.NormFloat64()
+		x[i] = math.Sqrt(alphaBar)*x0 + math.Sqrt(1-alphaBar)*rng.NormFloat64()
+	}
+	return x
+}
+
+// testAlphaBars are noise levels from t = 1 (ᾱ ≈ 1) to t = T (ᾱ ≈ 4e-5).
+func testAlphaBars() []float64 {
+	s := schedule.Default()
+	return []float64{s.AlphaBar[1], s.AlphaBar[10], s.AlphaBar[200], s.AlphaBar[500], s.AlphaBar[900], s.AlphaBar[1000]}
+}
+
+func TestDenoiseMatchesDense(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, tc := range []struct{ K, q int }{{1, 0}, {1, 3}, {4, 3}, {3, 5}} {
+		mix := Random(img.Shape{H: 3, W: 4, C: 1}, tc.K, tc.q, uint64(tc.K*10+tc.q))
+		dn := newDenoiser(mix)
+		for _, ab := range testAlphaBars() {
+			for trial := 0; trial < 3; trial++ {
+				xt := noisyPoint(mix, ab, rng)
+				got := dn.Denoise(make([]float64, mix.Dim()), xt, ab)
+				wWant, x0Want := denseDenoise(t, mix, xt, ab)
+				if e := maxRelErr(got, x0Want); e > 1e-10 {
+					t.Errorf("K=%d q=%d ᾱ=%.3g: x̂0 rel err %.2e", tc.K, tc.q, ab, e)
+				}
+				for k, w := range dn.Responsibilities() {
+					if math.Abs(w-wWant[k]) > 1e-10 {
+						t.Errorf("K=%d q=%d ᾱ=%.3g: w_%d = %v, dense %v", tc.K, tc.q, ab, k, w, wWant[k])
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestVJPFiniteDifference checks Jᵀv against central differences of vᵀ·x̂0(x_t):
+// (vᵀx̂0(x + h·e_i) − vᵀx̂0(x − h·e_i)) / 2h = (Jᵀv)_i.
+func TestVJPFiniteDifference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	mix := Random(img.Shape{H: 4, W: 4, C: 1}, 5, 4, 7)
+	d := mix.Dim()
+	dn := newDenoiser(mix)
+	fd := newDenoiser(mix)
+	for _, ab := range testAlphaBars() {
+		for trial := 0; trial < 3; trial++ {
+			xt := noisyPoint(mix, ab, rng)
+			v := make([]float64, d)
+			for i := range v {
+				v[i] = rng.NormFloat64()
+			}
+			orig := append([]float64(nil), v...)
+			x0 := make([]float64, d)
+			dn.Denoise(x0, xt, ab)
+			got := make([]float64, d)
+			for i := range got {
+				got[i] = math.NaN()
+			}
+			dn.VJP(got, v)
+			if maxRelErr(v, orig) != 0 {
+				t.Fatal("VJP modified v")
+			}
+			want := make([]float64, d)
+			h := 1e-5 * math.Sqrt(1-ab)
+			xp := append([]float64(nil), xt...)
+			out := make([]float64, d)
+			dot := func(a []float64) float64 {
+				s := 0.0
+				for i := range a {
+					s += a[i] * v[i]
+				}
+				return s
+			}
+			for i := range xt {
+				xp[i] = xt[i] + h
+				fp := dot(fd.Denoise(out, xp, ab))
+				xp[i] = xt[i] - h
+				fm := dot(fd.Denoise(out, xp, ab))
+				xp[i] = xt[i]
+				want[i] = (fp - fm) / (2 * h)
+			}
+			if e := maxRelErr(got, want); e > 1e-6 {
+				t.Errorf("ᾱ=%.4g trial %d: Jᵀv rel err %.2e", ab, trial, e)
+			}
+		}
+	}
+}
+
+func TestDenoiseAllocs(t *testing.T) {
+	mix := Random(img.Shape{H: 8, W: 8, C: 1}, 3, 4, 1)
+	dn := newDenoiser(mix)
+	x := noisyPoint(mix, 0.5, rand.New(rand.NewPCG(1, 1)))
+	dst := make([]float64, mix.Dim())
+	v := make([]float64, mix.Dim())
+	if n := testing.AllocsPerRun(10, func() {
+		dn.Denoise(dst, x, 0.5)
+		dn.VJP(v, x)
+	}); n != 0 {
+		t.Errorf("%v allocations per Denoise+VJP", n)
+	}
+}
+
+func BenchmarkDenoiseVJP(b *testing.B) {
+	mix := Random(img.Shape{H: 28, W: 28, C: 1}, 10, 32, 1)
+	dn := newDenoiser(mix)
+	x := noisyPoint(mix, 0.3, rand.New(rand.NewPCG(1, 1)))
+	dst := make([]float64, mix.Dim())
+	v := make([]float64, mix.Dim())
+	b.ReportAllocs()
+	for b.Loop() {
+		dn.Denoise(dst, x, 0.3)
+		dn.VJP(v, dst)
+	}
+}

@@ -8,6 +8,8 @@
 // (second-order Tweedie).
 package denoiser
 
+import "tweedie/core/img"
+
 // Denoiser evaluates x̂0 and Jᵀv. It keeps the point of the last Denoise
 // call, so a Denoiser is not safe for concurrent use: give each goroutine its
 // own (see Factory).
@@ -22,7 +24,9 @@ type Denoiser interface {
 	VJP(dst, v []float64) []float64
 }
 
-// Factory makes independent denoisers over one shared, immutable prior.
+// Factory is a prior: it makes independent denoisers over one shared,
+// immutable model of images of one shape.
 type Factory interface {
 	NewDenoiser() Denoiser
+	ImageShape() img.Shape
 }

@@ -106,6 +106,48 @@ func expand(dst []float64, c *Component, coef []float64) {
 	}
 }
 
+// residualTo writes r = x_t − sqrt(ᾱ)·μ into dst.
+func residualTo(dst, xt, mean []float64, sa float64) {
+	for i, mu := range mean {
+		dst[i] = xt[i] - sa*mu
+	}
+}
+
+// logComponent returns log π_k + log N(x_t; sqrt(ᾱ)·μ_k, C_k) + (d/2)·log 2π
+// from r = x_t − sqrt(ᾱ)·μ_k and p = U_kᵀ·r:
+//
+//	r·C⁻¹·r = ‖r‖²/c⊥ + Σ_j p_j²·(1/c_j − 1/c⊥),  log det C = Σ_j log c_j + (d−q)·log c⊥.
+func logComponent(c *Component, alphaBar float64, r, p []float64) float64 {
+	v := 1 - alphaBar
+	perp := noisePerp(c, alphaBar)
+	quad := floats.Dot(r, r) / perp
+	logDet := float64(len(r)-len(p)) * math.Log(perp)
+	for j, l := range c.Eigen {
+		cj := alphaBar*l + v
+		quad += p[j] * p[j] * (1/cj - 1/perp)
+		logDet += math.Log(cj)
+	}
+	return math.Log(c.Weight) - 0.5*(logDet+quad)
+}
+
+// componentMean writes m_k = E[x0 | x_t, k] into dst from p = U_kᵀ·r:
+//
+//	m_k = μ_k + sqrt(ᾱ)·[(s²/c⊥)·r + U·diag(λ_j/c_j − s²/c⊥)·p].
+//
+// coef is scratch of length ≥ q.
+func componentMean(dst []float64, c *Component, alphaBar float64, xt, p, coef []float64) {
+	sa := math.Sqrt(alphaBar)
+	sPerp := c.Resid / noisePerp(c, alphaBar)
+	coef = coef[:len(p)]
+	for j, l := range c.Eigen {
+		coef[j] = sa * (l/(alphaBar*l+1-alphaBar) - sPerp) * p[j]
+	}
+	for i, mu := range c.Mean {
+		dst[i] = mu + sa*sPerp*(xt[i]-sa*mu)
+	}
+	expand(dst, c, coef)
+}
+
 // Denoise writes x̂0 = E[x0|x_t] into dst. It panics if lengths differ from Dim.
 func (dn *Denoiser) Denoise(dst, xt []float64, alphaBar float64) []float64 {
 	d := dn.Dim()
@@ -114,23 +156,11 @@ func (dn *Denoiser) Denoise(dst, xt []float64, alphaBar float64) []float64 {
 	}
 	dn.alphaBar = alphaBar
 	sa := math.Sqrt(alphaBar)
-	v := 1 - alphaBar
 	for k := range dn.mix.Components {
 		c := &dn.mix.Components[k]
-		q := c.Rank()
-		for i, mu := range c.Mean {
-			dn.r[i] = xt[i] - sa*mu
-		}
+		residualTo(dn.r, xt, c.Mean, sa)
 		p := project(dn.pAll[k], c, dn.r)
-		perp := noisePerp(c, alphaBar)
-		quad := floats.Dot(dn.r, dn.r) / perp
-		logDet := float64(d-q) * math.Log(perp)
-		for j, l := range c.Eigen {
-			cj := alphaBar*l + v
-			quad += p[j] * p[j] * (1/cj - 1/perp)
-			logDet += math.Log(cj)
-		}
-		dn.logW[k] = math.Log(c.Weight) - 0.5*(logDet+quad)
+		dn.logW[k] = logComponent(c, alphaBar, dn.r, p)
 	}
 	logZ := floats.LogSumExp(dn.logW)
 	for k := range dn.logW {
@@ -138,26 +168,14 @@ func (dn *Denoiser) Denoise(dst, xt []float64, alphaBar float64) []float64 {
 		dn.w[k] = math.Exp(dn.logW[k])
 	}
 
-	// m_k = μ_k + sqrt(ᾱ)·[ (s²/c⊥)·r + U·diag(λ_j/c_j − s²/c⊥)·p ].
-	for i := range dst {
-		dst[i] = 0
-	}
+	clear(dst)
 	for k := range dn.mix.Components {
 		if dn.w[k] < negligible {
 			continue
 		}
 		c := &dn.mix.Components[k]
 		m := dn.m[k]
-		p := dn.pAll[k]
-		sPerp := c.Resid / noisePerp(c, alphaBar)
-		coef := dn.coef[:len(p)]
-		for j, l := range c.Eigen {
-			coef[j] = sa * (l/(alphaBar*l+v) - sPerp) * p[j]
-		}
-		for i, mu := range c.Mean {
-			m[i] = mu + sa*sPerp*(xt[i]-sa*mu)
-		}
-		expand(m, c, coef)
+		componentMean(m, c, alphaBar, xt, dn.pAll[k], dn.coef)
 		floats.AddScaled(dst, dn.w[k], m)
 	}
 	copy(dn.x0Hat, dst)

@@ -43,6 +43,9 @@ type Mixture struct {
 	Components []Component
 }
 
+// ImageShape returns the shape of the images the prior is over.
+func (m *Mixture) ImageShape() img.Shape { return m.Shape }
+
 // Dim returns d, the length of a flattened image.
 func (m *Mixture) Dim() int { return m.Shape.Len() }
 

@@ -44,7 +44,10 @@ type Linear interface {
 	// Adjoint writes Aᵀ·v into dst.
 	Adjoint(dst, v []float64) []float64
 	// Solve writes u = (r2·A·Aᵀ + sigma2·I)⁻¹·b into dst. r2 and sigma2 are r² and σ²;
-	// at sigma2 = 0 it requires A·Aᵀ invertible (true of every operator here).
+	// at sigma2 = 0 it requires A·Aᵀ invertible (true of identity, masks and pooling).
+	// Blurs at sigma2 = 0 return the pseudo-inverse solution instead, dropping
+	// frequencies where r2·|k̂|² is below 1e-12 of its maximum. dst and b may be
+	// the same slice.
 	Solve(dst, b []float64, r2, sigma2 float64) []float64
 }
 

@@ -1,0 +1,276 @@
+package gmm
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/mat"
+
+	"tweedie/core/operator"
+)
+
+// measurement pushes the low-rank Gaussians of a mixture through a linear
+// operator with noise: for a covariance P = a·I + U·diag(δ)·Uᵀ (δ ≥ 0),
+//
+//	S = A·P·Aᵀ + σ²·I = B + Z·Zᵀ,   B = a·A·Aᵀ + σ²·I,   Z = A·U·diag(sqrt δ),
+//
+// and by Woodbury, with the q×q capacitance M = I + Zᵀ·B⁻¹·Z,
+//
+//	S⁻¹ = B⁻¹ − B⁻¹·Z·M⁻¹·Zᵀ·B⁻¹,   log det S = log det B + log det M.
+//
+// When A·Aᵀ = c·I (masks, average pooling, identity) B = (a·c + σ²)·I and
+// Zᵀ·B⁻¹·Z comes from the precomputed Gram matrix WᵀW, W = A·U, so one solve
+// costs O(q·m). Otherwise B⁻¹ is the operator's Solve, Zᵀ·B⁻¹·Z takes q
+// solves, and log det B uses the eigenvalues of A·Aᵀ, computed densely once.
+type measurement struct {
+	mix    *Mixture
+	op     operator.Linear
+	y      []float64
+	sigma2 float64
+	m, d   int
+
+	scalar   bool        // A·Aᵀ = gramC·I
+	gramC    float64     //
+	gramEig  []float64   // eigenvalues of A·Aᵀ when not scalar
+	w        [][]float64 // per component: W = A·U, q rows of length m
+	wtw      [][]float64 // per component: WᵀW, q×q row-major (scalar case)
+	capacity []float64   // q×q scratch for M and its Cholesky factor
+	tq, tq2  []float64   // length q scratch
+	bm, bm2  []float64   // length m scratch
+	binvW    []float64   // q×m scratch: B⁻¹·W rows (non-scalar case)
+}
+
+func newMeasurement(mix *Mixture, op operator.Linear, y []float64, sigma float64) (*measurement, error) {
+	d, m := mix.Dim(), op.OutLen()
+	switch {
+	case op.InShape() != mix.Shape:
+		return nil, fmt.Errorf("operator %s takes %v images, prior has %v", op.Name(), op.InShape(), mix.Shape)
+	case len(y) != m:
+		return nil, fmt.Errorf("measurement has length %d, operator gives %d", len(y), m)
+	case !(sigma > 0) || math.IsInf(sigma, 0):
+		return nil, fmt.Errorf("the exact posterior needs a finite σ > 0 (σ = %v)", sigma)
+	}
+	qmax := 0
+	for k := range mix.Components {
+		c := &mix.Components[k]
+		qmax = max(qmax, c.Rank())
+		for j, l := range c.Eigen {
+			if l < c.Resid {
+				return nil, fmt.Errorf("component %d: eigenvalue %d (%v) below the residual variance %v", k, j, l, c.Resid)
+			}
+		}
+	}
+	ms := &measurement{
+		mix: mix, op: op, y: y, sigma2: sigma * sigma, m: m, d: d,
+		w:        make([][]float64, len(mix.Components)),
+		wtw:      make([][]float64, len(mix.Components)),
+		capacity: make([]float64, qmax*qmax),
+		tq:       make([]float64, qmax), tq2: make([]float64, qmax),
+		bm: make([]float64, m), bm2: make([]float64, m),
+	}
+	ms.scalar, ms.gramC = scalarGram(op)
+	for k := range mix.Components {
+		c := &mix.Components[k]
+		q := c.Rank()
+		ms.w[k] = make([]float64, q*m)
+		for j := 0; j < q; j++ {
+			op.Apply(ms.w[k][j*m:(j+1)*m], c.Basis[j*d:(j+1)*d])
+		}
+		if ms.scalar {
+			ms.wtw[k] = gramRows(ms.w[k], q, m)
+		}
+	}
+	if !ms.scalar {
+		eig, err := gramEigenvalues(op)
+		if err != nil {
+			return nil, err
+		}
+		ms.gramEig = eig
+		ms.binvW = make([]float64, qmax*m)
+	}
+	return ms, nil
+}
+
+// scalarGram tests whether A·Aᵀ = c·I by applying it to two random vectors
+// (a random vector is an eigenvector of a non-scalar A·Aᵀ with probability 0).
+func scalarGram(op operator.Linear) (bool, float64) {
+	m, d := op.OutLen(), op.InShape().Len()
+	rng := rand.New(rand.NewPCG(1, 2))
+	v, av, aatv := make([]float64, m), make([]float64, d), make([]float64, m)
+	c := math.NaN()
+	for trial := 0; trial < 2; trial++ {
+		for i := range v {
+			v[i] = rng.NormFloat64()
+		}
+		op.Apply(aatv, op.Adjoint(av, v))
+		ci := floats.Dot(v, aatv) / floats.Dot(v, v)
+		floats.AddScaled(aatv, -ci, v)
+		if floats.Norm(aatv, 2) > 1e-10*math.Abs(ci)*floats.Norm(v, 2) {
+			return false, 0
+		}
+		if trial == 1 && math.Abs(ci-c) > 1e-10*math.Abs(c) {
+			return false, 0
+		}
+		c = ci
+	}
+	return c > 0, c
+}
+
+// gramEigenvalues returns the eigenvalues of A·Aᵀ, built densely column by column.
+func gramEigenvalues(op operator.Linear) ([]float64, error) {
+	m, d := op.OutLen(), op.InShape().Len()
+	if m > 4096 {
+		return nil, fmt.Errorf("the exact posterior for %s needs A·Aᵀ densely; %d measurements is too many", op.Name(), m)
+	}
+	g := mat.NewSymDense(m, nil)
+	e, ae, col := make([]float64, m), make([]float64, d), make([]float64, m)
+	for j := 0; j < m; j++ {
+		e[j] = 1
+		op.Apply(col, op.Adjoint(ae, e))
+		e[j] = 0
+		for i := 0; i <= j; i++ {
+			g.SetSym(i, j, col[i])
+		}
+	}
+	var es mat.EigenSym
+	if !es.Factorize(g, false) {
+		return nil, errors.New("eigen-decomposition of A·Aᵀ failed")
+	}
+	vals := es.Values(nil)
+	for i := range vals {
+		vals[i] = math.Max(vals[i], 0)
+	}
+	return vals, nil
+}
+
+// gramRows returns R·Rᵀ for q rows of length m, q×q row-major.
+func gramRows(rows []float64, q, m int) []float64 {
+	g := make([]float64, q*q)
+	for i := 0; i < q; i++ {
+		for j := 0; j <= i; j++ {
+			v := floats.Dot(rows[i*m:(i+1)*m], rows[j*m:(j+1)*m])
+			g[i*q+j], g[j*q+i] = v, v
+		}
+	}
+	return g
+}
+
+// baseSolve writes B⁻¹·b into dst for B = a·A·Aᵀ + σ²·I.
+func (ms *measurement) baseSolve(dst, b []float64, a float64) []float64 {
+	if ms.scalar {
+		floats.ScaleTo(dst, 1/(a*ms.gramC+ms.sigma2), b)
+		return dst
+	}
+	return ms.op.Solve(dst, b, a, ms.sigma2)
+}
+
+// baseLogDet returns log det(a·A·Aᵀ + σ²·I).
+func (ms *measurement) baseLogDet(a float64) float64 {
+	if ms.scalar {
+		return float64(ms.m) * math.Log(a*ms.gramC+ms.sigma2)
+	}
+	s := 0.0
+	for _, e := range ms.gramEig {
+		s += math.Log(a*e + ms.sigma2)
+	}
+	return s
+}
+
+// factor forms M = I + F·Wᵀ·B⁻¹·W·F for component k (F = diag(sqrt δ)),
+// Cholesky-factors it in place into ms.capacity and returns log det M.
+func (ms *measurement) factor(k int, a float64, delta []float64) float64 {
+	q, m := len(delta), ms.m
+	M := ms.capacity[:q*q]
+	if ms.scalar {
+		inv := 1 / (a*ms.gramC + ms.sigma2)
+		g := ms.wtw[k]
+		for i := 0; i < q; i++ {
+			for j := 0; j <= i; j++ {
+				M[i*q+j] = math.Sqrt(delta[i]*delta[j]) * g[i*q+j] * inv
+			}
+		}
+	} else {
+		w := ms.w[k]
+		for j := 0; j < q; j++ {
+			ms.baseSolve(ms.binvW[j*m:(j+1)*m], w[j*m:(j+1)*m], a)
+		}
+		for i := 0; i < q; i++ {
+			for j := 0; j <= i; j++ {
+				M[i*q+j] = math.Sqrt(delta[i]*delta[j]) * floats.Dot(w[i*m:(i+1)*m], ms.binvW[j*m:(j+1)*m])
+			}
+		}
+	}
+	for i := 0; i < q; i++ {
+		M[i*q+i]++
+	}
+	return cholesky(M, q)
+}
+
+// solve writes S⁻¹·e into dst for component k, after factor(k, a, delta).
+func (ms *measurement) solve(dst, e []float64, k int, a float64, delta []float64) []float64 {
+	q, m := len(delta), ms.m
+	w := ms.w[k]
+	ms.baseSolve(dst, e, a) // u = B⁻¹e
+	t := ms.tq[:q]
+	for j := range t {
+		t[j] = math.Sqrt(delta[j]) * floats.Dot(w[j*m:(j+1)*m], dst)
+	}
+	choleskySolve(ms.capacity[:q*q], q, t)
+	clear(ms.bm)
+	for j, tj := range t {
+		floats.AddScaled(ms.bm, math.Sqrt(delta[j])*tj, w[j*m:(j+1)*m])
+	}
+	ms.baseSolve(ms.bm2, ms.bm, a)
+	floats.Sub(dst, ms.bm2)
+	return dst
+}
+
+// cholesky factors the symmetric positive-definite q×q matrix in the lower
+// triangle of M in place (M = L·Lᵀ) and returns log det M.
+func cholesky(M []float64, q int) float64 {
+	logDet := 0.0
+	for j := 0; j < q; j++ {
+		s := M[j*q+j]
+		for k := 0; k < j; k++ {
+			s -= M[j*q+k] * M[j*q+k]
+		}
+		l := math.Sqrt(s)
+		M[j*q+j] = l
+		logDet += 2 * math.Log(l)
+		for i := j + 1; i < q; i++ {
+			s := M[i*q+j]
+			for k := 0; k < j; k++ {
+				s -= M[i*q+k] * M[j*q+k]
+			}
+			M[i*q+j] = s / l
+		}
+	}
+	return logDet
+}
+
+// choleskySolve solves L·Lᵀ·x = b in place, L from cholesky.
+func choleskySolve(L []float64, q int, b []float64) {
+	for i := 0; i < q; i++ {
+		s := b[i]
+		for k := 0; k < i; k++ {
+			s -= L[i*q+k] * b[k]
+		}
+		b[i] = s / L[i*q+i]
+	}
+	for i := q - 1; i >= 0; i-- {
+		s := b[i]
+		for k := i + 1; k < q; k++ {
+			s -= L[k*q+i] * b[k]
+		}
+		b[i] = s / L[i*q+i]
+	}
+}
+
+// logNormal returns log N(e; 0, S) for component k after factor, given
+// S⁻¹·e in sinv and log det S.
+func (ms *measurement) logNormal(e, sinv []float64, logDetS float64) float64 {
+	return -0.5 * (float64(ms.m)*math.Log(2*math.Pi) + logDetS + floats.Dot(e, sinv))
+}

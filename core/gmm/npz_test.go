@@ -1,0 +1,153 @@
+package gmm
+
+import (
+	"bytes"
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+
+	"codeberg.org/sbinet/npyio/npz"
+
+	"tweedie/core/img"
+)
+
+// npzMixture is a valid mixture with orthonormal bases of rank q.
+func npzMixture(seed uint64, shape img.Shape, K, q int) *Mixture {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	d := shape.Len()
+	m := &Mixture{Shape: shape}
+	for k := 0; k < K; k++ {
+		c := Component{
+			Weight: 1 / float64(K),
+			Mean:   make([]float64, d),
+			Basis:  make([]float64, q*d),
+			Eigen:  make([]float64, q),
+			Resid:  0.01 + rng.Float64(),
+		}
+		for i := range c.Mean {
+			c.Mean[i] = rng.NormFloat64()
+		}
+		for j := range c.Eigen {
+			c.Eigen[j] = 1 + rng.Float64()
+		}
+		for i := range c.Basis {
+			c.Basis[i] = rng.NormFloat64()
+		}
+		for i := 0; i < q; i++ { // modified Gram–Schmidt
+			ui := c.Basis[i*d : (i+1)*d]
+			for j := 0; j < i; j++ {
+				uj := c.Basis[j*d : (j+1)*d]
+				dot := 0.0
+				for n := range ui {
+					dot += ui[n] * uj[n]
+				}
+				for n := range ui {
+					ui[n] -= dot * uj[n]
+				}
+			}
+			nrm := 0.0
+			for _, v := range ui {
+				nrm += v * v
+			}
+			for n := range ui {
+				ui[n] /= math.Sqrt(nrm)
+			}
+		}
+		m.Components = append(m.Components, c)
+	}
+	return m
+}
+
+func TestNPZRoundTrip(t *testing.T) {
+	const K, q = 3, 2
+	shape := img.Shape{H: 2, W: 3, C: 2}
+	d := shape.Len()
+	want := npzMixture(1, shape, K, q)
+	var buf bytes.Buffer
+	if err := WriteNPZ(&buf, want); err != nil {
+		t.Fatal(err)
+	}
+	r := bytes.NewReader(buf.Bytes())
+	got, err := ReadNPZ(r, int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("round trip differs:\n got %+v\nwant %+v", got, want)
+	}
+
+	// Shapes and layout as documented, read independently of ReadNPZ.
+	zr, err := npz.NewReader(r, int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shapes := map[string][]int{
+		"weights.npy":           {K},
+		"means.npy":             {K, d},
+		"bases.npy":             {K, d, q},
+		"eigenvalues.npy":       {K, q},
+		"residual_variance.npy": {K},
+		"height.npy":            nil,
+		"width.npy":             nil,
+		"channels.npy":          nil,
+	}
+	if len(zr.Keys()) != len(shapes) {
+		t.Errorf("keys %v, want %d", zr.Keys(), len(shapes))
+	}
+	for name, s := range shapes {
+		h := zr.Header(name)
+		if h == nil {
+			t.Errorf("no array %q", name)
+			continue
+		}
+		if len(h.Descr.Shape) != len(s) || (len(s) > 0 && !reflect.DeepEqual(h.Descr.Shape, s)) {
+			t.Errorf("%s: shape %v, want %v", name, h.Descr.Shape, s)
+		}
+		if wantType := "'<f8'"; s != nil && h.Descr.Type != wantType {
+			t.Errorf("%s: dtype %s, want %s", name, h.Descr.Type, wantType)
+		}
+	}
+	var bases []float64
+	if err := zr.Read("bases.npy", &bases); err != nil {
+		t.Fatal(err)
+	}
+	// bases[k, i, j] is component k's u_j at pixel i.
+	for k := 0; k < K; k++ {
+		for i := 0; i < d; i++ {
+			for j := 0; j < q; j++ {
+				if g, w := bases[(k*d+i)*q+j], want.Components[k].Basis[j*d+i]; g != w {
+					t.Fatalf("bases[%d,%d,%d] = %v, want %v", k, i, j, g, w)
+				}
+			}
+		}
+	}
+	var h int64
+	if err := zr.Read("height.npy", &h); err != nil || h != int64(shape.H) {
+		t.Errorf("height = %d, %v; want %d", h, err, shape.H)
+	}
+}
+
+func TestNPZErrors(t *testing.T) {
+	m := npzMixture(2, img.Shape{H: 2, W: 2, C: 1}, 2, 2)
+	m.Components[1].Eigen = m.Components[1].Eigen[:1]
+	m.Components[1].Basis = m.Components[1].Basis[:4]
+	if err := m.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := WriteNPZ(&buf, m); err == nil {
+		t.Error("mixed ranks: no error")
+	}
+	m = npzMixture(3, img.Shape{H: 2, W: 2, C: 1}, 2, 1)
+	buf.Reset()
+	if err := WriteNPZ(&buf, m); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	for _, n := range []int{0, 10, len(data) / 2, len(data) - 1} {
+		if _, err := ReadNPZ(bytes.NewReader(data[:n]), int64(n)); err == nil {
+			t.Errorf("truncated to %d bytes: no error", n)
+		}
+	}
+}

@@ -1,0 +1,188 @@
+package gmm
+
+import (
+	"math"
+	"math/rand/v2"
+
+	"gonum.org/v1/gonum/floats"
+
+	"tweedie/core/operator"
+)
+
+// Posterior is the exact p(x0 | y) of a mixture prior for a linear
+// measurement y = A·x0 + σ·z, σ > 0:
+//
+//	p(x0|y) = Σ_k π'_k·N(m'_k, Σ'_k),
+//	S_k   = A·Σ_k·Aᵀ + σ²·I,
+//	π'_k  ∝ π_k·N(y; A·μ_k, S_k),
+//	m'_k  = μ_k + Σ_k·Aᵀ·S_k⁻¹·(y − A·μ_k),
+//	Σ'_k  = Σ_k − Σ_k·Aᵀ·S_k⁻¹·A·Σ_k.
+type Posterior struct {
+	// Weights are π'_k.
+	Weights []float64
+	// Means are m'_k, one per component.
+	Means [][]float64
+	// Mean is E[x0|y] = Σ_k π'_k·m'_k.
+	Mean []float64
+	// Std is the per-pixel posterior standard deviation,
+	// sqrt(Σ_k π'_k·(Σ'_k,ii + m'_ki²) − E[x0_i|y]²).
+	Std []float64
+
+	ms *measurement
+}
+
+// posteriorNegligible: components whose posterior weight is below this are
+// left out of the standard deviation (they change it by less than 1e-12 of
+// the variance scale) and are never sampled in practice.
+const posteriorNegligible = 1e-12
+
+// Posterior computes the exact posterior for y = A·x0 + σ·z. It needs σ > 0
+// and eigenvalues λ_kj ≥ s_k² (true of probabilistic PCA).
+func (mix *Mixture) Posterior(op operator.Linear, y []float64, sigma float64) (*Posterior, error) {
+	ms, err := newMeasurement(mix, op, y, sigma)
+	if err != nil {
+		return nil, err
+	}
+	K, d, m := len(mix.Components), ms.d, ms.m
+	post := &Posterior{Weights: make([]float64, K), Means: make([][]float64, K),
+		Mean: make([]float64, d), Std: make([]float64, d), ms: ms}
+	logW := make([]float64, K)
+	e, sinv, back := make([]float64, m), make([]float64, m), make([]float64, d)
+	for k := range mix.Components {
+		c := &mix.Components[k]
+		delta := priorDelta(c)
+		logDetS := ms.baseLogDet(c.Resid) + ms.factor(k, c.Resid, delta)
+		op.Apply(e, c.Mean)
+		floats.SubTo(e, y, e) // y − A·μ_k
+		ms.solve(sinv, e, k, c.Resid, delta)
+		logW[k] = math.Log(c.Weight) + ms.logNormal(e, sinv, logDetS)
+		// m'_k = μ_k + Σ_k·Aᵀ·S_k⁻¹·(y − A·μ_k)
+		post.Means[k] = append([]float64(nil), c.Mean...)
+		op.Adjoint(back, sinv)
+		mix.applyCov(post.Means[k], c, back, 1)
+	}
+	logZ := floats.LogSumExp(logW)
+	for k := range logW {
+		post.Weights[k] = math.Exp(logW[k] - logZ)
+		floats.AddScaled(post.Mean, post.Weights[k], post.Means[k])
+	}
+	post.std(logW)
+	return post, nil
+}
+
+// priorDelta returns δ_j = λ_j − s² for Σ = s²·I + U·diag(δ)·Uᵀ.
+func priorDelta(c *Component) []float64 {
+	delta := make([]float64, c.Rank())
+	for j, l := range c.Eigen {
+		delta[j] = l - c.Resid
+	}
+	return delta
+}
+
+// applyCov adds scale·Σ_k·v to dst: Σ_k·v = s²·v + U·diag(λ − s²)·Uᵀ·v.
+func (mix *Mixture) applyCov(dst []float64, c *Component, v []float64, scale float64) {
+	d := len(v)
+	floats.AddScaled(dst, scale*c.Resid, v)
+	for j, l := range c.Eigen {
+		u := c.Basis[j*d : (j+1)*d]
+		floats.AddScaled(dst, scale*(l-c.Resid)*floats.Dot(u, v), u)
+	}
+}
+
+// std fills Std. Σ'_k,ii = Σ_k,ii − (A·Σ_k·e_i)ᵀ·S_k⁻¹·(A·Σ_k·e_i), one probe
+// per pixel, for the components with weight above posteriorNegligible.
+func (post *Posterior) std(logW []float64) {
+	ms := post.ms
+	mix, op := ms.mix, ms.op
+	d, m := ms.d, ms.m
+	second := make([]float64, d) // Σ_k π'_k·(Σ'_k,ii + m'_ki²)
+	col, acol, sinv, ei := make([]float64, d), make([]float64, m), make([]float64, m), make([]float64, d)
+	total := 0.0
+	for k := range mix.Components {
+		wk := post.Weights[k]
+		if wk < posteriorNegligible {
+			continue
+		}
+		total += wk
+		c := &mix.Components[k]
+		delta := priorDelta(c)
+		ms.factor(k, c.Resid, delta)
+		for i := 0; i < d; i++ {
+			ei[i] = 1
+			clear(col)
+			mix.applyCov(col, c, ei, 1) // Σ_k·e_i
+			ei[i] = 0
+			op.Apply(acol, col)
+			ms.solve(sinv, acol, k, c.Resid, delta)
+			v := col[i] - floats.Dot(acol, sinv)
+			mk := post.Means[k][i]
+			second[i] += wk * (math.Max(v, 0) + mk*mk)
+		}
+	}
+	for i := range post.Std {
+		mean := post.Mean[i]
+		post.Std[i] = math.Sqrt(math.Max(second[i]/total-mean*mean, 0))
+	}
+}
+
+// Sample writes an exact draw from p(x0|y) into dst (length d) by Matheron's
+// rule: with k ~ π', x ~ N(μ_k, Σ_k) and ε ~ N(0, σ²·I),
+//
+//	x0 = x + Σ_k·Aᵀ·S_k⁻¹·(y − A·x − ε)
+//
+// is distributed as N(m'_k, Σ'_k). It returns dst and the component drawn.
+func (post *Posterior) Sample(dst []float64, rng *rand.Rand) ([]float64, int) {
+	ms := post.ms
+	mix, op := ms.mix, ms.op
+	d, m := ms.d, ms.m
+	u := rng.Float64()
+	k := 0
+	for acc := post.Weights[0]; u > acc && k < len(post.Weights)-1; {
+		k++
+		acc += post.Weights[k]
+	}
+	c := &mix.Components[k]
+	mix.sampleComponent(dst, c, rng)
+	e, sinv, back := make([]float64, m), make([]float64, m), make([]float64, d)
+	op.Apply(e, dst)
+	sigma := math.Sqrt(ms.sigma2)
+	for i := range e {
+		e[i] = ms.y[i] - e[i] - sigma*rng.NormFloat64()
+	}
+	delta := priorDelta(c)
+	ms.factor(k, c.Resid, delta)
+	ms.solve(sinv, e, k, c.Resid, delta)
+	op.Adjoint(back, sinv)
+	mix.applyCov(dst, c, back, 1)
+	return dst, k
+}
+
+// sampleComponent writes a draw from N(μ_k, Σ_k) into dst:
+// x = μ + s·z + U·((sqrt λ − s)⊙(Uᵀz)), z ~ N(0, I).
+func (mix *Mixture) sampleComponent(dst []float64, c *Component, rng *rand.Rand) {
+	d := len(dst)
+	s := math.Sqrt(c.Resid)
+	z := make([]float64, d)
+	for i := range z {
+		z[i] = rng.NormFloat64()
+	}
+	for i := range dst {
+		dst[i] = c.Mean[i] + s*z[i]
+	}
+	for j, l := range c.Eigen {
+		u := c.Basis[j*d : (j+1)*d]
+		floats.AddScaled(dst, (math.Sqrt(l)-s)*floats.Dot(u, z), u)
+	}
+}
+
+// Sample writes a draw from the prior into dst and returns the component drawn.
+func (mix *Mixture) Sample(dst []float64, rng *rand.Rand) ([]float64, int) {
+	u := rng.Float64()
+	k := 0
+	for acc := mix.Components[0].Weight; u > acc && k < len(mix.Components)-1; {
+		k++
+		acc += mix.Components[k].Weight
+	}
+	mix.sampleComponent(dst, &mix.Components[k], rng)
+	return dst, k
+}

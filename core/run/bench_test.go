@@ -1,0 +1,55 @@
+package run
+
+import (
+	"context"
+	"testing"
+
+	"tweedie/core/guidance"
+	"tweedie/core/img"
+)
+
+// benchmarkTrajectory runs a full 1000-step DDPM trajectory at d = 784 with a
+// K = 10, q = 32 mixture on centre-box inpainting. The reported allocations
+// are per trajectory: the trajectory store and a few setup buffers, none per step.
+// The exact guidance is off unless exact is set.
+func benchmarkTrajectory(b *testing.B, m guidance.Method, exact bool) {
+	prob := testProblem(b, img.Shape{H: 28, W: 28, C: 1}, 10, 32, "inpaint-box:size=14", 0.05)
+	cfg := pigConfig(prob, 1000)
+	cfg.Guidance.Method = m
+	cfg.NoExact = !exact
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := New(prob, cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := r.Run(context.Background(), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkTrajectoryDPS(b *testing.B)  { benchmarkTrajectory(b, guidance.DPS, false) }
+func BenchmarkTrajectoryPiG(b *testing.B)  { benchmarkTrajectory(b, guidance.PiG, false) }
+func BenchmarkTrajectoryNone(b *testing.B) { benchmarkTrajectory(b, guidance.None, false) }
+
+// BenchmarkTrajectoryPiGWithExact also computes the exact guidance at every
+// step, for the cosine to it, as the explorer does.
+func BenchmarkTrajectoryPiGWithExact(b *testing.B) { benchmarkTrajectory(b, guidance.PiG, true) }
+func BenchmarkTrajectoryOracle(b *testing.B)       { benchmarkTrajectory(b, guidance.Oracle, true) }
+
+// BenchmarkStep measures one step after setup: it must not allocate.
+func BenchmarkStep(b *testing.B) {
+	prob := testProblem(b, img.Shape{H: 28, W: 28, C: 1}, 10, 32, "inpaint-box:size=14", 0.05)
+	cfg := pigConfig(prob, 1000)
+	b.ReportAllocs()
+	var r *Runner
+	for b.Loop() {
+		if r == nil || r.Done() {
+			b.StopTimer()
+			r, _ = New(prob, cfg)
+			b.StartTimer()
+		}
+		r.Step()
+	}
+}

@@ -130,6 +130,26 @@ func logComponent(c *Component, alphaBar float64, r, p []float64) float64 {
 	return math.Log(c.Weight) - 0.5*(logDet+quad)
 }
 
+// skipLogGap is how far (in log-weight) a component's upper bound must fall
+// below another's lower bound to be skipped: e^−60 ≈ 9e-27 < negligible.
+const skipLogGap = 60
+
+// logComponentBounds returns bounds lo ≤ logComponent ≤ hi from rr = ‖r‖²
+// alone, using ‖r‖²/c_max ≤ r·C⁻¹·r ≤ ‖r‖²/c_min.
+func logComponentBounds(c *Component, alphaBar, rr float64, d int) (lo, hi float64) {
+	v := 1 - alphaBar
+	perp := noisePerp(c, alphaBar)
+	cMin, cMax := perp, perp
+	logDet := float64(d-c.Rank()) * math.Log(perp)
+	for _, l := range c.Eigen {
+		cj := alphaBar*l + v
+		cMin, cMax = math.Min(cMin, cj), math.Max(cMax, cj)
+		logDet += math.Log(cj)
+	}
+	base := math.Log(c.Weight) - 0.5*logDet
+	return base - 0.5*rr/cMin, base - 0.5*rr/cMax
+}
+
 // componentMean writes m_k = E[x0 | x_t, k] into dst from p = U_kᵀ·r:
 //
 //	m_k = μ_k + sqrt(ᾱ)·[(s²/c⊥)·r + U·diag(λ_j/c_j − s²/c⊥)·p].
@@ -156,7 +176,22 @@ func (dn *Denoiser) Denoise(dst, xt []float64, alphaBar float64) []float64 {
 	}
 	dn.alphaBar = alphaBar
 	sa := math.Sqrt(alphaBar)
+	// Bound each log-weight without projecting: r·C⁻¹·r lies between
+	// ‖r‖²/c_max and ‖r‖²/c_min. A component whose upper bound is below the
+	// best lower bound by skipLogGap has w_k < e^−60 and is not projected;
+	// its log-weight is reported as that upper bound.
+	best := math.Inf(-1)
 	for k := range dn.mix.Components {
+		c := &dn.mix.Components[k]
+		residualTo(dn.r, xt, c.Mean, sa)
+		lo, hi := logComponentBounds(c, alphaBar, floats.Dot(dn.r, dn.r), len(xt))
+		dn.logW[k] = hi
+		best = math.Max(best, lo)
+	}
+	for k := range dn.mix.Components {
+		if dn.logW[k] < best-skipLogGap {
+			continue
+		}
 		c := &dn.mix.Components[k]
 		residualTo(dn.r, xt, c.Mean, sa)
 		p := project(dn.pAll[k], c, dn.r)

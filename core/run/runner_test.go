@@ -289,3 +289,31 @@ func TestGaussianPriorMoments(t *testing.T) {
 		}
 	}
 }
+
+// TestCosineToExact: with an exact prior every step compares the method's
+// estimate with the exact guidance; the oracle's estimate is the exact one.
+func TestCosineToExact(t *testing.T) {
+	prob := testProblem(t, img.Shape{H: 6, W: 6, C: 1}, 3, 2, "inpaint-box:size=2", 0.1)
+	for _, m := range []guidance.Method{guidance.Oracle, guidance.PiG, guidance.DPS} {
+		cfg := pigConfig(prob, 50)
+		cfg.Guidance.Method = m
+		tr, err := runAll(t, prob, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rec := range tr.Records {
+			if math.IsNaN(rec.CosExact) || rec.CosExact < -1-1e-12 || rec.CosExact > 1+1e-12 {
+				t.Fatalf("%v step %d: cos = %v", m, rec.Index, rec.CosExact)
+			}
+			if m == guidance.Oracle && (math.Abs(rec.CosExact-1) > 1e-12 || math.Abs(rec.NormRatio-1) > 1e-12) {
+				t.Fatalf("oracle step %d: cos %v, ratio %v", rec.Index, rec.CosExact, rec.NormRatio)
+			}
+		}
+	}
+	cfg := pigConfig(prob, 10)
+	cfg.NoExact = true
+	tr, _ := runAll(t, prob, cfg)
+	if !math.IsNaN(tr.Records[0].CosExact) {
+		t.Error("NoExact still compared with the exact guidance")
+	}
+}

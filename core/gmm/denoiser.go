@@ -196,6 +196,8 @@ func (dn *Denoiser) Denoise(dst, xt []float64, alphaBar float64) []float64 {
 		residualTo(dn.r, xt, c.Mean, sa)
 		p := project(dn.pAll[k], c, dn.r)
 		dn.logW[k] = logComponent(c, alphaBar, dn.r, p)
+		// m_k now, while U_k is in cache, rather than in a second pass.
+		componentMean(dn.m[k], c, alphaBar, xt, p, dn.coef)
 	}
 	logZ := floats.LogSumExp(dn.logW)
 	for k := range dn.logW {
@@ -208,10 +210,7 @@ func (dn *Denoiser) Denoise(dst, xt []float64, alphaBar float64) []float64 {
 		if dn.w[k] < negligible {
 			continue
 		}
-		c := &dn.mix.Components[k]
-		m := dn.m[k]
-		componentMean(m, c, alphaBar, xt, dn.pAll[k], dn.coef)
-		floats.AddScaled(dst, dn.w[k], m)
+		floats.AddScaled(dst, dn.w[k], dn.m[k])
 	}
 	copy(dn.x0Hat, dst)
 	return dst

@@ -6,6 +6,7 @@ import (
 	"gonum.org/v1/gonum/floats"
 
 	"tweedie/core/denoiser"
+	"tweedie/core/internal/vec"
 )
 
 // negligible is the responsibility below which a component is left out of
@@ -91,7 +92,7 @@ func project(p []float64, c *Component, v []float64) []float64 {
 	d := len(v)
 	q := c.Rank()
 	for j := 0; j < q; j++ {
-		p[j] = floats.Dot(c.Basis[j*d:(j+1)*d], v)
+		p[j] = vec.Dot(c.Basis[j*d:(j+1)*d], v)
 	}
 	return p[:q]
 }
@@ -101,7 +102,7 @@ func expand(dst []float64, c *Component, coef []float64) {
 	d := len(dst)
 	for j, a := range coef {
 		if a != 0 {
-			floats.AddScaled(dst, a, c.Basis[j*d:(j+1)*d])
+			vec.AddScaled(dst, a, c.Basis[j*d:(j+1)*d])
 		}
 	}
 }
@@ -120,7 +121,7 @@ func residualTo(dst, xt, mean []float64, sa float64) {
 func logComponent(c *Component, alphaBar float64, r, p []float64) float64 {
 	v := 1 - alphaBar
 	perp := noisePerp(c, alphaBar)
-	quad := floats.Dot(r, r) / perp
+	quad := vec.Dot(r, r) / perp
 	logDet := float64(len(r)-len(p)) * math.Log(perp)
 	for j, l := range c.Eigen {
 		cj := alphaBar*l + v
@@ -184,7 +185,7 @@ func (dn *Denoiser) Denoise(dst, xt []float64, alphaBar float64) []float64 {
 	for k := range dn.mix.Components {
 		c := &dn.mix.Components[k]
 		residualTo(dn.r, xt, c.Mean, sa)
-		lo, hi := logComponentBounds(c, alphaBar, floats.Dot(dn.r, dn.r), len(xt))
+		lo, hi := logComponentBounds(c, alphaBar, vec.Dot(dn.r, dn.r), len(xt))
 		dn.logW[k] = hi
 		best = math.Max(best, lo)
 	}
@@ -210,7 +211,7 @@ func (dn *Denoiser) Denoise(dst, xt []float64, alphaBar float64) []float64 {
 		if dn.w[k] < negligible {
 			continue
 		}
-		floats.AddScaled(dst, dn.w[k], dn.m[k])
+		vec.AddScaled(dst, dn.w[k], dn.m[k])
 	}
 	copy(dn.x0Hat, dst)
 	return dst
@@ -242,7 +243,7 @@ func (dn *Denoiser) VJP(dst, v []float64) []float64 {
 		for j, l := range c.Eigen {
 			coef[j] = sa * wk * (l/(alphaBar*l+noise) - sPerp) * p[j]
 		}
-		floats.AddScaled(dst, sa*wk*sPerp, v)
+		vec.AddScaled(dst, sa*wk*sPerp, v)
 		expand(dst, c, coef)
 		// sqrt(ᾱ)/(1−ᾱ)·w_k·δ_k·(δ_k·v) with δ_k = m_k − x̂0.
 		m := dn.m[k]

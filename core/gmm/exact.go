@@ -6,6 +6,7 @@ import (
 	"gonum.org/v1/gonum/floats"
 
 	"tweedie/core/guidance"
+	"tweedie/core/internal/vec"
 	"tweedie/core/operator"
 )
 
@@ -89,7 +90,7 @@ func (eg *ExactGuidance) Guidance(dst, xt []float64, alphaBar float64) []float64
 			// (ρ_k − w_k)·s_k, s_k = −[r/c⊥ + U·diag(1/c_j − 1/c⊥)·p].
 			perp := noisePerp(c, alphaBar)
 			residualTo(eg.r, xt, c.Mean, sa)
-			floats.AddScaled(dst, -dw/perp, eg.r)
+			vec.AddScaled(dst, -dw/perp, eg.r)
 			coef := eg.coef[:c.Rank()]
 			for j, l := range c.Eigen {
 				coef[j] = -dw * (1/(alphaBar*l+v) - 1/perp) * eg.p[k][j]
@@ -100,7 +101,7 @@ func (eg *ExactGuidance) Guidance(dst, xt []float64, alphaBar float64) []float64
 			// sqrt(ᾱ)·ρ_k·Σ_k·C_k⁻¹·Aᵀ·G_k⁻¹·e_k: eigenvalues λ_j/c_j on U, s²/c⊥ elsewhere.
 			ms.op.Adjoint(eg.back, eg.sinv[k])
 			sPerp := c.Resid / noisePerp(c, alphaBar)
-			floats.AddScaled(dst, sa*rho*sPerp, eg.back)
+			vec.AddScaled(dst, sa*rho*sPerp, eg.back)
 			pv := project(eg.coef, c, eg.back)
 			for j, l := range c.Eigen {
 				pv[j] *= sa * rho * (l/(alphaBar*l+v) - sPerp)

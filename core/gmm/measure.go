@@ -9,6 +9,7 @@ import (
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 
+	"tweedie/core/internal/vec"
 	"tweedie/core/operator"
 )
 
@@ -106,8 +107,8 @@ func scalarGram(op operator.Linear) (bool, float64) {
 			v[i] = rng.NormFloat64()
 		}
 		op.Apply(aatv, op.Adjoint(av, v))
-		ci := floats.Dot(v, aatv) / floats.Dot(v, v)
-		floats.AddScaled(aatv, -ci, v)
+		ci := vec.Dot(v, aatv) / vec.Dot(v, v)
+		vec.AddScaled(aatv, -ci, v)
 		if floats.Norm(aatv, 2) > 1e-10*math.Abs(ci)*floats.Norm(v, 2) {
 			return false, 0
 		}
@@ -151,7 +152,7 @@ func gramRows(rows []float64, q, m int) []float64 {
 	g := make([]float64, q*q)
 	for i := 0; i < q; i++ {
 		for j := 0; j <= i; j++ {
-			v := floats.Dot(rows[i*m:(i+1)*m], rows[j*m:(j+1)*m])
+			v := vec.Dot(rows[i*m:(i+1)*m], rows[j*m:(j+1)*m])
 			g[i*q+j], g[j*q+i] = v, v
 		}
 	}
@@ -199,7 +200,7 @@ func (ms *measurement) factor(k int, a float64, delta []float64) float64 {
 		}
 		for i := 0; i < q; i++ {
 			for j := 0; j <= i; j++ {
-				M[i*q+j] = math.Sqrt(delta[i]*delta[j]) * floats.Dot(w[i*m:(i+1)*m], ms.binvW[j*m:(j+1)*m])
+				M[i*q+j] = math.Sqrt(delta[i]*delta[j]) * vec.Dot(w[i*m:(i+1)*m], ms.binvW[j*m:(j+1)*m])
 			}
 		}
 	}
@@ -216,12 +217,12 @@ func (ms *measurement) solve(dst, e []float64, k int, a float64, delta []float64
 	ms.baseSolve(dst, e, a) // u = B⁻¹e
 	t := ms.tq[:q]
 	for j := range t {
-		t[j] = math.Sqrt(delta[j]) * floats.Dot(w[j*m:(j+1)*m], dst)
+		t[j] = math.Sqrt(delta[j]) * vec.Dot(w[j*m:(j+1)*m], dst)
 	}
 	choleskySolve(ms.capacity[:q*q], q, t)
 	clear(ms.bm)
 	for j, tj := range t {
-		floats.AddScaled(ms.bm, math.Sqrt(delta[j])*tj, w[j*m:(j+1)*m])
+		vec.AddScaled(ms.bm, math.Sqrt(delta[j])*tj, w[j*m:(j+1)*m])
 	}
 	ms.baseSolve(ms.bm2, ms.bm, a)
 	floats.Sub(dst, ms.bm2)
@@ -272,5 +273,5 @@ func choleskySolve(L []float64, q int, b []float64) {
 // logNormal returns log N(e; 0, S) for component k after factor, given
 // S⁻¹·e in sinv and log det S.
 func (ms *measurement) logNormal(e, sinv []float64, logDetS float64) float64 {
-	return -0.5 * (float64(ms.m)*math.Log(2*math.Pi) + logDetS + floats.Dot(e, sinv))
+	return -0.5 * (float64(ms.m)*math.Log(2*math.Pi) + logDetS + vec.Dot(e, sinv))
 }

@@ -6,6 +6,7 @@ import (
 
 	"gonum.org/v1/gonum/floats"
 
+	"tweedie/core/internal/vec"
 	"tweedie/core/operator"
 )
 
@@ -64,7 +65,7 @@ func (mix *Mixture) Posterior(op operator.Linear, y []float64, sigma float64) (*
 	logZ := floats.LogSumExp(logW)
 	for k := range logW {
 		post.Weights[k] = math.Exp(logW[k] - logZ)
-		floats.AddScaled(post.Mean, post.Weights[k], post.Means[k])
+		vec.AddScaled(post.Mean, post.Weights[k], post.Means[k])
 	}
 	post.std(logW)
 	return post, nil
@@ -82,10 +83,10 @@ func priorDelta(c *Component) []float64 {
 // applyCov adds scale·Σ_k·v to dst: Σ_k·v = s²·v + U·diag(λ − s²)·Uᵀ·v.
 func (mix *Mixture) applyCov(dst []float64, c *Component, v []float64, scale float64) {
 	d := len(v)
-	floats.AddScaled(dst, scale*c.Resid, v)
+	vec.AddScaled(dst, scale*c.Resid, v)
 	for j, l := range c.Eigen {
 		u := c.Basis[j*d : (j+1)*d]
-		floats.AddScaled(dst, scale*(l-c.Resid)*floats.Dot(u, v), u)
+		vec.AddScaled(dst, scale*(l-c.Resid)*vec.Dot(u, v), u)
 	}
 }
 
@@ -114,7 +115,7 @@ func (post *Posterior) std(logW []float64) {
 			ei[i] = 0
 			op.Apply(acol, col)
 			ms.solve(sinv, acol, k, c.Resid, delta)
-			v := col[i] - floats.Dot(acol, sinv)
+			v := col[i] - vec.Dot(acol, sinv)
 			mk := post.Means[k][i]
 			second[i] += wk * (math.Max(v, 0) + mk*mk)
 		}
@@ -171,7 +172,7 @@ func (mix *Mixture) sampleComponent(dst []float64, c *Component, rng *rand.Rand)
 	}
 	for j, l := range c.Eigen {
 		u := c.Basis[j*d : (j+1)*d]
-		floats.AddScaled(dst, (math.Sqrt(l)-s)*floats.Dot(u, z), u)
+		vec.AddScaled(dst, (math.Sqrt(l)-s)*vec.Dot(u, z), u)
 	}
 }
 

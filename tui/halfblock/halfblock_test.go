@@ -1,0 +1,136 @@
+package halfblock
+
+import (
+	"flag"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"tweedie/core/img"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// ring is a test image: a bright ring on a dark background, with an
+// unobserved square in one corner when holes is set.
+func ring(n int, holes bool) img.Image {
+	s := img.Shape{H: n, W: n, C: 1}
+	pix := make([]float64, s.Len())
+	c := float64(n-1) / 2
+	for y := 0; y < n; y++ {
+		for x := 0; x < n; x++ {
+			r := math.Hypot(float64(x)-c, float64(y)-c)
+			pix[s.Index(y, x, 0)] = 2*math.Exp(-(r-c*0.6)*(r-c*0.6)/4) - 1
+			if holes && x < n/3 && y < n/3 {
+				pix[s.Index(y, x, 0)] = math.NaN()
+			}
+		}
+	}
+	return img.Image{Shape: s, Pix: pix}
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs from golden:\n got:\n%s\nwant:\n%s", name, got, want)
+	}
+}
+
+func TestSize(t *testing.T) {
+	s := img.Shape{H: 28, W: 28, C: 1}
+	for _, c := range []struct{ scale, w, h int }{{1, 28, 14}, {0, 28, 14}, {2, 56, 28}, {3, 84, 42}, {-2, 14, 7}} {
+		w, h := Size(s, c.scale)
+		if w != c.w || h != c.h {
+			t.Errorf("Size(scale %d) = %d×%d, want %d×%d", c.scale, w, h, c.w, c.h)
+		}
+		out := Render(ring(28, true), Options{Scale: c.scale})
+		lines := strings.Split(out, "\n")
+		if len(lines) != c.h {
+			t.Errorf("scale %d: %d lines, want %d", c.scale, len(lines), c.h)
+		}
+		for i, l := range lines {
+			if got := ansi.StringWidth(l); got != c.w {
+				t.Errorf("scale %d line %d: width %d, want %d", c.scale, i, got, c.w)
+			}
+		}
+	}
+}
+
+func TestASCIIGolden(t *testing.T) {
+	golden(t, "ring_ascii.golden", Render(ring(16, true), Options{Scale: 1, ASCII: true}))
+}
+
+func TestColorGolden(t *testing.T) {
+	golden(t, "ring_color.golden", Render(ring(8, true), Options{Scale: 1}))
+}
+
+func TestNoColorCodesInASCII(t *testing.T) {
+	out := Render(ring(16, false), Options{ASCII: true, Map: Map{Kind: Diverging, Scale: 1}})
+	if strings.Contains(out, "\x1b") {
+		t.Fatal("ASCII mode wrote an escape sequence")
+	}
+}
+
+// TestRunMerging checks that a constant image writes its colours once per line.
+func TestRunMerging(t *testing.T) {
+	s := img.Shape{H: 4, W: 10, C: 1}
+	im := img.Image{Shape: s, Pix: make([]float64, s.Len())}
+	out := Render(im, Options{})
+	for i, l := range strings.Split(out, "\n") {
+		if n := strings.Count(l, "\x1b[38;2;"); n != 1 {
+			t.Errorf("line %d: %d foreground codes, want 1", i, n)
+		}
+	}
+}
+
+func TestDivergingEnds(t *testing.T) {
+	m := Map{Kind: Diverging, Scale: 2}
+	if c := m.Color(0); c != (RGB{255, 255, 255}) {
+		t.Errorf("0 → %v, want white", c)
+	}
+	if c := m.Color(5); c.R != 255 || c.B > 40 {
+		t.Errorf("+ → %v, want red", c)
+	}
+	if c := m.Color(-5); c.B != 255 || c.R > 40 {
+		t.Errorf("− → %v, want blue", c)
+	}
+}
+
+func TestCache(t *testing.T) {
+	var c Cache
+	im := ring(8, false)
+	a := c.Render(1, im, Options{})
+	im.Pix[0] = 1 // the cache trusts the key
+	if b := c.Render(1, im, Options{}); b != a {
+		t.Error("same key redrew")
+	}
+	if b := c.Render(2, im, Options{}); b == a {
+		t.Error("new key did not redraw")
+	}
+}
+
+func BenchmarkRender28x2(b *testing.B) {
+	im := ring(28, true)
+	var buf []byte
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = Append(buf[:0], im, Options{Scale: 2})
+	}
+}

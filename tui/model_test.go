@@ -1,0 +1,336 @@
+package tui
+
+import (
+	"errors"
+	"flag"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+
+	"tweedie/core/gmm"
+	"tweedie/core/guidance"
+	"tweedie/core/img"
+	"tweedie/core/run"
+)
+
+// updating reports whether -update was given. The flag is registered by
+// x/exp/golden (imported through teatest), so it is looked up, not defined.
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
+
+var testShape = img.Shape{H: 28, W: 28, C: 1}
+
+// testOptions is a small exact problem: a random 3-component mixture, two
+// ring images, 40 steps.
+func testOptions() Options {
+	mix := gmm.Random(testShape, 3, 2, 7)
+	s := run.DefaultSettings()
+	s.Steps = 40
+	return Options{
+		Settings: s, Prior: mix, Profile: colorprofile.TrueColor,
+		Images: []Truth{{Name: "ring", Image: ring(0.35)}, {Name: "small ring", Image: ring(0.2)}},
+	}
+}
+
+func ring(radius float64) img.Image {
+	pix := make([]float64, testShape.Len())
+	for y := 0; y < testShape.H; y++ {
+		for x := 0; x < testShape.W; x++ {
+			r := math.Hypot(float64(x)-13.5, float64(y)-13.5) / 28
+			pix[testShape.Index(y, x, 0)] = 2*math.Exp(-(r-radius)*(r-radius)/0.003) - 1
+		}
+	}
+	return img.Image{Shape: testShape, Pix: pix}
+}
+
+func newModel(t testing.TB) *Model {
+	t.Helper()
+	m, err := New(testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// drain runs cmd and every command it leads to, feeding the messages to
+// the model, until nothing is left; playback ticks are dropped.
+func drain(m *Model, cmd tea.Cmd) {
+	queue := []tea.Cmd{cmd}
+	for len(queue) > 0 {
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		switch msg := c().(type) {
+		case nil, tickMsg:
+		case tea.BatchMsg:
+			queue = append(queue, msg...)
+		default:
+			_, next := m.Update(msg)
+			queue = append(queue, next)
+		}
+	}
+}
+
+func press(m *Model, keys ...string) tea.Cmd {
+	var cmds []tea.Cmd
+	for _, k := range keys {
+		var msg tea.KeyPressMsg
+		switch k {
+		case "right":
+			msg = tea.KeyPressMsg{Code: tea.KeyRight}
+		case "left":
+			msg = tea.KeyPressMsg{Code: tea.KeyLeft}
+		case "home":
+			msg = tea.KeyPressMsg{Code: tea.KeyHome}
+		case "end":
+			msg = tea.KeyPressMsg{Code: tea.KeyEnd}
+		case "pgdown":
+			msg = tea.KeyPressMsg{Code: tea.KeyPgDown}
+		case "space":
+			msg = tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
+		default:
+			r := []rune(k)[0]
+			msg = tea.KeyPressMsg{Code: r, Text: k}
+		}
+		_, cmd := m.Update(msg)
+		cmds = append(cmds, cmd)
+	}
+	return tea.Batch(cmds...)
+}
+
+func TestKeysMoveStep(t *testing.T) {
+	m := newModel(t)
+	drain(m, m.Init())
+	for _, c := range []struct {
+		keys []string
+		want int
+	}{
+		{[]string{"right", "right", "right"}, 3},
+		{[]string{"left"}, 2},
+		{[]string{"]"}, 12},
+		{[]string{"["}, 2},
+		{[]string{"pgdown"}, 39}, // clamped to the last step
+		{[]string{"home"}, 0},
+		{[]string{"left"}, 0},
+		{[]string{"end"}, 39},
+	} {
+		press(m, c.keys...)
+		if m.Step() != c.want {
+			t.Errorf("after %v: step %d, want %d", c.keys, m.Step(), c.want)
+		}
+	}
+}
+
+func TestMethodCycleAndBindings(t *testing.T) {
+	m := newModel(t)
+	drain(m, m.Init())
+	want := []guidance.Method{guidance.DPS, guidance.Oracle, guidance.None, guidance.PiG}
+	for _, w := range want {
+		drain(m, press(m, "m"))
+		if got := m.Settings().Guidance.Method; got != w {
+			t.Fatalf("method %v, want %v", got, w)
+		}
+		pig, dps := w == guidance.PiG, w == guidance.DPS
+		if m.KeyMap.RDown.Enabled() != pig || m.KeyMap.RAuto.Enabled() != false {
+			t.Errorf("%v: r enabled %v, auto enabled %v", w, m.KeyMap.RDown.Enabled(), m.KeyMap.RAuto.Enabled())
+		}
+		if m.KeyMap.ZetaUp.Enabled() != dps {
+			t.Errorf("%v: ζ enabled %v", w, m.KeyMap.ZetaUp.Enabled())
+		}
+		if s := m.shown(); s == nil || !s.done || len(s.steps) != 40 {
+			t.Errorf("%v: run not complete", w)
+		}
+	}
+	// The help bar lists no disabled binding.
+	help := m.Help.View(m.KeyMap)
+	if strings.Contains(help, "ζ") {
+		t.Errorf("help of ΠG lists ζ: %q", help)
+	}
+	drain(m, press(m, "r"))
+	if g := m.Settings().Guidance; g.RAuto || !m.KeyMap.RAuto.Enabled() {
+		t.Errorf("r left r auto (%v) or a disabled", g.RAuto)
+	}
+}
+
+func TestSigmaRecomputeDropsStale(t *testing.T) {
+	m := newModel(t)
+	drain(m, m.Init())
+	press(m, "right", "right", "right", "right", "right")
+	old := m.shown()
+	oldID := old.id
+	cmd := press(m, "s")
+	if got := m.Settings().Sigma; got != 0.02 {
+		t.Fatalf("σ = %v after s, want 0.02", got)
+	}
+	if cmd == nil {
+		t.Fatal("σ change started no recompute")
+	}
+	cur := m.shown()
+	if cur == nil || cur.id == oldID || len(cur.steps) != 0 {
+		t.Fatal("σ change kept the old run")
+	}
+	// A late message of the old run is dropped.
+	m.Update(runStepsMsg{ID: oldID, Method: guidance.PiG, Steps: old.steps})
+	m.Update(runDoneMsg{ID: oldID, Method: guidance.PiG})
+	if len(cur.steps) != 0 || cur.done {
+		t.Fatal("stale result was taken")
+	}
+	if !strings.Contains(m.render(), "computing 0/40") {
+		t.Error("no progress shown while recomputing")
+	}
+	drain(m, cmd)
+	if !cur.done || len(cur.steps) != 40 {
+		t.Fatalf("new run: done %v, %d steps", cur.done, len(cur.steps))
+	}
+	if m.Step() != 5 {
+		t.Errorf("step moved to %d, want 5 (where the user left it)", m.Step())
+	}
+	if cur.steps[0].Rec.Residual == old.steps[0].Rec.Residual {
+		t.Error("new run has the old numbers")
+	}
+	press(m, "S")
+	if got := m.Settings().Sigma; got != 0.05 {
+		t.Errorf("σ = %v after S, want 0.05", got)
+	}
+}
+
+func TestDivergedNotice(t *testing.T) {
+	m := newModel(t)
+	drain(m, m.Init())
+	s := m.shown()
+	s.done = false
+	m.Update(runDoneMsg{ID: s.id, Method: guidance.PiG, Err: &run.DivergedError{Step: 11, T: 700, Reason: "x_s is not finite"}})
+	if out := m.render(); !strings.Contains(out, "ΠG diverged at step 12 (t = 700)") {
+		t.Errorf("no divergence notice:\n%s", out)
+	}
+}
+
+func TestTooSmall(t *testing.T) {
+	m := newModel(t)
+	m.Update(tea.WindowSizeMsg{Width: 10, Height: 24})
+	out := m.render()
+	if !strings.Contains(out, "too") || !strings.Contains(out, "small") {
+		t.Errorf("no notice at 10×24: %q", out)
+	}
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	if strings.Contains(m.render(), "too small") {
+		t.Error("notice stays after resizing to 80×24")
+	}
+}
+
+func TestFrameFitsWindow(t *testing.T) {
+	m := newModel(t)
+	drain(m, m.Init())
+	for _, sz := range [][2]int{{80, 24}, {100, 30}, {160, 48}, {40, 16}, {220, 70}} {
+		m.Update(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+		for _, compare := range []bool{false, true} {
+			m.compare = compare
+			drain(m, m.schedule())
+			lines := strings.Split(m.render(), "\n")
+			if len(lines) != sz[1] {
+				t.Errorf("%v compare %v: %d lines", sz, compare, len(lines))
+			}
+			for i, l := range lines {
+				if w := ansiWidth(l); w > sz[0] {
+					t.Errorf("%v compare %v: line %d is %d wide", sz, compare, i, w)
+				}
+			}
+		}
+	}
+}
+
+func TestGoldenViews(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		w, h    int
+		compare bool
+		ascii   bool
+	}{
+		{"view_80x24", 80, 24, false, false},
+		{"view_160x48", 160, 48, false, false},
+		{"view_160x48_compare", 160, 48, true, false},
+		{"view_80x24_ascii", 80, 24, false, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m := newModel(t)
+			m.ascii = c.ascii
+			m.Update(tea.WindowSizeMsg{Width: c.w, Height: c.h})
+			drain(m, m.Init())
+			if c.compare {
+				drain(m, press(m, "c"))
+			}
+			press(m, "]", "]", "right")
+			golden(t, c.name+".golden", m.render())
+		})
+	}
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if updating() {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs; rerun with -update if intended.\n got:\n%s\nwant:\n%s", name, got, want)
+	}
+}
+
+func TestBadOptions(t *testing.T) {
+	o := testOptions()
+	o.Settings.Op = "nope"
+	if _, err := New(o); err == nil {
+		t.Error("unknown operator accepted")
+	}
+	o = testOptions()
+	o.Image = 5
+	if _, err := New(o); err == nil {
+		t.Error("image out of range accepted")
+	}
+	if err := Run(Options{}); err == nil || errors.Is(err, nil) {
+		t.Error("Run with no prior did not fail")
+	}
+}
+
+// BenchmarkFrame draws a full frame at 160×48 after moving a step, so
+// every image is drawn again (the worst case of a key press).
+func BenchmarkFrame(b *testing.B) {
+	m := newModel(b)
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	drain(m, m.Init())
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		m.step = i % 40
+		i++
+		_ = m.View()
+	}
+}
+
+// BenchmarkFrame80x24 is the same at 80×24.
+func BenchmarkFrame80x24(b *testing.B) {
+	m := newModel(b)
+	drain(m, m.Init())
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		m.step = i % 40
+		i++
+		_ = m.View()
+	}
+}

@@ -1,0 +1,83 @@
+// Package tui is tweedie's terminal explorer: it steps through a guided
+// reverse-diffusion trajectory (ΠG, DPS, the exact oracle, or none) and
+// draws the images as half-blocks, with a chart of the guidance over all
+// steps and the guidance rule with its current values.
+//
+// Every parameter change recomputes the trajectory in the background: a
+// worker goroutine owns its Runner and sends copies of finished steps as
+// messages stamped with a run id, so a superseded run is cancelled and its
+// late messages dropped, and the UI never waits.
+package tui
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+
+	"tweedie/core/denoiser"
+	"tweedie/core/img"
+	"tweedie/core/run"
+)
+
+// Truth is a ground-truth image the explorer can measure.
+type Truth struct {
+	// Name describes the image, e.g. "digit 7 (test #0)".
+	Name  string
+	Image img.Image
+}
+
+// Options are the starting state of the explorer.
+type Options struct {
+	// Settings is the starting problem, sampler and guidance.
+	Settings run.Settings
+	// Prior is the model of images; an exact *gmm.Mixture also gives the
+	// exact posterior panels, the oracle and the cosine to the exact guidance.
+	Prior denoiser.Factory
+	// Images are the ground truths n/p cycle through; Image is the first shown.
+	Images []Truth
+	Image  int
+	// Profile pins the colour profile; the zero value (Unknown) detects it.
+	Profile colorprofile.Profile
+	// ProgramOptions are passed to tea.NewProgram (tests set input and output).
+	ProgramOptions []tea.ProgramOption
+}
+
+func (o *Options) validate() error {
+	switch {
+	case o.Prior == nil:
+		return errors.New("tui: no prior")
+	case len(o.Images) == 0:
+		return errors.New("tui: no ground-truth images")
+	case o.Image < 0 || o.Image >= len(o.Images):
+		return fmt.Errorf("tui: image %d out of range [0, %d)", o.Image, len(o.Images))
+	}
+	want := o.Prior.ImageShape()
+	for i, t := range o.Images {
+		if t.Image.Shape != want || len(t.Image.Pix) != want.Len() {
+			return fmt.Errorf("tui: image %d (%s) is %v, the prior's images are %v", i, t.Name, t.Image.Shape, want)
+		}
+	}
+	// Build once so a bad start fails before the screen opens.
+	_, _, err := o.Settings.Build(o.Prior, o.Images[o.Image].Image.Pix)
+	return err
+}
+
+// Run opens the explorer and returns when the user quits.
+func Run(opts Options) error {
+	m, err := New(opts)
+	if err != nil {
+		return err
+	}
+	popts := []tea.ProgramOption{}
+	if opts.Profile != colorprofile.Unknown {
+		popts = append(popts, tea.WithColorProfile(opts.Profile))
+	} else if os.Getenv("NO_COLOR") != "" {
+		popts = append(popts, tea.WithColorProfile(colorprofile.ASCII))
+	}
+	popts = append(popts, opts.ProgramOptions...)
+	_, err = tea.NewProgram(m, popts...).Run()
+	return err
+}

@@ -1,0 +1,469 @@
+package tui
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"tweedie/core/guidance"
+	"tweedie/core/img"
+	"tweedie/core/run"
+	"tweedie/tui/chart"
+	"tweedie/tui/halfblock"
+)
+
+// Smallest window the explorer draws in.
+const (
+	MinWidth  = 40
+	MinHeight = 16
+)
+
+// chartMin is the fewest lines the chart gets (legend included).
+const (
+	chartMin = 4
+	chartMax = 14
+)
+
+// panel is one image on screen.
+type panel struct {
+	id    string // names the panel's cache
+	label string
+	prio  int // lower survives longer when space is short
+	key   any // names the content; the image is drawn only when it changes
+	image func() img.Image
+	m     halfblock.Map
+	text  string // shown instead of an image when image is nil
+}
+
+// View draws the explorer.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.WindowTitle = "tweedie"
+	return v
+}
+
+// render draws the frame as a string.
+func (m *Model) render() string {
+	w, h := m.width, m.height
+	if w < MinWidth || h < MinHeight {
+		msg := fmt.Sprintf("window too small: %d×%d, tweedie needs at least %d×%d", w, h, MinWidth, MinHeight)
+		return wrap(msg, max(w, 1))
+	}
+	var b strings.Builder
+	b.Grow(64 << 10)
+
+	header := m.header()
+	status := m.statusLines()
+	f1, f2 := m.formulaLines()
+	notice := m.noticeLine()
+	helpView := m.Help.View(m.KeyMap)
+	fixed := 1 + len(status) + 2 + 1 + strings.Count(helpView, "\n") + 1
+
+	panels := m.panels()
+	imgBudget := h - fixed - chartMin
+	count, scale, cols := chooseLayout(len(panels), m.shape, w, imgBudget)
+	imgArea := m.drawPanels(panels, count, scale, cols)
+	imgLines := 0
+	if imgArea != "" {
+		imgLines = strings.Count(imgArea, "\n") + 1
+	}
+	chartH := min(h-fixed-imgLines, chartMax)
+
+	b.WriteString(fit(header, w))
+	b.WriteByte('\n')
+	if imgArea != "" {
+		b.WriteString(imgArea)
+		b.WriteByte('\n')
+	}
+	b.WriteString(m.drawChart(w, chartH))
+	b.WriteByte('\n')
+	for _, s := range status {
+		b.WriteString(fit(s, w))
+		b.WriteByte('\n')
+	}
+	b.WriteString(fit(m.Styles.Formula.Render(f1), w))
+	b.WriteByte('\n')
+	b.WriteString(fit(m.Styles.Formula.Render(f2), w))
+	b.WriteByte('\n')
+	b.WriteString(fit(notice, w))
+	// Blank lines down to the help bar at the bottom.
+	helpLines := strings.Count(helpView, "\n") + 1
+	for used := fixed - helpLines + imgLines + chartH; used < h-helpLines; used++ {
+		b.WriteByte('\n')
+	}
+	b.WriteByte('\n')
+	b.WriteString(helpView)
+	return b.String()
+}
+
+// fit truncates a styled line to w cells.
+func fit(s string, w int) string {
+	if ansi.StringWidth(s) <= w {
+		return s
+	}
+	return ansi.Truncate(s, w, "…")
+}
+
+func wrap(s string, w int) string {
+	return ansi.Wrap(s, w, " ")
+}
+
+func (m *Model) header() string {
+	st := m.Styles
+	meth := m.method().Label()
+	if m.compare {
+		meth = "ΠG vs DPS"
+	}
+	op := m.set.Op
+	if m.prob != nil {
+		op = m.prob.Op.Name()
+	}
+	left := fmt.Sprintf(" tweedie │ %s │ %s │ σ = %s │ %s │ %s %d steps │ seed %d ",
+		meth, op, fmtG(m.set.Sigma), m.opts.Images[m.image].Name, m.set.Sampler, m.set.Steps, m.set.Seed)
+	right := ""
+	if s := m.shown(); s != nil && !s.done {
+		right = st.Progress.Render(fmt.Sprintf(" computing %d/%d ", len(s.steps), s.total))
+	} else if m.playing {
+		right = st.Progress.Render(fmt.Sprintf(" ▶ %d steps/s ", speedLadder[m.speed]))
+	}
+	l := st.Title.Render(left)
+	pad := m.width - ansi.StringWidth(l) - ansi.StringWidth(right)
+	if pad < 0 {
+		return fit(l, m.width-ansi.StringWidth(right)) + right
+	}
+	return l + strings.Repeat(" ", pad) + right
+}
+
+// panels lists the images to show, in screen order.
+func (m *Model) panels() []panel {
+	var ps []panel
+	truth := m.opts.Images[m.image].Image
+	ps = append(ps, panel{id: "truth", label: "ground truth", prio: 4, key: m.image,
+		image: func() img.Image { return truth }})
+	if m.probErr == nil {
+		y := m.yImg
+		ps = append(ps, panel{id: "y", label: "measurement y", prio: 1, key: m.postID,
+			image: func() img.Image { return y }})
+	}
+	if m.compare {
+		ps = append(ps, m.runPanels(guidance.PiG, "ΠG ", 2, 3, 6)...)
+		ps = append(ps, m.runPanels(guidance.DPS, "DPS ", 2, 3, 7)...)
+	} else {
+		ps = append(ps, m.runPanels(m.method(), "", 0, 3, 2)...)
+	}
+	if m.postMean != nil {
+		mean, std := m.postMean, m.postStd
+		ps = append(ps, panel{id: "pmean", label: "exact E[x0|y]", prio: 8, key: m.postID,
+			image: func() img.Image { return img.Image{Shape: m.shape, Pix: mean} }})
+		sMax := maxAbs64(std)
+		ps = append(ps, panel{id: "pstd", label: "exact std " + fmtG(sMax), prio: 9, key: m.postID,
+			m:     halfblock.Map{Kind: halfblock.Heat, Scale: sMax},
+			image: func() img.Image { return img.Image{Shape: m.shape, Pix: std} }})
+	}
+	return ps
+}
+
+// runPanels are x_t, x̂0 and the update of one method's run.
+func (m *Model) runPanels(meth guidance.Method, prefix string, prioX0, prioUpd, prioXt int) []panel {
+	s := m.slots[meth]
+	id := prefix + "·"
+	if s == nil || len(s.steps) == 0 {
+		text := "computing…"
+		if s != nil && s.err != nil {
+			text = "no run"
+		}
+		return []panel{
+			{id: id + "xt", label: prefix + "x_t", prio: prioXt, text: text},
+			{id: id + "x0", label: prefix + "x̂0 Tweedie", prio: prioX0, text: text},
+			{id: id + "upd", label: prefix + "update", prio: prioUpd, text: text},
+		}
+	}
+	i := m.shownStep(s)
+	sd := s.steps[i]
+	key := [2]int{s.id, i}
+	vec := func(v []float32) func() img.Image {
+		return func() img.Image {
+			pix := make([]float64, len(v))
+			for j, x := range v {
+				pix[j] = float64(x)
+			}
+			return img.Image{Shape: m.shape, Pix: pix}
+		}
+	}
+	scale := maxAbs32(sd.Upd)
+	return []panel{
+		{id: id + "xt", label: prefix + "x_t", prio: prioXt, key: key, image: vec(sd.Xt)},
+		{id: id + "x0", label: prefix + "x̂0 Tweedie", prio: prioX0, key: key, image: vec(sd.X0Hat)},
+		{id: id + "upd", label: prefix + "Δ ±" + fmtE(scale), prio: prioUpd, key: key, image: vec(sd.Upd),
+			m: halfblock.Map{Kind: halfblock.Diverging, Scale: scale}},
+	}
+}
+
+func maxAbs32(v []float32) float64 {
+	mx := 0.0
+	for _, x := range v {
+		mx = math.Max(mx, math.Abs(float64(x)))
+	}
+	return mx
+}
+
+func maxAbs64(v []float64) float64 {
+	mx := 0.0
+	for _, x := range v {
+		if !math.IsNaN(x) {
+			mx = math.Max(mx, math.Abs(x))
+		}
+	}
+	return mx
+}
+
+func fmtE(x float64) string {
+	if x == 0 || math.IsNaN(x) {
+		return "0"
+	}
+	return fmt.Sprintf("%.1e", x)
+}
+
+// chooseLayout picks how many of n panels to show (dropping the least
+// important), at which scale, in how many columns, for a w×h area: as many
+// panels as possible, each as large as possible.
+func chooseLayout(n int, shape img.Shape, w, h int) (count, scale, cols int) {
+	for count = n; count >= 1; count-- {
+		for _, scale = range []int{4, 3, 2, 1, -2} {
+			pw, ph := halfblock.Size(shape, scale)
+			ph++ // caption
+			cols = (w + 1) / (pw + 1)
+			if cols < 1 {
+				continue
+			}
+			cols = min(cols, count)
+			rows := (count + cols - 1) / cols
+			if rows*ph <= h {
+				return count, scale, cols
+			}
+		}
+	}
+	return 0, 0, 0
+}
+
+// drawPanels lays out the count most important panels in screen order.
+func (m *Model) drawPanels(ps []panel, count, scale, cols int) string {
+	if count == 0 {
+		return ""
+	}
+	// Keep the count panels of lowest prio, in screen order.
+	keep := make([]panel, 0, count)
+	for _, p := range ps {
+		rank := 0
+		for _, q := range ps {
+			if q.prio < p.prio {
+				rank++
+			}
+		}
+		if rank < count {
+			keep = append(keep, p)
+		}
+	}
+	pw, ph := halfblock.Size(m.shape, scale)
+	blocks := make([][]string, len(keep))
+	for i, p := range keep {
+		lines := make([]string, 0, ph+1)
+		lines = append(lines, m.Styles.Label.Render(padTo(fit(p.label, pw), pw)))
+		var body string
+		if p.image != nil {
+			c := m.caches[p.id]
+			if c == nil {
+				c = new(halfblock.Cache)
+				m.caches[p.id] = c
+			}
+			im := img.Image{}
+			if !c.Valid(p.key, m.renderOpts(scale, p.m)) {
+				im = p.image()
+			}
+			body = c.Render(p.key, im, m.renderOpts(scale, p.m))
+		} else {
+			blank := halfblock.Blank(pw, ph)
+			body = m.Styles.Dim.Render(padTo(fit(" "+p.text, pw), pw)) + blank[pw:]
+		}
+		lines = append(lines, strings.Split(body, "\n")...)
+		blocks[i] = lines
+	}
+	var b strings.Builder
+	for r := 0; r*cols < len(blocks); r++ {
+		row := blocks[r*cols : min(r*cols+cols, len(blocks))]
+		if r > 0 {
+			b.WriteByte('\n')
+		}
+		for l := 0; l < ph+1; l++ {
+			if l > 0 {
+				b.WriteByte('\n')
+			}
+			for j, blk := range row {
+				if j > 0 {
+					b.WriteByte(' ')
+				}
+				if l < len(blk) {
+					b.WriteString(blk[l])
+				}
+			}
+		}
+	}
+	return b.String()
+}
+
+func (m *Model) renderOpts(scale int, mp halfblock.Map) halfblock.Options {
+	return halfblock.Options{Scale: scale, Map: mp, ASCII: m.ascii}
+}
+
+func padTo(s string, w int) string {
+	if d := w - ansi.StringWidth(s); d > 0 {
+		return s + strings.Repeat(" ", d)
+	}
+	return s
+}
+
+// drawChart draws the legend and the log-scale chart of the guidance norm
+// and the residual, h lines in all.
+func (m *Model) drawChart(w, h int) string {
+	st := m.Styles
+	type src struct {
+		s      *slot
+		prefix string
+	}
+	var srcs []src
+	if m.compare {
+		srcs = []src{{m.slots[guidance.PiG], "ΠG "}, {m.slots[guidance.DPS], "DPS "}}
+	} else {
+		srcs = []src{{m.shown(), ""}}
+	}
+	c := chart.New(w, h-1)
+	c.Styles = st.Chart
+	c.Steps = m.total()
+	c.Cursor = m.step
+	var legend strings.Builder
+	legend.WriteString(st.Dim.Render(" log scale "))
+	for i, sr := range srcs {
+		var upd, res []float64
+		if sr.s != nil {
+			upd = make([]float64, len(sr.s.steps))
+			res = make([]float64, len(sr.s.steps))
+			for j, sd := range sr.s.steps {
+				upd[j], res[j] = sd.Rec.UpdateNorm, sd.Rec.Residual
+			}
+		}
+		cu, cr := st.Series[2*i], st.Series[2*i+1]
+		c.Series = append(c.Series,
+			chart.Series{Name: sr.prefix + "‖update‖", Values: upd, Color: cu},
+			chart.Series{Name: sr.prefix + "‖y − A(x̂0)‖", Values: res, Color: cr})
+		legend.WriteString(swatch(cu) + " " + sr.prefix + "‖update‖  " + swatch(cr) + " " + sr.prefix + "‖y − A(x̂0)‖  ")
+	}
+	legend.WriteString(st.Dim.Render(fmt.Sprintf("│ step %d/%d", m.step+1, m.total())))
+	if h <= 1 {
+		return fit(legend.String(), w)
+	}
+	return fit(legend.String(), w) + "\n" + c.View()
+}
+
+func swatch(c halfblock.RGB) string {
+	return fmt.Sprintf("\x1b[38;2;%d;%d;%dm──\x1b[m", c.R, c.G, c.B)
+}
+
+// statusLines are the numbers of the step shown: one line, or one per
+// method when comparing.
+func (m *Model) statusLines() []string {
+	if m.compare {
+		return []string{m.statusLine(guidance.PiG, "ΠG  "), m.statusLine(guidance.DPS, "DPS ")}
+	}
+	return []string{m.statusLine(m.method(), "")}
+}
+
+func (m *Model) statusLine(meth guidance.Method, prefix string) string {
+	st := m.Styles
+	s := m.slots[meth]
+	rec, ok := m.record(s)
+	if !ok {
+		return st.Dim.Render(prefix + "waiting for the first step…")
+	}
+	v := func(name, val string) string {
+		return st.Dim.Render(name) + st.Value.Render(val) + "  "
+	}
+	i := m.shownStep(s)
+	if m.width < 110 { // compact, so that every number fits in 80 columns
+		v = func(name, val string) string { return st.Dim.Render(name) + st.Value.Render(val) + " " }
+		return st.Dim.Render(prefix) +
+			v("step ", fmt.Sprintf("%d/%d", i+1, s.total)) +
+			v("t=", fmt.Sprint(rec.T)) +
+			v("ᾱ=", fmtG(rec.AlphaBar)) +
+			v("‖Δ‖=", fmtE(rec.UpdateNorm)) +
+			v("‖y−Ax̂0‖=", fmtG(rec.Residual)) +
+			v("PSNR=", fmt.Sprintf("%.1f", rec.PSNR)) +
+			v("cos*=", fmtCos(rec.CosExact))
+	}
+	return st.Dim.Render(prefix) +
+		v("step ", fmt.Sprintf("%d/%d", i+1, s.total)) +
+		v("t ", fmt.Sprint(rec.T)) +
+		v("ᾱ_t ", fmtG(rec.AlphaBar)) +
+		v("‖update‖ ", fmtE(rec.UpdateNorm)) +
+		v("‖y−A(x̂0)‖ ", fmtG(rec.Residual)) +
+		v("PSNR ", fmt.Sprintf("%.1f dB", rec.PSNR)) +
+		v("cos(g,g*) ", fmtCos(rec.CosExact))
+}
+
+func fmtCos(x float64) string {
+	if math.IsNaN(x) {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.3f", x)
+}
+
+func (m *Model) formulaLines() (string, string) {
+	g := m.set.Guidance
+	linear := m.prob == nil || m.prob.Op.Linear()
+	if m.compare {
+		rp, okp := m.record(m.slots[guidance.PiG])
+		rd, okd := m.record(m.slots[guidance.DPS])
+		return formulaShort(guidance.PiG, g, m.set.Sigma, rp, okp), formulaShort(guidance.DPS, g, m.set.Sigma, rd, okd)
+	}
+	rec, ok := m.record(m.shown())
+	return formula(m.method(), g, m.set.Sigma, linear, rec, ok)
+}
+
+// noticeLine is the line of errors and notices.
+func (m *Model) noticeLine() string {
+	st := m.Styles
+	if m.probErr != nil {
+		return st.Error.Render("problem: " + m.probErr.Error())
+	}
+	meths := []guidance.Method{m.method()}
+	if m.compare {
+		meths = []guidance.Method{guidance.PiG, guidance.DPS}
+	}
+	var parts []string
+	for _, meth := range meths {
+		s := m.slots[meth]
+		if s == nil || s.err == nil {
+			continue
+		}
+		var de *run.DivergedError
+		if errors.As(s.err, &de) {
+			parts = append(parts, st.Error.Render(fmt.Sprintf("%s diverged at step %d (t = %d): %s", meth.Label(), de.Step+1, de.T, de.Reason)))
+		} else {
+			parts = append(parts, st.Error.Render(meth.Label()+": "+s.err.Error()))
+		}
+	}
+	if m.notice != "" {
+		parts = append(parts, st.Notice.Render(m.notice))
+	}
+	switch {
+	case m.postPending:
+		parts = append(parts, st.Dim.Render("exact posterior: computing…"))
+	case m.postErr != nil:
+		parts = append(parts, st.Dim.Render("exact posterior: n/a"))
+	}
+	return strings.Join(parts, st.Dim.Render("  ·  "))
+}

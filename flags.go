@@ -1,0 +1,185 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"image"
+	_ "image/gif"  // decoders for --image FILE
+	_ "image/jpeg" //
+	_ "image/png"  //
+	"math"
+	"os"
+	"strconv"
+	"strings"
+
+	"tweedie/core/guidance"
+	"tweedie/core/img"
+	"tweedie/core/operator"
+	"tweedie/core/run"
+	"tweedie/core/sampler"
+	"tweedie/core/schedule"
+)
+
+// problemFlags are the flags that set a starting problem: the explorer's,
+// and later `tweedie run`'s. Register them with addProblemFlags, parse the
+// FlagSet, then call settings.
+type problemFlags struct {
+	fs      *flag.FlagSet
+	image   string
+	op      string
+	sigma   float64
+	method  string
+	r       string
+	zeta    float64
+	weight  float64
+	sampler string
+	steps   int
+	eta     float64
+	seed    uint64
+}
+
+// problem is what the flags describe: the settings and the ground truth,
+// either test image number Image or the file ImagePath.
+type problem struct {
+	Settings  run.Settings
+	Image     int
+	ImagePath string
+}
+
+// addProblemFlags registers the problem flags on fs.
+func addProblemFlags(fs *flag.FlagSet) *problemFlags {
+	d := run.DefaultSettings()
+	p := &problemFlags{fs: fs}
+	fs.StringVar(&p.image, "image", "0", "ground truth: `N`, the N-th embedded test digit, or an image FILE (PNG, JPEG, GIF)")
+	fs.StringVar(&p.op, "op", d.Op, "measurement operator `NAME[:key=value,…]` ("+strings.Join(operator.Names(), ", ")+")")
+	fs.Float64Var(&p.sigma, "sigma", d.Sigma, "measurement noise `σ` ≥ 0")
+	fs.StringVar(&p.method, "method", d.Guidance.Method.String(), "guidance: pig, dps, none or oracle")
+	fs.StringVar(&p.r, "r", "auto", "ΠG's r_t: auto (r_t² = 1−ᾱ_t) or a `VALUE` ≥ 0")
+	fs.Float64Var(&p.zeta, "zeta", math.NaN(), "DPS step size `ζ` ≥ 0 (default: as published for the operator)")
+	fs.Float64Var(&p.weight, "weight", d.Guidance.Weight, "ΠG guidance weight `w`")
+	fs.StringVar(&p.sampler, "sampler", d.Sampler.String(), "sampler: ddpm or ddim")
+	fs.IntVar(&p.steps, "steps", d.Steps, "number of sampling steps `S`, 1 ≤ S ≤ T")
+	fs.Float64Var(&p.eta, "eta", d.Eta, "DDIM's `η` in [0, 1]")
+	fs.Uint64Var(&p.seed, "seed", d.Seed, "seed of x_T and the sampler's noise")
+	return p
+}
+
+// set reports whether the flag was given on the command line.
+func (p *problemFlags) set(name string) bool {
+	found := false
+	p.fs.Visit(func(f *flag.Flag) { found = found || f.Name == name })
+	return found
+}
+
+// settings checks the parsed flags for images of the given shape; nImages
+// is the number of embedded test images.
+func (p *problemFlags) settings(shape img.Shape, nImages int) (problem, error) {
+	s := run.DefaultSettings()
+	var pr problem
+	finite := func(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+	if n, err := strconv.Atoi(p.image); err == nil {
+		if n < 0 || n >= nImages {
+			return pr, fmt.Errorf("--image %d: want a test image number in [0, %d) or a file", n, nImages)
+		}
+		pr.Image = n
+	} else {
+		pr.ImagePath = p.image
+	}
+	op, err := operator.Parse(p.op, shape)
+	if err != nil {
+		return pr, fmt.Errorf("--op: %w", err)
+	}
+	s.Op = op.Name()
+	if !finite(p.sigma) || p.sigma < 0 {
+		return pr, fmt.Errorf("--sigma %v: want a finite number ≥ 0", p.sigma)
+	}
+	s.Sigma = p.sigma
+	m, err := guidance.ParseMethod(p.method)
+	if err != nil {
+		return pr, fmt.Errorf("--method: %w", err)
+	}
+	if m == guidance.PiG && !p.set("method") && !op.Linear() {
+		if _, ok := op.(operator.PseudoInverter); !ok {
+			m = guidance.DPS // ΠG cannot serve this operator; DPS can
+		}
+	}
+	g := guidance.DefaultParams(m, op)
+	g.Sigma = s.Sigma
+	switch strings.ToLower(p.r) {
+	case "auto":
+		g.RAuto = true
+	default:
+		r, err := strconv.ParseFloat(p.r, 64)
+		if err != nil || !finite(r) || r < 0 {
+			return pr, fmt.Errorf("--r %q: want auto or a finite number ≥ 0", p.r)
+		}
+		g.RAuto, g.R = false, r
+	}
+	if p.set("zeta") {
+		if !finite(p.zeta) || p.zeta < 0 {
+			return pr, fmt.Errorf("--zeta %v: want a finite number ≥ 0", p.zeta)
+		}
+		g.Zeta = p.zeta
+	}
+	if !finite(p.weight) {
+		return pr, fmt.Errorf("--weight %v: want a finite number", p.weight)
+	}
+	g.Weight = p.weight
+	if err := g.Validate(); err != nil {
+		return pr, err
+	}
+	s.Guidance = g
+	if s.Sampler, err = sampler.ParseKind(p.sampler); err != nil {
+		return pr, fmt.Errorf("--sampler: %w", err)
+	}
+	if T := schedule.Default().T(); p.steps < 1 || p.steps > T {
+		return pr, fmt.Errorf("--steps %d: want 1 ≤ steps ≤ %d", p.steps, T)
+	}
+	s.Steps = p.steps
+	if !finite(p.eta) || p.eta < 0 || p.eta > 1 {
+		return pr, fmt.Errorf("--eta %v: want a number in [0, 1]", p.eta)
+	}
+	s.Eta = p.eta
+	s.Seed = p.seed
+	pr.Settings = s
+	return pr, nil
+}
+
+// loadImage reads an image file as a ground truth of the given shape:
+// grayscale (or RGB for 3 channels) in [-1, 1]. It must have the shape's
+// size.
+func loadImage(path string, shape img.Shape) (img.Image, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return img.Image{}, fmt.Errorf("--image: %w", err)
+	}
+	defer f.Close()
+	im, _, err := image.Decode(f)
+	if err != nil {
+		return img.Image{}, fmt.Errorf("--image %s: unreadable image: %w", path, err)
+	}
+	b := im.Bounds()
+	if b.Dx() != shape.W || b.Dy() != shape.H {
+		return img.Image{}, fmt.Errorf("--image %s: image is %d×%d, want %d×%d", path, b.Dx(), b.Dy(), shape.W, shape.H)
+	}
+	if shape.C != 1 && shape.C != 3 {
+		return img.Image{}, errors.New("--image: the prior's images have neither 1 nor 3 channels")
+	}
+	out := img.Image{Shape: shape, Pix: make([]float64, shape.Len())}
+	for y := 0; y < shape.H; y++ {
+		for x := 0; x < shape.W; x++ {
+			r, g, bl, _ := im.At(b.Min.X+x, b.Min.Y+y).RGBA()
+			if shape.C == 1 {
+				l := (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(bl)) / 65535
+				out.Pix[shape.Index(y, x, 0)] = 2*l - 1
+				continue
+			}
+			for c, v := range [3]uint32{r, g, bl} {
+				out.Pix[shape.Index(y, x, c)] = 2*float64(v)/65535 - 1
+			}
+		}
+	}
+	return out, nil
+}

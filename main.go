@@ -1,0 +1,152 @@
+// Command tweedie explores diffusion-model posterior samplers in the
+// terminal: with no subcommand it opens the explorer, which steps through
+// a guided reverse-diffusion trajectory (ΠG, DPS) on the embedded MNIST
+// prior.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"tweedie/assets"
+	"tweedie/core/denoiser"
+	"tweedie/tui"
+)
+
+// command is a subcommand: it gets the arguments after its name and
+// returns the exit status.
+type command struct {
+	summary string
+	run     func(args []string, stdout, stderr io.Writer) int
+}
+
+// commands are the subcommands by name. The explorer runs when there is
+// none. Add new subcommands here (planned: run, posterior, prior, render,
+// serve, lab); `run` should reuse addProblemFlags from flags.go.
+var commands = map[string]command{}
+
+const usage = `tweedie — a terminal explorer for diffusion-model posterior samplers
+
+Usage:
+  tweedie [flags]              open the explorer (ΠG and DPS, step by step)
+  tweedie COMMAND [flags]      run a subcommand%s
+
+Examples:
+  tweedie                                   MNIST test digit 0, centre-box inpainting, σ = 0.05, ΠG
+  tweedie --image 42 --op sr:factor=4       super-resolution ×4 of test digit 42
+  tweedie --method dps --zeta 1 --sigma 0.01
+  tweedie --op blur-gauss:std=2 --sampler ddim --steps 100 --eta 1
+  NO_COLOR=1 tweedie                        grayscale characters, no colour
+
+In the explorer press ? for every key, q to quit.
+
+Explorer flags:
+`
+
+func main() {
+	os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// startExplorer opens the explorer; tests replace it.
+var startExplorer = tui.Run
+
+func realMain(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, ok := commands[args[0]]
+		if !ok {
+			fmt.Fprintf(stderr, "tweedie: unknown command %q (run tweedie -h for usage)\n", args[0])
+			return 2
+		}
+		return cmd.run(args[1:], stdout, stderr)
+	}
+	return explore(args, stdout, stderr)
+}
+
+func printUsage(w io.Writer, fs *flag.FlagSet) {
+	var cmds string
+	if len(commands) > 0 {
+		names := make([]string, 0, len(commands))
+		for n := range commands {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		cmds = "\n\nCommands:"
+		for _, n := range names {
+			cmds += fmt.Sprintf("\n  %-10s %s", n, commands[n].summary)
+		}
+	}
+	fmt.Fprintf(w, usage, cmds)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+}
+
+// explore parses the explorer's flags and opens it. A bad start ends with
+// one line on stderr and status 2 before the screen opens.
+func explore(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("tweedie", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	pf := addProblemFlags(fs)
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "tweedie: %v (run tweedie -h for usage)\n", err)
+		return 2
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printUsage(stdout, fs)
+			return 0
+		}
+		return fail(err)
+	}
+	if fs.NArg() > 0 {
+		return fail(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	}
+	prior, truths, err := loadData()
+	if err != nil {
+		fmt.Fprintf(stderr, "tweedie: %v\n", err)
+		return 1
+	}
+	shape := prior.ImageShape()
+	pr, err := pf.settings(shape, len(truths))
+	if err != nil {
+		return fail(err)
+	}
+	if pr.ImagePath != "" {
+		im, err := loadImage(pr.ImagePath, shape)
+		if err != nil {
+			return fail(err)
+		}
+		truths = append([]tui.Truth{{Name: pr.ImagePath, Image: im}}, truths...)
+		pr.Image = 0
+	}
+	opts := tui.Options{Settings: pr.Settings, Prior: prior, Images: truths, Image: pr.Image}
+	if _, err := tui.New(opts); err != nil { // refuse a bad start before the screen opens
+		return fail(err)
+	}
+	if err := startExplorer(opts); err != nil {
+		fmt.Fprintf(stderr, "tweedie: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// loadData returns the embedded MNIST prior and its test digits as
+// ground truths.
+func loadData() (denoiser.Factory, []tui.Truth, error) {
+	mix, err := assets.MNISTPrior()
+	if err != nil {
+		return nil, nil, fmt.Errorf("embedded MNIST prior: %w", err)
+	}
+	digits := assets.TestDigits()
+	truths := make([]tui.Truth, len(digits))
+	for i, d := range digits {
+		truths[i] = tui.Truth{Name: fmt.Sprintf("digit %d (test #%d)", d.Label, d.Index), Image: d.Image}
+	}
+	return mix, truths, nil
+}

@@ -1,7 +1,9 @@
 package gmm
 
 import (
+	"cmp"
 	"math"
+	"slices"
 
 	"gonum.org/v1/gonum/floats"
 
@@ -27,9 +29,11 @@ type ExactGuidance struct {
 	ms *measurement
 
 	logW, logRho []float64
-	m, sinv      [][]float64 // m_k, G_k⁻¹·(y − A·m_k)
+	bound        []float64   // upper bounds on log ρ̃_k
+	order        []int       // components by decreasing bound
+	m, e, sinv   [][]float64 // m_k, e_k = y − A·m_k, G_k⁻¹·e_k
 	p            [][]float64 // U_kᵀ·r_k
-	r, e, back   []float64
+	r, back      []float64
 	coef, delta  []float64
 }
 
@@ -43,12 +47,14 @@ func (mix *Mixture) NewExactGuidance(op operator.Linear, y []float64, sigma floa
 	}
 	K, d, m := len(mix.Components), ms.d, ms.m
 	eg := &ExactGuidance{ms: ms, logW: make([]float64, K), logRho: make([]float64, K),
-		m: make([][]float64, K), sinv: make([][]float64, K), p: make([][]float64, K),
-		r: make([]float64, d), e: make([]float64, m), back: make([]float64, d),
+		bound: make([]float64, K), order: make([]int, K),
+		m: make([][]float64, K), e: make([][]float64, K), sinv: make([][]float64, K), p: make([][]float64, K),
+		r: make([]float64, d), back: make([]float64, d),
 		coef: make([]float64, len(ms.tq)), delta: make([]float64, len(ms.tq))}
 	for k := range mix.Components {
 		eg.m[k] = make([]float64, d)
 		eg.sinv[k] = make([]float64, m)
+		eg.e[k] = make([]float64, m)
 		eg.p[k] = make([]float64, mix.Components[k].Rank())
 	}
 	return eg, nil
@@ -60,24 +66,40 @@ func (eg *ExactGuidance) Guidance(dst, xt []float64, alphaBar float64) []float64
 	mix := ms.mix
 	sa := math.Sqrt(alphaBar)
 	v := 1 - alphaBar
+	// First pass, O(q·d) per component: w_k, m_k, the residual e_k = y − A·m_k
+	// and an upper bound on log(w_k·N(y; A·m_k, G_k)) that needs no
+	// factorisation: log det G_k ≥ log det B_k (M ⪰ I) and
+	// e·G_k⁻¹·e ≥ ‖e‖²/λ_max(G_k) with λ_max(G_k) ≤ (a + max δ)·‖A‖² + σ².
 	for k := range mix.Components {
 		c := &mix.Components[k]
 		residualTo(eg.r, xt, c.Mean, sa)
 		p := project(eg.p[k], c, eg.r)
 		eg.logW[k] = logComponent(c, alphaBar, eg.r, p)
 		componentMean(eg.m[k], c, alphaBar, xt, p, eg.coef)
-
-		// G_k = a·A·Aᵀ + σ²I + A·U·diag(δ)·Uᵀ·Aᵀ with a = (1−ᾱ)s²/c⊥, δ_j = (1−ᾱ)λ_j/c_j − a.
-		a := v * c.Resid / noisePerp(c, alphaBar)
-		delta := eg.delta[:len(p)]
-		for j, l := range c.Eigen {
-			delta[j] = math.Max(v*l/(alphaBar*l+v)-a, 0)
+		ms.op.Apply(eg.e[k], eg.m[k])
+		floats.SubTo(eg.e[k], ms.y, eg.e[k])
+		a, maxDelta := eg.posteriorNoise(c, alphaBar)
+		lmax := (a+maxDelta)*ms.normA2 + ms.sigma2
+		eg.bound[k] = eg.logW[k] - 0.5*(float64(ms.m)*math.Log(2*math.Pi)+ms.baseLogDet(a)+vec.Dot(eg.e[k], eg.e[k])/lmax)
+		eg.order[k] = k
+	}
+	// Second pass, O(q³ + q·m) per component, most promising first; a
+	// component whose bound is below the best exact value by skipLogGap has
+	// ρ_k < e^−60 and is left out.
+	slices.SortFunc(eg.order, func(i, j int) int { return cmp.Compare(eg.bound[j], eg.bound[i]) })
+	best := math.Inf(-1)
+	for _, k := range eg.order {
+		if eg.bound[k] < best-skipLogGap {
+			eg.logRho[k] = math.Inf(-1)
+			continue
 		}
+		c := &mix.Components[k]
+		a, _ := eg.posteriorNoise(c, alphaBar)
+		delta := eg.delta[:c.Rank()]
 		logDetG := ms.baseLogDet(a) + ms.factor(k, a, delta)
-		ms.op.Apply(eg.e, eg.m[k])
-		floats.SubTo(eg.e, ms.y, eg.e)
-		ms.solve(eg.sinv[k], eg.e, k, a, delta)
-		eg.logRho[k] = eg.logW[k] + ms.logNormal(eg.e, eg.sinv[k], logDetG)
+		ms.solve(eg.sinv[k], eg.e[k], k, a, delta)
+		eg.logRho[k] = eg.logW[k] + ms.logNormal(eg.e[k], eg.sinv[k], logDetG)
+		best = math.Max(best, eg.logRho[k])
 	}
 	normalizeLog(eg.logW)
 	normalizeLog(eg.logRho)
@@ -97,7 +119,7 @@ func (eg *ExactGuidance) Guidance(dst, xt []float64, alphaBar float64) []float64
 			}
 			expand(dst, c, coef)
 		}
-		if rho >= negligible {
+		if rho >= negligible && !math.IsInf(eg.logRho[k], -1) {
 			// sqrt(ᾱ)·ρ_k·Σ_k·C_k⁻¹·Aᵀ·G_k⁻¹·e_k: eigenvalues λ_j/c_j on U, s²/c⊥ elsewhere.
 			ms.op.Adjoint(eg.back, eg.sinv[k])
 			sPerp := c.Resid / noisePerp(c, alphaBar)
@@ -110,6 +132,20 @@ func (eg *ExactGuidance) Guidance(dst, xt []float64, alphaBar float64) []float64
 		}
 	}
 	return dst
+}
+
+// posteriorNoise fills eg.delta for component k at noise level ᾱ and
+// returns a and max δ_j of V_k = a·I + U·diag(δ)·Uᵀ = (1−ᾱ)·Σ_k·C_k⁻¹:
+// a = (1−ᾱ)·s²/c⊥ and δ_j = (1−ᾱ)·λ_j/c_j − a ≥ 0.
+func (eg *ExactGuidance) posteriorNoise(c *Component, alphaBar float64) (a, maxDelta float64) {
+	v := 1 - alphaBar
+	a = v * c.Resid / noisePerp(c, alphaBar)
+	delta := eg.delta[:c.Rank()]
+	for j, l := range c.Eigen {
+		delta[j] = math.Max(v*l/(alphaBar*l+v)-a, 0)
+		maxDelta = math.Max(maxDelta, delta[j])
+	}
+	return a, maxDelta
 }
 
 // normalizeLog subtracts log Σ exp(x) from every entry.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
@@ -33,6 +34,7 @@ type measurement struct {
 	sigma2 float64
 	m, d   int
 
+	normA2   float64     // ‖A‖² = λ_max(A·Aᵀ)
 	scalar   bool        // A·Aᵀ = gramC·I
 	gramC    float64     //
 	gramEig  []float64   // eigenvalues of A·Aᵀ when not scalar
@@ -90,7 +92,10 @@ func newMeasurement(mix *Mixture, op operator.Linear, y []float64, sigma float64
 			return nil, err
 		}
 		ms.gramEig = eig
+		ms.normA2 = slices.Max(eig)
 		ms.binvW = make([]float64, qmax*m)
+	} else {
+		ms.normA2 = ms.gramC
 	}
 	return ms, nil
 }
@@ -234,19 +239,12 @@ func (ms *measurement) solve(dst, e []float64, k int, a float64, delta []float64
 func cholesky(M []float64, q int) float64 {
 	logDet := 0.0
 	for j := 0; j < q; j++ {
-		s := M[j*q+j]
-		for k := 0; k < j; k++ {
-			s -= M[j*q+k] * M[j*q+k]
-		}
-		l := math.Sqrt(s)
+		rowJ := M[j*q : j*q+j]
+		l := math.Sqrt(M[j*q+j] - vec.Dot(rowJ, rowJ))
 		M[j*q+j] = l
 		logDet += 2 * math.Log(l)
 		for i := j + 1; i < q; i++ {
-			s := M[i*q+j]
-			for k := 0; k < j; k++ {
-				s -= M[i*q+k] * M[j*q+k]
-			}
-			M[i*q+j] = s / l
+			M[i*q+j] = (M[i*q+j] - vec.Dot(M[i*q:i*q+j], rowJ)) / l
 		}
 	}
 	return logDet

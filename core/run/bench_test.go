@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"tweedie/assets"
 	"tweedie/core/guidance"
 	"tweedie/core/img"
 )
@@ -51,5 +52,40 @@ func BenchmarkStep(b *testing.B) {
 			b.StartTimer()
 		}
 		r.Step()
+	}
+}
+
+// BenchmarkMNIST runs the default explorer problem on the embedded MNIST
+// prior (K = 10, q = 120): box inpainting, σ = 0.05, 1000 DDPM steps.
+func BenchmarkMNIST(b *testing.B) {
+	mix, err := assets.MNISTPrior()
+	if err != nil {
+		b.Fatal(err)
+	}
+	truth := assets.TestDigits()[0].Image.Pix
+	for _, bc := range []struct {
+		name  string
+		m     guidance.Method
+		exact bool
+	}{{"DPS", guidance.DPS, false}, {"PiG", guidance.PiG, false}, {"PiGWithExact", guidance.PiG, true}, {"Oracle", guidance.Oracle, true}} {
+		b.Run(bc.name, func(b *testing.B) {
+			s := DefaultSettings()
+			s.Guidance.Method = bc.m
+			prob, cfg, err := s.Build(mix, truth)
+			if err != nil {
+				b.Fatal(err)
+			}
+			cfg.NoExact = !bc.exact
+			b.ReportAllocs()
+			for b.Loop() {
+				r, err := New(prob, cfg)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := r.Run(context.Background(), nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

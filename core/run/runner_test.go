@@ -317,3 +317,30 @@ func TestCosineToExact(t *testing.T) {
 		t.Error("NoExact still compared with the exact guidance")
 	}
 }
+
+// TestCompareExactAfterwards: filling the comparison after a NoExact run
+// agrees with the inline comparison (float32 storage: to about 1e-5).
+func TestCompareExactAfterwards(t *testing.T) {
+	prob := testProblem(t, img.Shape{H: 6, W: 6, C: 1}, 3, 2, "inpaint-box:size=2", 0.1)
+	cfg := pigConfig(prob, 40)
+	inline, err := runAll(t, prob, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.NoExact = true
+	r, _ := New(prob, cfg)
+	if !r.HasExact() {
+		t.Fatal("no exact guidance for an exact prior")
+	}
+	tr, _ := r.Run(context.Background(), nil)
+	for i := range tr.Records {
+		if !math.IsNaN(tr.Records[i].CosExact) {
+			t.Fatal("NoExact run compared inline")
+		}
+		r.CompareExact(i)
+		got, want := tr.Records[i], inline.Records[i]
+		if math.Abs(got.CosExact-want.CosExact) > 1e-5 || math.Abs(got.NormRatio/want.NormRatio-1) > 1e-5 {
+			t.Errorf("step %d: cos %v ratio %v, inline %v %v", i, got.CosExact, got.NormRatio, want.CosExact, want.NormRatio)
+		}
+	}
+}

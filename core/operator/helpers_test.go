@@ -39,6 +39,7 @@ func testCases() []testCase {
 		"identity", "inpaint-box:size=3", "inpaint-random:p=0.3,seed=7", "inpaint-half",
 		"sr:factor=2", "sr:factor=3", "blur-gauss:size=3,std=0.8", "blur-gauss",
 		"blur-motion:size=5,seed=3", "phase:pad=2", "phase:pad=1", "quantize:levels=5",
+		"svd:dy=4,seed=2", "svd:dy=1",
 	} {
 		cs = append(cs, testCase{s, shape6})
 	}

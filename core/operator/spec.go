@@ -82,6 +82,14 @@ var families = []family{
 			}
 			return newQuantize(s, l)
 		}},
+	{name: "svd", keys: []string{"dy", "seed"}, defs: []string{"1", "1"}, zeta: 0.3,
+		build: func(s img.Shape, v *values) (Operator, error) {
+			dy, seed := v.int("dy"), v.uint("seed")
+			if v.err != nil {
+				return nil, v.err
+			}
+			return newSVD(s, dy, seed)
+		}},
 }
 
 // defaultOrder is the cycling order of Defaults.
@@ -124,15 +132,17 @@ func Names() []string {
 // Name() of every operator is its canonical spec, with every key in the
 // order listed here, so Parse(op.Name(), shape) gives an equal operator.
 //
-//	identity
-//	inpaint-box:size=14              centre size×size box removed
-//	inpaint-random:p=0.5,seed=1      fraction p of pixels removed, seeded
-//	inpaint-half                     bottom half removed
-//	sr:factor=2                      factor×factor average pooling
-//	blur-gauss:size=7,std=1.5        circular Gaussian blur
-//	blur-motion:size=7,seed=1        circular blur with a seeded motion kernel
-//	phase:pad=2                      |FFT| of the image zero-padded pad times
-//	quantize:levels=4                rounding to evenly spaced levels
+//		identity
+//		inpaint-box:size=14              centre size×size box removed
+//		inpaint-random:p=0.5,seed=1      fraction p of pixels removed, seeded
+//		inpaint-half                     bottom half removed
+//		sr:factor=2                      factor×factor average pooling
+//		blur-gauss:size=7,std=1.5        circular Gaussian blur
+//		blur-motion:size=7,seed=1        circular blur with a seeded motion kernel
+//		phase:pad=2                      |FFT| of the image zero-padded pad times
+//		quantize:levels=4                rounding to evenly spaced levels
+//		svd:dy=1,seed=1                  dense random A with singular values ~ U(0,1)
+//	                                      (the synthetic Gaussian-mixture benchmark)
 //
 // Errors (unknown name or key, repeated key, malformed or out-of-range
 // value, parameters that do not fit the shape) mention the spec.

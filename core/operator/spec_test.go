@@ -81,7 +81,7 @@ func TestDefaults(t *testing.T) {
 	if Defaults()[0] == "changed" {
 		t.Error("Defaults returns shared storage")
 	}
-	if len(Names()) != 9 {
+	if len(Names()) != 10 {
 		t.Errorf("Names() = %v", Names())
 	}
 }

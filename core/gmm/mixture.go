@@ -104,3 +104,28 @@ func (m *Mixture) Validate() error {
 	}
 	return nil
 }
+
+// Classify returns the component most likely to have produced x0,
+// argmax_k π_k·N(x0; μ_k, Σ_k), and its responsibility p(k | x0). For a
+// posterior sample this is also argmax_k p(k | x0, y): y depends on k only
+// through x0.
+func (m *Mixture) Classify(x0 []float64) (int, float64) {
+	d := m.Dim()
+	r := make([]float64, d)
+	p := make([]float64, 0, 64)
+	logW := make([]float64, len(m.Components))
+	best := 0
+	for k := range m.Components {
+		c := &m.Components[k]
+		residualTo(r, x0, c.Mean, 1)
+		if cap(p) < c.Rank() {
+			p = make([]float64, c.Rank())
+		}
+		logW[k] = logComponent(c, 1, r, project(p[:c.Rank()], c, r))
+		if logW[k] > logW[best] {
+			best = k
+		}
+	}
+	normalizeLog(logW)
+	return best, math.Exp(logW[best])
+}

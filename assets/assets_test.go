@@ -316,3 +316,46 @@ func BenchmarkMNISTPrior(b *testing.B) {
 		}
 	}
 }
+
+// TestComponentLabels: each component's mean is closest (among the class
+// averages of the embedded test digits) to the class it is labelled with,
+// for most components — the labels come from the fitting order, this checks
+// them against the data.
+func TestComponentLabels(t *testing.T) {
+	mix, err := MNISTPrior()
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels, err := MNISTComponentLabels()
+	if err != nil {
+		t.Fatal(err)
+	}
+	avg := make([][]float64, 10)
+	for i := range avg {
+		avg[i] = make([]float64, mix.Dim())
+	}
+	for _, d := range TestDigits() {
+		for i, v := range d.Image.Pix {
+			avg[d.Label][i] += v / 10
+		}
+	}
+	right := 0
+	for k, c := range mix.Components {
+		best, bestD := -1, math.Inf(1)
+		for l, a := range avg {
+			s := 0.0
+			for i := range a {
+				s += (a[i] - c.Mean[i]) * (a[i] - c.Mean[i])
+			}
+			if s < bestD {
+				best, bestD = l, s
+			}
+		}
+		if best == labels[k] {
+			right++
+		}
+	}
+	if right < len(mix.Components)*9/10 {
+		t.Errorf("only %d of %d components nearest their labelled class", right, len(mix.Components))
+	}
+}

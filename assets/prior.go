@@ -41,3 +41,19 @@ func DecodePrior(r io.Reader) (*gmm.Mixture, error) {
 func EncodePrior(w io.Writer, m *gmm.Mixture) error {
 	return priorfile.Encode(w, m)
 }
+
+// MNISTComponentLabels returns, for each component of MNISTPrior, the digit
+// it was fitted to. The generator fits the classes 0…9 in increasing order
+// with the same number of components each (see internal/fit.Clusters).
+func MNISTComponentLabels() ([]int, error) {
+	mix, err := MNISTPrior()
+	if err != nil {
+		return nil, err
+	}
+	K := len(mix.Components)
+	labels := make([]int, K)
+	for k := range labels {
+		labels[k] = k * 10 / K
+	}
+	return labels, nil
+}

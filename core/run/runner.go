@@ -7,6 +7,7 @@ import (
 
 	"tweedie/core/denoiser"
 	"tweedie/core/guidance"
+	"tweedie/core/internal/vec"
 	"tweedie/core/metrics"
 	"tweedie/core/sampler"
 	"tweedie/core/schedule"
@@ -185,7 +186,7 @@ func (r *Runner) Step() error {
 // compare fills the record's comparison of the estimate g with the exact g*.
 func compare(rec *Record, g, exact []float64) {
 	rec.ExactNorm = norm(exact)
-	rec.CosExact = dot(g, exact) / (rec.ScoreNorm * rec.ExactNorm)
+	rec.CosExact = vec.Dot(g, exact) / (rec.ScoreNorm * rec.ExactNorm)
 	rec.NormRatio = rec.ScoreNorm / rec.ExactNorm
 }
 
@@ -241,12 +242,4 @@ func (r *Runner) Run(ctx context.Context, progress func(done int)) (*Trajectory,
 	return r.traj, r.err
 }
 
-func dot(a, b []float64) float64 {
-	s := 0.0
-	for i := range a {
-		s += a[i] * b[i]
-	}
-	return s
-}
-
-func norm(a []float64) float64 { return math.Sqrt(dot(a, a)) }
+func norm(a []float64) float64 { return math.Sqrt(vec.Dot(a, a)) }

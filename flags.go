@@ -5,13 +5,16 @@ import (
 	"flag"
 	"fmt"
 	"image"
-	_ "image/gif"  // decoders for --image FILE
+	_ "image/gif"  // decoders for --image-file
 	_ "image/jpeg" //
 	_ "image/png"  //
+	"io"
 	"math"
 	"os"
 	"strconv"
 	"strings"
+
+	"golang.org/x/image/draw"
 
 	"tweedie/core/guidance"
 	"tweedie/core/img"
@@ -25,18 +28,19 @@ import (
 // and later `tweedie run`'s. Register them with addProblemFlags, parse the
 // FlagSet, then call settings.
 type problemFlags struct {
-	fs      *flag.FlagSet
-	image   string
-	op      string
-	sigma   float64
-	method  string
-	r       string
-	zeta    float64
-	weight  float64
-	sampler string
-	steps   int
-	eta     float64
-	seed    uint64
+	fs        *flag.FlagSet
+	image     string
+	imageFile string
+	op        string
+	sigma     float64
+	method    string
+	r         string
+	zeta      float64
+	weight    float64
+	sampler   string
+	steps     int
+	eta       float64
+	seed      uint64
 }
 
 // problem is what the flags describe: the settings and the ground truth,
@@ -51,7 +55,8 @@ type problem struct {
 func addProblemFlags(fs *flag.FlagSet) *problemFlags {
 	d := run.DefaultSettings()
 	p := &problemFlags{fs: fs}
-	fs.StringVar(&p.image, "image", "0", "ground truth: `N`, the N-th embedded test digit, or an image FILE (PNG, JPEG, GIF)")
+	fs.StringVar(&p.image, "image", "0", "ground truth: `N`, the N-th embedded test digit (a FILE here still works, as --image-file)")
+	fs.StringVar(&p.imageFile, "image-file", "", "ground truth from an image `FILE` (PNG, JPEG, GIF), resized to the prior's size and converted to its channels")
 	fs.StringVar(&p.op, "op", d.Op, "measurement operator `NAME[:key=value,…]` ("+strings.Join(operator.Names(), ", ")+")")
 	fs.Float64Var(&p.sigma, "sigma", d.Sigma, "measurement noise `σ` ≥ 0")
 	fs.StringVar(&p.method, "method", d.Guidance.Method.String(), "guidance: pig, dps, none or oracle")
@@ -79,9 +84,14 @@ func (p *problemFlags) settings(shape img.Shape, nImages int) (problem, error) {
 	var pr problem
 	finite := func(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
-	if n, err := strconv.Atoi(p.image); err == nil {
+	if p.imageFile != "" {
+		if p.set("image") {
+			return pr, errors.New("--image and --image-file: give one, not both")
+		}
+		pr.ImagePath = p.imageFile
+	} else if n, err := strconv.Atoi(p.image); err == nil {
 		if n < 0 || n >= nImages {
-			return pr, fmt.Errorf("--image %d: want a test image number in [0, %d) or a file", n, nImages)
+			return pr, fmt.Errorf("--image %d: want a test image number in [0, %d) (or use --image-file)", n, nImages)
 		}
 		pr.Image = n
 	} else {
@@ -147,29 +157,47 @@ func (p *problemFlags) settings(shape img.Shape, nImages int) (problem, error) {
 	return pr, nil
 }
 
-// loadImage reads an image file as a ground truth of the given shape:
-// grayscale (or RGB for 3 channels) in [-1, 1]. It must have the shape's
-// size.
+// maxImagePixels bounds the size of an image file loadImage decodes, so a
+// huge or hostile file fails with a message instead of exhausting memory.
+const maxImagePixels = 64 << 20
+
+// loadImage reads an image file as a ground truth of the given shape: it is
+// resized (stretched, Catmull–Rom) to the shape's H×W when its size differs,
+// converted to grayscale (1 channel) or RGB (3 channels), composited over
+// black where transparent, and mapped to [-1, 1].
 func loadImage(path string, shape img.Shape) (img.Image, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return img.Image{}, fmt.Errorf("--image: %w", err)
+		return img.Image{}, fmt.Errorf("image file: %w", err)
 	}
 	defer f.Close()
+	cfg, _, err := image.DecodeConfig(f)
+	if err != nil {
+		return img.Image{}, fmt.Errorf("image file %s: unreadable image (want PNG, JPEG or GIF): %w", path, err)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > maxImagePixels {
+		return img.Image{}, fmt.Errorf("image file %s: %d×%d pixels: want a non-empty image of at most %d pixels", path, cfg.Width, cfg.Height, maxImagePixels)
+	}
+	if shape.C != 1 && shape.C != 3 {
+		return img.Image{}, fmt.Errorf("image file %s: the prior's images have %d channels; only 1 (gray) or 3 (RGB) can be made from an image file", path, shape.C)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return img.Image{}, fmt.Errorf("image file: %w", err)
+	}
 	im, _, err := image.Decode(f)
 	if err != nil {
-		return img.Image{}, fmt.Errorf("--image %s: unreadable image: %w", path, err)
+		return img.Image{}, fmt.Errorf("image file %s: unreadable image: %w", path, err)
 	}
 	b := im.Bounds()
 	if b.Dx() != shape.W || b.Dy() != shape.H {
-		return img.Image{}, fmt.Errorf("--image %s: image is %d×%d, want %d×%d", path, b.Dx(), b.Dy(), shape.W, shape.H)
-	}
-	if shape.C != 1 && shape.C != 3 {
-		return img.Image{}, errors.New("--image: the prior's images have neither 1 nor 3 channels")
+		dst := image.NewRGBA64(image.Rect(0, 0, shape.W, shape.H))
+		draw.CatmullRom.Scale(dst, dst.Bounds(), im, b, draw.Src, nil)
+		im, b = dst, dst.Bounds()
 	}
 	out := img.Image{Shape: shape, Pix: make([]float64, shape.Len())}
 	for y := 0; y < shape.H; y++ {
 		for x := 0; x < shape.W; x++ {
+			// RGBA is alpha-premultiplied: transparent pixels come out black.
 			r, g, bl, _ := im.At(b.Min.X+x, b.Min.Y+y).RGBA()
 			if shape.C == 1 {
 				l := (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(bl)) / 65535

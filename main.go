@@ -28,7 +28,14 @@ type command struct {
 // commands are the subcommands by name. The explorer runs when there is
 // none. Add new subcommands here (planned: run, posterior, prior, render,
 // serve, lab); `run` should reuse addProblemFlags from flags.go.
-var commands = map[string]command{}
+var commands = map[string]command{
+	"run":       {summary: "one headless run: images, GIF, CSV, JSON, npz (tweedie run -h)", run: cmdRun},
+	"posterior": {summary: "the exact posterior of a problem: weights, mean, std, samples", run: cmdPosterior},
+	"prior":     {summary: "export or list priors (tweedie prior export FILE.npz)", run: cmdPrior},
+	"serve":     {summary: "serve the explorer over SSH, one explorer per session (tweedie serve -h)", run: cmdServe},
+	"render":    renderCommand,
+	"lab":       {summary: "many seeds per method against the exact posterior: TV, sliced Wasserstein, coverage", run: cmdLab},
+}
 
 const usage = `tweedie — a terminal explorer for diffusion-model posterior samplers
 
@@ -43,7 +50,13 @@ Examples:
   tweedie --op blur-gauss:std=2 --sampler ddim --steps 100 --eta 1
   NO_COLOR=1 tweedie                        grayscale characters, no colour
 
-In the explorer press ? for every key, q to quit.
+  tweedie run --method dps --steps 1000 --json        a headless run, summary as JSON
+  tweedie run --op sr:factor=4 --out sr4              images, GIF, CSV, plot and JSON in sr4/
+  tweedie posterior --image 42 --out post42           the exact posterior: weights, mean, std, samples
+  tweedie prior export mnist_prior.npz                the MNIST mixture for NumPy
+
+In the explorer press ? for every key, q to quit. Every command takes -h.
+Exit status: 0 success, 1 failure (or a diverged run), 2 usage error.
 
 Explorer flags:
 `
@@ -93,6 +106,7 @@ func explore(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	pf := addProblemFlags(fs)
+	df := addDisplayFlags(fs)
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "tweedie: %v (run tweedie -h for usage)\n", err)
 		return 2
@@ -126,6 +140,9 @@ func explore(args []string, stdout, stderr io.Writer) int {
 		pr.Image = 0
 	}
 	opts := tui.Options{Settings: pr.Settings, Prior: prior, Images: truths, Image: pr.Image}
+	if opts.Graphics, opts.Cell, opts.Profile, err = df.parse(); err != nil {
+		return fail(err)
+	}
 	if _, err := tui.New(opts); err != nil { // refuse a bad start before the screen opens
 		return fail(err)
 	}

@@ -20,6 +20,7 @@ type KeyMap struct {
 	PrevImage          key.Binding
 	Reseed             key.Binding
 	Compare            key.Binding
+	Graphics           key.Binding
 	Help               key.Binding
 	Quit               key.Binding
 }
@@ -54,6 +55,7 @@ func DefaultKeyMap() KeyMap {
 		PrevImage: b([]string{"p"}, "p", "previous image"),
 		Reseed:    b([]string{"e"}, "e", "reseed"),
 		Compare:   b([]string{"c"}, "c", "compare ΠG/DPS"),
+		Graphics:  b([]string{"g"}, "g", "graphics mode"),
 		Help:      b([]string{"?"}, "?", "more keys"),
 		Quit:      b([]string{"q", "ctrl+c"}, "q", "quit"),
 	}
@@ -70,6 +72,6 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Prev, k.Next, k.Prev10, k.Next10, k.Prev100, k.Next100, k.First, k.Last},
 		{k.Play, k.Faster, k.Slower, k.Method, k.Compare, k.Reseed},
 		{k.SigmaDown, k.SigmaUp, k.RDown, k.RUp, k.RAuto, k.ZetaDown, k.ZetaUp},
-		{k.Operator, k.NextImage, k.PrevImage, k.Help, k.Quit},
+		{k.Operator, k.NextImage, k.PrevImage, k.Graphics, k.Help, k.Quit},
 	}
 }

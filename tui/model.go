@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -16,6 +17,7 @@ import (
 	"tweedie/core/operator"
 	"tweedie/core/run"
 	"tweedie/tui/halfblock"
+	"tweedie/tui/termcaps"
 )
 
 // Ladders of the values the keys step through.
@@ -81,6 +83,8 @@ type Model struct {
 
 	caches map[string]*halfblock.Cache
 	frame  []byte
+
+	gfx graphics
 }
 
 // New returns the explorer's model for the options.
@@ -101,15 +105,22 @@ func New(opts Options) (*Model, error) {
 		ascii:  opts.Profile == colorprofile.ASCII || opts.Profile == colorprofile.NoTTY,
 		caches: make(map[string]*halfblock.Cache),
 	}
+	m.gfx = graphics{
+		want: opts.Graphics, cell: opts.Cell, profile: opts.Profile,
+		pinned: opts.Profile != colorprofile.Unknown,
+		env:    termcaps.ParseEnv(os.Environ()),
+	}
+	m.gfx.caps.Env = m.gfx.env
 	m.Help.Styles = m.Styles.Help
 	m.rebuildProblem()
 	m.updateKeys()
 	return m, nil
 }
 
-// Init starts the first runs and the exact posterior.
+// Init starts the first runs and the exact posterior, and asks the
+// terminal what it can draw.
 func (m *Model) Init() tea.Cmd {
-	return m.recompute()
+	return tea.Batch(m.recompute(), m.initGraphics())
 }
 
 func (m *Model) method() guidance.Method { return m.set.Guidance.Method }
@@ -192,13 +203,20 @@ func (m *Model) schedule() tea.Cmd {
 
 // Update handles a message.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd, handled := m.gfxUpdate(msg)
+	if !handled {
+		var more tea.Cmd
+		_, more = m.update(msg)
+		cmd = tea.Batch(cmd, more)
+	}
+	return m, tea.Batch(cmd, m.syncGraphics())
+}
+
+func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.Help.SetWidth(msg.Width)
-		return m, nil
-	case tea.ColorProfileMsg:
-		m.ascii = msg.Profile == colorprofile.ASCII || msg.Profile == colorprofile.NoTTY
 		return m, nil
 	case runStepsMsg:
 		s := m.slots[msg.Method]
@@ -251,7 +269,9 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, k.Quit):
 		m.invalidate()
-		return tea.Quit
+		return m.quit()
+	case key.Matches(msg, k.Graphics):
+		return m.cycleMode()
 	case key.Matches(msg, k.Help):
 		m.Help.ShowAll = !m.Help.ShowAll
 	case key.Matches(msg, k.Prev):

@@ -16,6 +16,7 @@ import (
 	"tweedie/core/guidance"
 	"tweedie/core/img"
 	"tweedie/core/run"
+	"tweedie/tui/termcaps"
 )
 
 // updating reports whether -update was given. The flag is registered by
@@ -34,7 +35,7 @@ func testOptions() Options {
 	s := run.DefaultSettings()
 	s.Steps = 40
 	return Options{
-		Settings: s, Prior: mix, Profile: colorprofile.TrueColor,
+		Settings: s, Prior: mix, Profile: colorprofile.TrueColor, Graphics: termcaps.Halfblock,
 		Images: []Truth{{Name: "ring", Image: ring(0.35)}, {Name: "small ring", Image: ring(0.2)}},
 	}
 }

@@ -1,6 +1,7 @@
 // Package tui is tweedie's terminal explorer: it steps through a guided
 // reverse-diffusion trajectory (ΠG, DPS, the exact oracle, or none) and
-// draws the images as half-blocks, with a chart of the guidance over all
+// draws the images (kitty graphics, sixel, half-blocks or characters, as
+// the terminal allows), with a chart of the guidance over all
 // steps and the guidance rule with its current values.
 //
 // Every parameter change recomputes the trajectory in the background: a
@@ -20,6 +21,7 @@ import (
 	"tweedie/core/denoiser"
 	"tweedie/core/img"
 	"tweedie/core/run"
+	"tweedie/tui/termcaps"
 )
 
 // Truth is a ground-truth image the explorer can measure.
@@ -41,6 +43,12 @@ type Options struct {
 	Image  int
 	// Profile pins the colour profile; the zero value (Unknown) detects it.
 	Profile colorprofile.Profile
+	// Graphics is how images are drawn; the zero value (Auto) asks the
+	// terminal and picks kitty, sixel, half-blocks or characters.
+	Graphics termcaps.Mode
+	// Cell is the cell size in pixels for sixel images when the terminal
+	// does not report it; zero means termcaps.DefaultCell.
+	Cell termcaps.Size
 	// ProgramOptions are passed to tea.NewProgram (tests set input and output).
 	ProgramOptions []tea.ProgramOption
 }
@@ -71,6 +79,7 @@ func Run(opts Options) error {
 	if err != nil {
 		return err
 	}
+	m.gfx.hint = kernelCellSize()
 	popts := []tea.ProgramOption{}
 	if opts.Profile != colorprofile.Unknown {
 		popts = append(popts, tea.WithColorProfile(opts.Profile))

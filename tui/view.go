@@ -14,6 +14,8 @@ import (
 	"tweedie/core/run"
 	"tweedie/tui/chart"
 	"tweedie/tui/halfblock"
+	"tweedie/tui/kitty"
+	"tweedie/tui/termcaps"
 )
 
 // Smallest window the explorer draws in.
@@ -61,13 +63,10 @@ func (m *Model) render() string {
 	status := m.statusLines()
 	f1, f2 := m.formulaLines()
 	notice := m.noticeLine()
-	helpView := m.Help.View(m.KeyMap)
-	fixed := 1 + len(status) + 2 + 1 + strings.Count(helpView, "\n") + 1
-
-	panels := m.panels()
-	imgBudget := h - fixed - chartMin
-	count, scale, cols := chooseLayout(len(panels), m.shape, w, imgBudget)
-	imgArea := m.drawPanels(panels, count, scale, cols)
+	lay := m.layout()
+	helpView := lay.help
+	fixed := lay.fixed
+	imgArea := m.drawPanels(lay)
 	imgLines := 0
 	if imgArea != "" {
 		imgLines = strings.Count(imgArea, "\n") + 1
@@ -251,10 +250,46 @@ func chooseLayout(n int, shape img.Shape, w, h int) (count, scale, cols int) {
 	return 0, 0, 0
 }
 
-// drawPanels lays out the count most important panels in screen order.
-func (m *Model) drawPanels(ps []panel, count, scale, cols int) string {
+// layout is where the panels go.
+type layout struct {
+	panels      []panel // the panels shown, in screen order
+	scale, cols int
+	pw, ph      int    // a panel's image size in cells (its caption is above)
+	help        string // the help view
+	fixed       int    // lines that are neither images nor chart
+}
+
+// imageTop is the screen line of the first row of panels' captions.
+const imageTop = 1
+
+// rect returns the cells of panel i's image (not its caption).
+func (l *layout) rect(i int) cellRect {
+	return cellRect{
+		X: (i % l.cols) * (l.pw + 1),
+		Y: imageTop + (i/l.cols)*(l.ph+1) + 1,
+		W: l.pw, H: l.ph,
+	}
+}
+
+// cellRect is a box of cells, 0-based.
+type cellRect struct{ X, Y, W, H int }
+
+// layout chooses which panels fit, at which scale, in how many columns.
+func (m *Model) layout() layout {
+	var l layout
+	if m.width < MinWidth || m.height < MinHeight {
+		return l
+	}
+	l.help = m.Help.View(m.KeyMap)
+	nStatus := 1
+	if m.compare {
+		nStatus = 2
+	}
+	l.fixed = 1 + nStatus + 2 + 1 + strings.Count(l.help, "\n") + 1
+	ps := m.panels()
+	count, scale, cols := chooseLayout(len(ps), m.shape, m.width, m.height-l.fixed-chartMin)
 	if count == 0 {
-		return ""
+		return l
 	}
 	// Keep the count panels of lowest prio, in screen order.
 	keep := make([]panel, 0, count)
@@ -269,13 +304,32 @@ func (m *Model) drawPanels(ps []panel, count, scale, cols int) string {
 			keep = append(keep, p)
 		}
 	}
-	pw, ph := halfblock.Size(m.shape, scale)
+	l.panels, l.scale, l.cols = keep, scale, cols
+	l.pw, l.ph = halfblock.Size(m.shape, scale)
+	return l
+}
+
+// drawPanels draws the layout's panels: images as half-blocks or
+// characters, or — for sixel — blank cells the image is drawn over, or
+// — for kitty — the image's placeholders.
+func (m *Model) drawPanels(lay layout) string {
+	keep, scale, cols := lay.panels, lay.scale, lay.cols
+	if len(keep) == 0 {
+		return ""
+	}
+	pw, ph := lay.pw, lay.ph
+	mode := m.drawMode()
 	blocks := make([][]string, len(keep))
 	for i, p := range keep {
 		lines := make([]string, 0, ph+1)
 		lines = append(lines, m.Styles.Label.Render(padTo(fit(p.label, pw), pw)))
 		var body string
-		if p.image != nil {
+		switch {
+		case p.image != nil && mode == termcaps.Sixel:
+			body = halfblock.Blank(pw, ph)
+		case p.image != nil && mode == termcaps.Kitty:
+			body = kitty.Placeholders(kittyID(i), pw, ph)
+		case p.image != nil:
 			c := m.caches[p.id]
 			if c == nil {
 				c = new(halfblock.Cache)
@@ -286,7 +340,7 @@ func (m *Model) drawPanels(ps []panel, count, scale, cols int) string {
 				im = p.image()
 			}
 			body = c.Render(p.key, im, m.renderOpts(scale, p.m))
-		} else {
+		default:
 			blank := halfblock.Blank(pw, ph)
 			body = m.Styles.Dim.Render(padTo(fit(" "+p.text, pw), pw)) + blank[pw:]
 		}
@@ -317,7 +371,7 @@ func (m *Model) drawPanels(ps []panel, count, scale, cols int) string {
 }
 
 func (m *Model) renderOpts(scale int, mp halfblock.Map) halfblock.Options {
-	return halfblock.Options{Scale: scale, Map: mp, ASCII: m.ascii}
+	return halfblock.Options{Scale: scale, Map: mp, ASCII: m.drawMode() == termcaps.ASCII}
 }
 
 func padTo(s string, w int) string {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"tweedie/assets"
 	"tweedie/core/img"
 )
 
@@ -133,4 +134,24 @@ func BenchmarkRender28x2(b *testing.B) {
 	for b.Loop() {
 		buf = Append(buf[:0], im, Options{Scale: 2})
 	}
+}
+
+// TestDigitSize is the size anchor: one 28×28 digit at 28 columns is no
+// larger than chafa's 5.1 KB (colour codes of repeated colours merged).
+func TestDigitSize(t *testing.T) {
+	for _, d := range assets.TestDigits()[:10] {
+		if n := len(Render(d.Image, Options{Scale: 1})); n > 5100 {
+			t.Errorf("digit %d (test #%d): %d bytes at 28 columns, want ≤ 5100", d.Label, d.Index, n)
+		}
+	}
+}
+
+func BenchmarkDigit28(b *testing.B) {
+	im := assets.TestDigits()[0].Image
+	var buf []byte
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = Append(buf[:0], im, Options{Scale: 1})
+	}
+	b.ReportMetric(float64(len(buf)), "bytes")
 }

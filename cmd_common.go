@@ -1,0 +1,134 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"tweedie/core/run"
+)
+
+// Exit statuses of every subcommand.
+const (
+	exitOK        = 0   // success
+	exitFailure   = 1   // a diverged run (outputs are written), or a failure writing them
+	exitUsage     = 2   // bad flags or values; nothing is written
+	exitInterrupt = 130 // interrupted (Ctrl-C); nothing is written
+)
+
+const exitCodesHelp = `Exit status: 0 success; 1 the run diverged (outputs are still written, with
+diverged_at set) or an output could not be written; 2 a usage error (unknown
+flag, bad value, a method that cannot serve the operator), reported on one
+line before anything is written; 130 interrupted, nothing written.
+`
+
+// usageError marks an error as the user's: exit status 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// fail reports err on one line of stderr as the subcommand name and returns
+// the exit status: 2 for usage errors, 1 otherwise.
+func fail(stderr io.Writer, name string, err error) int {
+	msg := strings.ReplaceAll(err.Error(), "\n", " ")
+	var ue usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(stderr, "tweedie %s: %s (run tweedie %s -h for usage)\n", name, msg, name)
+		return exitUsage
+	}
+	fmt.Fprintf(stderr, "tweedie %s: %s\n", name, msg)
+	return exitFailure
+}
+
+// newFlagSet makes a silent flag set; parseFlags prints help.
+func newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return fs
+}
+
+// parseFlags parses args, allowing flags after positional arguments
+// (`tweedie prior export out.npz --prior mnist`), and returns the
+// positional arguments. It returns flag.ErrHelp for -h.
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		// A "--" ends the flags: everything after it is positional.
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// printHelp writes a subcommand's help text and its flags.
+func printHelp(w io.Writer, fs *flag.FlagSet, text string) {
+	fmt.Fprint(w, text)
+	fmt.Fprintln(w, "\nFlags:")
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+}
+
+// addPriorFlag registers --prior.
+func addPriorFlag(fs *flag.FlagSet) *string {
+	return fs.String("prior", "mnist", "the prior `NAME[:options]` ("+strings.Join(priorNames(), ", ")+")")
+}
+
+// problemSetup is a parsed, checked problem ready to run.
+type problemSetup struct {
+	Prior     *priorData
+	Problem   problem
+	TruthName string
+	Truth     []float64
+	Prob      *run.Problem
+	Config    run.Config
+}
+
+// setupProblem loads the prior, checks the problem flags and builds the
+// Problem and Config. Every error it returns is a usageError except a
+// failure to load a bundled prior.
+func setupProblem(pf *problemFlags, priorSpec string) (*problemSetup, error) {
+	prior, err := loadPrior(priorSpec)
+	if err != nil {
+		return nil, err
+	}
+	shape := prior.Factory.ImageShape()
+	if prior.DefaultOp != "" && !pf.set("op") {
+		pf.op = prior.DefaultOp
+	}
+	pr, err := pf.settings(shape, len(prior.Truths))
+	if err != nil {
+		return nil, usageError{err}
+	}
+	st := &problemSetup{Prior: prior, Problem: pr}
+	if pr.ImagePath != "" {
+		im, err := loadImage(pr.ImagePath, shape)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		st.Truth, st.TruthName = im.Pix, pr.ImagePath
+	} else {
+		t := prior.Truths[pr.Image]
+		st.Truth, st.TruthName = append([]float64(nil), t.Image.Pix...), t.Name
+	}
+	st.Prob, st.Config, err = pr.Settings.Build(prior.Factory, st.Truth)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return st, nil
+}

@@ -1,0 +1,413 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"io"
+	"os"
+	"time"
+
+	"github.com/charmbracelet/colorprofile"
+	uv "github.com/charmbracelet/ultraviolet"
+	"golang.org/x/sys/unix"
+
+	"tweedie/core/img"
+	"tweedie/tui/halfblock"
+	"tweedie/tui/kitty"
+	"tweedie/tui/sixel"
+	"tweedie/tui/termcaps"
+)
+
+const renderUsage = `Usage: tweedie render [--graphics MODE] [--width COLS] [--color PROFILE] IMAGE...
+
+Prints images (PNG, JPEG, the first frame of a GIF) in the terminal, one
+after another, like chafa. On a terminal it asks what the terminal can draw
+(kitty graphics, sixel, half-blocks in colour, characters); when stdout is
+not a terminal it writes half-blocks unless --graphics says otherwise.
+
+Flags:
+`
+
+// displayFlags are the flags that say how images are drawn: the
+// explorer's and render's.
+type displayFlags struct {
+	graphics, color string
+}
+
+func addDisplayFlags(fs *flag.FlagSet) *displayFlags {
+	d := &displayFlags{}
+	fs.StringVar(&d.graphics, "graphics", "auto", "images as `MODE`: auto, kitty, sixel, halfblock or ascii; sixel:WxH also sets the cell size in pixels (when the terminal does not report it)")
+	fs.StringVar(&d.color, "color", "auto", "colour `PROFILE`: auto, truecolor, 256, 16 or none (over SSH only TERM reaches the program, so auto may under-report)")
+	return d
+}
+
+// parse returns the parsed mode, cell size and colour profile.
+func (d *displayFlags) parse() (termcaps.Mode, termcaps.Size, colorprofile.Profile, error) {
+	mode, cell, err := termcaps.ParseMode(d.graphics)
+	if err != nil {
+		return 0, cell, 0, fmt.Errorf("--graphics: %w", err)
+	}
+	p, err := termcaps.ParseProfile(d.color)
+	if err != nil {
+		return 0, cell, 0, fmt.Errorf("--color: %w", err)
+	}
+	return mode, cell, p, nil
+}
+
+// renderCommand is `tweedie render`.
+var renderCommand = command{
+	summary: "print images in the terminal (kitty, sixel, half-blocks or characters)",
+	run:     func(args []string, stdout, stderr io.Writer) int { return runRender(args, stdout, stderr, probeTTY) },
+}
+
+// prober asks the terminal what it can draw; tests replace it.
+type prober func(env termcaps.Env) (caps termcaps.Caps, cols int, cell termcaps.Size, err error)
+
+func runRender(args []string, stdout, stderr io.Writer, probe prober) int {
+	fs := flag.NewFlagSet("tweedie render", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	df := addDisplayFlags(fs)
+	width := fs.Int("width", 0, "width in `COLS` (default: the image's width in pixels, at most the terminal's width or 80)")
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "tweedie render: %v (run tweedie render -h for usage)\n", err)
+		return 2
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, renderUsage)
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+			return 0
+		}
+		return fail(err)
+	}
+	mode, cell, profile, err := df.parse()
+	if err != nil {
+		return fail(err)
+	}
+	if fs.NArg() == 0 {
+		return fail(errors.New("no image given"))
+	}
+	if *width < 0 || *width > kitty.MaxCells*4 {
+		return fail(fmt.Errorf("--width %d: want 1…%d columns", *width, kitty.MaxCells*4))
+	}
+
+	env := termcaps.ParseEnv(os.Environ())
+	caps := termcaps.Caps{Env: env}
+	maxCols := 80
+	tty := renderIsTerminal(stdout)
+	if tty {
+		if profile == colorprofile.Unknown {
+			profile = colorprofile.Detect(stdout, os.Environ())
+		}
+		if mode == termcaps.Auto || cell == (termcaps.Size{}) {
+			c, cols, px, err := probe(env)
+			if err == nil {
+				caps = c
+				if cols > 0 {
+					maxCols = cols
+				}
+				if caps.Cell == (termcaps.Size{}) && px.W > 0 {
+					caps.Cell = px
+				}
+			}
+		}
+		if profile != colorprofile.Unknown && !df.pinnedColor() {
+			profile = caps.Profile(profile)
+		}
+		if mode == termcaps.Auto {
+			mode = caps.ChooseDirect(profile)
+		}
+	} else {
+		if profile == colorprofile.Unknown {
+			profile = colorprofile.TrueColor
+		}
+		if mode == termcaps.Auto {
+			mode = termcaps.Halfblock
+		}
+	}
+	if mode == termcaps.Halfblock && (profile == colorprofile.ASCII || profile == colorprofile.NoTTY) {
+		mode = termcaps.ASCII
+	}
+	if cell == (termcaps.Size{}) {
+		cell = caps.CellSize(termcaps.DefaultCell)
+	}
+
+	r := renderer{mode: mode, cell: cell, profile: profile, tmux: env.Tmux,
+		placeholders: caps.Placeholders() || env.Tmux, id: 1 + (os.Getpid()&0xffff)<<8}
+	status := 0
+	for i, path := range fs.Args() {
+		im, err := decodeFile(path)
+		if err != nil {
+			fmt.Fprintf(stderr, "tweedie render: %v\n", err)
+			status = 1
+			continue
+		}
+		cols := *width
+		if cols == 0 {
+			cols = min(im.Bounds().Dx(), maxCols)
+		}
+		out, err := r.render(nil, im, cols, i)
+		if err != nil {
+			fmt.Fprintf(stderr, "tweedie render: %s: %v\n", path, err)
+			status = 1
+			continue
+		}
+		if _, err := stdout.Write(out); err != nil {
+			fmt.Fprintf(stderr, "tweedie render: %v\n", err)
+			return 1
+		}
+	}
+	return status
+}
+
+func (d *displayFlags) pinnedColor() bool {
+	p, _ := termcaps.ParseProfile(d.color)
+	return p != colorprofile.Unknown
+}
+
+func renderIsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
+}
+
+func decodeFile(path string) (image.Image, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	im, _, err := image.Decode(f) // a GIF's first frame
+	if err != nil {
+		return nil, fmt.Errorf("%s: unreadable image: %w", path, err)
+	}
+	if b := im.Bounds(); b.Dx() == 0 || b.Dy() == 0 {
+		return nil, fmt.Errorf("%s: empty image", path)
+	}
+	return im, nil
+}
+
+// renderer draws images in one mode.
+type renderer struct {
+	mode         termcaps.Mode
+	cell         termcaps.Size
+	profile      colorprofile.Profile
+	tmux         bool
+	placeholders bool
+	id           int // kitty image id of the first image
+	six          sixel.Encoder
+	kit          kitty.Encoder
+}
+
+// render appends the drawing of im, cols cells wide and followed by a
+// newline; n numbers the image (for kitty ids).
+func (r *renderer) render(dst []byte, im image.Image, cols, n int) ([]byte, error) {
+	b := im.Bounds()
+	cols = max(cols, 1)
+	switch r.mode {
+	case termcaps.Sixel, termcaps.Kitty:
+		pw := cols * r.cell.W
+		ph := max(1, (b.Dy()*pw+b.Dx()/2)/b.Dx())
+		rows := (ph + r.cell.H - 1) / r.cell.H
+		if r.mode == termcaps.Sixel {
+			src := im
+			if b.Dx() > pw { // shrink here (by area); sixel enlarges by nearest neighbour
+				src = resize(im, pw, ph)
+			}
+			dst = r.six.Append(dst, src, pw, ph)
+			return append(dst, '\n'), nil
+		}
+		src := im
+		if b.Dx() > pw {
+			src = resize(im, pw, ph)
+		}
+		id := r.id + n
+		var err error
+		dst, err = r.kit.Append(dst, src, kitty.Options{ID: id, Cols: cols, Rows: rows, Placeholder: r.placeholders, Tmux: r.tmux})
+		if err != nil {
+			return dst, err
+		}
+		if r.placeholders {
+			dst = append(dst, kitty.Placeholders(id, cols, rows)...)
+			return append(dst, '\n'), nil
+		}
+		for range rows {
+			dst = append(dst, '\n')
+		}
+		return dst, nil
+	}
+	// Half-blocks or characters: one pixel per column, two per row.
+	ph := max(1, (b.Dy()*cols+b.Dx()/2)/b.Dx())
+	small := resize(im, cols, ph)
+	out := halfblock.Append(nil, toImg(small), halfblock.Options{Scale: 1, ASCII: r.mode == termcaps.ASCII})
+	if r.mode == termcaps.Halfblock && r.profile != colorprofile.TrueColor {
+		out = downsample(out, r.profile)
+	}
+	dst = append(dst, out...)
+	return append(dst, '\n'), nil
+}
+
+// downsample converts 24-bit SGR codes to the profile.
+func downsample(s []byte, p colorprofile.Profile) []byte {
+	var b writerBuf
+	w := &colorprofile.Writer{Forward: &b, Profile: p}
+	_, _ = w.Write(s)
+	return b.b
+}
+
+type writerBuf struct{ b []byte }
+
+func (w *writerBuf) Write(p []byte) (int, error) { w.b = append(w.b, p...); return len(p), nil }
+
+// resize scales im to w×h: by area averaging when shrinking, nearest
+// neighbour when enlarging. Transparent pixels are composed over black.
+func resize(im image.Image, w, h int) *image.RGBA {
+	b := im.Bounds()
+	src := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	draw.Draw(src, src.Rect, image.NewUniform(color.Black), image.Point{}, draw.Src)
+	draw.Draw(src, src.Rect, im, b.Min, draw.Over)
+	sw, sh := b.Dx(), b.Dy()
+	if w == sw && h == sh {
+		return src
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		y0, y1 := y*sh/h, max((y+1)*sh/h, y*sh/h+1)
+		for x := range w {
+			x0, x1 := x*sw/w, max((x+1)*sw/w, x*sw/w+1)
+			var r, g, bl, n int
+			for yy := y0; yy < y1; yy++ {
+				p := src.Pix[src.PixOffset(x0, yy):]
+				for xx := 0; xx < x1-x0; xx++ {
+					r += int(p[4*xx])
+					g += int(p[4*xx+1])
+					bl += int(p[4*xx+2])
+					n++
+				}
+			}
+			o := dst.PixOffset(x, y)
+			dst.Pix[o], dst.Pix[o+1], dst.Pix[o+2], dst.Pix[o+3] = uint8(r/n), uint8(g/n), uint8(bl/n), 255
+		}
+	}
+	return dst
+}
+
+// toImg converts an RGBA image to an RGB img.Image in [-1, 1] (grayscale
+// images to one channel, so that they stay gray under every map).
+func toImg(m *image.RGBA) img.Image {
+	w, h := m.Rect.Dx(), m.Rect.Dy()
+	gray := true
+	for i := 0; i < len(m.Pix) && gray; i += 4 {
+		gray = m.Pix[i] == m.Pix[i+1] && m.Pix[i+1] == m.Pix[i+2]
+	}
+	c := 3
+	if gray {
+		c = 1
+	}
+	s := img.Shape{H: h, W: w, C: c}
+	out := img.Image{Shape: s, Pix: make([]float64, s.Len())}
+	for y := range h {
+		for x := range w {
+			p := m.Pix[m.PixOffset(x, y):]
+			for k := range c {
+				out.Pix[s.Index(y, x, k)] = 2*float64(p[k])/255 - 1
+			}
+		}
+	}
+	return out
+}
+
+// probeTTY asks the terminal on /dev/tty, in raw mode, what it can draw,
+// and waits for the replies (DA1 comes last) at most probeTimeout. It
+// also returns the window's width in cells and the cell size in pixels
+// that the kernel knows (TIOCGWINSZ), zero when unknown.
+func probeTTY(env termcaps.Env) (caps termcaps.Caps, cols int, cell termcaps.Size, err error) {
+	caps.Env = env
+	f, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil {
+		return caps, 0, cell, err
+	}
+	defer f.Close()
+	fd := int(f.Fd())
+	if ws, err := unix.IoctlGetWinsize(fd, unix.TIOCGWINSZ); err == nil {
+		cols = int(ws.Col)
+		caps.SetWindow(int(ws.Col), int(ws.Row))
+		if ws.Xpixel > 0 && ws.Ypixel > 0 && ws.Col > 0 && ws.Row > 0 {
+			cell = termcaps.Size{W: int(ws.Xpixel) / int(ws.Col), H: int(ws.Ypixel) / int(ws.Row)}
+		}
+	}
+	old, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+	if err != nil {
+		return caps, cols, cell, err
+	}
+	raw := *old
+	raw.Iflag &^= unix.IGNBRK | unix.BRKINT | unix.PARMRK | unix.ISTRIP | unix.INLCR | unix.IGNCR | unix.ICRNL | unix.IXON
+	raw.Lflag &^= unix.ECHO | unix.ECHONL | unix.ICANON | unix.ISIG | unix.IEXTEN
+	raw.Cc[unix.VMIN], raw.Cc[unix.VTIME] = 0, 0
+	if err := unix.IoctlSetTermios(fd, unix.TCSETS, &raw); err != nil {
+		return caps, cols, cell, err
+	}
+	defer unix.IoctlSetTermios(fd, unix.TCSETS, old) //nolint:errcheck
+	if _, err := f.WriteString(termcaps.Queries(env)); err != nil {
+		return caps, cols, cell, err
+	}
+	readReplies(fd, &caps, probeTimeout)
+	return caps, cols, cell, nil
+}
+
+// probeTimeout bounds the wait for a terminal's replies (over SSH, a
+// round trip).
+const probeTimeout = 600 * time.Millisecond
+
+// readReplies reads from fd until DA1 arrives or the timeout passes.
+func readReplies(fd int, caps *termcaps.Caps, timeout time.Duration) {
+	var dec uv.EventDecoder
+	var buf []byte
+	tmp := make([]byte, 4096)
+	deadline := time.Now().Add(timeout)
+	for !caps.Done() {
+		left := time.Until(deadline)
+		if left <= 0 {
+			return
+		}
+		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		n, err := unix.Poll(fds, int(left/time.Millisecond)+1)
+		if err != nil && !errors.Is(err, unix.EINTR) {
+			return
+		}
+		if n <= 0 {
+			continue
+		}
+		k, err := unix.Read(fd, tmp)
+		if err != nil || k <= 0 {
+			continue
+		}
+		buf = append(buf, tmp[:k]...)
+		for len(buf) > 0 {
+			n, ev := dec.Decode(buf)
+			if n == 0 {
+				break
+			}
+			buf = buf[n:]
+			handleEvent(caps, ev)
+		}
+	}
+}
+
+func handleEvent(caps *termcaps.Caps, ev uv.Event) {
+	if multi, ok := ev.(uv.MultiEvent); ok {
+		for _, e := range multi {
+			handleEvent(caps, e)
+		}
+		return
+	}
+	caps.Handle(ev)
+}

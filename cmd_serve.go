@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"tweedie/core/denoiser"
+	"tweedie/tui"
+	"tweedie/tui/serve"
+)
+
+const serveHelp = `tweedie serve — the explorer over SSH, one explorer per session
+
+Usage:
+  tweedie serve [flags]
+
+Every session starts from the problem the explorer flags describe and then
+has its own state, terminal size and colours. Colours follow what the client
+sends: its TERM, plus COLORTERM or NO_COLOR only if it forwards them
+(ssh -o SetEnv=COLORTERM=truecolor).
+
+Authentication is by public key only; passwords and keyboard-interactive are
+never accepted. With --authorized-keys only the keys in that file get in (it
+is re-read when it changes). Without it any public key is accepted, and only
+on a loopback address: binding anything else without --authorized-keys is
+refused (exit status 2).
+
+The host key is generated on first start (ed25519, mode 0600; the public key
+beside it as FILE.pub) and reused after.
+
+Examples:
+  ssh-keygen -t ed25519 -N '' -f ~/.ssh/tweedie          a key for connecting
+  cp ~/.ssh/tweedie.pub ~/.config/tweedie/authorized_keys
+  tweedie serve --authorized-keys ~/.config/tweedie/authorized_keys
+  ssh -p 23234 -i ~/.ssh/tweedie localhost                from another terminal
+  tweedie serve --listen 0.0.0.0:23234 --authorized-keys FILE --max-sessions 4
+  tweedie serve --method dps --op sr:factor=4             every session starts here
+
+SIGINT or SIGTERM stops the server: every session is told
+"tweedie: server shutting down" and closed; a second SIGINT stops at once.
+
+Exit status: 0 stopped by a signal; 1 the server failed (address in use, host
+key unreadable); 2 a usage error.
+
+Flags:
+`
+
+// shutdownTimeout bounds a graceful stop.
+const shutdownTimeout = 10 * time.Second
+
+func cmdServe(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop() // a second signal has its default effect: stop at once
+	}()
+	return runServer(ctx, args, stdout, stderr, nil)
+}
+
+// runServer serves until ctx ends, then shuts down gracefully. ready, when
+// non-nil, gets the address once the server listens.
+func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, ready func(net.Addr)) int {
+	fs := flag.NewFlagSet("tweedie serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	listen := fs.String("listen", "127.0.0.1:23234", "TCP `address` to listen on")
+	hostKey := fs.String("host-key", serve.DefaultHostKeyPath(), "the server's private host key `FILE`, generated if missing")
+	authKeys := fs.String("authorized-keys", "", "OpenSSH authorized_keys `FILE` of the public keys allowed in (needed off loopback)")
+	maxSessions := fs.Int("max-sessions", 8, "most sessions at once, 0 for no limit")
+	idle := fs.Duration("idle-timeout", 15*time.Minute, "close a session after this `duration` without input, 0 never")
+	pf := addProblemFlags(fs)
+
+	usageErr := func(err error) int {
+		fmt.Fprintf(stderr, "tweedie serve: %v (run tweedie serve -h for usage)\n", err)
+		return 2
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, serveHelp)
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+			return 0
+		}
+		return usageErr(err)
+	}
+	if fs.NArg() > 0 {
+		return usageErr(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	}
+	switch {
+	case *maxSessions < 0:
+		return usageErr(fmt.Errorf("--max-sessions %d: want ≥ 0", *maxSessions))
+	case *idle < 0:
+		return usageErr(fmt.Errorf("--idle-timeout %v: want ≥ 0", *idle))
+	case *hostKey == "":
+		return usageErr(errors.New("--host-key: want a file"))
+	}
+	prior, truths, err := loadData()
+	if err != nil {
+		fmt.Fprintf(stderr, "tweedie serve: %v\n", err)
+		return 1
+	}
+	opts, err := serveExplorerOptions(pf, prior, truths)
+	if err != nil {
+		return usageErr(err)
+	}
+
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	srv, err := serve.New(serve.Config{
+		Addr: *listen, HostKeyPath: *hostKey, AuthorizedKeysPath: *authKeys,
+		MaxSessions: *maxSessions, IdleTimeout: *idle, Explorer: opts, Logger: log,
+	})
+	switch {
+	case errors.Is(err, serve.ErrNotLoopback), errors.Is(err, serve.ErrAuthorizedKeys):
+		return usageErr(err)
+	case err != nil:
+		fmt.Fprintf(stderr, "tweedie serve: %v\n", err)
+		return 1
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		fmt.Fprintf(stderr, "tweedie serve: %v\n", err)
+		return 1
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	select {
+	case err := <-served:
+		fmt.Fprintf(stderr, "tweedie serve: %v\n", err)
+		return 1
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("sessions did not end in time: closed", "err", err)
+	}
+	if err := <-served; err != nil {
+		fmt.Fprintf(stderr, "tweedie serve: %v\n", err)
+		return 1
+	}
+	log.Info("stopped")
+	return 0
+}
+
+// serveExplorerOptions is every session's starting state, from the
+// explorer's flags, checked before the server starts.
+func serveExplorerOptions(pf *problemFlags, prior denoiser.Factory, truths []tui.Truth) (tui.Options, error) {
+	shape := prior.ImageShape()
+	pr, err := pf.settings(shape, len(truths))
+	if err != nil {
+		return tui.Options{}, err
+	}
+	if pr.ImagePath != "" {
+		im, err := loadImage(pr.ImagePath, shape)
+		if err != nil {
+			return tui.Options{}, err
+		}
+		truths = append([]tui.Truth{{Name: pr.ImagePath, Image: im}}, truths...)
+		pr.Image = 0
+	}
+	opts := tui.Options{Settings: pr.Settings, Prior: prior, Images: truths, Image: pr.Image}
+	if _, err := tui.New(opts); err != nil {
+		return tui.Options{}, err
+	}
+	return opts, nil
+}

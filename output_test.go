@@ -1,0 +1,188 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"image"
+	"image/png"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"tweedie/core/img"
+)
+
+func TestJSONFloatNonFinite(t *testing.T) {
+	b, err := json.Marshal(map[string]any{
+		"a": jsonFloat(math.NaN()), "b": jsonFloat(math.Inf(1)), "c": jsonFloats([]float64{1.5, math.Inf(-1)}),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != `{"a":null,"b":null,"c":[1.5,null]}` {
+		t.Errorf("got %s", b)
+	}
+}
+
+func TestRenderImage(t *testing.T) {
+	im := img.Image{Shape: img.Shape{H: 2, W: 3, C: 1}, Pix: []float64{-1, 0, 1, 2, math.NaN(), -5}}
+	out := renderImage(im, 4)
+	if b := out.Bounds(); b.Dx() != 12 || b.Dy() != 8 {
+		t.Fatalf("bounds %v", b)
+	}
+	for _, c := range []struct {
+		x, y int
+		want uint8
+	}{{0, 0, 0}, {5, 3, 128}, {11, 0, 255}, {3, 7, 255}, {11, 7, 0}} {
+		if got := out.RGBAAt(c.x, c.y); got.R != c.want || got.G != c.want {
+			t.Errorf("(%d, %d) = %v, want gray %d", c.x, c.y, got, c.want)
+		}
+	}
+	if got := out.RGBAAt(5, 5); got != missingColour {
+		t.Errorf("NaN pixel is %v", got)
+	}
+	if s := viewScale(img.Shape{H: 28, W: 28, C: 1}); s != 8 {
+		t.Errorf("scale for 28×28 is %d", s)
+	}
+}
+
+func TestOutDirAbortLeavesNothing(t *testing.T) {
+	root := t.TempDir()
+	o, err := prepareOutDir(filepath.Join(root, "a", "b", "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := o.write("x.txt", func(w io.Writer) error { _, err := io.WriteString(w, "x"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.write("bad.txt", func(io.Writer) error { return errors.New("boom") }); err == nil {
+		t.Fatal("failing writer reported no error")
+	}
+	o.abort()
+	if got := listDir(t, root); len(got) != 0 {
+		t.Errorf("left %v", got)
+	}
+	// Commit to a new directory.
+	o, err = prepareOutDir(filepath.Join(root, "new"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.write("x.txt", func(w io.Writer) error { return nil })
+	if err := o.commit(); err != nil {
+		t.Fatal(err)
+	}
+	if got := listDir(t, root); !slices.Equal(got, []string{"new"}) {
+		t.Errorf("root holds %v", got)
+	}
+	if fi, _ := os.Stat(filepath.Join(root, "new")); fi.Mode().Perm() != 0o755 {
+		t.Errorf("mode %v", fi.Mode())
+	}
+}
+
+func TestAtomicFileFailure(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "f")
+	if err := atomicFile(path, func(w io.Writer) error { return errors.New("boom") }); err == nil {
+		t.Fatal("no error")
+	}
+	if got := listDir(t, dir); len(got) != 0 {
+		t.Errorf("left %v", got)
+	}
+}
+
+func TestProgressBar(t *testing.T) {
+	if newProgressBar(&bytes.Buffer{}, "x", 10) != nil {
+		t.Error("a progress bar on a non-terminal")
+	}
+	var buf bytes.Buffer
+	now := time.Unix(0, 0)
+	p := newProgressBarTo(&buf, "sampling", 10, func() time.Time { return now })
+	p.update(1)
+	if buf.Len() != 0 {
+		t.Errorf("drawn within the first second: %q", buf.String())
+	}
+	now = now.Add(1500 * time.Millisecond)
+	p.update(5)
+	if !strings.Contains(buf.String(), "5/10") {
+		t.Errorf("bar %q", buf.String())
+	}
+	n := buf.Len()
+	now = now.Add(10 * time.Millisecond)
+	p.update(6) // too soon to redraw
+	if buf.Len() != n {
+		t.Error("redrawn within 100 ms")
+	}
+	p.update(10) // the last step always draws
+	p.finish()
+	if !strings.HasSuffix(buf.String(), "\r") {
+		t.Errorf("not cleared: %q", buf.String())
+	}
+	var nilBar *progressBar
+	nilBar.update(3)
+	nilBar.finish()
+}
+
+func TestParseFlagsInterspersed(t *testing.T) {
+	fs := newFlagSet("t")
+	a := fs.String("a", "", "")
+	pos, err := parseFlags(fs, []string{"x", "-a", "1", "y", "--", "-b"})
+	if err != nil || *a != "1" || !slices.Equal(pos, []string{"x", "y", "-b"}) {
+		t.Errorf("pos %v, a %q, err %v", pos, *a, err)
+	}
+	if _, err := parseFlags(newFlagSet("t"), []string{"-h"}); !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("-h: %v", err)
+	}
+}
+
+func TestComponentLabels(t *testing.T) {
+	p, err := loadPrior("mnist")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.ComponentLabels; !slices.Equal(got, []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}) {
+		t.Errorf("MNIST component labels %v", p.ComponentLabels)
+	}
+}
+
+func TestImageFileFlag(t *testing.T) {
+	p, err := parse(t, "--image-file", "x.png")
+	if err != nil || p.ImagePath != "x.png" {
+		t.Errorf("--image-file: %+v %v", p, err)
+	}
+	if _, err := parse(t, "--image", "2", "--image-file", "x.png"); err == nil {
+		t.Error("--image and --image-file both accepted")
+	}
+}
+
+func TestLoadImageConverts(t *testing.T) {
+	dir := t.TempDir()
+	src := image.NewNRGBA(image.Rect(0, 0, 10, 20))
+	for i := range src.Pix {
+		src.Pix[i] = 255 // opaque white
+	}
+	path := filepath.Join(dir, "w.png")
+	f, _ := os.Create(path)
+	png.Encode(f, src)
+	f.Close()
+	for _, shape := range []img.Shape{{H: 28, W: 28, C: 1}, {H: 8, W: 8, C: 3}} {
+		im, err := loadImage(path, shape)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range im.Pix {
+			if math.Abs(v-1) > 1e-9 {
+				t.Fatalf("%v: pixel %d = %v, want 1", shape, i, v)
+			}
+		}
+	}
+	if _, err := loadImage(path, img.Shape{H: 4, W: 4, C: 2}); err == nil || !strings.Contains(err.Error(), "channels") {
+		t.Errorf("2 channels: %v", err)
+	}
+}

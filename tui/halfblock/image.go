@@ -1,0 +1,30 @@
+package halfblock
+
+import (
+	"image"
+
+	"tweedie/core/img"
+)
+
+// RGBA returns im at its own resolution with the colours a half-block
+// drawing gives it (the map, RGB images as they are, unobserved pixels as
+// the dim checker): the source that pixel-graphics encoders (sixel, kitty)
+// scale to a panel. dst is reused when it has the right size.
+func RGBA(dst *image.RGBA, im img.Image, m Map) *image.RGBA {
+	s := im.Shape
+	if dst == nil || dst.Rect.Dx() != s.W || dst.Rect.Dy() != s.H {
+		dst = image.NewRGBA(image.Rect(0, 0, s.W, s.H))
+	}
+	if !s.Valid() || len(im.Pix) < s.Len() {
+		return dst
+	}
+	g := resample(im, 1)
+	for y := 0; y < g.h; y++ {
+		p := dst.Pix[y*dst.Stride:]
+		for x := 0; x < g.w; x++ {
+			c := g.color(m, x, y)
+			p[4*x], p[4*x+1], p[4*x+2], p[4*x+3] = c.R, c.G, c.B, 255
+		}
+	}
+	return dst
+}

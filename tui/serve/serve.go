@@ -1,0 +1,466 @@
+// Package serve serves tweedie's explorer over SSH with Wish: every
+// session gets its own explorer (tui.Session) with its own state, terminal
+// size and colour profile.
+//
+// Authentication is by public key only. With an authorized-keys file only
+// its keys get in; without one any public key is accepted, and only on a
+// loopback address (New refuses any other). Passwords and
+// keyboard-interactive are never offered.
+//
+// The colour profile of a session comes from what the client sends: the
+// TERM of its pseudo-terminal request, and COLORTERM or NO_COLOR only when
+// the client forwards them (OpenSSH: -o SetEnv=COLORTERM=truecolor, or
+// SendEnv). An SSH server sees nothing else of the terminal.
+package serve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"charm.land/ssh"
+	"charm.land/wish/v2"
+	gossh "golang.org/x/crypto/ssh"
+
+	"tweedie/tui"
+)
+
+// Config is how to serve.
+type Config struct {
+	// Addr is the TCP address to listen on, e.g. "127.0.0.1:23234".
+	Addr string
+	// HostKeyPath is the server's private host key (OpenSSH format). An
+	// ed25519 key is generated there, mode 0600, when there is none.
+	HostKeyPath string
+	// AuthorizedKeysPath is an OpenSSH authorized_keys file of the public
+	// keys allowed in. When empty, any public key is accepted, and Addr
+	// must be a loopback address.
+	AuthorizedKeysPath string
+	// MaxSessions bounds the explorers running at once; 0 means no bound.
+	// A session over the bound gets a message and is closed.
+	MaxSessions int
+	// IdleTimeout closes a session after this long without input from its
+	// client; 0 means never.
+	IdleTimeout time.Duration
+	// Explorer is every session's starting state. Leave its Profile
+	// Unknown to detect each session's colour profile.
+	Explorer tui.Options
+	// Logger gets connections, refusals and sessions; nil discards them.
+	Logger *slog.Logger
+}
+
+// ErrNotLoopback: without authorized keys, only a loopback address may be
+// served.
+var ErrNotLoopback = errors.New("refusing to serve a non-loopback address without --authorized-keys: anyone who can reach it could connect")
+
+// Messages sessions get before they are closed.
+const (
+	MsgShutdown = "tweedie: server shutting down"
+	MsgFull     = "tweedie: server full (%d sessions running); try again later"
+	MsgIdle     = "tweedie: closing after %v without input"
+	MsgNoPty    = "tweedie: the explorer needs a terminal: connect with ssh -t, and without a command"
+	MsgCommand  = "tweedie: this server runs only the explorer: connect without a command"
+)
+
+// handshakeTimeout bounds how long a connection may take to authenticate.
+const handshakeTimeout = 30 * time.Second
+
+// Server serves the explorer over SSH.
+type Server struct {
+	cfg    Config
+	log    *slog.Logger
+	keys   *keyring // nil: any key, loopback only
+	signer gossh.Signer
+	ssh    *ssh.Server
+
+	mu       sync.Mutex
+	closing  bool
+	sessions map[*session]struct{}
+	handlers sync.WaitGroup
+	nextID   atomic.Uint64
+}
+
+// session is one running explorer.
+type session struct {
+	id     uint64
+	ts     *tui.Session
+	reason atomic.Pointer[string] // why it was ended from outside, if it was
+}
+
+// end quits the explorer for the reason, unless it was already ended.
+func (s *session) end(reason string) {
+	if s.reason.CompareAndSwap(nil, &reason) {
+		go s.ts.Quit() // Quit waits for Run to start: never block the caller
+	}
+}
+
+// New checks the configuration, reads (or makes) the host key and reads
+// the authorized keys. A non-loopback Addr without authorized keys gives
+// ErrNotLoopback; a bad authorized-keys file an error wrapping
+// ErrAuthorizedKeys.
+func New(cfg Config) (*Server, error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{cfg: cfg, log: log, sessions: make(map[*session]struct{})}
+	if cfg.MaxSessions < 0 {
+		return nil, fmt.Errorf("max sessions %d: want ≥ 0", cfg.MaxSessions)
+	}
+	if cfg.IdleTimeout < 0 {
+		return nil, fmt.Errorf("idle timeout %v: want ≥ 0", cfg.IdleTimeout)
+	}
+	if cfg.AuthorizedKeysPath == "" {
+		if !loopbackHost(cfg.Addr) {
+			return nil, fmt.Errorf("%s: %w", cfg.Addr, ErrNotLoopback)
+		}
+	} else {
+		k, err := loadKeyring(cfg.AuthorizedKeysPath, log)
+		if err != nil {
+			return nil, err
+		}
+		s.keys = k
+	}
+	signer, created, err := hostKey(cfg.HostKeyPath)
+	if err != nil {
+		return nil, err
+	}
+	s.signer = signer
+	if created {
+		log.Info("generated host key", "file", cfg.HostKeyPath, "fingerprint", gossh.FingerprintSHA256(signer.PublicKey()))
+	}
+
+	opts := []ssh.Option{
+		wish.WithAddress(cfg.Addr),
+		func(srv *ssh.Server) error { srv.AddHostKey(signer); return nil },
+		wish.WithPublicKeyAuth(s.publicKey),
+		wish.WithMiddleware(func(next ssh.Handler) ssh.Handler {
+			return func(sess ssh.Session) { s.handle(sess); next(sess) }
+		}),
+		func(srv *ssh.Server) error {
+			srv.HandshakeTimeout = handshakeTimeout
+			// A backstop for connections that never open a session; a
+			// session's own idle timer (input only) closes it first, with
+			// a message.
+			if cfg.IdleTimeout > 0 {
+				srv.IdleTimeout = cfg.IdleTimeout + time.Minute
+			}
+			srv.ServerConfigCallback = func(ctx ssh.Context) *gossh.ServerConfig {
+				return &gossh.ServerConfig{AuthLogCallback: func(conn gossh.ConnMetadata, method string, err error) {
+					s.authLog(ctx, conn, method, err)
+				}}
+			}
+			srv.ConnectionFailedCallback = func(conn net.Conn, err error) {
+				s.log.Info("connection refused", "addr", conn.RemoteAddr().String(), "err", err)
+			}
+			return nil
+		},
+	}
+	srv, err := wish.NewServer(opts...)
+	if err != nil {
+		return nil, err
+	}
+	s.ssh = srv
+	return s, nil
+}
+
+// HostKey is the server's public host key.
+func (s *Server) HostKey() gossh.PublicKey { return s.signer.PublicKey() }
+
+// Serve accepts connections on ln until Shutdown. It refuses a listener
+// that is not on loopback when there are no authorized keys.
+func (s *Server) Serve(ln net.Listener) error {
+	if s.keys == nil && !loopbackAddr(ln.Addr()) {
+		ln.Close()
+		return fmt.Errorf("%s: %w", ln.Addr(), ErrNotLoopback)
+	}
+	auth := "authorized keys from " + s.cfg.AuthorizedKeysPath
+	if s.keys == nil {
+		auth = "any public key, loopback only (no --authorized-keys)"
+	}
+	s.log.Info("listening", "addr", ln.Addr().String(), "host_key", gossh.FingerprintSHA256(s.signer.PublicKey()),
+		"auth", auth, "max_sessions", s.cfg.MaxSessions, "idle_timeout", s.cfg.IdleTimeout.String())
+	err := s.ssh.Serve(ln)
+	if errors.Is(err, ssh.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown stops accepting connections, ends every session with
+// MsgShutdown and waits for them to close, then closes what remains. When
+// ctx ends first, it closes everything at once and returns ctx's error.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	for sess := range s.sessions {
+		sess.end("shutdown")
+	}
+	s.mu.Unlock()
+
+	// Close the listeners now; connections are waited for below.
+	shut := make(chan error, 1)
+	go func() { shut <- s.ssh.Shutdown(ctx) }()
+
+	done := make(chan struct{})
+	go func() { s.handlers.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		s.ssh.Close()
+		return ctx.Err()
+	}
+	// The sessions have written their last words; give clients a moment to
+	// hang up themselves (OpenSSH does once its session closes) so that
+	// nothing unread is cut off, then close the rest.
+	grace, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	select {
+	case <-shut:
+	case <-grace.Done():
+	}
+	s.ssh.Close()
+	return nil
+}
+
+// publicKey decides whether a public key gets in.
+func (s *Server) publicKey(ctx ssh.Context, key ssh.PublicKey) bool {
+	addr := ctx.RemoteAddr()
+	var ok bool
+	switch {
+	case s.keys != nil:
+		ok = s.keys.allowed(key)
+		if !ok {
+			s.refused(ctx, key, "not in authorized keys")
+		}
+	case loopbackAddr(addr):
+		ok = true
+	default:
+		s.refused(ctx, key, "no authorized keys: only loopback clients")
+	}
+	if ok {
+		// For authLog, once the client proves it holds the key.
+		ctx.SetValue(acceptedKey{}, gossh.FingerprintSHA256(key))
+	}
+	return ok
+}
+
+// acceptedKey is the context key of the fingerprint of the public key
+// publicKey accepted last on a connection.
+type acceptedKey struct{}
+
+func (s *Server) refused(ctx ssh.Context, key ssh.PublicKey, why string) {
+	s.log.Warn("public key refused", "addr", ctx.RemoteAddr().String(), "user", ctx.User(),
+		"key", gossh.FingerprintSHA256(key), "reason", why)
+}
+
+// authLog logs a successful public-key authentication (once the client
+// has proved it holds the key), and attempts with methods that are never
+// accepted. Refused public keys are logged, with their fingerprints, by
+// publicKey; "none" is every client's first try.
+func (s *Server) authLog(ctx ssh.Context, conn gossh.ConnMetadata, method string, err error) {
+	addr, user := conn.RemoteAddr().String(), conn.User()
+	switch {
+	case method == "publickey" && err == nil:
+		fp, _ := ctx.Value(acceptedKey{}).(string)
+		s.log.Info("connection accepted", "addr", addr, "user", user, "key", fp)
+	case method == "publickey" || method == "none":
+	default:
+		s.log.Warn("authentication refused", "addr", addr, "user", user, "method", method, "reason", "public keys only")
+	}
+}
+
+// admit registers a session, or says why it may not start.
+func (s *Server) admit(sess *session) (n int, refusal string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.closing:
+		return len(s.sessions), MsgShutdown
+	case s.cfg.MaxSessions > 0 && len(s.sessions) >= s.cfg.MaxSessions:
+		return len(s.sessions), fmt.Sprintf(MsgFull, len(s.sessions))
+	}
+	s.sessions[sess] = struct{}{}
+	return len(s.sessions), ""
+}
+
+func (s *Server) leave(sess *session) {
+	s.mu.Lock()
+	delete(s.sessions, sess)
+	s.mu.Unlock()
+}
+
+// handle runs one SSH session.
+func (s *Server) handle(sshSess ssh.Session) {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		fmt.Fprintln(sshSess.Stderr(), MsgShutdown)
+		sshSess.Exit(1)
+		return
+	}
+	s.handlers.Add(1) // before Shutdown's Wait: closing is still false
+	s.mu.Unlock()
+	defer s.handlers.Done()
+
+	start := time.Now()
+	log := s.log.With("session", s.nextID.Add(1), "addr", sshSess.RemoteAddr().String(), "user", sshSess.User())
+	if k := sshSess.PublicKey(); k != nil {
+		log = log.With("key", gossh.FingerprintSHA256(k))
+	}
+	refuse := func(reason, msg string) {
+		log.Warn("session refused", "reason", reason)
+		fmt.Fprintln(sshSess.Stderr(), msg)
+		sshSess.Exit(1)
+	}
+	pty, winch, ok := sshSess.Pty()
+	if !ok {
+		refuse("no terminal", MsgNoPty)
+		return
+	}
+	if cmd := sshSess.RawCommand(); cmd != "" {
+		refuse(fmt.Sprintf("command %q", cmd), MsgCommand)
+		return
+	}
+
+	in := &activityReader{r: sshSess, eof: make(chan struct{})}
+	in.touch()
+	env := append(sshSess.Environ(), "TERM="+pty.Term)
+	ts, err := tui.NewSession(s.cfg.Explorer, tui.Terminal{
+		Input: in, Output: sshSess, Environ: env,
+		Width: pty.Window.Width, Height: pty.Window.Height,
+	})
+	if err != nil {
+		log.Error("session failed", "err", err)
+		fmt.Fprintln(sshSess.Stderr(), "tweedie:", err)
+		sshSess.Exit(1)
+		return
+	}
+	sess := &session{ts: ts}
+	n, refusal := s.admit(sess)
+	if refusal != "" {
+		refuse(strings.TrimPrefix(refusal, "tweedie: "), refusal)
+		return
+	}
+	defer s.leave(sess)
+	log.Info("session start", "term", pty.Term, "profile", ts.Profile().String(),
+		"size", fmt.Sprintf("%dx%d", pty.Window.Width, pty.Window.Height), "sessions", n)
+
+	stop := make(chan struct{})
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		s.watch(sess, sshSess, winch, in, stop)
+	}()
+	err = ts.Run()
+	close(stop)
+	<-watched
+
+	reason := "quit"
+	if r := sess.reason.Load(); r != nil {
+		reason = *r
+	}
+	switch reason {
+	case "shutdown":
+		fmt.Fprintln(sshSess, "\r"+MsgShutdown)
+	case "idle":
+		fmt.Fprintln(sshSess, "\r"+fmt.Sprintf(MsgIdle, s.cfg.IdleTimeout))
+	}
+	attrs := []any{"reason", reason, "duration", time.Since(start).Round(time.Millisecond).String()}
+	if err != nil && !errors.Is(err, io.EOF) {
+		attrs = append(attrs, "err", err)
+	}
+	log.Info("session end", attrs...)
+}
+
+// watch ends the session when its client goes away or falls silent, and
+// passes on window changes, until stop closes.
+func (s *Server) watch(sess *session, sshSess ssh.Session, winch <-chan ssh.Window, in *activityReader, stop <-chan struct{}) {
+	var idle <-chan time.Time
+	var timer *time.Timer
+	if s.cfg.IdleTimeout > 0 {
+		timer = time.NewTimer(s.cfg.IdleTimeout)
+		defer timer.Stop()
+		idle = timer.C
+	}
+	eof, gone := in.eof, sshSess.Context().Done()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-gone:
+			sess.end("disconnected")
+			gone = nil
+		case <-eof:
+			sess.end("disconnected")
+			eof = nil
+		case w, ok := <-winch:
+			if !ok {
+				winch = nil // the client's requests ended
+				continue
+			}
+			in.touch()
+			sess.ts.Resize(w.Width, w.Height)
+		case <-idle:
+			if left := s.cfg.IdleTimeout - in.since(); left > 0 {
+				timer.Reset(left)
+				continue
+			}
+			sess.end("idle")
+		}
+	}
+}
+
+// activityReader reads the client's input and notes when it last came.
+type activityReader struct {
+	r    io.Reader
+	last atomic.Int64 // unix nanoseconds
+	once sync.Once
+	eof  chan struct{} // closed when the input ends
+}
+
+func (a *activityReader) Read(p []byte) (int, error) {
+	n, err := a.r.Read(p)
+	if n > 0 {
+		a.touch()
+	}
+	if err != nil {
+		a.once.Do(func() { close(a.eof) })
+	}
+	return n, err
+}
+
+func (a *activityReader) touch() { a.last.Store(time.Now().UnixNano()) }
+
+func (a *activityReader) since() time.Duration {
+	return time.Since(time.Unix(0, a.last.Load()))
+}
+
+// loopbackHost reports whether a listen address is on loopback only:
+// "localhost" or a loopback IP. An empty host (all interfaces) and other
+// names are not.
+func loopbackHost(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func loopbackAddr(a net.Addr) bool {
+	if t, ok := a.(*net.TCPAddr); ok {
+		return t.IP.IsLoopback()
+	}
+	return a != nil && loopbackHost(a.String())
+}

@@ -1,0 +1,101 @@
+package termcaps
+
+import (
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	uv "github.com/charmbracelet/ultraviolet"
+	"github.com/charmbracelet/x/ansi/kitty"
+)
+
+func TestParseMode(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		mode Mode
+		cell Size
+		bad  bool
+	}{
+		{"auto", Auto, Size{}, false}, {"KITTY", Kitty, Size{}, false}, {"sixel", Sixel, Size{}, false},
+		{"sixel:6x13", Sixel, Size{6, 13}, false}, {"halfblock", Halfblock, Size{}, false},
+		{"ascii", ASCII, Size{}, false}, {"png", 0, Size{}, true}, {"sixel:6", 0, Size{}, true},
+		{"sixel:0x13", 0, Size{}, true},
+	} {
+		m, cell, err := ParseMode(c.in)
+		if (err != nil) != c.bad || (!c.bad && (m != c.mode || cell != c.cell)) {
+			t.Errorf("ParseMode(%q) = %v, %v, %v", c.in, m, cell, err)
+		}
+	}
+	for in, want := range map[string]colorprofile.Profile{"auto": colorprofile.Unknown, "truecolor": colorprofile.TrueColor,
+		"256": colorprofile.ANSI256, "16": colorprofile.ANSI, "none": colorprofile.ASCII} {
+		if p, err := ParseProfile(in); err != nil || p != want {
+			t.Errorf("ParseProfile(%q) = %v, %v", in, p, err)
+		}
+	}
+	if _, err := ParseProfile("lots"); err == nil {
+		t.Error("ParseProfile accepted lots")
+	}
+}
+
+func TestEnvAndQueries(t *testing.T) {
+	e := ParseEnv([]string{"TERM=screen-256color", "TMUX=/tmp/tmux-0/default,1,0", "SSH_CONNECTION=1 2 3 4"})
+	if !e.Tmux || !e.SSH || e.Term != "screen-256color" {
+		t.Errorf("ParseEnv = %+v", e)
+	}
+	q := Queries(e)
+	if !strings.HasPrefix(q, "\x1bPtmux;\x1b\x1b_G") {
+		t.Errorf("kitty query not wrapped for tmux: %q", q)
+	}
+	if !strings.HasSuffix(q, "\x1b[c") {
+		t.Errorf("DA1 is not last: %q", q)
+	}
+	if q := Queries(Env{Term: "xterm"}); !strings.HasPrefix(q, kittyQueryPrefix) {
+		t.Errorf("plain query %q", q)
+	}
+}
+
+const kittyQueryPrefix = "\x1b_Gi=31,"
+
+func TestHandleAndChoose(t *testing.T) {
+	var c Caps
+	c.SetWindow(100, 50)
+	for _, msg := range []any{
+		uv.KittyGraphicsEvent{Options: kitty.Options{ID: 31}, Payload: []byte("OK")},
+		uv.PixelSizeEvent{Width: 1000, Height: 1000},
+		tea.TerminalVersionMsg{Name: "kitty(0.35.1)"},
+	} {
+		if !c.Handle(msg) {
+			t.Errorf("%T not taken as a reply", msg)
+		}
+	}
+	if c.Done() {
+		t.Error("done before DA1")
+	}
+	c.Handle(uv.PrimaryDeviceAttributesEvent{62, 22})
+	if !c.Done() || c.Choose(colorprofile.ANSI256) != Kitty || c.Cell != (Size{10, 20}) {
+		t.Errorf("caps %+v: chose %v", c, c.Choose(colorprofile.ANSI256))
+	}
+	if p := c.Profile(colorprofile.ANSI256); p != colorprofile.TrueColor {
+		t.Errorf("kitty over SSH: profile %v, want truecolor", p)
+	}
+	c.Handle(uv.CellSizeEvent{Width: 9, Height: 18})
+	if c.CellSize(DefaultCell) != (Size{9, 18}) {
+		t.Error("CSI 16 t reply not taken")
+	}
+
+	var x Caps
+	x.Handle(tea.TerminalVersionMsg{Name: "XTerm(379)"})
+	x.Handle(uv.PrimaryDeviceAttributesEvent{63, 1, 2, 4, 6})
+	if x.Choose(colorprofile.ANSI) != Sixel || x.CellSize(DefaultCell) != DefaultCell {
+		t.Errorf("xterm: %v", x.Choose(colorprofile.ANSI))
+	}
+	var none Caps
+	none.Handle(uv.PrimaryDeviceAttributesEvent{1, 2})
+	if none.Choose(colorprofile.ASCII) != ASCII || none.Choose(colorprofile.ANSI) != Halfblock {
+		t.Error("fallbacks")
+	}
+	if Halfblock.Next() != ASCII || ASCII.Next() != Kitty {
+		t.Error("Next")
+	}
+}

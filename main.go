@@ -15,6 +15,7 @@ import (
 
 	"tweedie/assets"
 	"tweedie/core/denoiser"
+	"tweedie/core/run"
 	"tweedie/tui"
 )
 
@@ -143,7 +144,16 @@ func explore(args []string, stdout, stderr io.Writer) int {
 	if opts.Graphics, opts.Cell, opts.Profile, err = df.parse(); err != nil {
 		return fail(err)
 	}
-	if _, err := tui.New(opts); err != nil { // refuse a bad start before the screen opens
+	// Refuse a bad start before the screen opens: the model, and a runner
+	// for the starting settings (a method that cannot serve the operator).
+	if _, err := tui.New(opts); err != nil {
+		return fail(err)
+	}
+	prob, cfg, err := opts.Settings.Build(prior, opts.Images[opts.Image].Image.Pix)
+	if err == nil {
+		_, err = run.New(prob, cfg)
+	}
+	if err != nil {
 		return fail(err)
 	}
 	if err := startExplorer(opts); err != nil {

@@ -29,6 +29,7 @@ func TestBadStartExits2(t *testing.T) {
 	for _, args := range [][]string{
 		{"--nope"}, {"--sigma", "-1"}, {"--steps", "0"}, {"--image", bad}, {"--image", "/does/not/exist.png"},
 		{"bogus-command"}, {"--op", "blur-gauss:size=x"}, {"stray", "--sigma", "1"},
+		{"--method", "pig", "--op", "phase"}, {"--method", "oracle", "--sigma", "0"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := realMain(args, &stdout, &stderr); code != 2 {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"slices"
 
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
@@ -34,16 +33,11 @@ type measurement struct {
 	sigma2 float64
 	m, d   int
 
-	normA2   float64     // ‖A‖² = λ_max(A·Aᵀ)
-	scalar   bool        // A·Aᵀ = gramC·I
-	gramC    float64     //
-	gramEig  []float64   // eigenvalues of A·Aᵀ when not scalar
-	w        [][]float64 // per component: W = A·U, q rows of length m
-	wtw      [][]float64 // per component: WᵀW, q×q row-major (scalar case)
-	capacity []float64   // q×q scratch for M and its Cholesky factor
-	tq, tq2  []float64   // length q scratch
-	bm, bm2  []float64   // length m scratch
-	binvW    []float64   // q×m scratch: B⁻¹·W rows (non-scalar case)
+	*operatorImage           // what depends on the mixture and A only, shared
+	capacity       []float64 // q×q scratch for M and its Cholesky factor
+	tq, tq2        []float64 // length q scratch
+	bm, bm2        []float64 // length m scratch
+	scaled         []float64 // q×m scratch: rows of W in the eigenbasis, scaled (non-scalar case)
 }
 
 func newMeasurement(mix *Mixture, op operator.Linear, y []float64, sigma float64) (*measurement, error) {
@@ -66,36 +60,18 @@ func newMeasurement(mix *Mixture, op operator.Linear, y []float64, sigma float64
 			}
 		}
 	}
+	img, err := imageOf(mix, op)
+	if err != nil {
+		return nil, err
+	}
 	ms := &measurement{
-		mix: mix, op: op, y: y, sigma2: sigma * sigma, m: m, d: d,
-		w:        make([][]float64, len(mix.Components)),
-		wtw:      make([][]float64, len(mix.Components)),
+		mix: mix, op: op, y: y, sigma2: sigma * sigma, m: m, d: d, operatorImage: img,
 		capacity: make([]float64, qmax*qmax),
 		tq:       make([]float64, qmax), tq2: make([]float64, qmax),
 		bm: make([]float64, m), bm2: make([]float64, m),
 	}
-	ms.scalar, ms.gramC = scalarGram(op)
-	for k := range mix.Components {
-		c := &mix.Components[k]
-		q := c.Rank()
-		ms.w[k] = make([]float64, q*m)
-		for j := 0; j < q; j++ {
-			op.Apply(ms.w[k][j*m:(j+1)*m], c.Basis[j*d:(j+1)*d])
-		}
-		if ms.scalar {
-			ms.wtw[k] = gramRows(ms.w[k], q, m)
-		}
-	}
-	if !ms.scalar {
-		eig, err := gramEigenvalues(op)
-		if err != nil {
-			return nil, err
-		}
-		ms.gramEig = eig
-		ms.normA2 = slices.Max(eig)
-		ms.binvW = make([]float64, qmax*m)
-	} else {
-		ms.normA2 = ms.gramC
+	if !img.scalar {
+		ms.scaled = make([]float64, qmax*m)
 	}
 	return ms, nil
 }
@@ -125,11 +101,12 @@ func scalarGram(op operator.Linear) (bool, float64) {
 	return c > 0, c
 }
 
-// gramEigenvalues returns the eigenvalues of A·Aᵀ, built densely column by column.
-func gramEigenvalues(op operator.Linear) ([]float64, error) {
+// gramEigen returns the eigenvalues e and eigenvectors Q (columns) of
+// A·Aᵀ = Q·diag(e)·Qᵀ, built densely column by column.
+func gramEigen(op operator.Linear) ([]float64, *mat.Dense, error) {
 	m, d := op.OutLen(), op.InShape().Len()
 	if m > 4096 {
-		return nil, fmt.Errorf("the exact posterior for %s needs A·Aᵀ densely; %d measurements is too many", op.Name(), m)
+		return nil, nil, fmt.Errorf("the exact posterior for %s needs A·Aᵀ densely; %d measurements is too many", op.Name(), m)
 	}
 	g := mat.NewSymDense(m, nil)
 	e, ae, col := make([]float64, m), make([]float64, d), make([]float64, m)
@@ -142,14 +119,16 @@ func gramEigenvalues(op operator.Linear) ([]float64, error) {
 		}
 	}
 	var es mat.EigenSym
-	if !es.Factorize(g, false) {
-		return nil, errors.New("eigen-decomposition of A·Aᵀ failed")
+	if !es.Factorize(g, true) {
+		return nil, nil, errors.New("eigen-decomposition of A·Aᵀ failed")
 	}
 	vals := es.Values(nil)
 	for i := range vals {
 		vals[i] = math.Max(vals[i], 0)
 	}
-	return vals, nil
+	var q mat.Dense
+	es.VectorsTo(&q)
+	return vals, &q, nil
 }
 
 // gramRows returns R·Rᵀ for q rows of length m, q×q row-major.
@@ -199,13 +178,18 @@ func (ms *measurement) factor(k int, a float64, delta []float64) float64 {
 			}
 		}
 	} else {
-		w := ms.w[k]
+		// Zᵀ·B⁻¹·Z in the eigenbasis of A·Aᵀ = Q·diag(e)·Qᵀ, W̃ = W·Q:
+		// (WᵀB⁻¹W)_ij = Σ_l W̃_il·W̃_jl/(a·e_l + σ²).
+		wt := ms.wt[k]
 		for j := 0; j < q; j++ {
-			ms.baseSolve(ms.binvW[j*m:(j+1)*m], w[j*m:(j+1)*m], a)
+			row, src := ms.scaled[j*m:(j+1)*m], wt[j*m:(j+1)*m]
+			for l, e := range ms.gramEig {
+				row[l] = src[l] / (a*e + ms.sigma2)
+			}
 		}
 		for i := 0; i < q; i++ {
 			for j := 0; j <= i; j++ {
-				M[i*q+j] = math.Sqrt(delta[i]*delta[j]) * vec.Dot(w[i*m:(i+1)*m], ms.binvW[j*m:(j+1)*m])
+				M[i*q+j] = math.Sqrt(delta[i]*delta[j]) * vec.Dot(wt[i*m:(i+1)*m], ms.scaled[j*m:(j+1)*m])
 			}
 		}
 	}

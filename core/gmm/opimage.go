@@ -1,0 +1,111 @@
+package gmm
+
+import (
+	"container/list"
+	"slices"
+	"sync"
+
+	"gonum.org/v1/gonum/mat"
+
+	"tweedie/core/operator"
+)
+
+// operatorImage is what the exact posterior needs of a mixture seen through
+// a linear operator A, independent of y, σ and the noise level: W_k = A·U_k
+// and either WᵀW (when A·Aᵀ = c·I) or W in the eigenbasis of A·Aᵀ. It costs
+// K·q operator applications and O(K·q²·m) (plus an m×m eigen-decomposition
+// when A·Aᵀ is not scalar), so it is computed once per (mixture, operator)
+// and shared, read-only, by every measurement.
+type operatorImage struct {
+	normA2  float64     // ‖A‖² = λ_max(A·Aᵀ)
+	scalar  bool        // A·Aᵀ = gramC·I
+	gramC   float64     //
+	gramEig []float64   // eigenvalues e_l of A·Aᵀ when not scalar
+	w       [][]float64 // per component: W = A·U, q rows of length m
+	wtw     [][]float64 // per component: WᵀW, q×q row-major (scalar case)
+	wt      [][]float64 // per component: W̃ = W·Q, q rows of length m (non-scalar case)
+}
+
+// imageCacheSize bounds the cache: an entry is K·q·m floats (7.5 MB for the
+// MNIST prior and a 28×28 blur).
+const imageCacheSize = 8
+
+type imageKey struct {
+	mix *Mixture
+	op  string // the operator's canonical spec: equal specs are equal matrices
+}
+
+type imageEntry struct {
+	key  imageKey
+	once sync.Once
+	img  *operatorImage
+	err  error
+}
+
+// imageCache holds recent operator images, most recently used first.
+var imageCache struct {
+	sync.Mutex
+	index map[imageKey]*list.Element // of *imageEntry
+	order list.List
+}
+
+// imageOf returns the operator image of mix through op, computing it once.
+func imageOf(mix *Mixture, op operator.Linear) (*operatorImage, error) {
+	key := imageKey{mix, op.Name()}
+	c := &imageCache
+	c.Lock()
+	if c.index == nil {
+		c.index = map[imageKey]*list.Element{}
+	}
+	el, ok := c.index[key]
+	if ok {
+		c.order.MoveToFront(el)
+	} else {
+		el = c.order.PushFront(&imageEntry{key: key})
+		c.index[key] = el
+		if c.order.Len() > imageCacheSize {
+			delete(c.index, c.order.Remove(c.order.Back()).(*imageEntry).key)
+		}
+	}
+	e := el.Value.(*imageEntry)
+	c.Unlock()
+	e.once.Do(func() { e.img, e.err = computeImage(mix, op.Clone().(operator.Linear)) })
+	return e.img, e.err
+}
+
+func computeImage(mix *Mixture, op operator.Linear) (*operatorImage, error) {
+	d, m := mix.Dim(), op.OutLen()
+	img := &operatorImage{w: make([][]float64, len(mix.Components))}
+	img.scalar, img.gramC = scalarGram(op)
+	var q *mat.Dense
+	if img.scalar {
+		img.normA2 = img.gramC
+		img.wtw = make([][]float64, len(mix.Components))
+	} else {
+		eig, vecs, err := gramEigen(op)
+		if err != nil {
+			return nil, err
+		}
+		img.gramEig, q = eig, vecs
+		img.normA2 = slices.Max(eig)
+		img.wt = make([][]float64, len(mix.Components))
+	}
+	for k := range mix.Components {
+		c := &mix.Components[k]
+		rank := c.Rank()
+		img.w[k] = make([]float64, rank*m)
+		for j := 0; j < rank; j++ {
+			op.Apply(img.w[k][j*m:(j+1)*m], c.Basis[j*d:(j+1)*d])
+		}
+		switch {
+		case rank == 0:
+		case img.scalar:
+			img.wtw[k] = gramRows(img.w[k], rank, m)
+		default:
+			var wt mat.Dense
+			wt.Mul(mat.NewDense(rank, m, img.w[k]), q)
+			img.wt[k] = wt.RawMatrix().Data
+		}
+	}
+	return img, nil
+}

@@ -20,6 +20,7 @@ type KeyMap struct {
 	PrevImage          key.Binding
 	Reseed             key.Binding
 	Compare            key.Binding
+	Lab                key.Binding
 	Graphics           key.Binding
 	Help               key.Binding
 	Quit               key.Binding
@@ -32,7 +33,7 @@ func DefaultKeyMap() KeyMap {
 	}
 	return KeyMap{
 		Prev:      b([]string{"left", "h"}, "←", "step back"),
-		Next:      b([]string{"right", "l"}, "→", "step on"),
+		Next:      b([]string{"right"}, "→", "step on"),
 		Prev10:    b([]string{"["}, "[", "back 10"),
 		Next10:    b([]string{"]"}, "]", "on 10"),
 		Prev100:   b([]string{"pgup"}, "pgup", "back 100"),
@@ -55,6 +56,7 @@ func DefaultKeyMap() KeyMap {
 		PrevImage: b([]string{"p"}, "p", "previous image"),
 		Reseed:    b([]string{"e"}, "e", "reseed"),
 		Compare:   b([]string{"c"}, "c", "compare ΠG/DPS"),
+		Lab:       b([]string{"l"}, "l", "lab"),
 		Graphics:  b([]string{"g"}, "g", "graphics mode"),
 		Help:      b([]string{"?"}, "?", "more keys"),
 		Quit:      b([]string{"q", "ctrl+c"}, "q", "quit"),
@@ -63,14 +65,14 @@ func DefaultKeyMap() KeyMap {
 
 // ShortHelp is the one-line help bar.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Prev, k.Next, k.Play, k.Method, k.SigmaDown, k.RDown, k.ZetaDown, k.Compare, k.Help, k.Quit}
+	return []key.Binding{k.Prev, k.Next, k.Play, k.Method, k.SigmaDown, k.RDown, k.ZetaDown, k.Compare, k.Lab, k.Help, k.Quit}
 }
 
 // FullHelp is the help shown by '?'.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Prev, k.Next, k.Prev10, k.Next10, k.Prev100, k.Next100, k.First, k.Last},
-		{k.Play, k.Faster, k.Slower, k.Method, k.Compare, k.Reseed},
+		{k.Play, k.Faster, k.Slower, k.Method, k.Compare, k.Lab, k.Reseed},
 		{k.SigmaDown, k.SigmaUp, k.RDown, k.RUp, k.RAuto, k.ZetaDown, k.ZetaUp},
 		{k.Operator, k.NextImage, k.PrevImage, k.Graphics, k.Help, k.Quit},
 	}

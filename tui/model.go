@@ -12,11 +12,14 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
 
+	"tweedie/assets"
+	"tweedie/core/gmm"
 	"tweedie/core/guidance"
 	"tweedie/core/img"
 	"tweedie/core/operator"
 	"tweedie/core/run"
 	"tweedie/tui/halfblock"
+	"tweedie/tui/labview"
 	"tweedie/tui/termcaps"
 )
 
@@ -39,6 +42,10 @@ type slot struct {
 	steps  []stepData
 	done   bool
 	err    error
+	// lazy: the steps' comparison with the exact guidance comes after the
+	// run (runExactMsg); exact steps have it so far.
+	lazy  bool
+	exact int
 }
 
 // tickMsg advances playback; ID ties it to one play session.
@@ -85,6 +92,14 @@ type Model struct {
 	frame  []byte
 
 	gfx graphics
+
+	// The lab view (key l): a batch of seeds of every method for the
+	// problem shown, against the exact posterior.
+	lab   labview.Model
+	labOn bool
+
+	// dark is the terminal's background as last reported (dark until then).
+	dark bool
 }
 
 // New returns the explorer's model for the options.
@@ -95,7 +110,7 @@ func New(opts Options) (*Model, error) {
 	m := &Model{
 		KeyMap: DefaultKeyMap(),
 		Help:   help.New(),
-		Styles: DefaultStyles(),
+		Styles: DarkStyles(),
 		opts:   opts,
 		set:    opts.Settings,
 		image:  opts.Image,
@@ -104,6 +119,8 @@ func New(opts Options) (*Model, error) {
 		width:  80, height: 24,
 		ascii:  opts.Profile == colorprofile.ASCII || opts.Profile == colorprofile.NoTTY,
 		caches: make(map[string]*halfblock.Cache),
+		lab:    labview.New(opts.Lab),
+		dark:   true,
 	}
 	m.gfx = graphics{
 		want: opts.Graphics, cell: opts.Cell, profile: opts.Profile,
@@ -111,17 +128,27 @@ func New(opts Options) (*Model, error) {
 		env:    termcaps.ParseEnv(os.Environ()),
 	}
 	m.gfx.caps.Env = m.gfx.env
-	m.Help.Styles = m.Styles.Help
+	m.setStyles(m.Styles)
 	m.rebuildProblem()
 	m.updateKeys()
 	return m, nil
 }
 
 // Init starts the first runs and the exact posterior, and asks the
-// terminal what it can draw.
+// terminal what it can draw and the colour of its background.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(m.recompute(), m.initGraphics())
+	return tea.Batch(m.recompute(), m.initGraphics(), tea.RequestBackgroundColor)
 }
+
+// setStyles sets the styles of the explorer and its parts.
+func (m *Model) setStyles(st Styles) {
+	m.Styles = st
+	m.Help.Styles = st.Help
+	m.lab.Styles = st.Lab
+}
+
+// Dark reports whether the styles are those for a dark background.
+func (m *Model) Dark() bool { return m.dark }
 
 func (m *Model) method() guidance.Method { return m.set.Guidance.Method }
 
@@ -143,10 +170,12 @@ func (m *Model) settingsFor(meth guidance.Method) run.Settings {
 	return s
 }
 
-// invalidate cancels and forgets the runs of the given methods (all when none).
+// invalidate cancels and forgets the runs of the given methods (all, and
+// a running lab batch, when none).
 func (m *Model) invalidate(methods ...guidance.Method) {
 	if len(methods) == 0 {
 		methods = guidance.Methods
+		m.lab.Stop()
 	}
 	for _, meth := range methods {
 		if s := m.slots[meth]; s != nil {
@@ -218,13 +247,34 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 		m.Help.SetWidth(msg.Width)
 		return m, nil
+	case tea.BackgroundColorMsg:
+		m.dark = msg.IsDark()
+		m.setStyles(DefaultStyles(m.dark))
+		return m, nil
+	case labview.ReportMsg:
+		var cmd tea.Cmd
+		m.lab, cmd = m.lab.Update(msg)
+		return m, cmd
 	case runStepsMsg:
 		s := m.slots[msg.Method]
 		if s == nil || s.id != msg.ID {
 			return m, nil // stale: its run was cancelled
 		}
 		s.steps = append(s.steps, msg.Steps...)
+		s.lazy = msg.Lazy
 		m.updateKeys()
+		return m, waitRun(s.ch)
+	case runExactMsg:
+		s := m.slots[msg.Method]
+		if s == nil || s.id != msg.ID {
+			return m, nil
+		}
+		for _, rec := range msg.Recs {
+			if rec.Index >= 0 && rec.Index < len(s.steps) {
+				s.steps[rec.Index].Rec = rec
+			}
+		}
+		s.exact = msg.Done
 		return m, waitRun(s.ch)
 	case runDoneMsg:
 		s := m.slots[msg.Method]
@@ -233,7 +283,8 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		s.done, s.err = true, msg.Err
 		m.updateKeys()
-		return m, m.schedule()
+		// The exact comparison of a lazy run follows on the same channel.
+		return m, tea.Batch(m.schedule(), waitRun(s.ch))
 	case posteriorMsg:
 		if msg.ID != m.postID {
 			return m, nil
@@ -246,11 +297,56 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, m.advancePlay()
 	case tea.KeyPressMsg:
-		cmd := m.handleKey(msg)
+		var cmd tea.Cmd
+		if m.labOn {
+			cmd = m.handleLabKey(msg)
+		} else {
+			cmd = m.handleKey(msg)
+		}
 		m.updateKeys()
 		return m, cmd
 	}
 	return m, nil
+}
+
+// handleLabKey handles a key in the lab view.
+func (m *Model) handleLabKey(msg tea.KeyPressMsg) tea.Cmd {
+	switch k := &m.KeyMap; {
+	case key.Matches(msg, k.Quit):
+		m.invalidate()
+		return m.quit()
+	case key.Matches(msg, k.Help):
+		m.Help.ShowAll = !m.Help.ShowAll
+		return nil
+	case key.Matches(msg, k.Lab, m.lab.KeyMap.Back):
+		m.lab.Stop()
+		m.labOn = false
+		return nil
+	}
+	var cmd tea.Cmd
+	m.lab, cmd = m.lab.Update(msg)
+	return cmd
+}
+
+// labProblem is the problem shown, for the lab view.
+func (m *Model) labProblem() labview.Problem {
+	mix, _ := m.opts.Prior.(*gmm.Mixture)
+	p := labview.Problem{
+		Prior: mix, Truth: m.truth(), TruthName: m.opts.Images[m.image].Name, Settings: m.set,
+		Labels: m.opts.ComponentLabels, LabelTitle: m.opts.ComponentTitle,
+	}
+	if p.Labels == nil && mix != nil {
+		// The embedded MNIST prior: its components are digits.
+		if mnist, err := assets.MNISTPrior(); err == nil && mnist == mix {
+			if ds, err := assets.MNISTComponentLabels(); err == nil {
+				for _, d := range ds {
+					p.Labels = append(p.Labels, fmt.Sprint(d))
+				}
+				p.LabelTitle = "digit"
+			}
+		}
+	}
+	return p
 }
 
 // total is the number of planned steps.
@@ -362,6 +458,10 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Compare):
 		m.compare = !m.compare
 		return m.schedule()
+	case key.Matches(msg, k.Lab):
+		m.labOn = true
+		m.playing = false
+		return m.lab.Start(m.labProblem())
 	}
 	return nil
 }
@@ -456,6 +556,8 @@ func (m *Model) updateKeys() {
 	k.SigmaUp.SetEnabled(ladderStep(sigmaLadder, m.set.Sigma, true) != m.set.Sigma)
 	k.Faster.SetEnabled(m.speed < len(speedLadder)-1)
 	k.Slower.SetEnabled(m.speed > 0)
+	_, exact := m.opts.Prior.(*gmm.Mixture)
+	k.Lab.SetEnabled(exact)
 	many := len(m.opts.Images) > 1
 	k.NextImage.SetEnabled(many)
 	k.PrevImage.SetEnabled(many)

@@ -22,10 +22,23 @@ type stepData struct {
 }
 
 // runStepsMsg carries the steps a run has made since its last message.
+// Lazy says the steps' comparison with the exact guidance (CosExact,
+// NormRatio, ExactNorm) is not filled yet: runExactMsg brings it after the
+// run ended.
 type runStepsMsg struct {
 	ID     int
 	Method guidance.Method
 	Steps  []stepData
+	Lazy   bool
+}
+
+// runExactMsg carries records of a finished run with their comparison with
+// the exact guidance filled in; Done is how many steps have it so far.
+type runExactMsg struct {
+	ID     int
+	Method guidance.Method
+	Recs   []run.Record
+	Done   int
 }
 
 // runDoneMsg says a run ended: completed (Err nil), diverged
@@ -49,6 +62,12 @@ const batchEvery = 40 * time.Millisecond
 // startRun returns a Cmd that starts a run on its own goroutine and
 // delivers its first message; waitRun delivers the following ones. The
 // worker owns its Runner and Problem; it sends only copies.
+//
+// The exact guidance costs about twice a step of DPS on MNIST, so a run
+// other than the oracle's is made without it (run.Config.NoExact): its steps
+// stream as fast as the sampler goes, and once the run ended (runDoneMsg)
+// the same goroutine fills in every step's comparison with the exact
+// guidance (Runner.CompareExact) and sends it in batches (runExactMsg).
 func startRun(ctx context.Context, id int, s run.Settings, prior denoiser.Factory, truth []float64, ch chan tea.Msg) tea.Cmd {
 	method := s.Guidance.Method
 	go func() {
@@ -64,12 +83,14 @@ func startRun(ctx context.Context, id int, s run.Settings, prior denoiser.Factor
 		prob, cfg, err := s.Build(prior, truth)
 		var r *run.Runner
 		if err == nil {
+			cfg.NoExact = true // the oracle ignores it
 			r, err = run.New(prob, cfg)
 		}
 		if err != nil {
 			send(runDoneMsg{ID: id, Method: method, Err: err})
 			return
 		}
+		lazy := r.HasExact() && method != guidance.Oracle
 		var batch []stepData
 		sent := 0
 		last := time.Now()
@@ -86,7 +107,7 @@ func startRun(ctx context.Context, id int, s run.Settings, prior denoiser.Factor
 				return
 			}
 			select { // never block the computation on a busy UI
-			case ch <- runStepsMsg{ID: id, Method: method, Steps: batch}:
+			case ch <- runStepsMsg{ID: id, Method: method, Steps: batch, Lazy: lazy}:
 				batch, last = nil, time.Now()
 			default:
 			}
@@ -95,12 +116,43 @@ func startRun(ctx context.Context, id int, s run.Settings, prior denoiser.Factor
 			return // stale: nobody listens
 		}
 		collect(r.Trajectory().Done) // a diverged step is recorded too
-		if len(batch) > 0 && !send(runStepsMsg{ID: id, Method: method, Steps: batch}) {
+		if len(batch) > 0 && !send(runStepsMsg{ID: id, Method: method, Steps: batch, Lazy: lazy}) {
 			return
 		}
-		send(runDoneMsg{ID: id, Method: method, Err: err})
+		if !send(runDoneMsg{ID: id, Method: method, Err: err}) || !lazy {
+			return
+		}
+		compareExact(ctx, id, method, r, send)
 	}()
 	return waitRun(ch)
+}
+
+// exactBatch is the most steps compared before their records are offered
+// to the model; they are sent at least every batchEvery.
+const exactBatch = 50
+
+// compareExact fills in the comparison with the exact guidance of every
+// recorded step of a finished run and sends the records in batches. It
+// runs on the run's goroutine, which owns r.
+func compareExact(ctx context.Context, id int, method guidance.Method, r *run.Runner, send func(tea.Msg) bool) {
+	tr := r.Trajectory()
+	n := tr.Done
+	var recs []run.Record
+	last := time.Now()
+	for i := 0; i < n; i++ {
+		if ctx.Err() != nil {
+			return
+		}
+		r.CompareExact(i)
+		recs = append(recs, tr.Records[i])
+		if i+1 < n && len(recs) < exactBatch && time.Since(last) < batchEvery {
+			continue
+		}
+		if !send(runExactMsg{ID: id, Method: method, Recs: recs, Done: i + 1}) {
+			return
+		}
+		recs, last = nil, time.Now()
+	}
 }
 
 // waitRun delivers the next message of a run, or nothing once it ended.

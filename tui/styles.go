@@ -6,6 +6,7 @@ import (
 
 	"tweedie/tui/chart"
 	"tweedie/tui/halfblock"
+	"tweedie/tui/labview"
 )
 
 // Styles holds every style of the explorer.
@@ -20,13 +21,24 @@ type Styles struct {
 	Progress lipgloss.Style // "computing 120/1000"
 	Help     help.Styles
 	Chart    chart.Styles
+	Lab      labview.Styles
 	// Series are the chart's line colours: guidance norm, residual, and
 	// the second method's in compare mode.
 	Series [4]halfblock.RGB
 }
 
-// DefaultStyles returns the explorer's styles for a dark background.
-func DefaultStyles() Styles {
+// DefaultStyles returns the explorer's styles for a dark or a light
+// background (tea.BackgroundColorMsg.IsDark).
+func DefaultStyles(dark bool) Styles {
+	if dark {
+		return DarkStyles()
+	}
+	return LightStyles()
+}
+
+// DarkStyles returns the explorer's styles for a dark background: light
+// text. They are the styles until the terminal reports its background.
+func DarkStyles() Styles {
 	base := lipgloss.NewStyle()
 	return Styles{
 		Title:    base.Bold(true).Foreground(lipgloss.Color("#E8E8F0")).Background(lipgloss.Color("#3A3A5A")),
@@ -39,11 +51,37 @@ func DefaultStyles() Styles {
 		Progress: base.Foreground(lipgloss.Color("#60B0FF")),
 		Help:     help.DefaultDarkStyles(),
 		Chart:    chart.DefaultStyles(),
+		Lab:      labview.DefaultStyles(true),
 		Series: [4]halfblock.RGB{
 			{R: 255, G: 140, B: 60},  // ‖update‖
 			{R: 90, G: 170, B: 255},  // ‖y − A(x̂0)‖
 			{R: 220, G: 90, B: 220},  // second method's ‖update‖
 			{R: 100, G: 220, B: 140}, // second method's residual
+		},
+	}
+}
+
+// LightStyles returns the explorer's styles for a light background: the
+// same structure with dark text and deeper colours.
+func LightStyles() Styles {
+	base := lipgloss.NewStyle()
+	return Styles{
+		Title:    base.Bold(true).Foreground(lipgloss.Color("#FFFFFF")).Background(lipgloss.Color("#4A4A78")),
+		Label:    base.Foreground(lipgloss.Color("#4A4A80")),
+		Dim:      base.Foreground(lipgloss.Color("#6A6A78")),
+		Value:    base.Foreground(lipgloss.Color("#101018")).Bold(true),
+		Formula:  base.Foreground(lipgloss.Color("#2A7A38")),
+		Notice:   base.Foreground(lipgloss.Color("#8A6400")),
+		Error:    base.Foreground(lipgloss.Color("#C01818")).Bold(true),
+		Progress: base.Foreground(lipgloss.Color("#1A5FB0")),
+		Help:     help.DefaultLightStyles(),
+		Chart:    chart.LightStyles(),
+		Lab:      labview.DefaultStyles(false),
+		Series: [4]halfblock.RGB{
+			{R: 210, G: 90, B: 0},
+			{R: 20, G: 100, B: 210},
+			{R: 160, G: 40, B: 160},
+			{R: 20, G: 140, B: 60},
 		},
 	}
 }

@@ -7,7 +7,15 @@
 // Every parameter change recomputes the trajectory in the background: a
 // worker goroutine owns its Runner and sends copies of finished steps as
 // messages stamped with a run id, so a superseded run is cancelled and its
-// late messages dropped, and the UI never waits.
+// late messages dropped, and the UI never waits. Runs other than the
+// oracle's are made without the exact guidance, which would triple their
+// cost on MNIST; once a run ended, its worker compares each step's guidance
+// with the exact one and sends the figures (cos(g,g*)) after it.
+//
+// The lab view (key l, package labview) runs a batch of seeds of ΠG, DPS
+// and the oracle for the problem shown and compares them with the exact
+// posterior as the seeds finish. Styles follow the terminal's background,
+// dark until it answers.
 package tui
 
 import (
@@ -21,6 +29,7 @@ import (
 	"tweedie/core/denoiser"
 	"tweedie/core/img"
 	"tweedie/core/run"
+	"tweedie/tui/labview"
 	"tweedie/tui/termcaps"
 )
 
@@ -49,6 +58,15 @@ type Options struct {
 	// Cell is the cell size in pixels for sixel images when the terminal
 	// does not report it; zero means termcaps.DefaultCell.
 	Cell termcaps.Size
+	// ComponentLabels name the prior's mixture components in the lab view
+	// (for MNIST the digit each models) and ComponentTitle heads them
+	// ("digit"); nil numbers them, except for the embedded MNIST prior,
+	// whose digits are known (assets.MNISTComponentLabels).
+	ComponentLabels []string
+	ComponentTitle  string
+	// Lab is how the lab view runs its batches; the zero value takes
+	// labview's defaults (32 seeds, at most 100 steps, GOMAXPROCS − 1 workers).
+	Lab labview.Config
 	// ProgramOptions are passed to tea.NewProgram (tests set input and output).
 	ProgramOptions []tea.ProgramOption
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -15,6 +16,7 @@ import (
 	"tweedie/tui/chart"
 	"tweedie/tui/halfblock"
 	"tweedie/tui/kitty"
+	"tweedie/tui/labview"
 	"tweedie/tui/termcaps"
 )
 
@@ -55,6 +57,9 @@ func (m *Model) render() string {
 	if w < MinWidth || h < MinHeight {
 		msg := fmt.Sprintf("window too small: %d×%d, tweedie needs at least %d×%d", w, h, MinWidth, MinHeight)
 		return wrap(msg, max(w, 1))
+	}
+	if m.labOn {
+		return m.renderLab()
 	}
 	var b strings.Builder
 	b.Grow(64 << 10)
@@ -98,6 +103,29 @@ func (m *Model) render() string {
 	b.WriteByte('\n')
 	b.WriteString(helpView)
 	return b.String()
+}
+
+// labKeys are the keys of the lab view, for help.
+type labKeys struct {
+	lab        labview.KeyMap
+	help, quit key.Binding
+}
+
+func (k labKeys) ShortHelp() []key.Binding {
+	return append(k.lab.ShortHelp(), k.help, k.quit)
+}
+
+func (k labKeys) FullHelp() [][]key.Binding {
+	return append(k.lab.FullHelp(), []key.Binding{k.help, k.quit})
+}
+
+// renderLab draws the lab view above the help bar.
+func (m *Model) renderLab() string {
+	helpView := m.Help.View(labKeys{lab: m.lab.KeyMap, help: m.KeyMap.Help, quit: m.KeyMap.Quit})
+	helpLines := strings.Count(helpView, "\n") + 1
+	m.lab.ASCII = m.ascii
+	m.lab.SetSize(m.width, m.height-helpLines)
+	return m.lab.View() + "\n" + helpView
 }
 
 // fit truncates a styled line to w cells.
@@ -277,8 +305,8 @@ type cellRect struct{ X, Y, W, H int }
 // layout chooses which panels fit, at which scale, in how many columns.
 func (m *Model) layout() layout {
 	var l layout
-	if m.width < MinWidth || m.height < MinHeight {
-		return l
+	if m.width < MinWidth || m.height < MinHeight || m.labOn {
+		return l // no images: the lab view has none
 	}
 	l.help = m.Help.View(m.KeyMap)
 	nStatus := 1
@@ -447,6 +475,13 @@ func (m *Model) statusLine(meth guidance.Method, prefix string) string {
 		return st.Dim.Render(name) + st.Value.Render(val) + "  "
 	}
 	i := m.shownStep(s)
+	cos := fmtCos(rec.CosExact)
+	if s.lazy && i >= s.exact {
+		cos = "computing"
+		if m.width < 110 {
+			cos = "…"
+		}
+	}
 	if m.width < 110 { // compact, so that every number fits in 80 columns
 		v = func(name, val string) string { return st.Dim.Render(name) + st.Value.Render(val) + " " }
 		return st.Dim.Render(prefix) +
@@ -456,7 +491,7 @@ func (m *Model) statusLine(meth guidance.Method, prefix string) string {
 			v("‖Δ‖=", fmtE(rec.UpdateNorm)) +
 			v("‖y−Ax̂0‖=", fmtG(rec.Residual)) +
 			v("PSNR=", fmt.Sprintf("%.1f", rec.PSNR)) +
-			v("cos*=", fmtCos(rec.CosExact))
+			v("cos*=", cos)
 	}
 	return st.Dim.Render(prefix) +
 		v("step ", fmt.Sprintf("%d/%d", i+1, s.total)) +
@@ -465,7 +500,7 @@ func (m *Model) statusLine(meth guidance.Method, prefix string) string {
 		v("‖update‖ ", fmtE(rec.UpdateNorm)) +
 		v("‖y−A(x̂0)‖ ", fmtG(rec.Residual)) +
 		v("PSNR ", fmt.Sprintf("%.1f dB", rec.PSNR)) +
-		v("cos(g,g*) ", fmtCos(rec.CosExact))
+		v("cos(g,g*) ", cos)
 }
 
 func fmtCos(x float64) string {

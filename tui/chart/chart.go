@@ -35,6 +35,11 @@ func DefaultStyles() Styles {
 	return Styles{Axis: halfblock.RGB{R: 130, G: 130, B: 140}, Cursor: halfblock.RGB{R: 230, G: 200, B: 80}}
 }
 
+// LightStyles returns the chart's colours for a light background.
+func LightStyles() Styles {
+	return Styles{Axis: halfblock.RGB{R: 110, G: 110, B: 120}, Cursor: halfblock.RGB{R: 170, G: 120, B: 0}}
+}
+
 // Model is a log-scale line chart.
 type Model struct {
 	// Steps is the number of steps on the x axis.

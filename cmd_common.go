@@ -75,6 +75,24 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// parseNoArgs parses the flags of a subcommand that takes no positional
+// arguments. When the command should stop there (-h: help on stdout, status
+// 0; a bad flag or a stray argument: one line on stderr, status 2) it
+// returns that status and done = true.
+func parseNoArgs(fs *flag.FlagSet, args []string, name, help string, stdout, stderr io.Writer) (status int, done bool) {
+	pos, err := parseFlags(fs, args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		printHelp(stdout, fs, help+exitCodesHelp)
+		return exitOK, true
+	case err != nil:
+		return fail(stderr, name, usageError{err}), true
+	case len(pos) > 0:
+		return fail(stderr, name, usagef("unexpected argument %q", pos[0])), true
+	}
+	return 0, false
+}
+
 // printHelp writes a subcommand's help text and its flags.
 func printHelp(w io.Writer, fs *flag.FlagSet, text string) {
 	fmt.Fprint(w, text)

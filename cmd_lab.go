@@ -166,16 +166,8 @@ func (f *labFlags) entries(prior *priorData) ([]lab.Entry, error) {
 func cmdLab(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("tweedie lab")
 	f := addLabFlags(fs)
-	pos, err := parseFlags(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		printHelp(stdout, fs, labHelp+exitCodesHelp)
-		return exitOK
-	}
-	if err != nil {
-		return fail(stderr, "lab", usageError{err})
-	}
-	if len(pos) > 0 {
-		return fail(stderr, "lab", usagef("unexpected argument %q", pos[0]))
+	if status, done := parseNoArgs(fs, args, "lab", labHelp, stdout, stderr); done {
+		return status
 	}
 	if f.seeds < 2 {
 		return fail(stderr, "lab", usagef("--seeds %d: want at least 2", f.seeds))

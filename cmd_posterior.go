@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -52,16 +50,8 @@ func cmdPosterior(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("out", "", "write mean.png, std.png, samples.png, weights.csv and posterior.json to `DIR`")
 	samples := fs.Int("samples", 8, "number `N` of exact posterior samples in samples.png (0 for none)")
 	jsonOut := fs.Bool("json", false, "print posterior.json to stdout instead of the table")
-	pos, err := parseFlags(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		printHelp(stdout, fs, posteriorHelp+exitCodesHelp)
-		return exitOK
-	}
-	if err != nil {
-		return fail(stderr, "posterior", usageError{err})
-	}
-	if len(pos) > 0 {
-		return fail(stderr, "posterior", usagef("unexpected argument %q", pos[0]))
+	if status, done := parseNoArgs(fs, args, "posterior", posteriorHelp, stdout, stderr); done {
+		return status
 	}
 	if *samples < 0 || *samples > 1000 {
 		return fail(stderr, "posterior", usagef("--samples %d: want 0 ≤ N ≤ 1000", *samples))

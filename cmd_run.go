@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -83,16 +82,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		gifEvery: fs.Int("gif-every", 0, "a trajectory.gif frame every `K` steps (default: about 50 frames, ceil(steps/50))"),
 		noExact:  fs.Bool("no-exact", false, "skip the exact guidance at every step (faster; no cos_to_exact)"),
 	}
-	pos, err := parseFlags(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		printHelp(stdout, fs, runHelp+exitCodesHelp)
-		return exitOK
-	}
-	if err != nil {
-		return fail(stderr, "run", usageError{err})
-	}
-	if len(pos) > 0 {
-		return fail(stderr, "run", usagef("unexpected argument %q", pos[0]))
+	if status, done := parseNoArgs(fs, args, "run", runHelp, stdout, stderr); done {
+		return status
 	}
 	return doRun(pf, rf, stdout, stderr)
 }

@@ -20,6 +20,8 @@ import (
 
 	"github.com/charmbracelet/x/vt"
 	gossh "golang.org/x/crypto/ssh"
+
+	"tweedie/tui/vttest"
 )
 
 // serveWait bounds every wait of the serve tests.
@@ -84,7 +86,10 @@ func dialServeTerm(t *testing.T, addr string, key gossh.Signer) *serveTerm {
 	}
 	st.stdin = in
 	sess.Stdout, sess.Stderr = st, st
-	go io.Copy(in, st.emu) // the emulator answers the explorer's queries
+	// The emulator answers the explorer's queries. Keep reading its replies
+	// after the session is gone (writes then fail): an unread reply blocks the
+	// emulator's Write, which holds the lock the test reads the screen with.
+	go vttest.DrainReplies(in, st.emu)
 	if err := sess.Shell(); err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,7 @@ import (
 	"tweedie/core/img"
 	"tweedie/core/run"
 	"tweedie/tui"
+	"tweedie/tui/vttest"
 )
 
 // waitLimit bounds every wait of these tests (generous for -race on two
@@ -223,7 +224,10 @@ func openTerm(t *testing.T, c *gossh.Client, w, h int, env ...string) *term {
 	}
 	sess.Stdout = termWriter{tm}
 	sess.Stderr = termWriter{tm}
-	go io.Copy(tm.stdin, tm.emu) // the emulator's replies to queries
+	// The emulator answers the explorer's queries. Keep reading its replies
+	// after the session is gone (writes then fail): an unread reply blocks the
+	// emulator's Write, which holds the lock the test reads the screen with.
+	go vttest.DrainReplies(tm.stdin, tm.emu)
 	if err := sess.Shell(); err != nil {
 		t.Fatal(err)
 	}

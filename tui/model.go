@@ -444,6 +444,13 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.set.Op = specs[(i+1)%len(specs)]
 		if op, err := operator.Parse(m.set.Op, m.shape); err == nil {
 			m.set.Guidance.Zeta = operator.DefaultZeta(op)
+			if _, ok := op.(operator.PseudoInverter); m.method() == guidance.PiG && !op.Linear() && !ok {
+				m.set.Guidance.Method = guidance.DPS // ΠG cannot serve it; DPS can
+				m.updateKeys()
+				cmd := m.recompute()
+				m.notice = "ΠG cannot serve " + op.Name() + " (nonlinear, no pseudo-inverse): showing DPS"
+				return cmd
+			}
 		}
 		return m.recompute()
 	case key.Matches(msg, k.NextImage):

@@ -335,3 +335,25 @@ func BenchmarkFrame80x24(b *testing.B) {
 		_ = m.View()
 	}
 }
+
+// TestOperatorCycleSwitchesFromPiG: cycling to an operator ΠG cannot serve
+// (phase retrieval) shows DPS instead, with a notice saying why.
+func TestOperatorCycleSwitchesFromPiG(t *testing.T) {
+	m := newModel(t)
+	drain(m, m.Init())
+	for m.Settings().Op != "phase:pad=2" {
+		drain(m, press(m, "o"))
+		if m.Settings().Op == "inpaint-box:size=14" {
+			t.Fatal("cycled through every operator without reaching phase")
+		}
+	}
+	if got := m.Settings().Guidance.Method; got != guidance.DPS {
+		t.Fatalf("method %v on phase retrieval, want DPS", got)
+	}
+	if !strings.Contains(m.notice, "ΠG cannot serve phase") {
+		t.Errorf("notice %q", m.notice)
+	}
+	if s := m.shown(); s == nil || !s.done || s.err != nil || len(s.steps) != 40 {
+		t.Errorf("DPS run on phase retrieval did not complete")
+	}
+}

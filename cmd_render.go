@@ -76,7 +76,8 @@ func runRender(args []string, stdout, stderr io.Writer, probe prober) int {
 		fmt.Fprintf(stderr, "tweedie render: %v (run tweedie render -h for usage)\n", err)
 		return 2
 	}
-	if err := fs.Parse(args); err != nil {
+	files, err := parseFlags(fs, args) // flags may follow the images
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stdout, renderUsage)
 			fs.SetOutput(stdout)
@@ -89,11 +90,11 @@ func runRender(args []string, stdout, stderr io.Writer, probe prober) int {
 	if err != nil {
 		return fail(err)
 	}
-	if fs.NArg() == 0 {
+	if len(files) == 0 {
 		return fail(errors.New("no image given"))
 	}
 	if *width < 0 || *width > kitty.MaxCells*4 {
-		return fail(fmt.Errorf("--width %d: want 1…%d columns", *width, kitty.MaxCells*4))
+		return fail(fmt.Errorf("--width %d: want 0 (automatic) or 1…%d columns", *width, kitty.MaxCells*4))
 	}
 
 	env := termcaps.ParseEnv(os.Environ())
@@ -140,7 +141,7 @@ func runRender(args []string, stdout, stderr io.Writer, probe prober) int {
 	r := renderer{mode: mode, cell: cell, profile: profile, tmux: env.Tmux,
 		placeholders: caps.Placeholders() || env.Tmux, id: 1 + (os.Getpid()&0xffff)<<8}
 	status := 0
-	for i, path := range fs.Args() {
+	for i, path := range files {
 		im, err := decodeFile(path)
 		if err != nil {
 			fmt.Fprintf(stderr, "tweedie render: %v\n", err)
@@ -185,6 +186,16 @@ func decodeFile(path string) (image.Image, error) {
 		return nil, err
 	}
 	defer f.Close()
+	cfg, _, err := image.DecodeConfig(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: unreadable image: %w", path, err)
+	}
+	if int64(cfg.Width)*int64(cfg.Height) > maxImagePixels {
+		return nil, fmt.Errorf("%s: %d×%d pixels is too large (at most %d)", path, cfg.Width, cfg.Height, maxImagePixels)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
 	im, _, err := image.Decode(f) // a GIF's first frame
 	if err != nil {
 		return nil, fmt.Errorf("%s: unreadable image: %w", path, err)
@@ -387,8 +398,11 @@ func readReplies(fd int, caps *termcaps.Caps, timeout time.Duration) {
 			continue
 		}
 		k, err := unix.Read(fd, tmp)
-		if err != nil || k <= 0 {
+		switch {
+		case errors.Is(err, unix.EINTR) || errors.Is(err, unix.EAGAIN):
 			continue
+		case err != nil || k <= 0: // hung up or closed: no more replies
+			return
 		}
 		buf = append(buf, tmp[:k]...)
 		for len(buf) > 0 {

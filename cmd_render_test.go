@@ -82,6 +82,11 @@ func TestRenderDigitHalfblock(t *testing.T) {
 		t.Errorf("digit at 28 columns is %d bytes, more than chafa's 5.1 KB", len(out))
 	}
 	t.Logf("half-block digit: %d bytes", len(out))
+	// Flags may follow the images, as in the other subcommands.
+	after, errs, code := render(t, p, "--width", "28")
+	if code != 0 || after != out {
+		t.Errorf("flags after the image: exit %d (%s), output differs: %v", code, errs, after != out)
+	}
 }
 
 func TestRenderModes(t *testing.T) {

@@ -268,7 +268,7 @@ func summarize(res *runResult) *runSummary {
 	}
 	if mix := st.Prior.Mixture; mix != nil {
 		if lin, ok := st.Prob.Op.(operator.Linear); ok && lin.Linear() && st.Prob.Sigma > 0 {
-			if post, err := mix.Posterior(lin, st.Prob.Y, st.Prob.Sigma); err == nil {
+			if post, err := mix.PosteriorWeights(lin, st.Prob.Y, st.Prob.Sigma); err == nil {
 				sum.PosteriorWeights = jsonFloats(post.Weights)
 				sum.ComponentLabels = st.Prior.ComponentLabels
 				p := jsonFloat(metrics.PSNR(post.Mean, st.Truth))

@@ -13,8 +13,6 @@ import (
 	"syscall"
 	"time"
 
-	"tweedie/core/denoiser"
-	"tweedie/tui"
 	"tweedie/tui/serve"
 )
 
@@ -108,7 +106,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 		fmt.Fprintf(stderr, "tweedie serve: %v\n", err)
 		return 1
 	}
-	opts, err := serveExplorerOptions(pf, prior, truths)
+	opts, err := explorerOptions(pf, prior, truths)
 	if err != nil {
 		return usageErr(err)
 	}
@@ -153,27 +151,4 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 	}
 	log.Info("stopped")
 	return 0
-}
-
-// serveExplorerOptions is every session's starting state, from the
-// explorer's flags, checked before the server starts.
-func serveExplorerOptions(pf *problemFlags, prior denoiser.Factory, truths []tui.Truth) (tui.Options, error) {
-	shape := prior.ImageShape()
-	pr, err := pf.settings(shape, len(truths))
-	if err != nil {
-		return tui.Options{}, err
-	}
-	if pr.ImagePath != "" {
-		im, err := loadImage(pr.ImagePath, shape)
-		if err != nil {
-			return tui.Options{}, err
-		}
-		truths = append([]tui.Truth{{Name: pr.ImagePath, Image: im}}, truths...)
-		pr.Image = 0
-	}
-	opts := tui.Options{Settings: pr.Settings, Prior: prior, Images: truths, Image: pr.Image}
-	if _, err := tui.New(opts); err != nil {
-		return tui.Options{}, err
-	}
-	return opts, nil
 }

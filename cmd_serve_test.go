@@ -213,6 +213,7 @@ func TestServeCommandUsage(t *testing.T) {
 		{[]string{"--max-sessions", "-1"}, "--max-sessions -1"},
 		{[]string{"--idle-timeout", "soon"}, "idle-timeout"},
 		{[]string{"--method", "magic"}, "--method"},
+		{[]string{"--op", "phase", "--method", "pig"}, "ΠG cannot serve phase"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 	} {
 		var stdout, stderr bytes.Buffer

@@ -25,8 +25,8 @@ import (
 )
 
 // problemFlags are the flags that set a starting problem: the explorer's,
-// and later `tweedie run`'s. Register them with addProblemFlags, parse the
-// FlagSet, then call settings.
+// and those of run, posterior, lab and serve. Register them with
+// addProblemFlags, parse the FlagSet, then call settings.
 type problemFlags struct {
 	fs        *flag.FlagSet
 	image     string
@@ -35,8 +35,10 @@ type problemFlags struct {
 	sigma     float64
 	method    string
 	r         string
-	zeta      float64
+	zeta      string
 	weight    float64
+	weighting string
+	dpsForm   string
 	sampler   string
 	steps     int
 	eta       float64
@@ -61,8 +63,10 @@ func addProblemFlags(fs *flag.FlagSet) *problemFlags {
 	fs.Float64Var(&p.sigma, "sigma", d.Sigma, "measurement noise `σ` ≥ 0")
 	fs.StringVar(&p.method, "method", d.Guidance.Method.String(), "guidance: pig, dps, none or oracle")
 	fs.StringVar(&p.r, "r", "auto", "ΠG's r_t: auto (r_t² = 1−ᾱ_t) or a `VALUE` ≥ 0")
-	fs.Float64Var(&p.zeta, "zeta", math.NaN(), "DPS step size `ζ` ≥ 0 (default: as published for the operator)")
+	fs.StringVar(&p.zeta, "zeta", "", "DPS step size `ζ` ≥ 0 (default: as published for the operator; 1 for --dps-form likelihood)")
 	fs.Float64Var(&p.weight, "weight", d.Guidance.Weight, "ΠG guidance weight `w`")
+	fs.StringVar(&p.weighting, "weighting", guidance.Tweedie.String(), "how ΠG's g enters the step: tweedie (x̂0 + (1−ᾱ_t)/√ᾱ_t·w·g), pigdm (x_s + √(ᾱ_s·ᾱ_t)·w·g) or alphabar (x_s + ᾱ_s·ᾱ_t·w·g)")
+	fs.StringVar(&p.dpsForm, "dps-form", guidance.DPSNorm.String(), "DPS's step: norm (x_s − ζ·∇‖y − A(x̂0)‖, the official code) or likelihood (the 1/σ² score, Tweedie-consistent; diverges for small σ)")
 	fs.StringVar(&p.sampler, "sampler", d.Sampler.String(), "sampler: ddpm or ddim")
 	fs.IntVar(&p.steps, "steps", d.Steps, "number of sampling steps `S`, 1 ≤ S ≤ T")
 	fs.Float64Var(&p.eta, "eta", d.Eta, "DDIM's `η` in [0, 1]")
@@ -127,11 +131,21 @@ func (p *problemFlags) settings(shape img.Shape, nImages int) (problem, error) {
 		}
 		g.RAuto, g.R = false, r
 	}
-	if p.set("zeta") {
-		if !finite(p.zeta) || p.zeta < 0 {
-			return pr, fmt.Errorf("--zeta %v: want a finite number ≥ 0", p.zeta)
+	if g.Weighting, err = guidance.ParseWeighting(p.weighting); err != nil {
+		return pr, fmt.Errorf("--weighting: %w", err)
+	}
+	if g.DPSForm, err = guidance.ParseDPSForm(p.dpsForm); err != nil {
+		return pr, fmt.Errorf("--dps-form: %w", err)
+	}
+	if g.DPSForm == guidance.DPSLikelihood {
+		g.Zeta = 1 // ζ scales the 1/σ² score itself
+	}
+	if p.zeta != "" {
+		z, err := strconv.ParseFloat(p.zeta, 64)
+		if err != nil || !finite(z) || z < 0 {
+			return pr, fmt.Errorf("--zeta %q: want a finite number ≥ 0", p.zeta)
 		}
-		g.Zeta = p.zeta
+		g.Zeta = z
 	}
 	if !finite(p.weight) {
 		return pr, fmt.Errorf("--weight %v: want a finite number", p.weight)

@@ -72,3 +72,25 @@ func TestProblemFlagsErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestVariantFlags: ΠG's weighting and DPS's form can be chosen.
+func TestVariantFlags(t *testing.T) {
+	p, err := parse(t, "--weighting", "pigdm", "--method", "pig")
+	if err != nil || p.Settings.Guidance.Weighting != guidance.PiGDM {
+		t.Errorf("--weighting pigdm: %v, %v", p.Settings.Guidance.Weighting, err)
+	}
+	p, err = parse(t, "--method", "dps", "--dps-form", "likelihood")
+	if g := p.Settings.Guidance; err != nil || g.DPSForm != guidance.DPSLikelihood || g.Zeta != 1 {
+		t.Errorf("--dps-form likelihood: %+v, %v", g, err)
+	}
+	p, err = parse(t, "--method", "dps", "--dps-form", "likelihood", "--zeta", "0.2")
+	if err != nil || p.Settings.Guidance.Zeta != 0.2 {
+		t.Errorf("--zeta with likelihood form: %v, %v", p.Settings.Guidance.Zeta, err)
+	}
+	for _, bad := range [][]string{{"--weighting", "song"}, {"--dps-form", "square"}, {"--zeta", "x"}, {"--zeta", "NaN"},
+		{"--method", "dps", "--dps-form", "likelihood", "--sigma", "0"}} {
+		if _, err := parse(t, bad...); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+}

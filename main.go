@@ -27,8 +27,7 @@ type command struct {
 }
 
 // commands are the subcommands by name. The explorer runs when there is
-// none. Add new subcommands here (planned: run, posterior, prior, render,
-// serve, lab); `run` should reuse addProblemFlags from flags.go.
+// none. Subcommands that describe a problem reuse addProblemFlags (flags.go).
 var commands = map[string]command{
 	"run":       {summary: "one headless run: images, GIF, CSV, JSON, npz (tweedie run -h)", run: cmdRun},
 	"posterior": {summary: "the exact posterior of a problem: weights, mean, std, samples", run: cmdPosterior},
@@ -127,33 +126,11 @@ func explore(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tweedie: %v\n", err)
 		return 1
 	}
-	shape := prior.ImageShape()
-	pr, err := pf.settings(shape, len(truths))
+	opts, err := explorerOptions(pf, prior, truths)
 	if err != nil {
 		return fail(err)
 	}
-	if pr.ImagePath != "" {
-		im, err := loadImage(pr.ImagePath, shape)
-		if err != nil {
-			return fail(err)
-		}
-		truths = append([]tui.Truth{{Name: pr.ImagePath, Image: im}}, truths...)
-		pr.Image = 0
-	}
-	opts := tui.Options{Settings: pr.Settings, Prior: prior, Images: truths, Image: pr.Image}
 	if opts.Graphics, opts.Cell, opts.Profile, err = df.parse(); err != nil {
-		return fail(err)
-	}
-	// Refuse a bad start before the screen opens: the model, and a runner
-	// for the starting settings (a method that cannot serve the operator).
-	if _, err := tui.New(opts); err != nil {
-		return fail(err)
-	}
-	prob, cfg, err := opts.Settings.Build(prior, opts.Images[opts.Image].Image.Pix)
-	if err == nil {
-		_, err = run.New(prob, cfg)
-	}
-	if err != nil {
 		return fail(err)
 	}
 	if err := startExplorer(opts); err != nil {
@@ -161,6 +138,38 @@ func explore(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// explorerOptions builds the explorer's starting options from its problem
+// flags and refuses a bad start as the explorer would before its screen
+// opens: the model, and a runner for the starting settings (a method that
+// cannot serve the operator). `tweedie serve` checks its flags the same way.
+func explorerOptions(pf *problemFlags, prior denoiser.Factory, truths []tui.Truth) (tui.Options, error) {
+	shape := prior.ImageShape()
+	pr, err := pf.settings(shape, len(truths))
+	if err != nil {
+		return tui.Options{}, err
+	}
+	if pr.ImagePath != "" {
+		im, err := loadImage(pr.ImagePath, shape)
+		if err != nil {
+			return tui.Options{}, err
+		}
+		truths = append([]tui.Truth{{Name: pr.ImagePath, Image: im}}, truths...)
+		pr.Image = 0
+	}
+	opts := tui.Options{Settings: pr.Settings, Prior: prior, Images: truths, Image: pr.Image}
+	if _, err := tui.New(opts); err != nil {
+		return tui.Options{}, err
+	}
+	prob, cfg, err := opts.Settings.Build(prior, truths[pr.Image].Image.Pix)
+	if err == nil {
+		_, err = run.New(prob, cfg)
+	}
+	if err != nil {
+		return tui.Options{}, err
+	}
+	return opts, nil
 }
 
 // loadData returns the embedded MNIST prior and its test digits as

@@ -26,7 +26,7 @@ type Posterior struct {
 	// Mean is E[x0|y] = Σ_k π'_k·m'_k.
 	Mean []float64
 	// Std is the per-pixel posterior standard deviation,
-	// sqrt(Σ_k π'_k·(Σ'_k,ii + m'_ki²) − E[x0_i|y]²).
+	// sqrt(Σ_k π'_k·(Σ'_k,ii + m'_ki²) − E[x0_i|y]²); nil from PosteriorWeights.
 	Std []float64
 
 	ms *measurement
@@ -40,13 +40,23 @@ const posteriorNegligible = 1e-12
 // Posterior computes the exact posterior for y = A·x0 + σ·z. It needs σ > 0
 // and eigenvalues λ_kj ≥ s_k² (true of probabilistic PCA).
 func (mix *Mixture) Posterior(op operator.Linear, y []float64, sigma float64) (*Posterior, error) {
+	return mix.posterior(op, y, sigma, true)
+}
+
+// PosteriorWeights is Posterior without the per-pixel standard deviation
+// (Std is nil), which costs one probe per pixel: weights, means and exact
+// samples only.
+func (mix *Mixture) PosteriorWeights(op operator.Linear, y []float64, sigma float64) (*Posterior, error) {
+	return mix.posterior(op, y, sigma, false)
+}
+
+func (mix *Mixture) posterior(op operator.Linear, y []float64, sigma float64, withStd bool) (*Posterior, error) {
 	ms, err := newMeasurement(mix, op, y, sigma)
 	if err != nil {
 		return nil, err
 	}
 	K, d, m := len(mix.Components), ms.d, ms.m
-	post := &Posterior{Weights: make([]float64, K), Means: make([][]float64, K),
-		Mean: make([]float64, d), Std: make([]float64, d), ms: ms}
+	post := &Posterior{Weights: make([]float64, K), Means: make([][]float64, K), Mean: make([]float64, d), ms: ms}
 	logW := make([]float64, K)
 	e, sinv, back := make([]float64, m), make([]float64, m), make([]float64, d)
 	for k := range mix.Components {
@@ -67,7 +77,10 @@ func (mix *Mixture) Posterior(op operator.Linear, y []float64, sigma float64) (*
 		post.Weights[k] = math.Exp(logW[k] - logZ)
 		vec.AddScaled(post.Mean, post.Weights[k], post.Means[k])
 	}
-	post.std(logW)
+	if withStd {
+		post.Std = make([]float64, d)
+		post.std()
+	}
 	return post, nil
 }
 
@@ -92,7 +105,7 @@ func (mix *Mixture) applyCov(dst []float64, c *Component, v []float64, scale flo
 
 // std fills Std. Σ'_k,ii = Σ_k,ii − (A·Σ_k·e_i)ᵀ·S_k⁻¹·(A·Σ_k·e_i), one probe
 // per pixel, for the components with weight above posteriorNegligible.
-func (post *Posterior) std(logW []float64) {
+func (post *Posterior) std() {
 	ms := post.ms
 	mix, op := ms.mix, ms.op
 	d, m := ms.d, ms.m

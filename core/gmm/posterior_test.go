@@ -284,3 +284,25 @@ func TestExactNeedsPositiveSigma(t *testing.T) {
 		}
 	}
 }
+
+func TestPosteriorWeightsSkipsStd(t *testing.T) {
+	mix, op, y := measured(t, posteriorCases[2], 3, 2, 0.5)
+	full, _ := mix.Posterior(op, y, 0.5)
+	light, err := mix.PosteriorWeights(op, y, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if light.Std != nil || len(full.Std) != mix.Dim() {
+		t.Fatalf("Std: %d and %d values", len(light.Std), len(full.Std))
+	}
+	for k := range full.Weights {
+		if light.Weights[k] != full.Weights[k] {
+			t.Fatalf("weights differ at %d", k)
+		}
+	}
+	for i := range full.Mean {
+		if light.Mean[i] != full.Mean[i] {
+			t.Fatalf("means differ at %d", i)
+		}
+	}
+}

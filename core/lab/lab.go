@@ -32,6 +32,7 @@ import (
 	"sync"
 
 	"tweedie/core/gmm"
+	"tweedie/core/internal/vec"
 	"tweedie/core/metrics"
 	"tweedie/core/operator"
 	"tweedie/core/run"
@@ -83,7 +84,8 @@ type Lab struct {
 	dirs    [][]float64
 	mu      sync.Mutex
 	results [][]outcome // [entry][seed]
-	floor   float64
+	// The scores of exactB against the reference: the floors.
+	floor, tvFloor, coverFloor float64
 }
 
 // New checks the configuration and draws the exact reference samples.
@@ -117,7 +119,7 @@ func New(cfg Config) (*Lab, error) {
 	if !ok || !prob.Op.Linear() {
 		return nil, fmt.Errorf("lab: the exact posterior needs a linear operator, not %s", prob.Op.Name())
 	}
-	post, err := cfg.Prior.Posterior(lin, prob.Y, prob.Sigma)
+	post, err := cfg.Prior.PosteriorWeights(lin, prob.Y, prob.Sigma)
 	if err != nil {
 		return nil, fmt.Errorf("lab: %w", err)
 	}
@@ -140,6 +142,8 @@ func New(cfg Config) (*Lab, error) {
 		l.dirs[i] = randomDirection(rng, d)
 	}
 	l.floor = slicedW2(l.exactA, l.exactB, l.dirs)
+	l.tvFloor = l.tv(l.exactB)
+	l.coverFloor, _ = l.coverage(l.exactB)
 	return l, nil
 }
 
@@ -260,7 +264,7 @@ func slicedW2(a, b [][]float64, dirs [][]float64) float64 {
 	sum := 0.0
 	for _, th := range dirs {
 		for i := 0; i < n; i++ {
-			pa[i], pb[i] = dot(th, a[i]), dot(th, b[i])
+			pa[i], pb[i] = vec.Dot(th, a[i]), vec.Dot(th, b[i])
 		}
 		slices.Sort(pa)
 		slices.Sort(pb)
@@ -269,12 +273,4 @@ func slicedW2(a, b [][]float64, dirs [][]float64) float64 {
 		}
 	}
 	return math.Sqrt(sum / float64(len(dirs)))
-}
-
-func dot(a, b []float64) float64 {
-	s := 0.0
-	for i := range a {
-		s += a[i] * b[i]
-	}
-	return s
 }

@@ -28,10 +28,15 @@ type Report struct {
 	Weights []float64 `json:"posterior_weights"`
 	// SWFloor is the SW between two independent sets of exact samples of
 	// size Seeds: the distance an exact sampler reaches.
-	SWFloor     float64  `json:"sw_floor"`
-	Projections int      `json:"projections"`
-	Seeds       int      `json:"seeds"`
-	Results     []Result `json:"results"`
+	SWFloor float64 `json:"sw_floor"`
+	// TVFloor and CoverageFloor are TV and coverage of a second set of exact
+	// samples of size Seeds: what an exact sampler scores with this many
+	// samples (TV > 0 and coverage < 0.90 from finite samples alone).
+	TVFloor       float64  `json:"tv_floor"`
+	CoverageFloor float64  `json:"coverage_floor"`
+	Projections   int      `json:"projections"`
+	Seeds         int      `json:"seeds"`
+	Results       []Result `json:"results"`
 }
 
 // Report summarises the runs finished so far. SW uses as many exact
@@ -39,7 +44,8 @@ type Report struct {
 func (l *Lab) Report() *Report {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	rep := &Report{Weights: l.post.Weights, SWFloor: l.floor, Projections: len(l.dirs), Seeds: l.cfg.Seeds}
+	rep := &Report{Weights: l.post.Weights, SWFloor: l.floor, TVFloor: l.tvFloor, CoverageFloor: l.coverFloor,
+		Projections: len(l.dirs), Seeds: l.cfg.Seeds}
 	for e, outs := range l.results {
 		rep.Results = append(rep.Results, l.summarise(l.cfg.Entries[e].Label, outs))
 	}
@@ -73,17 +79,36 @@ func (l *Lab) summarise(label string, outs []outcome) Result {
 	if n == 0 {
 		return r
 	}
-	r.TV = 0
 	for k := range r.Frequencies {
 		r.Frequencies[k] /= float64(n)
-		r.TV += 0.5 * math.Abs(r.Frequencies[k]-l.post.Weights[k])
 	}
+	r.TV = totalVariation(r.Frequencies, l.post.Weights)
 	r.PSNR = psnr / float64(n)
 	r.SW = slicedW2(xs, l.exactA[:n], l.dirs)
 	if n >= 2 {
 		r.Coverage, r.TruthCoverage = l.coverage(xs)
 	}
 	return r
+}
+
+// totalVariation is ½·Σ_k |f_k − p_k|.
+func totalVariation(f, p []float64) float64 {
+	tv := 0.0
+	for k := range f {
+		tv += 0.5 * math.Abs(f[k]-p[k])
+	}
+	return tv
+}
+
+// tv classifies samples by their most likely component and returns the TV
+// between the frequencies and the exact weights.
+func (l *Lab) tv(xs [][]float64) float64 {
+	f := make([]float64, len(l.post.Weights))
+	for _, x := range xs {
+		k, _ := l.cfg.Prior.Classify(x)
+		f[k] += 1 / float64(len(xs))
+	}
+	return totalVariation(f, l.post.Weights)
 }
 
 // coverage computes the per-pixel [q05, q95] of the samples (linear

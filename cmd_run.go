@@ -192,7 +192,7 @@ func doRun(pf *problemFlags, rf runFlags, stdout, stderr io.Writer) int {
 		printRunSummary(stdout, sum, *rf.out, *rf.dump)
 	}
 	if res.diverged != nil {
-		fmt.Fprintf(stderr, "tweedie run: %v; outputs written with diverged_at = %d\n", res.diverged, res.diverged.Step)
+		fmt.Fprintf(stderr, "tweedie run: %v; outputs written with diverged_at = %d (the step index, from 0)\n", res.diverged, res.diverged.Step)
 		return exitFailure
 	}
 	return exitOK
@@ -380,7 +380,7 @@ func printRunSummary(w io.Writer, s *runSummary, out, dump string) {
 		fmt.Fprintf(w, "exact posterior mean: PSNR %.2f dB\n", float64(*s.PosteriorMeanPSNR))
 	}
 	if s.DivergedAt != nil {
-		fmt.Fprintf(w, "diverged at step %d: %s\n", *s.DivergedAt, s.DivergedReason)
+		fmt.Fprintf(w, "diverged at step %d of %d (diverged_at = %d, counting from 0): %s\n", *s.DivergedAt+1, s.Steps, *s.DivergedAt, s.DivergedReason)
 	}
 	var wrote []string
 	if out != "" {

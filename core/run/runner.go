@@ -36,14 +36,18 @@ type Config struct {
 // so a state this far out has left the model's support for good.
 const DivergeLimit = 1e6
 
-// DivergedError reports the step at which a run stopped.
+// DivergedError reports the step at which a run stopped. Step is the
+// step's index (0 for the first, as in Trajectory.Records); the message
+// counts from 1, as the explorer does: "diverged at step 5 of 100".
 type DivergedError struct {
 	Step, T int
-	Reason  string
+	// Steps is the number of steps the run was planned for.
+	Steps  int
+	Reason string
 }
 
 func (e *DivergedError) Error() string {
-	return fmt.Sprintf("diverged at step %d (t = %d): %s", e.Step, e.T, e.Reason)
+	return fmt.Sprintf("diverged at step %d of %d (t = %d): %s", e.Step+1, e.Steps, e.T, e.Reason)
 }
 
 // Runner performs a run one step at a time. It is not safe for concurrent
@@ -173,7 +177,7 @@ func (r *Runner) Step() error {
 
 	if reason := divergence(maxAbs, rec); reason != "" {
 		tr.DivergedAt = i
-		r.err = &DivergedError{Step: i, T: t, Reason: reason}
+		r.err = &DivergedError{Step: i, T: t, Steps: len(tr.Grid), Reason: reason}
 		return r.err
 	}
 	r.xt, r.xs = r.xs, r.xt

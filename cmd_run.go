@@ -219,10 +219,12 @@ type runSummary struct {
 	SSIM     jsonFloat `json:"ssim"`
 	Residual jsonFloat `json:"residual"`
 	// ElapsedMS is the time in Runner.Run only: no setup, no I/O.
-	ElapsedMS      float64     `json:"elapsed_ms"`
-	DivergedAt     *int        `json:"diverged_at"`
-	DivergedReason string      `json:"diverged_reason,omitempty"`
-	GradNorms      []jsonFloat `json:"grad_norms"`
+	ElapsedMS      float64 `json:"elapsed_ms"`
+	DivergedAt     *int    `json:"diverged_at"`
+	DivergedReason string  `json:"diverged_reason,omitempty"`
+	// GradNorms are ‖update‖ per step: the norm of what the guidance changed
+	// in x_{t−1} (steps.csv also has ‖g‖ as score_norm).
+	GradNorms []jsonFloat `json:"grad_norms"`
 	// Exact-prior fields.
 	PosteriorWeights  []jsonFloat `json:"posterior_weights,omitempty"`
 	ComponentLabels   []string    `json:"component_labels,omitempty"`

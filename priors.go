@@ -46,8 +46,8 @@ type priorSource struct {
 	load func(args string) (*priorData, error)
 }
 
-// priorRegistry holds the priors --prior accepts. New priors (a synthetic
-// gmm25:d=8 benchmark, say) register here.
+// priorRegistry holds the priors --prior accepts; a new prior registers
+// here with its loader.
 var priorRegistry = map[string]priorSource{
 	"mnist": {help: "the embedded MNIST mixture (K = 10, q = 120, 28×28)", load: loadMNIST},
 	"gmm25": {help: "the synthetic benchmark: 25 unit Gaussians at (8i, 8j, 8i, …) in R^d (gmm25:d=8,seed=1,weights=random|equal)", load: loadGMM25},

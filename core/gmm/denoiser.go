@@ -82,7 +82,8 @@ func (dn *Denoiser) Responsibilities() []float64 { return dn.w }
 // LogResponsibilities returns log w_k(x_t) at the last Denoise call.
 func (dn *Denoiser) LogResponsibilities() []float64 { return dn.logW }
 
-// noiseEigen returns, for component c at noise level ᾱ, c⊥ = ᾱ·s² + 1−ᾱ.
+// noisePerp returns, for component c at noise level ᾱ, c⊥ = ᾱ·s² + 1−ᾱ:
+// the eigenvalue of C = ᾱ·Σ + (1−ᾱ)·I off span(U).
 func noisePerp(c *Component, alphaBar float64) float64 {
 	return alphaBar*c.Resid + 1 - alphaBar
 }

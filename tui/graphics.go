@@ -142,7 +142,13 @@ func (m *Model) gfxUpdate(msg tea.Msg) (cmd tea.Cmd, handled bool) {
 		return tea.Quit, true
 	case tea.ColorProfileMsg:
 		if g.forced && msg.Profile == colorprofile.TrueColor {
-			return nil, true // ours, for kitty
+			// Ours, for kitty. The renderer converts colours as it writes
+			// cells and does not repaint those it already wrote: frames
+			// drawn under the lesser profile (before this message, or
+			// between the program's own profile message and this) left
+			// placeholders whose colour, the image id, was cut down to the
+			// 16 or 256 colours. Repaint them all.
+			return tea.ClearScreen, true
 		}
 		g.profile = msg.Profile
 		m.ascii = msg.Profile == colorprofile.ASCII || msg.Profile == colorprofile.NoTTY

@@ -2,12 +2,11 @@ package tui
 
 import (
 	"bytes"
-	"image/color"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
@@ -24,7 +23,6 @@ import (
 // it was drawn.
 type sixelAt struct {
 	x, y, w, h int // cell and pixel size
-	after      bool
 }
 
 var raster = regexp.MustCompile(`^"1;1;(\d+);(\d+)`)
@@ -186,7 +184,7 @@ func TestSixelInEmulator(t *testing.T) {
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)
 	}
-	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	tm.WaitFinished(t, teatest.WithFinalTimeout(maxWait(t)))
 }
 
 // kittyCtl parses a kitty control string "a=T,i=3,…".
@@ -285,16 +283,7 @@ func TestKittyInEmulator(t *testing.T) {
 		}
 		return true
 	})
-	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
-}
-
-func sameColor(a, b color.Color) bool {
-	if a == nil || b == nil {
-		return false
-	}
-	r1, g1, b1, _ := a.RGBA()
-	r2, g2, b2, _ := b.RGBA()
-	return r1 == r2 && g1 == g2 && b1 == b2
+	tm.WaitFinished(t, teatest.WithFinalTimeout(maxWait(t)))
 }
 
 // TestGraphicsKeyCycles checks the g key's cycle and its help entry.
@@ -357,4 +346,62 @@ func da1(attrs ...int) tea.Msg { return uv.PrimaryDeviceAttributesEvent(attrs) }
 
 func kittyOK() tea.Msg {
 	return uv.KittyGraphicsEvent{Options: xkitty.Options{ID: 31}, Payload: []byte("OK")}
+}
+
+// TestKittyForcedProfileRepaints: once the true colour forced for kitty
+// is in effect, the screen is repainted, since cells the renderer wrote
+// under the lesser profile keep their cut-down colours (the image ids).
+func TestKittyForcedProfileRepaints(t *testing.T) {
+	o := testOptions()
+	o.Graphics = termcaps.Kitty
+	o.Profile = colorprofile.Unknown
+	m, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.gfx.profile = colorprofile.ANSI
+	if cmd := m.setMode(termcaps.Kitty); cmd == nil || !m.gfx.forced {
+		t.Fatal("kitty on a 16-colour terminal did not force true colour")
+	}
+	clear := fmt.Sprintf("%T", tea.ClearScreen())
+	clears := func(msg tea.Msg) bool {
+		_, cmd := m.Update(msg)
+		for _, msg := range messages(cmd) {
+			if fmt.Sprintf("%T", msg) == clear {
+				return true
+			}
+		}
+		return false
+	}
+	if !clears(tea.ColorProfileMsg{Profile: colorprofile.TrueColor}) {
+		t.Error("no repaint once the forced true colour is in effect")
+	}
+	// The program's own profile: forced again, then repainted again.
+	_, cmd := m.Update(tea.ColorProfileMsg{Profile: colorprofile.ANSI})
+	var back bool
+	for _, msg := range messages(cmd) {
+		if p, ok := msg.(tea.ColorProfileMsg); ok && p.Profile == colorprofile.TrueColor {
+			back = true
+		}
+	}
+	if !back || !clears(tea.ColorProfileMsg{Profile: colorprofile.TrueColor}) {
+		t.Errorf("the program's profile: forced back %v, then no repaint", back)
+	}
+}
+
+// messages runs cmd and the commands of its batches, which must not
+// block, and returns their messages.
+func messages(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	msg := cmd()
+	if b, ok := msg.(tea.BatchMsg); ok {
+		var out []tea.Msg
+		for _, c := range b {
+			out = append(out, messages(c)...)
+		}
+		return out
+	}
+	return []tea.Msg{msg}
 }

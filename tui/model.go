@@ -89,7 +89,6 @@ type Model struct {
 	notice string
 
 	caches map[string]*halfblock.Cache
-	frame  []byte
 
 	gfx graphics
 
@@ -194,6 +193,14 @@ func (m *Model) recompute() tea.Cmd {
 	m.postMean, m.postStd, m.postErr, m.postPending = nil, nil, nil, true
 	post := exactPosterior(m.postID, m.settingsFor(m.method()), m.opts.Prior, m.truth())
 	return tea.Batch(post, m.schedule())
+}
+
+// restartRuns drops every run (and a running lab batch) and starts the
+// wanted ones again, keeping the problem and the exact posterior: for a
+// change of the sampler's seed, which y does not depend on.
+func (m *Model) restartRuns() tea.Cmd {
+	m.invalidate()
+	return m.schedule()
 }
 
 // wanted lists the methods whose runs should exist, in order of priority:
@@ -389,7 +396,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Play):
 		m.playing = !m.playing
 		if m.playing {
-			if m.step >= m.total()-1 {
+			if m.step >= m.playEnd() {
 				m.step = 0
 			}
 			m.playID++
@@ -406,9 +413,11 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 				i = j
 			}
 		}
+		// The problem does not depend on the method (run.Settings.Build
+		// draws y from Op, σ and NoiseSeed), so it and the exact
+		// posterior are kept, and so are other methods' runs.
 		m.set.Guidance.Method = guidance.Methods[(i+1)%len(guidance.Methods)]
-		m.rebuildProblem()
-		return m.schedule() // other methods' runs are kept
+		return m.schedule()
 	case key.Matches(msg, k.SigmaDown, k.SigmaUp):
 		up := key.Matches(msg, k.SigmaUp)
 		m.set.Sigma = ladderStep(sigmaLadder, m.set.Sigma, up)
@@ -460,8 +469,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.image = (m.image + len(m.opts.Images) - 1) % len(m.opts.Images)
 		return m.recompute()
 	case key.Matches(msg, k.Reseed):
-		m.set.Seed++
-		return m.recompute()
+		m.set.Seed++ // the sampler's seed: y and the posterior stay
+		return m.restartRuns()
 	case key.Matches(msg, k.Compare):
 		m.compare = !m.compare
 		return m.schedule()
@@ -509,15 +518,19 @@ func (m *Model) tickEvery() time.Duration {
 	return max(time.Second/time.Duration(speedLadder[m.speed]), 33*time.Millisecond)
 }
 
-// advancePlay moves playback on by one tick's worth of steps.
+// advancePlay moves playback on by one tick's worth of steps: through the
+// steps recorded so far, waiting for a running run to catch up, and stops
+// at the last step of a run that ended, short of the planned total when
+// it diverged or failed.
 func (m *Model) advancePlay() tea.Cmd {
 	n := int(math.Round(float64(speedLadder[m.speed]) * m.tickEvery().Seconds()))
-	avail := m.total()
-	if s := m.shown(); s != nil && !s.done {
-		avail = len(s.steps) // wait for the run to catch up
+	s := m.shown()
+	if s == nil {
+		return m.tick() // its run is about to start
 	}
+	avail := len(s.steps)
 	if m.step+1 >= avail {
-		if s := m.shown(); s != nil && s.done {
+		if s.done {
 			m.playing = false
 			m.updateKeys()
 			return nil
@@ -526,6 +539,15 @@ func (m *Model) advancePlay() tea.Cmd {
 	}
 	m.step = min(m.step+max(n, 1), avail-1)
 	return m.tick()
+}
+
+// playEnd is the step where playback ends: the last one recorded of a run
+// that ended, else the last planned.
+func (m *Model) playEnd() int {
+	if s := m.shown(); s != nil && s.done {
+		return max(len(s.steps)-1, 0)
+	}
+	return m.total() - 1
 }
 
 // record returns the record of the step shown in a slot's run.

@@ -3,6 +3,7 @@ package tui
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
 
 	"tweedie/core/gmm"
 	"tweedie/core/guidance"
@@ -228,23 +230,84 @@ func TestTooSmall(t *testing.T) {
 	}
 }
 
+// TestTooSmallFitsWindow: the notice of a window below the minimum size
+// is cut to the window, down to nothing at 0×0.
+func TestTooSmallFitsWindow(t *testing.T) {
+	m := newModel(t)
+	for _, sz := range [][2]int{{0, 0}, {1, 1}, {10, 3}, {3, 10}, {39, 16}, {40, 15}, {200, 1}, {0, 24}, {80, 0}} {
+		w, h := sz[0], sz[1]
+		m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+		out := m.render()
+		if w == 0 || h == 0 {
+			if out != "" {
+				t.Errorf("%d×%d: %q, want nothing", w, h, out)
+			}
+			continue
+		}
+		lines := strings.Split(out, "\n")
+		if len(lines) > h {
+			t.Errorf("%d×%d: %d lines", w, h, len(lines))
+		}
+		for i, l := range lines {
+			if lw := ansiWidth(l); lw > w {
+				t.Errorf("%d×%d: line %d is %d wide: %q", w, h, i, lw, l)
+			}
+		}
+		if w >= 9 && !strings.Contains(out, "small") {
+			t.Errorf("%d×%d: no notice: %q", w, h, out)
+		}
+		_ = m.View() // nor does View panic
+	}
+}
+
+// frameSizes are the window sizes the frame is checked at: the minimum,
+// a little above it, and larger.
+var frameSizes = [][2]int{{40, 16}, {45, 18}, {80, 24}, {100, 30}, {160, 48}, {220, 70}}
+
+// checkFrame fails the test unless the frame has exactly h lines, none
+// wider than w.
+func checkFrame(t *testing.T, name string, frame string, w, h int) {
+	t.Helper()
+	lines := strings.Split(frame, "\n")
+	if len(lines) != h {
+		t.Errorf("%s %d×%d: %d lines", name, w, h, len(lines))
+	}
+	for i, l := range lines {
+		if lw := ansiWidth(l); lw > w {
+			t.Errorf("%s %d×%d: line %d is %d wide: %q", name, w, h, i, lw, ansi.Strip(l))
+		}
+	}
+}
+
 func TestFrameFitsWindow(t *testing.T) {
 	m := newModel(t)
 	drain(m, m.Init())
-	for _, sz := range [][2]int{{80, 24}, {100, 30}, {160, 48}, {40, 16}, {220, 70}} {
+	for _, sz := range frameSizes {
 		m.Update(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
 		for _, compare := range []bool{false, true} {
-			m.compare = compare
-			drain(m, m.schedule())
-			lines := strings.Split(m.render(), "\n")
-			if len(lines) != sz[1] {
-				t.Errorf("%v compare %v: %d lines", sz, compare, len(lines))
+			for _, full := range []bool{false, true} {
+				m.compare = compare
+				m.Help.ShowAll = full
+				drain(m, m.schedule())
+				checkFrame(t, fmt.Sprintf("compare %v full help %v", compare, full), m.render(), sz[0], sz[1])
 			}
-			for i, l := range lines {
-				if w := ansiWidth(l); w > sz[0] {
-					t.Errorf("%v compare %v: line %d is %d wide", sz, compare, i, w)
-				}
-			}
+		}
+	}
+}
+
+// TestLabFrameFitsWindow: the lab view, with its help short or full.
+func TestLabFrameFitsWindow(t *testing.T) {
+	m := newLabModel(t)
+	drain(m, m.Init())
+	drain(m, press(m, "l"))
+	if !m.labOn || m.lab.Report() == nil {
+		t.Fatal("no lab report")
+	}
+	for _, sz := range frameSizes {
+		m.Update(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+		for _, full := range []bool{false, true} {
+			m.Help.ShowAll = full
+			checkFrame(t, fmt.Sprintf("lab full help %v", full), m.render(), sz[0], sz[1])
 		}
 	}
 }
@@ -355,5 +418,106 @@ func TestOperatorCycleSwitchesFromPiG(t *testing.T) {
 	}
 	if s := m.shown(); s == nil || !s.done || s.err != nil || len(s.steps) != 40 {
 		t.Errorf("DPS run on phase retrieval did not complete")
+	}
+}
+
+// playTo plays from the first step, feeding the model its ticks, until
+// playback stops (or 1000 ticks).
+func playTo(t *testing.T, m *Model) {
+	t.Helper()
+	press(m, "home")
+	press(m, "space")
+	if !m.playing {
+		t.Fatal("space did not start playback")
+	}
+	for range 1000 {
+		if !m.playing {
+			return
+		}
+		m.Update(tickMsg{ID: m.playID})
+	}
+	t.Fatal("playback never stopped")
+}
+
+// TestPlayStopsAtDivergence: playback of a run that diverged stops at its
+// last recorded step, not at the planned total.
+func TestPlayStopsAtDivergence(t *testing.T) {
+	// DPS with a huge ζ diverges: at ζ = 1e8 part-way (step 28 of 40),
+	// at 1e12 on the first step.
+	var m *Model
+	var s *slot
+	for _, zeta := range []float64{1e8, 1e12} {
+		o := testOptions()
+		o.Settings.Guidance.Method = guidance.DPS
+		o.Settings.Guidance.Zeta = zeta
+		var err error
+		if m, err = New(o); err != nil {
+			t.Fatal(err)
+		}
+		drain(m, m.Init())
+		s = m.shown()
+		var de *run.DivergedError
+		if s.done && errors.As(s.err, &de) && len(s.steps) < m.total() {
+			break
+		}
+		t.Logf("DPS ζ = %g: done %v, err %v, %d of %d steps; want a divergence", zeta, s.done, s.err, len(s.steps), m.total())
+		s = nil
+	}
+	if s == nil {
+		t.Fatal("no run diverged")
+	}
+	playTo(t, m)
+	if last := len(s.steps) - 1; m.Step() != last {
+		t.Errorf("playback stopped at step %d, want %d (the last recorded)", m.Step(), last)
+	}
+	// Play again from the end: it starts over rather than stopping at once.
+	press(m, "space")
+	if !m.playing || m.Step() != 0 {
+		t.Errorf("play at the end: playing %v at step %d, want from 0", m.playing, m.Step())
+	}
+	press(m, "space")
+
+	// A run that failed with no steps stops playback at once.
+	s.steps = nil
+	playTo(t, m)
+	if m.Step() != 0 {
+		t.Errorf("playback of a run with no steps moved to %d", m.Step())
+	}
+}
+
+// TestReseedKeepsPosterior: e restarts the runs with the next seed but
+// keeps the problem and the exact posterior, which do not depend on it;
+// m keeps them too.
+func TestReseedKeepsPosterior(t *testing.T) {
+	m := newModel(t)
+	drain(m, m.Init())
+	prob, postID, mean := m.prob, m.postID, m.postMean
+	if mean == nil || m.postPending {
+		t.Fatal("no exact posterior")
+	}
+	old := m.shown()
+	seed := m.Settings().Seed
+	cmd := press(m, "e")
+	if m.Settings().Seed != seed+1 {
+		t.Fatalf("seed %d after e, want %d", m.Settings().Seed, seed+1)
+	}
+	if m.postPending || m.postID != postID || &m.postMean[0] != &mean[0] {
+		t.Error("e recomputes the exact posterior")
+	}
+	if m.prob != prob {
+		t.Error("e rebuilt the problem")
+	}
+	cur := m.shown()
+	if cur == nil || cur == old || len(cur.steps) != 0 {
+		t.Fatal("e did not restart the run")
+	}
+	drain(m, cmd)
+	if !cur.done || len(cur.steps) != 40 || cur.steps[5].Rec.Residual == old.steps[5].Rec.Residual {
+		t.Error("the reseeded run did not complete with new numbers")
+	}
+
+	drain(m, press(m, "m"))
+	if m.method() != guidance.DPS || m.prob != prob || m.postID != postID || m.postPending {
+		t.Error("m rebuilt the problem or recomputed the posterior")
 	}
 }

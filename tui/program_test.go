@@ -18,7 +18,6 @@ import (
 type screen struct {
 	mu  sync.Mutex
 	emu *vt.Emulator
-	n   int // bytes of output already written
 }
 
 func newScreen(w, h int) *screen {
@@ -27,13 +26,28 @@ func newScreen(w, h int) *screen {
 	return &screen{emu: emu}
 }
 
+// maxWait bounds a wait for the program: long, since the explorer's runs
+// are many times slower under load (parallel -race test binaries) than
+// alone, yet short of the test binary's own deadline (-timeout), so that a
+// failure shows the screen rather than a panic's goroutine dump.
+func maxWait(t *testing.T) time.Duration {
+	const long, margin = 2 * time.Minute, 10 * time.Second
+	d := long
+	if dl, ok := t.Deadline(); ok {
+		d = min(d, time.Until(dl)-margin)
+	}
+	return max(d, time.Second)
+}
+
 // waitFor feeds output until the screen satisfies cond, and fails the
-// test with the screen's text if it does not within 10 s.
+// test with the screen's text if it does not within maxWait. It polls
+// the output, which teatest buffers without telling when it grows.
 func (s *screen) waitFor(t *testing.T, tm *teatest.TestModel, cond func(*vt.Emulator) bool) {
 	t.Helper()
 	out := tm.Output()
 	buf := make([]byte, 64<<10)
-	deadline := time.Now().Add(10 * time.Second)
+	wait := maxWait(t)
+	deadline := time.Now().Add(wait)
 	for {
 		n, _ := out.Read(buf)
 		s.mu.Lock()
@@ -52,7 +66,7 @@ func (s *screen) waitFor(t *testing.T, tm *teatest.TestModel, cond func(*vt.Emul
 			for y := 0; y < s.emu.Height(); y++ {
 				b.WriteString(lineOf(s.emu, y) + "\n")
 			}
-			t.Fatalf("screen not as expected after 10 s:\n%s", b.String())
+			t.Fatalf("screen not as expected after %v:\n%s", wait, b.String())
 		}
 		if n == 0 {
 			time.Sleep(20 * time.Millisecond)
@@ -131,5 +145,5 @@ func TestProgram(t *testing.T) {
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)
 	}
-	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	tm.WaitFinished(t, teatest.WithFinalTimeout(maxWait(t)))
 }

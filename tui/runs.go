@@ -201,7 +201,7 @@ func exactPosterior(id int, s run.Settings, prior denoiser.Factory, truth []floa
 		if !ok || !prob.Op.Linear() || prob.Sigma <= 0 {
 			return posteriorMsg{ID: id, Err: errNoExact}
 		}
-		// The single call site of the exact posterior API.
+		// The full posterior: the std panel needs its per-pixel Std.
 		post, err := mix.Posterior(lin, prob.Y, prob.Sigma)
 		if err != nil {
 			return posteriorMsg{ID: id, Err: err}

@@ -55,8 +55,7 @@ func (m *Model) View() tea.View {
 func (m *Model) render() string {
 	w, h := m.width, m.height
 	if w < MinWidth || h < MinHeight {
-		msg := fmt.Sprintf("window too small: %d×%d, tweedie needs at least %d×%d", w, h, MinWidth, MinHeight)
-		return wrap(msg, max(w, 1))
+		return tooSmall(w, h)
 	}
 	if m.labOn {
 		return m.renderLab()
@@ -105,6 +104,32 @@ func (m *Model) render() string {
 	return b.String()
 }
 
+// tooSmall is the notice of a window smaller than MinWidth×MinHeight, in
+// at most h lines of at most w cells: the longest wording that fits, cut
+// to the window when none does.
+func tooSmall(w, h int) string {
+	if w <= 0 || h <= 0 {
+		return ""
+	}
+	msgs := []string{
+		fmt.Sprintf("window too small: %d×%d, tweedie needs at least %d×%d", w, h, MinWidth, MinHeight),
+		fmt.Sprintf("too small: need %d×%d", MinWidth, MinHeight),
+		"too small",
+	}
+	var lines []string
+	for _, msg := range msgs {
+		lines = strings.Split(wrap(msg, w), "\n")
+		if len(lines) <= h {
+			break
+		}
+	}
+	lines = lines[:min(len(lines), h)]
+	for i, l := range lines {
+		lines[i] = fit(l, w)
+	}
+	return strings.Join(lines, "\n")
+}
+
 // labKeys are the keys of the lab view, for help.
 type labKeys struct {
 	lab        labview.KeyMap
@@ -121,7 +146,7 @@ func (k labKeys) FullHelp() [][]key.Binding {
 
 // renderLab draws the lab view above the help bar.
 func (m *Model) renderLab() string {
-	helpView := m.Help.View(labKeys{lab: m.lab.KeyMap, help: m.KeyMap.Help, quit: m.KeyMap.Quit})
+	helpView := fitLines(m.Help.View(labKeys{lab: m.lab.KeyMap, help: m.KeyMap.Help, quit: m.KeyMap.Quit}), m.width)
 	helpLines := strings.Count(helpView, "\n") + 1
 	m.lab.ASCII = m.ascii
 	m.lab.SetSize(m.width, m.height-helpLines)
@@ -134,6 +159,21 @@ func fit(s string, w int) string {
 		return s
 	}
 	return ansi.Truncate(s, w, "…")
+}
+
+// fitLines truncates every line of a styled block to w cells. The help
+// views need it: when not even help's ellipsis fits, bubbles' help appends
+// every remaining binding rather than none.
+func fitLines(s string, w int) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if ansi.StringWidth(strings.TrimRight(ansi.Strip(l), " ")) <= w {
+			lines[i] = ansi.Truncate(l, w, "") // only padding is cut
+		} else {
+			lines[i] = fit(l, w)
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 func wrap(s string, w int) string {
@@ -308,7 +348,7 @@ func (m *Model) layout() layout {
 	if m.width < MinWidth || m.height < MinHeight || m.labOn {
 		return l // no images: the lab view has none
 	}
-	l.help = m.Help.View(m.KeyMap)
+	l.help = fitLines(m.Help.View(m.KeyMap), m.width)
 	nStatus := 1
 	if m.compare {
 		nStatus = 2
@@ -516,7 +556,7 @@ func (m *Model) formulaLines() (string, string) {
 	if m.compare {
 		rp, okp := m.record(m.slots[guidance.PiG])
 		rd, okd := m.record(m.slots[guidance.DPS])
-		return formulaShort(guidance.PiG, g, m.set.Sigma, rp, okp), formulaShort(guidance.DPS, g, m.set.Sigma, rd, okd)
+		return formulaShort(guidance.PiG, g, m.set.Sigma, linear, rp, okp), formulaShort(guidance.DPS, g, m.set.Sigma, linear, rd, okd)
 	}
 	rec, ok := m.record(m.shown())
 	return formula(m.method(), g, m.set.Sigma, linear, rec, ok)

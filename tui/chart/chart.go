@@ -57,13 +57,6 @@ func New(width, height int) Model {
 	return Model{Cursor: -1, Styles: DefaultStyles(), width: width, height: height}
 }
 
-// SetSize sets the chart's size in cells, labels included.
-func (m *Model) SetSize(width, height int) { m.width, m.height = width, height }
-
-// Width and Height return the chart's size in cells.
-func (m Model) Width() int  { return m.width }
-func (m Model) Height() int { return m.height }
-
 // labelWidth is the width of the y-axis labels, "1e-03│".
 const labelWidth = 7
 

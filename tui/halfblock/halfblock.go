@@ -1,6 +1,7 @@
 // Package halfblock draws images in a terminal with one cell per pixel
 // column and two pixel rows: the cell holds '▀' with the foreground set to
-// the top pixel and the background to the bottom one.
+// the top pixel and the background to the bottom one. Below an odd height
+// the last row's bottom halves keep the terminal's default background.
 //
 // Colours are written as 24-bit SGR codes, merged across runs of equal
 // colours; the Bubble Tea renderer converts them down to the terminal's
@@ -235,25 +236,27 @@ func Append(dst []byte, im img.Image, o Options) []byte {
 	return appendColor(dst, &g, o.Map)
 }
 
-func (g *grid) color(m Map, x, y int) RGB {
+// color returns the colour of pixel (x, y); ok is false for the padding
+// row below an odd height, which has none.
+func (g *grid) color(m Map, x, y int) (c RGB, ok bool) {
 	if y >= g.h {
-		return RGB{} // padding row below an odd height
+		return RGB{}, false
 	}
 	p := g.at(x, y)
 	if math.IsNaN(p[0]) {
 		if (x+y)%2 == 0 {
-			return unobservedA
+			return unobservedA, true
 		}
-		return unobservedB
+		return unobservedB, true
 	}
 	if g.c == 3 {
 		return RGB{
 			uint8(255*clamp((p[0]+1)/2, 0, 1) + 0.5),
 			uint8(255*clamp((p[1]+1)/2, 0, 1) + 0.5),
 			uint8(255*clamp((p[2]+1)/2, 0, 1) + 0.5),
-		}
+		}, true
 	}
-	return m.Color(p[0])
+	return m.Color(p[0]), true
 }
 
 func appendColor(dst []byte, g *grid, m Map) []byte {
@@ -263,10 +266,12 @@ func appendColor(dst []byte, g *grid, m Map) []byte {
 			dst = append(dst, '\n')
 		}
 		var fg, bg RGB
+		var hasBg bool
 		first := true
 		for x := 0; x < g.w; x++ {
-			top, bot := g.color(m, x, 2*r), g.color(m, x, 2*r+1)
-			newFg, newBg := first || top != fg, first || bot != bg
+			top, _ := g.color(m, x, 2*r)
+			bot, botOK := g.color(m, x, 2*r+1)
+			newFg, newBg := first || top != fg, first || botOK != hasBg || bot != bg
 			if newFg || newBg {
 				dst = append(dst, "\x1b["...)
 				if newFg {
@@ -276,10 +281,14 @@ func appendColor(dst []byte, g *grid, m Map) []byte {
 					if newFg {
 						dst = append(dst, ';')
 					}
-					dst = appendRGB(dst, "48;2;", bot)
+					if botOK {
+						dst = appendRGB(dst, "48;2;", bot)
+					} else {
+						dst = append(dst, "49"...) // the terminal's own background
+					}
 				}
 				dst = append(dst, 'm')
-				fg, bg, first = top, bot, false
+				fg, bg, hasBg, first = top, bot, botOK, false
 			}
 			dst = append(dst, "▀"...)
 		}

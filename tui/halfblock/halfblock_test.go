@@ -155,3 +155,44 @@ func BenchmarkDigit28(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(buf)), "bytes")
 }
+
+// TestOddHeightPadding: below an odd height, the last row's bottom halves
+// keep the terminal's default background (SGR 49), not black, which shows
+// as a strip on a light terminal.
+func TestOddHeightPadding(t *testing.T) {
+	s := img.Shape{H: 3, W: 4, C: 1}
+	im := img.Image{Shape: s, Pix: make([]float64, s.Len())}
+	for i := range im.Pix {
+		im.Pix[i] = 1 // white
+	}
+	lines := strings.Split(Render(im, Options{}), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d lines, want 2", len(lines))
+	}
+	if want := "\x1b[38;2;255;255;255;48;2;255;255;255m▀▀▀▀\x1b[m"; lines[0] != want {
+		t.Errorf("full row %q, want %q", lines[0], want)
+	}
+	if want := "\x1b[38;2;255;255;255;49m▀▀▀▀\x1b[m"; lines[1] != want {
+		t.Errorf("padded row %q, want %q", lines[1], want)
+	}
+	// Every odd height pads the same way: at scale 1, downscaled, in RGB.
+	for _, c := range []struct {
+		name string
+		im   img.Image
+		o    Options
+	}{
+		{"ring 13 scale 1", ring(13, true), Options{Scale: 1}},
+		{"ring 28 scale -4", ring(28, false), Options{Scale: -4}},
+		{"rgb", img.Image{Shape: img.Shape{H: 5, W: 2, C: 3}, Pix: make([]float64, 30)}, Options{}},
+	} {
+		_, h := Size(c.im.Shape, c.o.Scale)
+		last := strings.Split(Render(c.im, c.o), "\n")[h-1]
+		if strings.Contains(last, "48;2;") || !strings.Contains(last, ";49m") {
+			t.Errorf("%s: last row %q sets a background", c.name, last)
+		}
+	}
+}
+
+func TestColorGoldenOddHeight(t *testing.T) {
+	golden(t, "ring_color_odd.golden", Render(ring(7, true), Options{Scale: 1}))
+}

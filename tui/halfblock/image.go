@@ -22,7 +22,7 @@ func RGBA(dst *image.RGBA, im img.Image, m Map) *image.RGBA {
 	for y := 0; y < g.h; y++ {
 		p := dst.Pix[y*dst.Stride:]
 		for x := 0; x < g.w; x++ {
-			c := g.color(m, x, y)
+			c, _ := g.color(m, x, y) // y < g.h: always a pixel
 			p[4*x], p[4*x+1], p[4*x+2], p[4*x+3] = c.R, c.G, c.B, 255
 		}
 	}

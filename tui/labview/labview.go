@@ -2,8 +2,8 @@
 // runs a batch of seeds of ΠG, DPS and the exact oracle in the background
 // (core/lab) and shows, as the seeds finish, which mixture components the
 // samples reach beside the exact posterior weights, and the distances to
-// the exact posterior (TV, sliced Wasserstein with its floor, PSNR,
-// coverage, divergence).
+// the exact posterior (TV, sliced Wasserstein, PSNR, coverage, divergence),
+// beside the floors an exact sampler reaches with as many samples.
 //
 // A batch runs on its own goroutines; the model polls lab.Report on a
 // tick, in a tea.Cmd, and the reports come back as ReportMsg stamped with

@@ -29,7 +29,7 @@ func report(freq0 float64) *lab.Report {
 		return lab.Result{Label: label, Runs: 4, Frequencies: f, TV: 0.1, SW: 1, PSNR: 20, Coverage: 0.8, TruthCoverage: 0.9}
 	}
 	return &lab.Report{
-		Weights: []float64{0.7, 0.2, 0.1}, SWFloor: 0.5, Seeds: 4,
+		Weights: []float64{0.7, 0.2, 0.1}, SWFloor: 0.5, TVFloor: 0.125, CoverageFloor: 0.85, Seeds: 4,
 		Results: []lab.Result{
 			res("ΠG r=auto", []float64{freq0, 1 - freq0, 0}),
 			res("DPS ζ=0.5", []float64{0.25, 0.25, 0.5}),
@@ -143,5 +143,30 @@ func TestBar(t *testing.T) {
 		if got := m.bar(c.v, 4); got != c.want {
 			t.Errorf("bar(%v) = %q, want %q", c.v, got, c.want)
 		}
+	}
+}
+
+// TestFloorRow: the exact sampler's row shows the report's floors under
+// TV, SW and cover, not a nominal 0.90.
+func TestFloorRow(t *testing.T) {
+	m := New(Config{Seeds: 4})
+	m.SetSize(100, 20)
+	m.Start(testProblem())
+	m, _ = m.Update(ReportMsg{ID: m.id, Report: report(0.25), Done: 12, Total: 12, Finished: true})
+	m.Stop()
+	v := ansi.Strip(m.View())
+	head, floor := lineOf(v, "method"), lineOf(v, "exact (floor)")
+	if floor == "" {
+		t.Fatalf("no floor row:\n%s", v)
+	}
+	// Each number ends where its column's head does.
+	for _, c := range []struct{ head, want string }{{"TV", "0.125"}, {"SW", "0.500"}, {"cover", "0.850"}} {
+		end := strings.Index(head, " "+c.head+" ") + len(c.head) + 1
+		if end < len(c.head)+1 || end > len(floor) || !strings.HasSuffix(floor[:end], " "+c.want) {
+			t.Errorf("%s column of %q: want %s (head %q)", c.head, floor, c.want, head)
+		}
+	}
+	if strings.Contains(floor, "0.900") {
+		t.Errorf("floor row %q shows the nominal coverage", floor)
 	}
 }

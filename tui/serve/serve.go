@@ -89,7 +89,6 @@ type Server struct {
 
 // session is one running explorer.
 type session struct {
-	id     uint64
 	ts     *tui.Session
 	reason atomic.Pointer[string] // why it was ended from outside, if it was
 }

@@ -98,37 +98,15 @@ func randomMixture(rng *rand.Rand, shape img.Shape, ranks []int) *gmm.Mixture {
 		for i := range c.Basis {
 			c.Basis[i] = rng.NormFloat64()
 		}
-		mgs(c.Basis, q, d)
+		if err := gmm.Orthonormalize(c.Basis, q, d, math.Inf(1)); err != nil {
+			panic(err) // Gaussian rows are independent with probability 1
+		}
 		m.Components = append(m.Components, c)
 	}
 	for k := range m.Components {
 		m.Components[k].Weight /= total
 	}
 	return m
-}
-
-func mgs(basis []float64, q, d int) {
-	for i := 0; i < q; i++ {
-		ui := basis[i*d : (i+1)*d]
-		for j := 0; j < i; j++ {
-			uj := basis[j*d : (j+1)*d]
-			dot := 0.0
-			for n := range ui {
-				dot += ui[n] * uj[n]
-			}
-			for n := range ui {
-				ui[n] -= dot * uj[n]
-			}
-		}
-		nrm := 0.0
-		for _, v := range ui {
-			nrm += v * v
-		}
-		nrm = math.Sqrt(nrm)
-		for n := range ui {
-			ui[n] /= nrm
-		}
-	}
 }
 
 func TestPriorRoundTrip(t *testing.T) {

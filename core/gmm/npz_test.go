@@ -34,25 +34,8 @@ func npzMixture(seed uint64, shape img.Shape, K, q int) *Mixture {
 		for i := range c.Basis {
 			c.Basis[i] = rng.NormFloat64()
 		}
-		for i := 0; i < q; i++ { // modified Gram–Schmidt
-			ui := c.Basis[i*d : (i+1)*d]
-			for j := 0; j < i; j++ {
-				uj := c.Basis[j*d : (j+1)*d]
-				dot := 0.0
-				for n := range ui {
-					dot += ui[n] * uj[n]
-				}
-				for n := range ui {
-					ui[n] -= dot * uj[n]
-				}
-			}
-			nrm := 0.0
-			for _, v := range ui {
-				nrm += v * v
-			}
-			for n := range ui {
-				ui[n] /= math.Sqrt(nrm)
-			}
+		if err := Orthonormalize(c.Basis, q, d, math.Inf(1)); err != nil {
+			panic(err)
 		}
 		m.Components = append(m.Components, c)
 	}

@@ -1,6 +1,7 @@
 package gmm
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 
@@ -32,7 +33,11 @@ func Random(shape img.Shape, K, q int, seed uint64) *Mixture {
 		for i := range c.Basis {
 			c.Basis[i] = rng.NormFloat64()
 		}
-		Orthonormalize(c.Basis, q, d)
+		for pass := 0; pass < 2; pass++ { // Gaussian rows start far from orthogonal
+			if err := Orthonormalize(c.Basis, q, d, math.Inf(1)); err != nil {
+				panic(err) // independent with probability 1
+			}
+		}
 		c.Eigen = make([]float64, q)
 		for j := range c.Eigen {
 			c.Eigen[j] = 0.05 + 0.45*rng.Float64()
@@ -46,24 +51,35 @@ func Random(shape img.Shape, K, q int, seed uint64) *Mixture {
 }
 
 // Orthonormalize makes the q rows of length d in basis orthonormal in place
-// by modified Gram–Schmidt, applied twice for accuracy to rounding. It
-// panics if len(basis) != q·d or the rows are linearly dependent.
-func Orthonormalize(basis []float64, q, d int) {
+// by one pass of modified Gram–Schmidt:
+//
+//	u_i ← u_i − Σ_{j<i} (u_i·u_j)·u_j,   u_i ← u_i/‖u_i‖.
+//
+// tol bounds how far from orthonormal the rows may be to begin with: every
+// projection u_i·u_j and every ‖u_i‖² − 1 met during the pass (a check for
+// corrupted bases); math.Inf(1) accepts any rows. It returns an error,
+// leaving basis partly changed, for a length mismatch, rows beyond tol, or
+// rows that are dependent or not finite. A second pass brings rows that
+// started far from orthogonal to rounding error.
+func Orthonormalize(basis []float64, q, d int, tol float64) error {
 	if len(basis) != q*d {
-		panic("gmm: basis length mismatch")
+		return fmt.Errorf("basis has length %d, want q·d = %d", len(basis), q*d)
 	}
-	for pass := 0; pass < 2; pass++ {
-		for j := 0; j < q; j++ {
+	for i := 0; i < q; i++ {
+		ui := basis[i*d : (i+1)*d]
+		for j := 0; j < i; j++ {
 			uj := basis[j*d : (j+1)*d]
-			for i := 0; i < j; i++ {
-				ui := basis[i*d : (i+1)*d]
-				floats.AddScaled(uj, -floats.Dot(ui, uj), ui)
+			dot := floats.Dot(ui, uj)
+			if !(math.Abs(dot) <= tol) {
+				return fmt.Errorf("basis directions %d and %d are not orthogonal (dot %v)", i, j, dot)
 			}
-			n := floats.Norm(uj, 2)
-			if !(n > 1e-12) || math.IsInf(n, 0) {
-				panic("gmm: basis rows are linearly dependent")
-			}
-			floats.Scale(1/n, uj)
+			floats.AddScaled(ui, -dot, uj)
 		}
+		nrm2 := floats.Dot(ui, ui)
+		if !(math.Abs(nrm2-1) <= tol) || !(nrm2 > 1e-24) || math.IsInf(nrm2, 0) {
+			return fmt.Errorf("basis direction %d has squared norm %v", i, nrm2)
+		}
+		floats.Scale(1/math.Sqrt(nrm2), ui)
 	}
+	return nil
 }

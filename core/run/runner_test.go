@@ -256,7 +256,9 @@ func TestGaussianPriorMoments(t *testing.T) {
 		for i := 0; i < d; i++ {
 			full = append(full, rng.NormFloat64())
 		}
-		gmm.Orthonormalize(full, 3, d)
+		if err := gmm.Orthonormalize(full, 3, d, math.Inf(1)); err != nil {
+			t.Fatal(err)
+		}
 		dirs := [][]float64{full[:d], full[d : 2*d], full[2*d:]}
 		lambdas := []float64{c.Eigen[0], c.Eigen[1], c.Resid}
 		sum := make([]float64, 3)

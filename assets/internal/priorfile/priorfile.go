@@ -33,8 +33,6 @@ import (
 	"runtime"
 	"sync"
 
-	"gonum.org/v1/gonum/floats"
-
 	"tweedie/core/gmm"
 	"tweedie/core/img"
 )
@@ -239,7 +237,7 @@ func DecodeBytes(data []byte) (*gmm.Mixture, error) {
 			defer wg.Done()
 			for k := range next {
 				c := &m.Components[k]
-				if err := Orthonormalize(c.Basis, c.Rank(), d, orthoTol); err != nil {
+				if err := gmm.Orthonormalize(c.Basis, c.Rank(), d, orthoTol); err != nil {
 					errs[k] = fmt.Errorf("%w: component %d: %w", ErrCorrupt, k, err)
 				}
 			}
@@ -254,34 +252,6 @@ func DecodeBytes(data []byte) (*gmm.Mixture, error) {
 		return nil, err
 	}
 	return m, nil
-}
-
-// Orthonormalize replaces the q rows of basis (each of length d) by an
-// orthonormal set spanning the same space, using modified Gram–Schmidt in
-// float64. It returns an error, leaving basis partly modified, if the rows
-// are further than tol from orthonormal to begin with (as measured by the
-// squared norms and projections MGS removes) or are not finite.
-func Orthonormalize(basis []float64, q, d int, tol float64) error {
-	if len(basis) != q*d {
-		return fmt.Errorf("basis has length %d, want %d", len(basis), q*d)
-	}
-	for i := 0; i < q; i++ {
-		ui := basis[i*d : (i+1)*d]
-		for j := 0; j < i; j++ {
-			uj := basis[j*d : (j+1)*d]
-			dot := floats.Dot(ui, uj)
-			if !(math.Abs(dot) <= tol) {
-				return fmt.Errorf("basis directions %d and %d are not orthogonal (dot %v)", i, j, dot)
-			}
-			floats.AddScaled(ui, -dot, uj)
-		}
-		nrm2 := floats.Dot(ui, ui)
-		if !(math.Abs(nrm2-1) <= tol) {
-			return fmt.Errorf("basis direction %d has squared norm %v, not 1", i, nrm2)
-		}
-		floats.Scale(1/math.Sqrt(nrm2), ui)
-	}
-	return nil
 }
 
 // parser reads little-endian values from data, recording the first error.

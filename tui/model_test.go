@@ -5,8 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -18,6 +16,7 @@ import (
 	"tweedie/core/guidance"
 	"tweedie/core/img"
 	"tweedie/core/run"
+	"tweedie/tui/internal/goldentest"
 	"tweedie/tui/termcaps"
 )
 
@@ -338,21 +337,9 @@ func TestGoldenViews(t *testing.T) {
 	}
 }
 
-func golden(t *testing.T, name, got string) {
+func golden(t *testing.T, name string, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if updating() {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs; rerun with -update if intended.\n got:\n%s\nwant:\n%s", name, got, want)
-	}
+	goldentest.Check(t, name, []byte(got), updating())
 }
 
 func TestBadOptions(t *testing.T) {

@@ -3,8 +3,6 @@ package halfblock
 import (
 	"flag"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,6 +10,7 @@ import (
 
 	"tweedie/assets"
 	"tweedie/core/img"
+	"tweedie/tui/internal/goldentest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -34,24 +33,9 @@ func ring(n int, holes bool) img.Image {
 	return img.Image{Shape: s, Pix: pix}
 }
 
-func golden(t *testing.T, name, got string) {
+func golden(t *testing.T, name string, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from golden:\n got:\n%s\nwant:\n%s", name, got, want)
-	}
+	goldentest.Check(t, name, []byte(got), *update)
 }
 
 func TestSize(t *testing.T) {

@@ -6,8 +6,6 @@ import (
 	"flag"
 	"image"
 	"image/png"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -16,28 +14,14 @@ import (
 
 	"tweedie/assets"
 	"tweedie/tui/halfblock"
+	"tweedie/tui/internal/goldentest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if !bytes.Equal(want, got) {
-		t.Errorf("%s differs from golden (run with -update if intended):\n got: %q\nwant: %q", name, got, want)
-	}
+	goldentest.Check(t, name, got, *update)
 }
 
 func digit() *image.RGBA {

@@ -114,10 +114,8 @@ func (p *problemFlags) settings(shape img.Shape, nImages int) (problem, error) {
 	if err != nil {
 		return pr, fmt.Errorf("--method: %w", err)
 	}
-	if m == guidance.PiG && !p.set("method") && !op.Linear() {
-		if _, ok := op.(operator.PseudoInverter); !ok {
-			m = guidance.DPS // ΠG cannot serve this operator; DPS can
-		}
+	if !p.set("method") && guidance.Serves(m, op) != nil {
+		m = guidance.DPS // the default ΠG cannot serve this operator; DPS can
 	}
 	g := guidance.DefaultParams(m, op)
 	g.Sigma = s.Sigma

@@ -453,11 +453,11 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.set.Op = specs[(i+1)%len(specs)]
 		if op, err := operator.Parse(m.set.Op, m.shape); err == nil {
 			m.set.Guidance.Zeta = operator.DefaultZeta(op)
-			if _, ok := op.(operator.PseudoInverter); m.method() == guidance.PiG && !op.Linear() && !ok {
-				m.set.Guidance.Method = guidance.DPS // ΠG cannot serve it; DPS can
+			if err := guidance.Serves(m.method(), op); err != nil {
+				m.set.Guidance.Method = guidance.DPS // DPS serves every operator
 				m.updateKeys()
 				cmd := m.recompute()
-				m.notice = "ΠG cannot serve " + op.Name() + " (nonlinear, no pseudo-inverse): showing DPS"
+				m.notice = err.Error() + ": showing DPS"
 				return cmd
 			}
 		}

@@ -257,3 +257,19 @@ func TestValidateAndParse(t *testing.T) {
 		t.Error("accepted ddrm")
 	}
 }
+
+func TestServes(t *testing.T) {
+	shape := img.Shape{H: 4, W: 4, C: 1}
+	for spec, wantPiG := range map[string]bool{"phase": false, "quantize": true, "blur-gauss:size=3": true, "inpaint-half": true} {
+		op, err := operator.Parse(spec, shape)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := Serves(PiG, op) == nil; got != wantPiG {
+			t.Errorf("Serves(ΠG, %s) = %v, want %v", spec, got, wantPiG)
+		}
+		if err := Serves(DPS, op); err != nil {
+			t.Errorf("Serves(DPS, %s): %v", spec, err)
+		}
+	}
+}

@@ -26,17 +26,30 @@ type pig struct {
 	tmp    []float64 // A†(A(x̂0))
 }
 
+// Serves reports why ΠG cannot serve op (a nonlinear operator without a
+// pseudo-inverse), or nil when it can. DPS, the oracle (on its own terms)
+// and none serve every operator.
+func Serves(m Method, op operator.Operator) error {
+	if m != PiG || op.Linear() {
+		return nil
+	}
+	if _, ok := op.(operator.PseudoInverter); !ok {
+		return fmt.Errorf("ΠG cannot serve %s: it is nonlinear and has no pseudo-inverse (use DPS)", op.Name())
+	}
+	return nil
+}
+
 func newPiG(p Params, b buffers) (*pig, error) {
+	if err := Serves(PiG, b.op); err != nil {
+		return nil, err
+	}
 	g := &pig{buffers: b, p: p}
 	if lin, ok := b.op.(operator.Linear); ok && b.op.Linear() {
 		g.linear = lin
 		g.u = make([]float64, b.op.OutLen())
 		return g, nil
 	}
-	pinv, ok := b.op.(operator.PseudoInverter)
-	if !ok {
-		return nil, fmt.Errorf("ΠG cannot serve %s: it is nonlinear and has no pseudo-inverse (use DPS)", b.op.Name())
-	}
+	pinv := b.op.(operator.PseudoInverter)
 	g.pinv = pinv
 	d := b.op.InShape().Len()
 	g.u = pinv.PseudoInverse(make([]float64, d), b.y)

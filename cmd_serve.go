@@ -101,12 +101,12 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 	case *hostKey == "":
 		return usageErr(errors.New("--host-key: want a file"))
 	}
-	prior, truths, err := loadData()
+	prior, err := loadPrior("mnist")
 	if err != nil {
 		fmt.Fprintf(stderr, "tweedie serve: %v\n", err)
 		return 1
 	}
-	opts, err := explorerOptions(pf, prior, truths)
+	opts, err := explorerOptions(pf, prior)
 	if err != nil {
 		return usageErr(err)
 	}

@@ -169,13 +169,13 @@ func TestServeCommandProblemFlagsAndShutdown(t *testing.T) {
 	}
 
 	// Every session starts from the problem the flags describe.
-	_, truths, err := loadData()
+	pd, err := loadPrior("mnist")
 	if err != nil {
 		t.Fatal(err)
 	}
 	a, b := dialServeTerm(t, addr.String(), key), dialServeTerm(t, addr.String(), key)
-	a.waitScreen(t, "tweedie │ DPS", truths[3].Name)
-	b.waitScreen(t, "tweedie │ DPS", truths[3].Name)
+	a.waitScreen(t, "tweedie │ DPS", pd.Truths[3].Name)
+	b.waitScreen(t, "tweedie │ DPS", pd.Truths[3].Name)
 
 	cancel() // as SIGINT or SIGTERM would
 	for _, st := range []*serveTerm{a, b} {

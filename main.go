@@ -13,8 +13,6 @@ import (
 	"sort"
 	"strings"
 
-	"tweedie/assets"
-	"tweedie/core/denoiser"
 	"tweedie/core/run"
 	"tweedie/tui"
 )
@@ -121,12 +119,12 @@ func explore(args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() > 0 {
 		return fail(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
 	}
-	prior, truths, err := loadData()
+	prior, err := loadPrior("mnist")
 	if err != nil {
 		fmt.Fprintf(stderr, "tweedie: %v\n", err)
 		return 1
 	}
-	opts, err := explorerOptions(pf, prior, truths)
+	opts, err := explorerOptions(pf, prior)
 	if err != nil {
 		return fail(err)
 	}
@@ -144,7 +142,12 @@ func explore(args []string, stdout, stderr io.Writer) int {
 // flags and refuses a bad start as the explorer would before its screen
 // opens: the model, and a runner for the starting settings (a method that
 // cannot serve the operator). `tweedie serve` checks its flags the same way.
-func explorerOptions(pf *problemFlags, prior denoiser.Factory, truths []tui.Truth) (tui.Options, error) {
+func explorerOptions(pf *problemFlags, pd *priorData) (tui.Options, error) {
+	prior := pd.Factory
+	truths := make([]tui.Truth, len(pd.Truths))
+	for i, t := range pd.Truths {
+		truths[i] = tui.Truth{Name: t.Name, Image: t.Image}
+	}
 	shape := prior.ImageShape()
 	pr, err := pf.settings(shape, len(truths))
 	if err != nil {
@@ -158,7 +161,8 @@ func explorerOptions(pf *problemFlags, prior denoiser.Factory, truths []tui.Trut
 		truths = append([]tui.Truth{{Name: pr.ImagePath, Image: im}}, truths...)
 		pr.Image = 0
 	}
-	opts := tui.Options{Settings: pr.Settings, Prior: prior, Images: truths, Image: pr.Image}
+	opts := tui.Options{Settings: pr.Settings, Prior: prior, Images: truths, Image: pr.Image,
+		ComponentLabels: pd.ComponentLabels, ComponentTitle: pd.LabelTitle}
 	if _, err := tui.New(opts); err != nil {
 		return tui.Options{}, err
 	}
@@ -170,19 +174,4 @@ func explorerOptions(pf *problemFlags, prior denoiser.Factory, truths []tui.Trut
 		return tui.Options{}, err
 	}
 	return opts, nil
-}
-
-// loadData returns the embedded MNIST prior and its test digits as
-// ground truths.
-func loadData() (denoiser.Factory, []tui.Truth, error) {
-	mix, err := assets.MNISTPrior()
-	if err != nil {
-		return nil, nil, fmt.Errorf("embedded MNIST prior: %w", err)
-	}
-	digits := assets.TestDigits()
-	truths := make([]tui.Truth, len(digits))
-	for i, d := range digits {
-		truths[i] = tui.Truth{Name: fmt.Sprintf("digit %d (test #%d)", d.Label, d.Index), Image: d.Image}
-	}
-	return mix, truths, nil
 }

@@ -27,6 +27,8 @@ type priorData struct {
 	// DefaultOp is the operator used when --op is not given ("" for the
 	// flag's own default).
 	DefaultOp string
+	// LabelTitle heads the component labels ("digit").
+	LabelTitle string
 	// ComponentLabels names each mixture component by the class it models
 	// (for MNIST, the digit; see assets.MNISTComponentLabels), or is nil.
 	ComponentLabels []string
@@ -108,7 +110,7 @@ func loadMNIST(args string) (*priorData, error) {
 	for k, l := range labels {
 		names[k] = fmt.Sprint(l)
 	}
-	return &priorData{Factory: mix, Mixture: mix, Truths: truths, ComponentLabels: names}, nil
+	return &priorData{Factory: mix, Mixture: mix, Truths: truths, ComponentLabels: names, LabelTitle: "digit"}, nil
 }
 
 // gmm25Truths is the number of ground truths drawn from a synthetic prior.
@@ -130,6 +132,6 @@ func loadGMM25(args string) (*priorData, error) {
 	for k := range labels {
 		labels[k] = fmt.Sprintf("(%d,%d)", k/5-2, k%5-2)
 	}
-	return &priorData{Factory: mix, Mixture: mix, Truths: truths, ComponentLabels: labels,
+	return &priorData{Factory: mix, Mixture: mix, Truths: truths, ComponentLabels: labels, LabelTitle: "(i,j)",
 		DefaultOp: "svd:dy=1,seed=1"}, nil
 }

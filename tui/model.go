@@ -12,7 +12,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
 
-	"tweedie/assets"
 	"tweedie/core/gmm"
 	"tweedie/core/guidance"
 	"tweedie/core/img"
@@ -341,17 +340,6 @@ func (m *Model) labProblem() labview.Problem {
 	p := labview.Problem{
 		Prior: mix, Truth: m.truth(), TruthName: m.opts.Images[m.image].Name, Settings: m.set,
 		Labels: m.opts.ComponentLabels, LabelTitle: m.opts.ComponentTitle,
-	}
-	if p.Labels == nil && mix != nil {
-		// The embedded MNIST prior: its components are digits.
-		if mnist, err := assets.MNISTPrior(); err == nil && mnist == mix {
-			if ds, err := assets.MNISTComponentLabels(); err == nil {
-				for _, d := range ds {
-					p.Labels = append(p.Labels, fmt.Sprint(d))
-				}
-				p.LabelTitle = "digit"
-			}
-		}
 	}
 	return p
 }

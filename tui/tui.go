@@ -60,8 +60,7 @@ type Options struct {
 	Cell termcaps.Size
 	// ComponentLabels name the prior's mixture components in the lab view
 	// (for MNIST the digit each models) and ComponentTitle heads them
-	// ("digit"); nil numbers them, except for the embedded MNIST prior,
-	// whose digits are known (assets.MNISTComponentLabels).
+	// ("digit"); nil numbers them.
 	ComponentLabels []string
 	ComponentTitle  string
 	// Lab is how the lab view runs its batches; the zero value takes

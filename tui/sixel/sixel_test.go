@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"tweedie/assets"
@@ -205,6 +206,10 @@ func TestImageMagick(t *testing.T) {
 	convert, err := exec.LookPath("convert")
 	if err != nil {
 		t.Skip("ImageMagick's convert is not installed")
+	}
+	// Another program may stand in for convert: only ImageMagick decodes sixel.
+	if v, err := exec.Command(convert, "-version").Output(); err != nil || !strings.Contains(string(v), "ImageMagick") {
+		t.Skip("convert is not ImageMagick's (install imagemagick for this test)")
 	}
 	dir := t.TempDir()
 	var e Encoder

@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 
+	"tweedie/core/method"
+	"tweedie/core/prior"
 	"tweedie/core/run"
 )
 
@@ -104,12 +106,22 @@ func printHelp(w io.Writer, fs *flag.FlagSet, text string) {
 
 // addPriorFlag registers --prior.
 func addPriorFlag(fs *flag.FlagSet) *string {
-	return fs.String("prior", "mnist", "the prior `NAME[:options]` ("+strings.Join(priorNames(), ", ")+")")
+	return fs.String("prior", "mnist", "the prior `NAME[:options]` ("+strings.Join(prior.Names(), ", ")+")")
+}
+
+// loadPrior loads a --prior spec; a bad spec is a usage error.
+func loadPrior(spec string) (*prior.Prior, error) {
+	p, err := prior.Load(spec)
+	var se *prior.SpecError
+	if errors.As(err, &se) {
+		return nil, usageError{err}
+	}
+	return p, err
 }
 
 // problemSetup is a parsed, checked problem ready to run.
 type problemSetup struct {
-	Prior     *priorData
+	Prior     *prior.Prior
 	Problem   problem
 	TruthName string
 	Truth     []float64
@@ -118,22 +130,23 @@ type problemSetup struct {
 }
 
 // setupProblem loads the prior, checks the problem flags and builds the
-// Problem and Config. Every error it returns is a usageError except a
-// failure to load a bundled prior.
+// Problem and Config. A method not asked for by --method that cannot serve
+// the problem gives way to the first that can. Every error it returns is a
+// usageError except a failure to load a bundled prior.
 func setupProblem(pf *problemFlags, priorSpec string) (*problemSetup, error) {
-	prior, err := loadPrior(priorSpec)
+	pd, err := loadPrior(priorSpec)
 	if err != nil {
 		return nil, err
 	}
-	shape := prior.Factory.ImageShape()
-	if prior.DefaultOp != "" && !pf.set("op") {
-		pf.op = prior.DefaultOp
+	if pd.DefaultOp != "" && !pf.set("op") {
+		pf.op = pd.DefaultOp
 	}
-	pr, err := pf.settings(shape, len(prior.Truths))
+	pr, err := pf.settings(pd)
 	if err != nil {
 		return nil, usageError{err}
 	}
-	st := &problemSetup{Prior: prior, Problem: pr}
+	st := &problemSetup{Prior: pd, Problem: pr}
+	shape := pd.Model.ImageShape()
 	if pr.ImagePath != "" {
 		im, err := loadImage(pr.ImagePath, shape)
 		if err != nil {
@@ -141,12 +154,42 @@ func setupProblem(pf *problemFlags, priorSpec string) (*problemSetup, error) {
 		}
 		st.Truth, st.TruthName = im.Pix, pr.ImagePath
 	} else {
-		t := prior.Truths[pr.Image]
+		t := pd.Truths[pr.Image]
 		st.Truth, st.TruthName = append([]float64(nil), t.Image.Pix...), t.Name
 	}
-	st.Prob, st.Config, err = pr.Settings.Build(prior.Factory, st.Truth)
+	if st.Prob, err = pr.Settings.Problem(pd.Model, st.Truth); err != nil {
+		return nil, usageError{err}
+	}
+	if !pr.MethodSet {
+		st.Problem.Settings.Method = defaultMethod(st.Prob, pr.Settings)
+	}
+	if st.Config, err = st.Problem.Settings.Config(); err != nil {
+		return nil, usageError{err}
+	}
+	m := st.Config.Method
+	v, err := m.Resolve(st.Config.Params, st.Prob.Op)
+	if err == nil {
+		err = m.Serves(st.Prob.Offer, v)
+	}
 	if err != nil {
 		return nil, usageError{err}
 	}
 	return st, nil
+}
+
+// defaultMethod is the settings' method when it serves the problem, else
+// the first guidance method that does.
+func defaultMethod(prob *run.Problem, s run.Settings) string {
+	m, err := method.Lookup(s.Method)
+	if err == nil {
+		if v, err := m.Resolve(s.Params, prob.Op); err == nil && m.Serves(prob.Offer, v) == nil {
+			return m.Name
+		}
+	}
+	for _, alt := range method.Available(prob.Offer) {
+		if !alt.Baseline {
+			return alt.Name
+		}
+	}
+	return s.Method
 }

@@ -11,12 +11,14 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 
-	"tweedie/core/guidance"
 	"tweedie/core/lab"
+	"tweedie/core/method"
+	"tweedie/core/prior"
 )
 
 const labHelp = `tweedie lab — measure ΠG and DPS against the exact posterior
@@ -39,21 +41,24 @@ sweep) in parallel on all cores, and reports per method:
   div       the fraction of runs that diverged (left out of the others)
 
 Lists sweep: --methods pig,dps --zeta 0.1,1 --steps 100,1000 runs ΠG at each
-step count and DPS at each (ζ, steps). The same seeds serve every method.
+step count and DPS at each (ζ, steps); every method parameter takes a list.
+The same seeds serve every method. Without --methods, every guidance method
+that serves the problem runs.
 
 Examples:
-  tweedie lab                                          MNIST, centre box, σ = 0.05, ΠG/DPS/oracle, 100 seeds
+  tweedie lab                                          MNIST, centre box, σ = 0.05, every method, 100 seeds
   tweedie lab --seeds 20 --steps 100 --sampler ddim    quicker
   tweedie lab --prior gmm25:d=8 --op svd:dy=1 --sigma 0.1 --methods pig,dps,oracle --steps 100,1000 --zeta 0.1,1
   tweedie lab --prior gmm25:d=80 --op svd:dy=4 --sigma 1 --out lab80   lab.json and lab.csv in lab80/
 
 `
 
-// labFlags are the flags of `tweedie lab`: the problem's, and lists for the
-// settings that are swept.
+// labFlags are the flags of `tweedie lab`: the problem's, and lists for
+// the settings that are swept (the steps and every method parameter).
 type labFlags struct {
 	prior, image, op, sampler, noiseSeed, eta, sigma string
-	methods, steps, zeta, r, weight                  string
+	methods, steps                                   string
+	params                                           map[string]*string
 	seeds, workers, projections                      int
 	firstSeed, seed                                  uint64
 	out                                              string
@@ -61,19 +66,19 @@ type labFlags struct {
 }
 
 func addLabFlags(fs *flag.FlagSet) *labFlags {
-	f := &labFlags{}
-	fs.StringVar(&f.prior, "prior", "mnist", "the prior `NAME[:options]` ("+strings.Join(priorNames(), ", ")+")")
+	f := &labFlags{params: map[string]*string{}}
+	fs.StringVar(&f.prior, "prior", "mnist", "the prior `NAME[:options]` ("+strings.Join(prior.Names(), ", ")+")")
 	fs.StringVar(&f.image, "image", "0", "ground truth: test image `N` of the prior")
 	fs.StringVar(&f.op, "op", "", "measurement operator `NAME[:key=value,…]` (default: the prior's; inpaint-box:size=14 for MNIST)")
 	fs.StringVar(&f.sigma, "sigma", "0.05", "measurement noise `σ` > 0 (the exact posterior needs σ > 0)")
 	fs.StringVar(&f.noiseSeed, "noise-seed", "1", "seed of the measurement noise")
 	fs.StringVar(&f.sampler, "sampler", "ddpm", "ddpm or ddim")
 	fs.StringVar(&f.eta, "eta", "1", "DDIM's `η`")
-	fs.StringVar(&f.methods, "methods", "pig,dps,oracle", "methods to run, a `LIST` of pig, dps, oracle, none")
+	fs.StringVar(&f.methods, "methods", "", "methods to run, a `LIST` of "+strings.Join(method.Names(), ", ")+" (default: every guidance method that serves the problem)")
 	fs.StringVar(&f.steps, "steps", "1000", "sampling steps, a `LIST`")
-	fs.StringVar(&f.zeta, "zeta", "", "DPS step sizes `ζ`, a LIST (default: as published for the operator)")
-	fs.StringVar(&f.r, "r", "auto", "ΠG's r_t values, a `LIST` of auto or numbers")
-	fs.StringVar(&f.weight, "weight", "1", "ΠG's guidance weight `w`")
+	for _, p := range method.Params() {
+		f.params[p.Name] = fs.String(p.Name, "", paramHelp(p)+"; a `LIST` to sweep")
+	}
 	fs.IntVar(&f.seeds, "seeds", 100, "runs per method `N` (sampler seeds first-seed … first-seed+N−1)")
 	fs.Uint64Var(&f.firstSeed, "first-seed", 1, "the first sampler `seed`")
 	fs.IntVar(&f.workers, "workers", runtime.GOMAXPROCS(0), "parallel runs")
@@ -94,74 +99,125 @@ func splitList(s string) []string {
 	return out
 }
 
+// sweeps returns, for a method, every combination of the values listed
+// for its parameters (flag arguments, "--name value" pairs) and the names
+// of the parameters swept over more than one value.
+func (f *labFlags) sweeps(m *method.Method) (combos [][]string, swept []string) {
+	combos = [][]string{nil}
+	for _, p := range m.Params {
+		vals := splitList(*f.params[p.Name])
+		if len(vals) == 0 {
+			continue
+		}
+		if len(vals) > 1 {
+			swept = append(swept, p.Name)
+		}
+		var next [][]string
+		for _, c := range combos {
+			for _, v := range vals {
+				next = append(next, append(append([]string(nil), c...), "--"+p.Name, v))
+			}
+		}
+		combos = next
+	}
+	return combos, swept
+}
+
 // entries expands the method and sweep lists into lab entries, checking each
 // through the same flags and validation as `tweedie run`.
-func (f *labFlags) entries(prior *priorData) ([]lab.Entry, error) {
+func (f *labFlags) entries(pd *prior.Prior) ([]lab.Entry, error) {
 	op := f.op
 	if op == "" {
-		op = prior.DefaultOp
+		op = pd.DefaultOp
+	}
+	ns, err := strconv.ParseUint(f.noiseSeed, 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("--noise-seed %q: want a non-negative integer", f.noiseSeed)
 	}
 	methods := splitList(f.methods)
-	if len(methods) == 0 {
+	if f.methods != "" && len(methods) == 0 {
 		return nil, errors.New("--methods: empty list")
 	}
 	var es []lab.Entry
-	for _, m := range methods {
-		method, err := guidance.ParseMethod(m)
+	for _, name := range methods {
+		m, err := method.Lookup(name)
 		if err != nil {
 			return nil, fmt.Errorf("--methods: %w", err)
 		}
-		variants := [][]string{nil} // extra flags per entry
-		label := method.Label()
-		switch method {
-		case guidance.PiG:
-			variants = nil
-			for _, r := range splitList(f.r) {
-				variants = append(variants, []string{"--r", r})
-			}
-		case guidance.DPS:
-			if zs := splitList(f.zeta); len(zs) > 0 {
-				variants = nil
-				for _, z := range zs {
-					variants = append(variants, []string{"--zeta", z})
-				}
-			}
-		}
-		for _, v := range variants {
+		combos, swept := f.sweeps(m)
+		for _, c := range combos {
 			for _, steps := range splitList(f.steps) {
 				args := []string{"--image", f.image, "--sigma", f.sigma, "--sampler", f.sampler, "--eta", f.eta,
-					"--method", method.String(), "--steps", steps, "--weight", f.weight}
+					"--method", m.Name, "--steps", steps}
 				if op != "" {
 					args = append(args, "--op", op)
 				}
-				args = append(args, v...)
 				fs := newFlagSet("lab")
 				pf := addProblemFlags(fs)
-				if err := fs.Parse(args); err != nil {
+				if err := fs.Parse(append(args, c...)); err != nil {
 					return nil, err
 				}
-				pr, err := pf.settings(prior.Factory.ImageShape(), len(prior.Truths))
+				pr, err := pf.settings(pd)
 				if err != nil {
 					return nil, err
 				}
 				s := pr.Settings
-				ns, err := strconv.ParseUint(f.noiseSeed, 10, 64)
-				if err != nil {
-					return nil, fmt.Errorf("--noise-seed %q: want a non-negative integer", f.noiseSeed)
-				}
 				s.NoiseSeed = ns
-				name := label
-				switch method {
-				case guidance.PiG:
-					name += " r=" + v[1]
-				case guidance.DPS:
-					name += fmt.Sprintf(" ζ=%g", s.Guidance.Zeta)
+				prob, err := s.Problem(pd.Model, pd.Truths[pr.Image].Image.Pix)
+				if err != nil {
+					return nil, err
 				}
-				es = append(es, lab.Entry{Label: fmt.Sprintf("%s S=%d", name, s.Steps), Settings: s})
+				v, err := m.Resolve(s.Params, prob.Op)
+				if err != nil {
+					return nil, err
+				}
+				if err := m.Serves(prob.Offer, v); err != nil {
+					return nil, err
+				}
+				es = append(es, lab.Entry{Label: fmt.Sprintf("%s S=%d", m.Describe(v, swept...), s.Steps), Settings: s, Values: v})
 			}
 		}
 	}
 	return es, nil
+}
+
+// defaultMethods are the guidance methods that serve the lab's problem.
+func (f *labFlags) defaultMethods(pd *prior.Prior) error {
+	if f.methods != "" {
+		return nil
+	}
+	fs := newFlagSet("lab")
+	pf := addProblemFlags(fs)
+	args := []string{"--image", f.image, "--sigma", f.sigma}
+	if op := cmpOr(f.op, pd.DefaultOp); op != "" {
+		args = append(args, "--op", op)
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	pr, err := pf.settings(pd)
+	if err != nil {
+		return err
+	}
+	prob, err := pr.Settings.Problem(pd.Model, pd.Truths[pr.Image].Image.Pix)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, m := range method.Available(prob.Offer) {
+		if !m.Baseline {
+			names = append(names, m.Name)
+		}
+	}
+	f.methods = strings.Join(names, ",")
+	return nil
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 func cmdLab(args []string, stdout, stderr io.Writer) int {
@@ -176,22 +232,25 @@ func cmdLab(args []string, stdout, stderr io.Writer) int {
 	if f.workers < 1 || f.projections < 1 {
 		return fail(stderr, "lab", usagef("--workers and --projections must be at least 1"))
 	}
-	prior, err := loadPrior(f.prior)
+	pd, err := loadPrior(f.prior)
 	if err != nil {
 		return fail(stderr, "lab", err)
 	}
-	if prior.Mixture == nil {
+	if pd.Mixture == nil {
 		return fail(stderr, "lab", usagef("--prior %s is not an exact mixture: the lab needs its exact posterior", f.prior))
 	}
 	n, err := strconv.Atoi(f.image)
-	if err != nil || n < 0 || n >= len(prior.Truths) {
-		return fail(stderr, "lab", usagef("--image %q: want a test image number in [0, %d)", f.image, len(prior.Truths)))
+	if err != nil || n < 0 || n >= len(pd.Truths) {
+		return fail(stderr, "lab", usagef("--image %q: want a test image number in [0, %d)", f.image, len(pd.Truths)))
 	}
-	entries, err := f.entries(prior)
+	if err := f.defaultMethods(pd); err != nil {
+		return fail(stderr, "lab", usageError{err})
+	}
+	entries, err := f.entries(pd)
 	if err != nil {
 		return fail(stderr, "lab", usageError{err})
 	}
-	cfg := lab.Config{Prior: prior.Mixture, Truth: prior.Truths[n].Image.Pix, Entries: entries, Seeds: f.seeds,
+	cfg := lab.Config{Prior: pd.Mixture, Truth: pd.Truths[n].Image.Pix, Entries: entries, Seeds: f.seeds,
 		FirstSeed: f.firstSeed, Workers: f.workers, Projections: f.projections, Seed: f.seed}
 	lb, err := lab.New(cfg)
 	if err != nil {
@@ -219,7 +278,7 @@ func cmdLab(args []string, stdout, stderr io.Writer) int {
 		}
 		return fail(stderr, "lab", err)
 	}
-	rep := newLabJSON(lb.Report(), prior, f, entries)
+	rep := newLabJSON(lb.Report(), pd, f, entries)
 	if f.json {
 		if err := writeJSON(stdout, rep); err != nil {
 			return fail(stderr, "lab", err)
@@ -260,22 +319,21 @@ type labJSON struct {
 }
 
 type labResultJSON struct {
-	Label         string      `json:"label"`
-	Method        string      `json:"method"`
-	Steps         int         `json:"steps"`
-	Zeta          float64     `json:"zeta"`
-	R             string      `json:"r"`
-	Runs          int         `json:"runs"`
-	Diverged      jsonFloat   `json:"diverged_fraction"`
-	TV            jsonFloat   `json:"tv"`
-	SW            jsonFloat   `json:"sliced_wasserstein"`
-	PSNR          jsonFloat   `json:"mean_psnr"`
-	Coverage      jsonFloat   `json:"coverage"`
-	TruthCoverage jsonFloat   `json:"truth_coverage"`
-	Frequencies   []jsonFloat `json:"frequencies"`
+	Label         string        `json:"label"`
+	Method        string        `json:"method"`
+	Steps         int           `json:"steps"`
+	Params        method.Values `json:"params"`
+	Runs          int           `json:"runs"`
+	Diverged      jsonFloat     `json:"diverged_fraction"`
+	TV            jsonFloat     `json:"tv"`
+	SW            jsonFloat     `json:"sliced_wasserstein"`
+	PSNR          jsonFloat     `json:"mean_psnr"`
+	Coverage      jsonFloat     `json:"coverage"`
+	TruthCoverage jsonFloat     `json:"truth_coverage"`
+	Frequencies   []jsonFloat   `json:"frequencies"`
 }
 
-func newLabJSON(rep *lab.Report, prior *priorData, f *labFlags, entries []lab.Entry) *labJSON {
+func newLabJSON(rep *lab.Report, prior *prior.Prior, f *labFlags, entries []lab.Entry) *labJSON {
 	n, _ := strconv.Atoi(f.image)
 	s0 := entries[0].Settings
 	out := &labJSON{Prior: f.prior, Op: s0.Op, Sigma: s0.Sigma, Image: prior.Truths[n].Name, Seeds: rep.Seeds,
@@ -284,12 +342,8 @@ func newLabJSON(rep *lab.Report, prior *priorData, f *labFlags, entries []lab.En
 		Labels: prior.ComponentLabels}
 	for i, r := range rep.Results {
 		s := entries[i].Settings
-		rStr := "auto"
-		if !s.Guidance.RAuto {
-			rStr = strconv.FormatFloat(s.Guidance.R, 'g', -1, 64)
-		}
 		out.Results = append(out.Results, labResultJSON{
-			Label: r.Label, Method: s.Guidance.Method.String(), Steps: s.Steps, Zeta: s.Guidance.Zeta, R: rStr,
+			Label: r.Label, Method: s.Method, Steps: s.Steps, Params: entries[i].Values,
 			Runs: r.Runs, Diverged: jsonFloat(r.Diverged), TV: jsonFloat(r.TV), SW: jsonFloat(r.SW),
 			PSNR: jsonFloat(r.PSNR), Coverage: jsonFloat(r.Coverage), TruthCoverage: jsonFloat(r.TruthCoverage),
 			Frequencies: jsonFloats(r.Frequencies),
@@ -335,14 +389,24 @@ func printLab(w io.Writer, rep *labJSON) {
 // writeLabCSV writes one row per method.
 func writeLabCSV(w io.Writer, rep *labJSON) error {
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"label", "method", "steps", "zeta", "r", "runs", "diverged_fraction", "tv", "tv_floor",
+	cw.Write([]string{"label", "method", "steps", "params", "runs", "diverged_fraction", "tv", "tv_floor",
 		"sliced_wasserstein", "sw_floor", "mean_psnr", "coverage", "coverage_floor", "truth_coverage"})
 	for _, r := range rep.Results {
-		cw.Write([]string{r.Label, r.Method, strconv.Itoa(r.Steps), csvFloat(r.Zeta), r.R, strconv.Itoa(r.Runs),
+		cw.Write([]string{r.Label, r.Method, strconv.Itoa(r.Steps), formatParams(r.Params), strconv.Itoa(r.Runs),
 			csvFloat(float64(r.Diverged)), csvFloat(float64(r.TV)), csvFloat(float64(rep.TVFloor)),
 			csvFloat(float64(r.SW)), csvFloat(float64(rep.SWFloor)), csvFloat(float64(r.PSNR)),
 			csvFloat(float64(r.Coverage)), csvFloat(float64(rep.CoverageFloor)), csvFloat(float64(r.TruthCoverage))})
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// formatParams is parameter values as "name=value" pairs, sorted.
+func formatParams(v method.Values) string {
+	var kv []string
+	for k, x := range v {
+		kv = append(kv, k+"="+x)
+	}
+	slices.Sort(kv)
+	return strings.Join(kv, " ")
 }

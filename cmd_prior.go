@@ -5,7 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"text/tabwriter"
+	"tweedie/core/prior"
 
 	"tweedie/core/gmm"
 )
@@ -36,7 +36,7 @@ Examples:
 
 func cmdPrior(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("tweedie prior")
-	prior := addPriorFlag(fs)
+	priorSpec := addPriorFlag(fs)
 	pos, err := parseFlags(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		printHelp(stdout, fs, priorHelp+exitCodesHelp)
@@ -53,11 +53,7 @@ func cmdPrior(args []string, stdout, stderr io.Writer) int {
 		if len(pos) > 1 {
 			return fail(stderr, "prior", usagef("list takes no arguments, got %q", pos[1]))
 		}
-		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-		for _, n := range priorNames() {
-			fmt.Fprintf(tw, "%s\t%s\n", n, priorRegistry[n].help)
-		}
-		tw.Flush()
+		fmt.Fprint(stdout, prior.Help())
 		return exitOK
 	case "export":
 		if len(pos) != 2 {
@@ -67,7 +63,7 @@ func cmdPrior(args []string, stdout, stderr io.Writer) int {
 		if err := checkFileDest("export", path); err != nil {
 			return fail(stderr, "prior", usageError{err})
 		}
-		p, err := loadPrior(*prior)
+		p, err := loadPrior(*priorSpec)
 		if err != nil {
 			return fail(stderr, "prior", err)
 		}

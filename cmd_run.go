@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"tweedie/core/img"
+	"tweedie/core/method"
 	"tweedie/core/metrics"
 	"tweedie/core/operator"
 	"tweedie/core/run"
@@ -36,11 +37,19 @@ into place at the end, so a failure leaves nothing behind):
   trajectory.gif   x_t (left) and x̂0 (right) at steps 0, K, 2K, … and the
                    last step: ceil(S/K) frames, one more when the last step
                    is not a multiple of K (K = --gif-every)
-  steps.csv        one row per step: index,t,alpha_bar,update_norm,
-                   score_norm,residual,psnr,cos_exact,norm_ratio
-                   (NaN where a value does not exist)
-  gradnorm.png     ‖update‖, ‖g‖ and the residual per step, log scale
+  steps.csv        one row per step: index,t,alpha_bar,residual,psnr,
+                   g_norm,g_exact_norm,g_ratio,g_cos,
+                   update_norm,update_exact_norm,update_ratio
+                   (NaN where a value does not exist; see below)
+  gradnorm.png     ‖update‖, ‖g‖, ‖g*‖ and the residual per step, log scale
   summary.json     settings and results (non-finite numbers are null)
+g is the method's estimate of the likelihood score ∇log p(y|x_t) and g*
+the exact one (exact priors only): g_ratio = ‖g‖/‖g*‖, g_cos = cos∠(g, g*).
+update is what the guidance changed in x_{t−1}, and update* what the exact
+guidance would change from the same x_t (the oracle's update):
+update_ratio = ‖update‖/‖update*‖ is how much of the exact correction the
+method applies. (DPS's default step never applies g = h/σ² itself, so
+g_ratio and update_ratio differ for it.)
 Images in [-1, 1] are 8-bit gray, upscaled by an integer factor (8× for
 28×28) with nearest neighbour.
 
@@ -96,6 +105,7 @@ type runResult struct {
 	elapsed  time.Duration
 	final    []float64 // x_0, or the last x̂0 of a diverged run
 	gifEvery int
+	values   method.Values // the method's parameters, defaults resolved
 }
 
 func doRun(pf *problemFlags, rf runFlags, stdout, stderr io.Writer) int {
@@ -141,7 +151,7 @@ func doRun(pf *problemFlags, rf runFlags, stdout, stderr io.Writer) int {
 	tr, err := runner.Run(ctx, bar.update)
 	elapsed := time.Since(start) - bar.drawTime() // sampler compute only
 	bar.finish()
-	res := &runResult{setup: st, traj: tr, elapsed: elapsed, gifEvery: gifEvery}
+	res := &runResult{setup: st, traj: tr, elapsed: elapsed, gifEvery: gifEvery, values: runner.Values()}
 	switch {
 	case ctx.Err() != nil:
 		abort()
@@ -205,9 +215,8 @@ type runSummary struct {
 	Method    string    `json:"method"`
 	Op        string    `json:"op"`
 	Sigma     jsonFloat `json:"sigma"`
-	R         any       `json:"r"` // "auto" or a number
-	Zeta      jsonFloat `json:"zeta"`
-	Weight    jsonFloat `json:"weight"`
+	// Params are the method's parameters, defaults resolved.
+	Params method.Values `json:"params"`
 	Sampler   string    `json:"sampler"`
 	Eta       jsonFloat `json:"eta"`
 	Steps     int       `json:"steps"`
@@ -222,36 +231,35 @@ type runSummary struct {
 	ElapsedMS      float64 `json:"elapsed_ms"`
 	DivergedAt     *int    `json:"diverged_at"`
 	DivergedReason string  `json:"diverged_reason,omitempty"`
-	// GradNorms are ‖update‖ per step: the norm of what the guidance changed
-	// in x_{t−1} (steps.csv also has ‖g‖ as score_norm).
-	GradNorms []jsonFloat `json:"grad_norms"`
+	// GradNorms are ‖g‖ per step, the method's estimate of the likelihood
+	// score; UpdateNorms are ‖update‖, what the guidance changed in x_{t−1}.
+	GradNorms   []jsonFloat `json:"grad_norms"`
+	UpdateNorms []jsonFloat `json:"update_norms"`
 	// Exact-prior fields.
 	PosteriorWeights  []jsonFloat `json:"posterior_weights,omitempty"`
 	ComponentLabels   []string    `json:"component_labels,omitempty"`
 	PosteriorMeanPSNR *jsonFloat  `json:"posterior_mean_psnr,omitempty"`
 	CosToExact        []jsonFloat `json:"cos_to_exact,omitempty"`
+	GradExactNorms    []jsonFloat `json:"grad_exact_norms,omitempty"`
+	UpdateRatios      []jsonFloat `json:"update_ratios,omitempty"`
 	GIFEvery          int         `json:"gif_every"`
 	GIFFrames         int         `json:"gif_frames"`
 }
 
 func summarize(res *runResult) *runSummary {
 	st, tr := res.setup, res.traj
-	s, g := st.Problem.Settings, st.Config.Guidance
+	s := st.Problem.Settings
 	sum := &runSummary{
-		Prior: st.Prior.Spec, Image: st.TruthName, Method: g.Method.String(), Op: st.Prob.Op.Name(),
-		Sigma: jsonFloat(st.Prob.Sigma), Zeta: jsonFloat(g.Zeta), Weight: jsonFloat(g.Weight),
+		Prior: st.Prior.Spec, Image: st.TruthName, Method: st.Config.Method.Name, Op: st.Prob.Op.Name(),
+		Sigma: jsonFloat(st.Prob.Sigma), Params: res.values,
 		Sampler: st.Config.Sampler.String(), Eta: jsonFloat(st.Config.Eta), Steps: tr.Steps(), StepsDone: tr.Done,
 		Seed: st.Config.Seed, NoiseSeed: s.NoiseSeed,
 		PSNR:      jsonFloat(metrics.PSNR(res.final, st.Truth)),
 		SSIM:      jsonFloat(safeSSIM(res.final, st.Truth, st.Prob.Shape())),
 		Residual:  jsonFloat(residualNorm(st.Prob.Op, st.Prob.Y, res.final)),
 		ElapsedMS: float64(res.elapsed.Microseconds()) / 1000,
-		GradNorms: make([]jsonFloat, tr.Done),
-		GIFEvery:  res.gifEvery, GIFFrames: len(gifSteps(tr.Done, res.gifEvery)),
-	}
-	sum.R = "auto"
-	if !g.RAuto {
-		sum.R = jsonFloat(g.R)
+		GradNorms: make([]jsonFloat, tr.Done), UpdateNorms: make([]jsonFloat, tr.Done),
+		GIFEvery: res.gifEvery, GIFFrames: len(gifSteps(tr.Done, res.gifEvery)),
 	}
 	if res.diverged != nil {
 		at := res.diverged.Step
@@ -259,13 +267,14 @@ func summarize(res *runResult) *runSummary {
 	}
 	hasExact := false
 	for i, rec := range tr.Records[:tr.Done] {
-		sum.GradNorms[i] = jsonFloat(rec.UpdateNorm)
-		hasExact = hasExact || !math.IsNaN(rec.ExactNorm)
+		sum.GradNorms[i], sum.UpdateNorms[i] = jsonFloat(rec.GNorm), jsonFloat(rec.UpdateNorm)
+		hasExact = hasExact || !math.IsNaN(rec.GExactNorm)
 	}
 	if hasExact {
-		sum.CosToExact = make([]jsonFloat, tr.Done)
-		for i, rec := range tr.Records[:tr.Done] {
-			sum.CosToExact[i] = jsonFloat(rec.CosExact)
+		n := tr.Done
+		sum.CosToExact, sum.GradExactNorms, sum.UpdateRatios = make([]jsonFloat, n), make([]jsonFloat, n), make([]jsonFloat, n)
+		for i, rec := range tr.Records[:n] {
+			sum.CosToExact[i], sum.GradExactNorms[i], sum.UpdateRatios[i] = jsonFloat(rec.GCos), jsonFloat(rec.GExactNorm), jsonFloat(rec.UpdateRatio)
 		}
 	}
 	if mix := st.Prior.Mixture; mix != nil {
@@ -357,16 +366,16 @@ func writeRunFiles(od *outDir, res *runResult, sum *runSummary) error {
 }
 
 // stepsCSVHeader is the header of steps.csv.
-const stepsCSVHeader = "index,t,alpha_bar,update_norm,score_norm,residual,psnr,cos_exact,norm_ratio"
+const stepsCSVHeader = "index,t,alpha_bar,residual,psnr,g_norm,g_exact_norm,g_ratio,g_cos,update_norm,update_exact_norm,update_ratio"
 
 func writeStepsCSV(w io.Writer, tr *run.Trajectory) error {
 	if _, err := fmt.Fprintln(w, stepsCSVHeader); err != nil {
 		return err
 	}
 	for _, r := range tr.Records[:tr.Done] {
-		_, err := fmt.Fprintf(w, "%d,%d,%s,%s,%s,%s,%s,%s,%s\n", r.Index, r.T, csvFloat(r.AlphaBar),
-			csvFloat(r.UpdateNorm), csvFloat(r.ScoreNorm), csvFloat(r.Residual), csvFloat(r.PSNR),
-			csvFloat(r.CosExact), csvFloat(r.NormRatio))
+		_, err := fmt.Fprintf(w, "%d,%d,%s\n", r.Index, r.T, strings.Join([]string{csvFloat(r.AlphaBar),
+			csvFloat(r.Residual), csvFloat(r.PSNR), csvFloat(r.GNorm), csvFloat(r.GExactNorm), csvFloat(r.GRatio),
+			csvFloat(r.GCos), csvFloat(r.UpdateNorm), csvFloat(r.UpdateExactNorm), csvFloat(r.UpdateRatio)}, ","))
 		if err != nil {
 			return err
 		}

@@ -62,8 +62,9 @@ func checkSize(t *testing.T, name string, im image.Image, w, h int) {
 }
 
 // summaryFields are the fields summary.json must have.
-var summaryFields = []string{"method", "op", "sigma", "r", "zeta", "sampler", "steps", "seed", "psnr", "ssim",
-	"residual", "elapsed_ms", "diverged_at", "grad_norms", "posterior_weights", "cos_to_exact"}
+var summaryFields = []string{"method", "op", "sigma", "params", "sampler", "steps", "seed", "psnr", "ssim",
+	"residual", "elapsed_ms", "diverged_at", "grad_norms", "update_norms", "posterior_weights", "cos_to_exact",
+	"grad_exact_norms", "update_ratios"}
 
 func TestRunWritesEveryFile(t *testing.T) {
 	dir := t.TempDir()
@@ -117,7 +118,8 @@ func TestRunWritesEveryFile(t *testing.T) {
 	var sum struct {
 		Method, Op, Sampler string
 		R                   any
-		Sigma, Zeta         float64
+		Sigma               float64
+		Params              map[string]string
 		Steps               int
 		Seed                uint64
 		PSNR, SSIM          float64
@@ -125,6 +127,8 @@ func TestRunWritesEveryFile(t *testing.T) {
 		ElapsedMS           float64   `json:"elapsed_ms"`
 		DivergedAt          *int      `json:"diverged_at"`
 		GradNorms           []float64 `json:"grad_norms"`
+		UpdateNorms         []float64 `json:"update_norms"`
+		GradExactNorms      []float64 `json:"grad_exact_norms"`
 		PosteriorWeights    []float64 `json:"posterior_weights"`
 		CosToExact          []float64 `json:"cos_to_exact"`
 		GIFFrames           int       `json:"gif_frames"`
@@ -132,8 +136,8 @@ func TestRunWritesEveryFile(t *testing.T) {
 	if err := json.Unmarshal(raw, &sum); err != nil {
 		t.Fatal(err)
 	}
-	if sum.Method != "pig" || sum.Op != "inpaint-box:size=14" || sum.Sampler != "ddpm" || sum.R != "auto" ||
-		sum.Sigma != 0.05 || sum.Zeta != 0.5 || sum.Steps != steps || sum.Seed != 1 || sum.DivergedAt != nil {
+	if sum.Method != "pig" || sum.Op != "inpaint-box:size=14" || sum.Sampler != "ddpm" || sum.Params["r"] != "auto" ||
+		sum.Sigma != 0.05 || sum.Params["weighting"] != "tweedie" || sum.Steps != steps || sum.Seed != 1 || sum.DivergedAt != nil {
 		t.Errorf("summary settings: %+v", sum)
 	}
 	if !(sum.PSNR > 5) || !(sum.SSIM > 0) || !(sum.Residual > 0) || !(sum.ElapsedMS > 0) {
@@ -164,8 +168,12 @@ func TestRunWritesEveryFile(t *testing.T) {
 		t.Fatalf("steps.csv: header %v, %d rows", rows[0], len(rows)-1)
 	}
 	for i, r := range rows[1:] {
-		if r[0] != strconv.Itoa(i) || len(r) != 9 {
+		if r[0] != strconv.Itoa(i) || len(r) != 12 {
 			t.Fatalf("row %d: %v", i, r)
+		}
+		// g_norm and update_norm are grad_norms and update_norms of summary.json.
+		if r[5] != csvFloat(sum.GradNorms[i]) || r[9] != csvFloat(sum.UpdateNorms[i]) || r[6] != csvFloat(sum.GradExactNorms[i]) {
+			t.Fatalf("row %d: %v does not match the summary's norms", i, r)
 		}
 	}
 
@@ -239,7 +247,8 @@ func TestRunJSONToStdout(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
 		t.Fatalf("stdout is not JSON: %v\n%s", err, stdout)
 	}
-	if sum["method"] != "dps" || sum["sampler"] != "ddim" || sum["r"] != 0.2 || sum["zeta"] != 0.3 || sum["op"] != "sr:factor=2" {
+	params, _ := sum["params"].(map[string]any)
+	if sum["method"] != "dps" || sum["sampler"] != "ddim" || params["zeta"] != "0.3" || params["r"] != nil || sum["op"] != "sr:factor=2" {
 		t.Errorf("summary %v", sum)
 	}
 	if _, ok := sum["cos_to_exact"]; ok {

@@ -76,6 +76,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 	maxSessions := fs.Int("max-sessions", 8, "most sessions at once, 0 for no limit")
 	idle := fs.Duration("idle-timeout", 15*time.Minute, "close a session after this `duration` without input, 0 never")
 	pf := addProblemFlags(fs)
+	priorSpec := addPriorFlag(fs)
 
 	usageErr := func(err error) int {
 		fmt.Fprintf(stderr, "tweedie serve: %v (run tweedie serve -h for usage)\n", err)
@@ -101,12 +102,16 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 	case *hostKey == "":
 		return usageErr(errors.New("--host-key: want a file"))
 	}
-	prior, err := loadPrior("mnist")
+	pd, err := loadPrior(*priorSpec)
+	var ue usageError
+	if errors.As(err, &ue) {
+		return usageErr(err)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "tweedie serve: %v\n", err)
 		return 1
 	}
-	opts, err := explorerOptions(pf, prior)
+	opts, err := explorerOptions(pf, pd)
 	if err != nil {
 		return usageErr(err)
 	}

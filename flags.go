@@ -16,12 +16,12 @@ import (
 
 	"golang.org/x/image/draw"
 
-	"tweedie/core/guidance"
 	"tweedie/core/img"
+	"tweedie/core/method"
 	"tweedie/core/operator"
+	"tweedie/core/prior"
 	"tweedie/core/run"
 	"tweedie/core/sampler"
-	"tweedie/core/schedule"
 )
 
 // problemFlags are the flags that set a starting problem: the explorer's,
@@ -34,44 +34,61 @@ type problemFlags struct {
 	op        string
 	sigma     float64
 	method    string
-	r         string
-	zeta      string
-	weight    float64
-	weighting string
-	dpsForm   string
-	sampler   string
-	steps     int
-	eta       float64
-	seed      uint64
+	// params holds a flag per method parameter of the registry.
+	params  map[string]*string
+	sampler string
+	steps   int
+	eta     float64
+	seed    uint64
 }
 
 // problem is what the flags describe: the settings and the ground truth,
-// either test image number Image or the file ImagePath.
+// either test image number Image or the file ImagePath. MethodSet says
+// --method was given (else a method that cannot serve the problem gives
+// way to one that can).
 type problem struct {
 	Settings  run.Settings
 	Image     int
 	ImagePath string
+	MethodSet bool
 }
 
-// addProblemFlags registers the problem flags on fs.
+// addProblemFlags registers the problem flags on fs, with a flag for
+// every parameter of the registered methods.
 func addProblemFlags(fs *flag.FlagSet) *problemFlags {
 	d := run.DefaultSettings()
-	p := &problemFlags{fs: fs}
+	p := &problemFlags{fs: fs, params: map[string]*string{}}
 	fs.StringVar(&p.image, "image", "0", "ground truth: `N`, the N-th embedded test digit (a FILE here still works, as --image-file)")
 	fs.StringVar(&p.imageFile, "image-file", "", "ground truth from an image `FILE` (PNG, JPEG, GIF), resized to the prior's size and converted to its channels")
 	fs.StringVar(&p.op, "op", d.Op, "measurement operator `NAME[:key=value,…]` ("+strings.Join(operator.Names(), ", ")+")")
 	fs.Float64Var(&p.sigma, "sigma", d.Sigma, "measurement noise `σ` ≥ 0")
-	fs.StringVar(&p.method, "method", d.Guidance.Method.String(), "guidance: pig, dps, none or oracle")
-	fs.StringVar(&p.r, "r", "auto", "ΠG's r_t: auto (r_t² = 1−ᾱ_t) or a `VALUE` ≥ 0")
-	fs.StringVar(&p.zeta, "zeta", "", "DPS step size `ζ` ≥ 0 (default: as published for the operator; 1 for --dps-form likelihood)")
-	fs.Float64Var(&p.weight, "weight", d.Guidance.Weight, "ΠG guidance weight `w`")
-	fs.StringVar(&p.weighting, "weighting", guidance.Tweedie.String(), "how ΠG's g enters the step: tweedie (x̂0 + (1−ᾱ_t)/√ᾱ_t·w·g), pigdm (x_s + √(ᾱ_s·ᾱ_t)·w·g) or alphabar (x_s + ᾱ_s·ᾱ_t·w·g)")
-	fs.StringVar(&p.dpsForm, "dps-form", guidance.DPSNorm.String(), "DPS's step: norm (x_s − ζ·∇‖y − A(x̂0)‖, the official code) or likelihood (the 1/σ² score, Tweedie-consistent; diverges for small σ)")
+	fs.StringVar(&p.method, "method", d.Method, "guidance method: "+methodList())
+	for _, prm := range method.Params() {
+		p.params[prm.Name] = fs.String(prm.Name, prm.DefaultValue, paramHelp(prm))
+	}
 	fs.StringVar(&p.sampler, "sampler", d.Sampler.String(), "sampler: ddpm or ddim")
 	fs.IntVar(&p.steps, "steps", d.Steps, "number of sampling steps `S`, 1 ≤ S ≤ T")
 	fs.Float64Var(&p.eta, "eta", d.Eta, "DDIM's `η` in [0, 1]")
 	fs.Uint64Var(&p.seed, "seed", d.Seed, "seed of x_T and the sampler's noise")
 	return p
+}
+
+// methodList names the registered methods with their summaries, for -h.
+func methodList() string {
+	var parts []string
+	for _, m := range method.All() {
+		parts = append(parts, m.Name+" ("+m.Label+": "+m.Summary+")")
+	}
+	return strings.Join(parts, "; ")
+}
+
+// paramHelp is a parameter flag's help: its text and the methods that have it.
+func paramHelp(p *method.Param) string {
+	var labels []string
+	for _, m := range method.Having(p.Name) {
+		labels = append(labels, m.Label)
+	}
+	return p.Help + " [" + strings.Join(labels, ", ") + "]"
 }
 
 // set reports whether the flag was given on the command line.
@@ -81,11 +98,28 @@ func (p *problemFlags) set(name string) bool {
 	return found
 }
 
-// settings checks the parsed flags for images of the given shape; nImages
-// is the number of embedded test images.
-func (p *problemFlags) settings(shape img.Shape, nImages int) (problem, error) {
+// values are the method parameters given on the command line, checked.
+func (p *problemFlags) values() (method.Values, error) {
+	v := method.Values{}
+	for _, prm := range method.Params() {
+		if !p.set(prm.Name) {
+			continue
+		}
+		val, err := prm.Parse(*p.params[prm.Name])
+		if err != nil {
+			return nil, fmt.Errorf("--%s %w", prm.Name, err)
+		}
+		v[prm.Name] = val
+	}
+	return v, nil
+}
+
+// settings checks the parsed flags for a prior: its image shape, its
+// ground truths, its noise schedule.
+func (p *problemFlags) settings(pd *prior.Prior) (problem, error) {
+	shape, nImages := pd.Model.ImageShape(), len(pd.Truths)
 	s := run.DefaultSettings()
-	var pr problem
+	pr := problem{MethodSet: p.set("method")}
 	finite := func(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
 	if p.imageFile != "" {
@@ -110,53 +144,21 @@ func (p *problemFlags) settings(shape img.Shape, nImages int) (problem, error) {
 		return pr, fmt.Errorf("--sigma %v: want a finite number ≥ 0", p.sigma)
 	}
 	s.Sigma = p.sigma
-	m, err := guidance.ParseMethod(p.method)
+	m, err := method.Lookup(p.method)
 	if err != nil {
 		return pr, fmt.Errorf("--method: %w", err)
 	}
-	if !p.set("method") && guidance.Serves(m, op) != nil {
-		m = guidance.DPS // the default ΠG cannot serve this operator; DPS can
-	}
-	g := guidance.DefaultParams(m, op)
-	g.Sigma = s.Sigma
-	switch strings.ToLower(p.r) {
-	case "auto":
-		g.RAuto = true
-	default:
-		r, err := strconv.ParseFloat(p.r, 64)
-		if err != nil || !finite(r) || r < 0 {
-			return pr, fmt.Errorf("--r %q: want auto or a finite number ≥ 0", p.r)
-		}
-		g.RAuto, g.R = false, r
-	}
-	if g.Weighting, err = guidance.ParseWeighting(p.weighting); err != nil {
-		return pr, fmt.Errorf("--weighting: %w", err)
-	}
-	if g.DPSForm, err = guidance.ParseDPSForm(p.dpsForm); err != nil {
-		return pr, fmt.Errorf("--dps-form: %w", err)
-	}
-	if g.DPSForm == guidance.DPSLikelihood {
-		g.Zeta = 1 // ζ scales the 1/σ² score itself
-	}
-	if p.zeta != "" {
-		z, err := strconv.ParseFloat(p.zeta, 64)
-		if err != nil || !finite(z) || z < 0 {
-			return pr, fmt.Errorf("--zeta %q: want a finite number ≥ 0", p.zeta)
-		}
-		g.Zeta = z
-	}
-	if !finite(p.weight) {
-		return pr, fmt.Errorf("--weight %v: want a finite number", p.weight)
-	}
-	g.Weight = p.weight
-	if err := g.Validate(); err != nil {
+	s.Method = m.Name
+	if s.Params, err = p.values(); err != nil {
 		return pr, err
 	}
-	s.Guidance = g
+	if _, err := m.Resolve(s.Params, op); err != nil {
+		return pr, err
+	}
 	if s.Sampler, err = sampler.ParseKind(p.sampler); err != nil {
 		return pr, fmt.Errorf("--sampler: %w", err)
 	}
-	if T := schedule.Default().T(); p.steps < 1 || p.steps > T {
+	if T := pd.Model.Schedule().T(); p.steps < 1 || p.steps > T {
 		return pr, fmt.Errorf("--steps %d: want 1 ≤ steps ≤ %d", p.steps, T)
 	}
 	s.Steps = p.steps

@@ -6,56 +6,80 @@ import (
 	"strings"
 	"testing"
 
-	"tweedie/core/guidance"
-	"tweedie/core/img"
+	"tweedie/core/method"
 	"tweedie/core/sampler"
 )
 
-var shape28 = img.Shape{H: 28, W: 28, C: 1}
-
-func parse(t *testing.T, args ...string) (problem, error) {
+// setup parses problem flags and sets the problem up on the MNIST prior,
+// as run, posterior and lab do.
+func setup(t *testing.T, args ...string) (*problemSetup, error) {
 	t.Helper()
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	pf := addProblemFlags(fs)
 	if err := fs.Parse(args); err != nil {
-		return problem{}, err
+		return nil, err
 	}
-	return pf.settings(shape28, 100)
+	return setupProblem(pf, "mnist")
 }
 
-func TestProblemFlagsDefaults(t *testing.T) {
-	p, err := parse(t)
+// values resolves the setup's method parameters.
+func values(t *testing.T, st *problemSetup) method.Values {
+	t.Helper()
+	v, err := st.Config.Method.Resolve(st.Config.Params, st.Prob.Op)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := p.Settings
-	if s.Op != "inpaint-box:size=14" || s.Sigma != 0.05 || s.Guidance.Method != guidance.PiG ||
-		!s.Guidance.RAuto || s.Guidance.Zeta != 0.5 || s.Steps != 1000 || p.Image != 0 {
-		t.Errorf("defaults: %+v", p)
+	return v
+}
+
+func TestProblemFlagsDefaults(t *testing.T) {
+	st, err := setup(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, v := st.Problem.Settings, values(t, st)
+	if s.Op != "inpaint-box:size=14" || s.Sigma != 0.05 || s.Method != "pig" || v["r"] != "auto" ||
+		len(s.Params) != 0 || s.Steps != 1000 || st.Problem.Image != 0 {
+		t.Errorf("defaults: %+v %v", s, v)
 	}
 }
 
 func TestProblemFlagsValues(t *testing.T) {
-	p, err := parse(t, "--image", "7", "--op", "sr:factor=4", "--sigma", "0.1", "--method", "dps",
+	st, err := setup(t, "--image", "7", "--op", "sr:factor=4", "--sigma", "0.1", "--method", "dps",
 		"--r", "0.3", "--zeta", "2", "--weight", "0.5", "--sampler", "ddim", "--steps", "100", "--eta", "0.5", "--seed", "9")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := p.Settings
-	g := s.Guidance
-	if p.Image != 7 || s.Op != "sr:factor=4" || s.Sigma != 0.1 || g.Method != guidance.DPS || g.RAuto || g.R != 0.3 ||
-		g.Zeta != 2 || g.Weight != 0.5 || s.Sampler != sampler.DDIM || s.Steps != 100 || s.Eta != 0.5 || s.Seed != 9 {
-		t.Errorf("got %+v", p)
+	s := st.Problem.Settings
+	want := method.Values{"r": "0.3", "zeta": "2", "weight": "0.5"}
+	if st.Problem.Image != 7 || s.Op != "sr:factor=4" || s.Sigma != 0.1 || s.Method != "dps" || !equalValues(s.Params, want) ||
+		s.Sampler != sampler.DDIM || s.Steps != 100 || s.Eta != 0.5 || s.Seed != 9 {
+		t.Errorf("got %+v", s)
 	}
-	p, err = parse(t, "--op", "phase")
-	if err != nil || p.Settings.Guidance.Method != guidance.DPS || p.Settings.Guidance.Zeta != 1 {
-		t.Errorf("phase without --method: %+v, %v (want DPS, ζ = 1)", p.Settings.Guidance, err)
+	if v := values(t, st); v["zeta"] != "2" || v["dps-form"] != "norm" {
+		t.Errorf("DPS's values %v", v)
 	}
-	p, err = parse(t, "--image", "some.png")
-	if err != nil || p.ImagePath != "some.png" {
-		t.Errorf("--image FILE: %+v %v", p, err)
+	// Without --method, a method that cannot serve the operator gives way.
+	st, err = setup(t, "--op", "phase")
+	if err != nil || st.Config.Method.Name != "dps" || values(t, st)["zeta"] != "1" {
+		t.Errorf("phase without --method: %v (want DPS, ζ = 1)", err)
 	}
+	if _, err := setup(t, "--op", "phase", "--method", "pig"); err == nil || !strings.Contains(err.Error(), "pseudo-inverse") {
+		t.Errorf("ΠG asked for on phase retrieval: %v", err)
+	}
+}
+
+func equalValues(a, b method.Values) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
 }
 
 func TestProblemFlagsErrors(t *testing.T) {
@@ -63,9 +87,9 @@ func TestProblemFlagsErrors(t *testing.T) {
 		{"--sigma", "-1"}, {"--sigma", "NaN"}, {"--steps", "0"}, {"--steps", "1001"},
 		{"--op", "nope"}, {"--op", "inpaint-box:size=x"}, {"--method", "magic"}, {"--r", "-2"},
 		{"--r", "soon"}, {"--zeta", "-1"}, {"--sampler", "euler"}, {"--eta", "2"}, {"--image", "100"},
-		{"--image", "-1"}, {"--weight", "Inf"},
+		{"--image", "-1"}, {"--weight", "Inf"}, {"--r", "0", "--sigma", "0"},
 	} {
-		if _, err := parse(t, args...); err == nil {
+		if _, err := setup(t, args...); err == nil {
 			t.Errorf("%v accepted", args)
 		} else if strings.Contains(err.Error(), "\n") {
 			t.Errorf("%v: message spans lines: %q", args, err)
@@ -75,22 +99,39 @@ func TestProblemFlagsErrors(t *testing.T) {
 
 // TestVariantFlags: ΠG's weighting and DPS's form can be chosen.
 func TestVariantFlags(t *testing.T) {
-	p, err := parse(t, "--weighting", "pigdm", "--method", "pig")
-	if err != nil || p.Settings.Guidance.Weighting != guidance.PiGDM {
-		t.Errorf("--weighting pigdm: %v, %v", p.Settings.Guidance.Weighting, err)
+	st, err := setup(t, "--weighting", "pigdm", "--method", "pig")
+	if err != nil || values(t, st)["weighting"] != "pigdm" {
+		t.Errorf("--weighting pigdm: %v", err)
 	}
-	p, err = parse(t, "--method", "dps", "--dps-form", "likelihood")
-	if g := p.Settings.Guidance; err != nil || g.DPSForm != guidance.DPSLikelihood || g.Zeta != 1 {
-		t.Errorf("--dps-form likelihood: %+v, %v", g, err)
+	st, err = setup(t, "--method", "dps", "--dps-form", "likelihood")
+	if err != nil || values(t, st)["dps-form"] != "likelihood" || values(t, st)["zeta"] != "1" {
+		t.Errorf("--dps-form likelihood: %v", err)
 	}
-	p, err = parse(t, "--method", "dps", "--dps-form", "likelihood", "--zeta", "0.2")
-	if err != nil || p.Settings.Guidance.Zeta != 0.2 {
-		t.Errorf("--zeta with likelihood form: %v, %v", p.Settings.Guidance.Zeta, err)
+	st, err = setup(t, "--method", "dps", "--dps-form", "likelihood", "--zeta", "0.2")
+	if err != nil || values(t, st)["zeta"] != "0.2" {
+		t.Errorf("--zeta with likelihood form: %v", err)
 	}
-	for _, bad := range [][]string{{"--weighting", "song"}, {"--dps-form", "square"}, {"--zeta", "x"}, {"--zeta", "NaN"},
-		{"--method", "dps", "--dps-form", "likelihood", "--sigma", "0"}} {
-		if _, err := parse(t, bad...); err == nil {
+	for _, bad := range [][]string{{"--weighting", "song"}, {"--weighting", "alphabar"}, {"--dps-form", "square"},
+		{"--zeta", "x"}, {"--zeta", "NaN"}, {"--method", "dps", "--dps-form", "likelihood", "--sigma", "0"}} {
+		if _, err := setup(t, bad...); err == nil {
 			t.Errorf("%v accepted", bad)
 		}
 	}
+}
+
+// parse parses problem flags and checks them for the MNIST prior, without
+// loading an image file.
+func parse(t *testing.T, args ...string) (problem, error) {
+	t.Helper()
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	pf := addProblemFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return problem{}, err
+	}
+	pd, err := loadPrior("mnist")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pf.settings(pd)
 }

@@ -1,7 +1,8 @@
 // Command tweedie explores diffusion-model posterior samplers in the
 // terminal: with no subcommand it opens the explorer, which steps through
-// a guided reverse-diffusion trajectory (ΠG, DPS) on the embedded MNIST
-// prior.
+// a guided reverse-diffusion trajectory (ΠG, DPS and every other
+// registered method) on the embedded MNIST prior or another of the prior
+// registry.
 package main
 
 import (
@@ -13,7 +14,7 @@ import (
 	"sort"
 	"strings"
 
-	"tweedie/core/run"
+	"tweedie/core/prior"
 	"tweedie/tui"
 )
 
@@ -104,6 +105,7 @@ func explore(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	pf := addProblemFlags(fs)
+	priorSpec := addPriorFlag(fs)
 	df := addDisplayFlags(fs)
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "tweedie: %v (run tweedie -h for usage)\n", err)
@@ -119,12 +121,16 @@ func explore(args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() > 0 {
 		return fail(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
 	}
-	prior, err := loadPrior("mnist")
+	pd, err := loadPrior(*priorSpec)
+	var ue usageError
+	if errors.As(err, &ue) {
+		return fail(err)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "tweedie: %v\n", err)
 		return 1
 	}
-	opts, err := explorerOptions(pf, prior)
+	opts, err := explorerOptions(pf, pd)
 	if err != nil {
 		return fail(err)
 	}
@@ -140,37 +146,36 @@ func explore(args []string, stdout, stderr io.Writer) int {
 
 // explorerOptions builds the explorer's starting options from its problem
 // flags and refuses a bad start as the explorer would before its screen
-// opens: the model, and a runner for the starting settings (a method that
-// cannot serve the operator). `tweedie serve` checks its flags the same way.
-func explorerOptions(pf *problemFlags, pd *priorData) (tui.Options, error) {
-	prior := pd.Factory
-	truths := make([]tui.Truth, len(pd.Truths))
-	for i, t := range pd.Truths {
-		truths[i] = tui.Truth{Name: t.Name, Image: t.Image}
+// opens (a method that cannot serve the problem, say). A method not asked
+// for by --method that cannot serve the problem gives way to the first
+// that can. `tweedie serve` checks its flags the same way.
+func explorerOptions(pf *problemFlags, pd *prior.Prior) (tui.Options, error) {
+	shape := pd.Model.ImageShape()
+	if pd.DefaultOp != "" && !pf.set("op") {
+		pf.op = pd.DefaultOp
 	}
-	shape := prior.ImageShape()
-	pr, err := pf.settings(shape, len(truths))
+	pr, err := pf.settings(pd)
 	if err != nil {
 		return tui.Options{}, err
 	}
+	truths := pd.Truths
 	if pr.ImagePath != "" {
 		im, err := loadImage(pr.ImagePath, shape)
 		if err != nil {
 			return tui.Options{}, err
 		}
-		truths = append([]tui.Truth{{Name: pr.ImagePath, Image: im}}, truths...)
+		truths = append([]prior.Truth{{Name: pr.ImagePath, Image: im}}, truths...)
 		pr.Image = 0
 	}
-	opts := tui.Options{Settings: pr.Settings, Prior: prior, Images: truths, Image: pr.Image,
-		ComponentLabels: pd.ComponentLabels, ComponentTitle: pd.LabelTitle}
+	if !pr.MethodSet {
+		prob, err := pr.Settings.Problem(pd.Model, truths[pr.Image].Image.Pix)
+		if err != nil {
+			return tui.Options{}, err
+		}
+		pr.Settings.Method = defaultMethod(prob, pr.Settings)
+	}
+	opts := tui.Options{Settings: pr.Settings, Prior: pd, Images: truths, Image: pr.Image}
 	if _, err := tui.New(opts); err != nil {
-		return tui.Options{}, err
-	}
-	prob, cfg, err := opts.Settings.Build(prior, truths[pr.Image].Image.Pix)
-	if err == nil {
-		_, err = run.New(prob, cfg)
-	}
-	if err != nil {
 		return tui.Options{}, err
 	}
 	return opts, nil

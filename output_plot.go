@@ -38,7 +38,8 @@ func writeGradNormPlot(w io.Writer, tr *run.Trajectory, method string) error {
 
 	series := []plotSeries{
 		{"‖update‖ (guidance applied)", color.RGBA{R: 200, G: 40, B: 40, A: 255}, false, func(r run.Record) float64 { return r.UpdateNorm }},
-		{"‖g‖ (likelihood score)", color.RGBA{R: 40, G: 80, B: 200, A: 255}, true, func(r run.Record) float64 { return r.ScoreNorm }},
+		{"‖g‖ (its likelihood score)", color.RGBA{R: 40, G: 80, B: 200, A: 255}, true, func(r run.Record) float64 { return r.GNorm }},
+		{"‖g*‖ (exact likelihood score)", color.RGBA{R: 120, G: 120, B: 120, A: 255}, true, func(r run.Record) float64 { return r.GExactNorm }},
 		{"residual ‖y − A(x̂0)‖", color.RGBA{R: 30, G: 140, B: 60, A: 255}, false, func(r run.Record) float64 { return r.Residual }},
 	}
 	lo, hi := math.Inf(1), math.Inf(-1)

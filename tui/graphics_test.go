@@ -2,7 +2,6 @@ package tui
 
 import (
 	"bytes"
-	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 	"github.com/charmbracelet/x/vt"
 
+	"tweedie/tui/gfx"
 	"tweedie/tui/termcaps"
 )
 
@@ -319,7 +319,7 @@ func TestDetectionChooses(t *testing.T) {
 		{"kitty", []tea.Msg{kittyOK(), tea.TerminalVersionMsg{Name: "kitty(0.32.2)"}, da1(62, 4)}, termcaps.Kitty},
 		{"wezterm: kitty protocol, no placeholders, sixel", []tea.Msg{kittyOK(), tea.TerminalVersionMsg{Name: "WezTerm 20240203"}, da1(65, 4, 6)}, termcaps.Sixel},
 		{"tmux 3.3a", []tea.Msg{tea.TerminalVersionMsg{Name: "tmux 3.3a"}, da1(1, 2)}, termcaps.Halfblock},
-		{"no reply", []tea.Msg{detectTimeoutMsg{}}, termcaps.Halfblock},
+		{"no reply", []tea.Msg{gfx.DetectTimeoutMsg{}}, termcaps.Halfblock},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			o := testOptions()
@@ -346,47 +346,6 @@ func da1(attrs ...int) tea.Msg { return uv.PrimaryDeviceAttributesEvent(attrs) }
 
 func kittyOK() tea.Msg {
 	return uv.KittyGraphicsEvent{Options: xkitty.Options{ID: 31}, Payload: []byte("OK")}
-}
-
-// TestKittyForcedProfileRepaints: once the true colour forced for kitty
-// is in effect, the screen is repainted, since cells the renderer wrote
-// under the lesser profile keep their cut-down colours (the image ids).
-func TestKittyForcedProfileRepaints(t *testing.T) {
-	o := testOptions()
-	o.Graphics = termcaps.Kitty
-	o.Profile = colorprofile.Unknown
-	m, err := New(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.gfx.profile = colorprofile.ANSI
-	if cmd := m.setMode(termcaps.Kitty); cmd == nil || !m.gfx.forced {
-		t.Fatal("kitty on a 16-colour terminal did not force true colour")
-	}
-	clear := fmt.Sprintf("%T", tea.ClearScreen())
-	clears := func(msg tea.Msg) bool {
-		_, cmd := m.Update(msg)
-		for _, msg := range messages(cmd) {
-			if fmt.Sprintf("%T", msg) == clear {
-				return true
-			}
-		}
-		return false
-	}
-	if !clears(tea.ColorProfileMsg{Profile: colorprofile.TrueColor}) {
-		t.Error("no repaint once the forced true colour is in effect")
-	}
-	// The program's own profile: forced again, then repainted again.
-	_, cmd := m.Update(tea.ColorProfileMsg{Profile: colorprofile.ANSI})
-	var back bool
-	for _, msg := range messages(cmd) {
-		if p, ok := msg.(tea.ColorProfileMsg); ok && p.Profile == colorprofile.TrueColor {
-			back = true
-		}
-	}
-	if !back || !clears(tea.ColorProfileMsg{Profile: colorprofile.TrueColor}) {
-		t.Errorf("the program's profile: forced back %v, then no repaint", back)
-	}
 }
 
 // messages runs cmd and the commands of its batches, which must not

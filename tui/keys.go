@@ -1,6 +1,10 @@
 package tui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"charm.land/bubbles/v2/key"
+
+	"tweedie/core/method"
+)
 
 // KeyMap is every key of the explorer. Bindings that do nothing in the
 // current state are disabled, so help never lists them.
@@ -13,17 +17,45 @@ type KeyMap struct {
 	Faster, Slower     key.Binding
 	Method             key.Binding
 	SigmaDown, SigmaUp key.Binding
-	RDown, RUp, RAuto  key.Binding
-	ZetaDown, ZetaUp   key.Binding
-	Operator           key.Binding
-	NextImage          key.Binding
-	PrevImage          key.Binding
-	Reseed             key.Binding
-	Compare            key.Binding
-	Lab                key.Binding
-	Graphics           key.Binding
-	Help               key.Binding
-	Quit               key.Binding
+	// Params are the keys of the methods' parameters, from the registry.
+	Params    []ParamKeys
+	Operator  key.Binding
+	NextImage key.Binding
+	PrevImage key.Binding
+	Reseed    key.Binding
+	Compare   key.Binding
+	Lab       key.Binding
+	Graphics  key.Binding
+	Help      key.Binding
+	Quit      key.Binding
+}
+
+// ParamKeys are the keys of one method parameter: a step down and up its
+// ladder, and "auto" where it has one.
+type ParamKeys struct {
+	Param          *method.Param
+	Down, Up, Auto key.Binding
+}
+
+// paramKeys are the keys of every registered parameter that has keys.
+func paramKeys() []ParamKeys {
+	var ks []ParamKeys
+	for _, p := range method.Params() {
+		if p.Down == "" {
+			continue
+		}
+		k := ParamKeys{Param: p,
+			Down: key.NewBinding(key.WithKeys(p.Down), key.WithHelp(p.Down, p.DownHelp)),
+			Up:   key.NewBinding(key.WithKeys(p.Up), key.WithHelp(p.Up, p.UpHelp)),
+		}
+		if p.AutoKey != "" {
+			k.Auto = key.NewBinding(key.WithKeys(p.AutoKey), key.WithHelp(p.AutoKey, p.Symbol+" auto"))
+		} else {
+			k.Auto.SetEnabled(false)
+		}
+		ks = append(ks, k)
+	}
+	return ks
 }
 
 // DefaultKeyMap returns the explorer's keys.
@@ -46,16 +78,12 @@ func DefaultKeyMap() KeyMap {
 		Method:    b([]string{"m"}, "m", "method"),
 		SigmaDown: b([]string{"s"}, "s", "σ down"),
 		SigmaUp:   b([]string{"S"}, "S", "σ up"),
-		RDown:     b([]string{"r"}, "r", "r down"),
-		RUp:       b([]string{"R"}, "R", "r up"),
-		RAuto:     b([]string{"a"}, "a", "r auto"),
-		ZetaDown:  b([]string{"z"}, "z", "ζ down"),
-		ZetaUp:    b([]string{"Z"}, "Z", "ζ up"),
+		Params:    paramKeys(),
 		Operator:  b([]string{"o"}, "o", "next operator"),
 		NextImage: b([]string{"n"}, "n", "next image"),
 		PrevImage: b([]string{"p"}, "p", "previous image"),
 		Reseed:    b([]string{"e"}, "e", "reseed"),
-		Compare:   b([]string{"c"}, "c", "compare ΠG/DPS"),
+		Compare:   b([]string{"c"}, "c", "compare"),
 		Lab:       b([]string{"l"}, "l", "lab"),
 		Graphics:  b([]string{"g"}, "g", "graphics mode"),
 		Help:      b([]string{"?"}, "?", "more keys"),
@@ -65,7 +93,11 @@ func DefaultKeyMap() KeyMap {
 
 // ShortHelp is the one-line help bar.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Prev, k.Next, k.Play, k.Method, k.SigmaDown, k.RDown, k.ZetaDown, k.Compare, k.Lab, k.Help, k.Quit}
+	bs := []key.Binding{k.Prev, k.Next, k.Play, k.Method, k.SigmaDown}
+	for _, p := range k.Params {
+		bs = append(bs, p.Down)
+	}
+	return append(bs, k.Compare, k.Lab, k.Help, k.Quit)
 }
 
 // FullHelp is the help shown by '?'.
@@ -73,7 +105,16 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Prev, k.Next, k.Prev10, k.Next10, k.Prev100, k.Next100, k.First, k.Last},
 		{k.Play, k.Faster, k.Slower, k.Method, k.Compare, k.Lab, k.Reseed},
-		{k.SigmaDown, k.SigmaUp, k.RDown, k.RUp, k.RAuto, k.ZetaDown, k.ZetaUp},
+		k.valueKeys(),
 		{k.Operator, k.NextImage, k.PrevImage, k.Graphics, k.Help, k.Quit},
 	}
+}
+
+// valueKeys are σ's keys and the parameters'.
+func (k KeyMap) valueKeys() []key.Binding {
+	bs := []key.Binding{k.SigmaDown, k.SigmaUp}
+	for _, p := range k.Params {
+		bs = append(bs, p.Down, p.Up, p.Auto)
+	}
+	return bs
 }

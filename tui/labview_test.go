@@ -10,7 +10,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"tweedie/core/guidance"
 	"tweedie/core/run"
 	"tweedie/tui/labview"
 )
@@ -21,8 +20,8 @@ func newLabModel(t testing.TB) *Model {
 	t.Helper()
 	o := testOptions()
 	o.Lab = labview.Config{Seeds: 4, FastSteps: 20, Workers: 1, Every: 5 * time.Millisecond, Projections: 16}
-	o.ComponentLabels = []string{"a", "b", "c"}
-	o.ComponentTitle = "comp"
+	o.Prior.ComponentLabels = []string{"a", "b", "c"}
+	o.Prior.LabelTitle = "comp"
 	m, err := New(o)
 	if err != nil {
 		t.Fatal(err)
@@ -186,12 +185,11 @@ func TestLazyExactComparison(t *testing.T) {
 		t.Fatalf("done %v, lazy %v, %d of %d steps compared", s.done, s.lazy, s.exact, len(s.steps))
 	}
 	// The same run with the exact guidance inline.
-	set := m.settingsFor(guidance.PiG)
-	prob, cfg, err := set.Build(m.opts.Prior, m.truth())
+	cfg, err := m.Settings().Config()
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := run.New(prob, cfg)
+	r, err := run.New(m.prob, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,8 +199,9 @@ func TestLazyExactComparison(t *testing.T) {
 	}
 	for i, sd := range s.steps {
 		want := tr.Records[i]
-		if math.Abs(sd.Rec.CosExact-want.CosExact) > 1e-5 || math.Abs(sd.Rec.NormRatio-want.NormRatio) > 1e-5*want.NormRatio {
-			t.Fatalf("step %d: cos %v ratio %v, inline %v %v", i, sd.Rec.CosExact, sd.Rec.NormRatio, want.CosExact, want.NormRatio)
+		if math.Abs(sd.Rec.GCos-want.GCos) > 1e-5 || math.Abs(sd.Rec.GRatio-want.GRatio) > 1e-5*want.GRatio ||
+			math.Abs(sd.Rec.UpdateRatio-want.UpdateRatio) > 1e-5*want.UpdateRatio {
+			t.Fatalf("step %d: cos %v ratio %v, inline %v %v", i, sd.Rec.GCos, sd.Rec.GRatio, want.GCos, want.GRatio)
 		}
 	}
 	press(m, "]")
@@ -214,7 +213,7 @@ func TestLazyExactComparison(t *testing.T) {
 	if out := ansi.Strip(m.render()); !strings.Contains(out, "cos(g,g*) computing") {
 		t.Errorf("no 'computing' for a step not compared yet:\n%s", out)
 	}
-	m.Update(runExactMsg{ID: s.id + 100, Method: guidance.PiG, Done: 40})
+	m.Update(runExactMsg{ID: s.id + 100, Method: "pig", Done: 40})
 	if s.exact != 5 {
 		t.Error("a stale comparison was taken")
 	}
@@ -226,10 +225,10 @@ func TestOracleExactInline(t *testing.T) {
 	drain(m, m.Init())
 	drain(m, press(m, "m", "m")) // DPS, oracle
 	s := m.shown()
-	if m.method() != guidance.Oracle || s.lazy || !s.done {
+	if m.method().Name != "oracle" || s.lazy || !s.done {
 		t.Fatalf("method %v lazy %v done %v", m.method(), s.lazy, s.done)
 	}
-	if c := s.steps[10].Rec.CosExact; math.IsNaN(c) {
+	if c := s.steps[10].Rec.GCos; math.IsNaN(c) {
 		t.Error("oracle run without its comparison")
 	}
 }

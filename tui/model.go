@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"os"
@@ -10,42 +9,26 @@ import (
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/colorprofile"
 
-	"tweedie/core/gmm"
-	"tweedie/core/guidance"
 	"tweedie/core/img"
+	"tweedie/core/method"
 	"tweedie/core/operator"
+	"tweedie/core/prior"
 	"tweedie/core/run"
+	"tweedie/tui/gfx"
 	"tweedie/tui/halfblock"
 	"tweedie/tui/labview"
 	"tweedie/tui/termcaps"
 )
 
-// Ladders of the values the keys step through.
+// Ladders of the values the keys step through (the methods' parameters
+// bring their own).
 var (
 	sigmaLadder = []float64{0, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1}
-	rLadder     = []float64{0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 2}
-	zetaLadder  = []float64{0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5, 10}
 	speedLadder = []int{1, 2, 5, 10, 25, 50, 100, 250, 500}
 )
 
 const defaultSpeed = 5 // speedLadder[5] = 50 steps/s
-
-// slot is the run of one method under the current settings.
-type slot struct {
-	id     int
-	cancel context.CancelFunc
-	ch     chan tea.Msg
-	total  int
-	steps  []stepData
-	done   bool
-	err    error
-	// lazy: the steps' comparison with the exact guidance comes after the
-	// run (runExactMsg); exact steps have it so far.
-	lazy  bool
-	exact int
-}
 
 // tickMsg advances playback; ID ties it to one play session.
 type tickMsg struct{ ID int }
@@ -58,7 +41,7 @@ type Model struct {
 	Styles Styles
 
 	opts  Options
-	set   run.Settings // set.Guidance.Method is the method shown
+	set   run.Settings // set.Method is the method shown
 	image int
 	shape img.Shape
 
@@ -69,27 +52,20 @@ type Model struct {
 	playID  int
 
 	width, height int
-	ascii         bool
 
-	nextID int
-	slots  [4]*slot // indexed by guidance.Method
+	// runs holds a run per method and the exact posterior.
+	runs runSet
 
-	// The problem as the UI shows it (its own copy: operators are not
-	// safe for concurrent use).
+	// The problem shown, built once per change and shared by every run.
 	prob    *run.Problem
 	probErr error
 	yImg    img.Image
-
-	postID            int
-	postMean, postStd []float64
-	postErr           error
-	postPending       bool
 
 	notice string
 
 	caches map[string]*halfblock.Cache
 
-	gfx graphics
+	gfx gfx.Model
 
 	// The lab view (key l): a batch of seeds of every method for the
 	// problem shown, against the exact posterior.
@@ -105,6 +81,10 @@ func New(opts Options) (*Model, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
+	pool := opts.Pool
+	if pool == nil {
+		pool = NewPool(localRuns, localRuns)
+	}
 	m := &Model{
 		KeyMap: DefaultKeyMap(),
 		Help:   help.New(),
@@ -112,30 +92,29 @@ func New(opts Options) (*Model, error) {
 		opts:   opts,
 		set:    opts.Settings,
 		image:  opts.Image,
-		shape:  opts.Prior.ImageShape(),
+		shape:  opts.Prior.Model.ImageShape(),
 		speed:  defaultSpeed,
 		width:  80, height: 24,
-		ascii:  opts.Profile == colorprofile.ASCII || opts.Profile == colorprofile.NoTTY,
+		runs:   newRunSet(pool),
 		caches: make(map[string]*halfblock.Cache),
 		lab:    labview.New(opts.Lab),
 		dark:   true,
 	}
-	m.gfx = graphics{
-		want: opts.Graphics, cell: opts.Cell, profile: opts.Profile,
-		pinned: opts.Profile != colorprofile.Unknown,
-		env:    termcaps.ParseEnv(os.Environ()),
-	}
-	m.gfx.caps.Env = m.gfx.env
+	m.gfx = gfx.New(gfx.Options{Want: opts.Graphics, Cell: opts.Cell, Profile: opts.Profile,
+		Env: termcaps.ParseEnv(os.Environ())})
 	m.setStyles(m.Styles)
 	m.rebuildProblem()
 	m.updateKeys()
 	return m, nil
 }
 
+// localRuns is how many runs one local explorer computes at once.
+const localRuns = 3
+
 // Init starts the first runs and the exact posterior, and asks the
 // terminal what it can draw and the colour of its background.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(m.recompute(), m.initGraphics(), tea.RequestBackgroundColor)
+	return tea.Batch(m.recompute(), m.gfx.Init(), tea.RequestBackgroundColor)
 }
 
 // setStyles sets the styles of the explorer and its parts.
@@ -148,73 +127,91 @@ func (m *Model) setStyles(st Styles) {
 // Dark reports whether the styles are those for a dark background.
 func (m *Model) Dark() bool { return m.dark }
 
-func (m *Model) method() guidance.Method { return m.set.Guidance.Method }
+// GraphicsMode returns the graphics mode in effect (Auto while detecting).
+func (m *Model) GraphicsMode() termcaps.Mode { return m.gfx.Chosen() }
+
+// method is the method shown.
+func (m *Model) method() *method.Method {
+	meth, err := method.Lookup(m.set.Method)
+	if err != nil {
+		panic(err) // validated by New, and only registered names are set
+	}
+	return meth
+}
+
+// values are a method's parameter values for the problem shown.
+func (m *Model) values(meth *method.Method) method.Values {
+	if m.prob == nil {
+		return m.set.Params
+	}
+	v, err := meth.Resolve(m.set.Params, m.prob.Op)
+	if err != nil {
+		return m.set.Params
+	}
+	return v
+}
 
 func (m *Model) truth() []float64 { return m.opts.Images[m.image].Image.Pix }
 
-// rebuildProblem makes the UI's copy of the problem (for y and the truth).
+// rebuildProblem makes the problem shown: the one change of settings
+// makes it once, and every run and the posterior share it.
 func (m *Model) rebuildProblem() {
-	m.prob, _, m.probErr = m.set.Build(m.opts.Prior, m.truth())
+	m.prob, m.probErr = m.set.Problem(m.opts.Prior.Model, m.truth())
 	if m.probErr == nil {
 		m.yImg = m.prob.Op.Display(m.prob.Y)
 	}
 }
 
-// settingsFor returns the settings of a method's run.
-func (m *Model) settingsFor(meth guidance.Method) run.Settings {
-	s := m.set
-	s.Guidance.Method = meth
-	s.Guidance.Sigma = s.Sigma
-	return s
+// available lists the methods that serve the problem shown, in order.
+func (m *Model) available() []*method.Method {
+	if m.prob == nil {
+		return method.All()
+	}
+	return method.Available(m.prob.Offer)
 }
 
-// invalidate cancels and forgets the runs of the given methods (all, and
-// a running lab batch, when none).
-func (m *Model) invalidate(methods ...guidance.Method) {
-	if len(methods) == 0 {
-		methods = guidance.Methods
-		m.lab.Stop()
-	}
-	for _, meth := range methods {
-		if s := m.slots[meth]; s != nil {
-			s.cancel()
-			m.slots[meth] = nil
+// comparePair is the two methods compare mode shows: the first two
+// guidance methods that serve the problem, unless the method shown is
+// neither, then the first and the one shown.
+func (m *Model) comparePair() [2]*method.Method {
+	var guided []*method.Method
+	for _, meth := range m.available() {
+		if !meth.Baseline {
+			guided = append(guided, meth)
 		}
 	}
+	shown := m.method()
+	switch {
+	case len(guided) == 0:
+		return [2]*method.Method{shown, shown}
+	case len(guided) == 1:
+		return [2]*method.Method{guided[0], shown}
+	case guided[0] != shown && guided[1] != shown:
+		return [2]*method.Method{guided[0], shown}
+	}
+	return [2]*method.Method{guided[0], guided[1]}
 }
 
-// recompute drops every run and the posterior and starts again.
-func (m *Model) recompute() tea.Cmd {
-	m.invalidate()
-	m.rebuildProblem()
-	m.nextID++
-	m.postID = m.nextID
-	m.postMean, m.postStd, m.postErr, m.postPending = nil, nil, nil, true
-	post := exactPosterior(m.postID, m.settingsFor(m.method()), m.opts.Prior, m.truth())
-	return tea.Batch(post, m.schedule())
-}
-
-// restartRuns drops every run (and a running lab batch) and starts the
-// wanted ones again, keeping the problem and the exact posterior: for a
-// change of the sampler's seed, which y does not depend on.
-func (m *Model) restartRuns() tea.Cmd {
-	m.invalidate()
-	return m.schedule()
+// shownMethods are the methods on screen: one, or the compared pair.
+func (m *Model) shownMethods() []*method.Method {
+	if m.compare {
+		p := m.comparePair()
+		return p[:]
+	}
+	return []*method.Method{m.method()}
 }
 
 // wanted lists the methods whose runs should exist, in order of priority:
-// the method shown; ΠG and DPS when comparing; and once the shown run is
-// done, its ΠG/DPS partner, so that comparing is ready at once.
-func (m *Model) wanted() []guidance.Method {
-	w := []guidance.Method{m.method()}
-	if m.compare {
-		w = append(w, guidance.PiG, guidance.DPS)
-	} else if s := m.slots[m.method()]; s != nil && s.done {
-		switch m.method() {
-		case guidance.PiG:
-			w = append(w, guidance.DPS)
-		case guidance.DPS:
-			w = append(w, guidance.PiG)
+// those on screen; and once the shown run is done, its compare partner,
+// so that comparing is ready at once.
+func (m *Model) wanted() []string {
+	var w []string
+	for _, meth := range m.shownMethods() {
+		w = append(w, meth.Name)
+	}
+	if s := m.shown(); !m.compare && s != nil && s.done {
+		for _, meth := range m.comparePair() {
+			w = append(w, meth.Name)
 		}
 	}
 	return w
@@ -222,86 +219,70 @@ func (m *Model) wanted() []guidance.Method {
 
 // schedule starts the wanted runs that do not exist yet.
 func (m *Model) schedule() tea.Cmd {
-	var cmds []tea.Cmd
-	for _, meth := range m.wanted() {
-		if m.slots[meth] != nil {
-			continue
-		}
-		m.nextID++
-		ctx, cancel := context.WithCancel(context.Background())
-		s := &slot{id: m.nextID, cancel: cancel, ch: make(chan tea.Msg, 1), total: max(m.set.Steps, 1)}
-		m.slots[meth] = s
-		cmds = append(cmds, startRun(ctx, s.id, m.settingsFor(meth), m.opts.Prior, m.truth(), s.ch))
+	return m.runs.ensure(m.prob, m.set, m.wanted()...)
+}
+
+// cancelRuns cancels every run, the posterior and a running lab batch.
+func (m *Model) cancelRuns() {
+	m.runs.cancelAll()
+	m.lab.Stop()
+}
+
+// recompute drops every run and the posterior and starts again on the
+// problem of the current settings.
+func (m *Model) recompute() tea.Cmd {
+	m.cancelRuns()
+	m.rebuildProblem()
+	return tea.Batch(m.runs.startPosterior(m.prob), m.schedule())
+}
+
+// restartRuns drops every run (and a running lab batch) and starts the
+// wanted ones again, keeping the problem and the exact posterior: for a
+// change of the sampler's seed, which y does not depend on.
+func (m *Model) restartRuns() tea.Cmd {
+	for n := range m.runs.slots {
+		m.runs.cancel(n)
 	}
-	return tea.Batch(cmds...)
+	m.lab.Stop()
+	return m.schedule()
 }
 
 // Update handles a message.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	cmd, handled := m.gfxUpdate(msg)
+	cmd, handled := m.gfx.Update(msg)
 	if !handled {
-		var more tea.Cmd
-		_, more = m.update(msg)
-		cmd = tea.Batch(cmd, more)
+		cmd = tea.Batch(cmd, m.update(msg))
 	}
-	return m, tea.Batch(cmd, m.syncGraphics())
+	if m.gfx.Notice != "" {
+		m.notice, m.gfx.Notice = m.gfx.Notice, ""
+	}
+	return m, tea.Batch(cmd, m.gfx.Sync(m.frame()))
 }
 
-func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
+func (m *Model) update(msg tea.Msg) tea.Cmd {
+	if cmd, ok := m.runs.handle(msg); ok {
+		m.updateKeys()
+		if done, isDone := msg.(runDoneMsg); isDone && m.runs.current(done.Method, done.ID) != nil {
+			return tea.Batch(cmd, m.schedule()) // the partner's run, now
+		}
+		return cmd
+	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.Help.SetWidth(msg.Width)
-		return m, nil
 	case tea.BackgroundColorMsg:
 		m.dark = msg.IsDark()
 		m.setStyles(DefaultStyles(m.dark))
-		return m, nil
 	case labview.ReportMsg:
 		var cmd tea.Cmd
 		m.lab, cmd = m.lab.Update(msg)
-		return m, cmd
-	case runStepsMsg:
-		s := m.slots[msg.Method]
-		if s == nil || s.id != msg.ID {
-			return m, nil // stale: its run was cancelled
-		}
-		s.steps = append(s.steps, msg.Steps...)
-		s.lazy = msg.Lazy
-		m.updateKeys()
-		return m, waitRun(s.ch)
-	case runExactMsg:
-		s := m.slots[msg.Method]
-		if s == nil || s.id != msg.ID {
-			return m, nil
-		}
-		for _, rec := range msg.Recs {
-			if rec.Index >= 0 && rec.Index < len(s.steps) {
-				s.steps[rec.Index].Rec = rec
-			}
-		}
-		s.exact = msg.Done
-		return m, waitRun(s.ch)
-	case runDoneMsg:
-		s := m.slots[msg.Method]
-		if s == nil || s.id != msg.ID {
-			return m, nil
-		}
-		s.done, s.err = true, msg.Err
-		m.updateKeys()
-		// The exact comparison of a lazy run follows on the same channel.
-		return m, tea.Batch(m.schedule(), waitRun(s.ch))
-	case posteriorMsg:
-		if msg.ID != m.postID {
-			return m, nil
-		}
-		m.postMean, m.postStd, m.postErr, m.postPending = msg.Mean, msg.Std, msg.Err, false
-		return m, nil
+		return cmd
 	case tickMsg:
 		if !m.playing || msg.ID != m.playID {
-			return m, nil
+			return nil
 		}
-		return m, m.advancePlay()
+		return m.advancePlay()
 	case tea.KeyPressMsg:
 		var cmd tea.Cmd
 		if m.labOn {
@@ -310,16 +291,21 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			cmd = m.handleKey(msg)
 		}
 		m.updateKeys()
-		return m, cmd
+		return cmd
 	}
-	return m, nil
+	return nil
+}
+
+// quit cancels every run and leaves.
+func (m *Model) quit() tea.Cmd {
+	m.cancelRuns()
+	return m.gfx.Quit()
 }
 
 // handleLabKey handles a key in the lab view.
 func (m *Model) handleLabKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch k := &m.KeyMap; {
 	case key.Matches(msg, k.Quit):
-		m.invalidate()
 		return m.quit()
 	case key.Matches(msg, k.Help):
 		m.Help.ShowAll = !m.Help.ShowAll
@@ -336,19 +322,18 @@ func (m *Model) handleLabKey(msg tea.KeyPressMsg) tea.Cmd {
 
 // labProblem is the problem shown, for the lab view.
 func (m *Model) labProblem() labview.Problem {
-	mix, _ := m.opts.Prior.(*gmm.Mixture)
-	p := labview.Problem{
-		Prior: mix, Truth: m.truth(), TruthName: m.opts.Images[m.image].Name, Settings: m.set,
-		Labels: m.opts.ComponentLabels, LabelTitle: m.opts.ComponentTitle,
+	p := m.opts.Prior
+	return labview.Problem{
+		Prior: p.Mixture, Truth: m.truth(), TruthName: m.opts.Images[m.image].Name, Settings: m.set,
+		Labels: p.ComponentLabels, LabelTitle: p.LabelTitle,
 	}
-	return p
 }
 
 // total is the number of planned steps.
 func (m *Model) total() int { return max(m.set.Steps, 1) }
 
 // shown returns the slot of the method shown.
-func (m *Model) shown() *slot { return m.slots[m.method()] }
+func (m *Model) shown() *slot { return m.runs.get(m.set.Method) }
 
 func (m *Model) moveTo(step int) {
 	m.step = min(max(step, 0), m.total()-1)
@@ -359,10 +344,11 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	m.notice = ""
 	switch {
 	case key.Matches(msg, k.Quit):
-		m.invalidate()
 		return m.quit()
 	case key.Matches(msg, k.Graphics):
-		return m.cycleMode()
+		cmd, notice := m.gfx.Cycle()
+		m.notice = notice
+		return cmd
 	case key.Matches(msg, k.Help):
 		m.Help.ShowAll = !m.Help.ShowAll
 	case key.Matches(msg, k.Prev):
@@ -395,61 +381,15 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Slower):
 		m.speed = max(m.speed-1, 0)
 	case key.Matches(msg, k.Method):
-		i := 0
-		for j, meth := range guidance.Methods {
-			if meth == m.method() {
-				i = j
-			}
-		}
-		// The problem does not depend on the method (run.Settings.Build
-		// draws y from Op, σ and NoiseSeed), so it and the exact
+		// The problem does not depend on the method, so it and the exact
 		// posterior are kept, and so are other methods' runs.
-		m.set.Guidance.Method = guidance.Methods[(i+1)%len(guidance.Methods)]
+		m.set.Method = m.nextMethod().Name
 		return m.schedule()
 	case key.Matches(msg, k.SigmaDown, k.SigmaUp):
-		up := key.Matches(msg, k.SigmaUp)
-		m.set.Sigma = ladderStep(sigmaLadder, m.set.Sigma, up)
-		m.set.Guidance.Sigma = m.set.Sigma
+		m.set.Sigma = ladderStep(sigmaLadder, m.set.Sigma, key.Matches(msg, k.SigmaUp))
 		return m.recompute()
-	case key.Matches(msg, k.RDown, k.RUp):
-		r := m.set.Guidance.R
-		if m.set.Guidance.RAuto {
-			r = m.rNow()
-		}
-		m.set.Guidance.RAuto = false
-		m.set.Guidance.R = ladderStep(rLadder, r, key.Matches(msg, k.RUp))
-		m.invalidate(guidance.PiG)
-		return m.schedule()
-	case key.Matches(msg, k.RAuto):
-		m.set.Guidance.RAuto = true
-		m.invalidate(guidance.PiG)
-		return m.schedule()
-	case key.Matches(msg, k.ZetaDown, k.ZetaUp):
-		m.set.Guidance.Zeta = ladderStep(zetaLadder, m.set.Guidance.Zeta, key.Matches(msg, k.ZetaUp))
-		m.invalidate(guidance.DPS)
-		return m.schedule()
 	case key.Matches(msg, k.Operator):
-		specs := operator.Defaults()
-		i := -1
-		if m.prob != nil {
-			for j, s := range specs {
-				if s == m.prob.Op.Name() {
-					i = j
-				}
-			}
-		}
-		m.set.Op = specs[(i+1)%len(specs)]
-		if op, err := operator.Parse(m.set.Op, m.shape); err == nil {
-			m.set.Guidance.Zeta = operator.DefaultZeta(op)
-			if err := guidance.Serves(m.method(), op); err != nil {
-				m.set.Guidance.Method = guidance.DPS // DPS serves every operator
-				m.updateKeys()
-				cmd := m.recompute()
-				m.notice = err.Error() + ": showing DPS"
-				return cmd
-			}
-		}
-		return m.recompute()
+		return m.nextOperator()
 	case key.Matches(msg, k.NextImage):
 		m.image = (m.image + 1) % len(m.opts.Images)
 		return m.recompute()
@@ -467,15 +407,112 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.playing = false
 		return m.lab.Start(m.labProblem())
 	}
+	for i := range k.Params {
+		if cmd, ok := m.paramKey(&k.Params[i], msg); ok {
+			return cmd
+		}
+	}
 	return nil
 }
 
-// rNow is ΠG's r_t at the step shown (r auto), or R.
-func (m *Model) rNow() float64 {
-	if rec, ok := m.record(m.shown()); ok {
-		return m.set.Guidance.RT(rec.AlphaBar)
+// nextMethod is the method after the one shown among those that serve
+// the problem (the first when it serves none).
+func (m *Model) nextMethod() *method.Method {
+	avail := m.available()
+	for i, meth := range avail {
+		if meth.Name == m.set.Method {
+			return avail[(i+1)%len(avail)]
+		}
 	}
-	return m.set.Guidance.R
+	return avail[0]
+}
+
+// nextOperator cycles through the operators. A method that cannot serve
+// the new one gives way to the first that can, with a notice saying why.
+func (m *Model) nextOperator() tea.Cmd {
+	specs := operator.Defaults()
+	i := -1
+	if m.prob != nil {
+		for j, s := range specs {
+			if s == m.prob.Op.Name() {
+				i = j
+			}
+		}
+	}
+	m.set.Op = specs[(i+1)%len(specs)]
+	cmd := m.recompute()
+	if m.prob == nil {
+		return cmd
+	}
+	meth := m.method()
+	err := meth.Serves(m.prob.Offer, m.values(meth))
+	if err == nil {
+		return cmd
+	}
+	for _, alt := range m.available() {
+		if !alt.Baseline {
+			m.set.Method = alt.Name
+			m.notice = fmt.Sprintf("%s: showing %s", err, alt.Label)
+			break
+		}
+	}
+	m.updateKeys()
+	return tea.Batch(cmd, m.schedule())
+}
+
+// paramKey handles a key of a method parameter: it moves the parameter
+// along its ladder (or to auto) for every method that has it, and reruns
+// the methods on screen that have it.
+func (m *Model) paramKey(pk *ParamKeys, msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	p := pk.Param
+	var val string
+	switch {
+	case key.Matches(msg, pk.Auto):
+		val = "auto"
+	case key.Matches(msg, pk.Down, pk.Up):
+		x, ok := m.paramNow(p)
+		if !ok {
+			return nil, true
+		}
+		val = method.FormatFloat(ladderStep(p.Ladder, x, key.Matches(msg, pk.Up)))
+	default:
+		return nil, false
+	}
+	m.set.Params = m.set.Params.With(p.Name, val)
+	m.runs.cancel(methodNames(method.Having(p.Name))...)
+	m.lab.Stop()
+	return m.schedule(), true
+}
+
+func methodNames(ms []*method.Method) []string {
+	var n []string
+	for _, meth := range ms {
+		n = append(n, meth.Name)
+	}
+	return n
+}
+
+// paramNow is a parameter's numeric value for the first method on screen
+// that has it; "auto" takes its value at the step shown.
+func (m *Model) paramNow(p *method.Param) (float64, bool) {
+	for _, meth := range m.shownMethods() {
+		if meth.Param(p.Name) == nil {
+			continue
+		}
+		v := m.values(meth)
+		if !v.Auto(p.Name) {
+			x := v.Float(p.Name)
+			return x, !math.IsNaN(x)
+		}
+		if p.AutoAt == nil {
+			return p.Ladder[len(p.Ladder)/2], true
+		}
+		if rec, ok := m.record(m.runs.get(meth.Name)); ok {
+			return p.AutoAt(rec.AlphaBar), true
+		}
+		return p.Ladder[len(p.Ladder)/2], true
+	}
+	return 0, false
 }
 
 // ladderStep returns the next value of the ladder below (or above) v, or v
@@ -561,20 +598,14 @@ func (m *Model) updateKeys() {
 	for _, b := range []*key.Binding{&k.Next, &k.Next10, &k.Next100, &k.Last} {
 		b.SetEnabled(m.step < last)
 	}
-	pig := m.method() == guidance.PiG || m.compare
-	dps := m.method() == guidance.DPS || m.compare
-	g := m.set.Guidance
-	k.RDown.SetEnabled(pig && (g.RAuto || ladderStep(rLadder, g.R, false) != g.R))
-	k.RUp.SetEnabled(pig && (g.RAuto || ladderStep(rLadder, g.R, true) != g.R))
-	k.RAuto.SetEnabled(pig && !g.RAuto)
-	k.ZetaDown.SetEnabled(dps && ladderStep(zetaLadder, g.Zeta, false) != g.Zeta)
-	k.ZetaUp.SetEnabled(dps && ladderStep(zetaLadder, g.Zeta, true) != g.Zeta)
+	for i := range k.Params {
+		m.updateParamKeys(&k.Params[i])
+	}
 	k.SigmaDown.SetEnabled(ladderStep(sigmaLadder, m.set.Sigma, false) != m.set.Sigma)
 	k.SigmaUp.SetEnabled(ladderStep(sigmaLadder, m.set.Sigma, true) != m.set.Sigma)
 	k.Faster.SetEnabled(m.speed < len(speedLadder)-1)
 	k.Slower.SetEnabled(m.speed > 0)
-	_, exact := m.opts.Prior.(*gmm.Mixture)
-	k.Lab.SetEnabled(exact)
+	k.Lab.SetEnabled(m.opts.Prior.Mixture != nil)
 	many := len(m.opts.Images) > 1
 	k.NextImage.SetEnabled(many)
 	k.PrevImage.SetEnabled(many)
@@ -586,8 +617,26 @@ func (m *Model) updateKeys() {
 	if m.compare {
 		k.Compare.SetHelp("c", "single view")
 	} else {
-		k.Compare.SetHelp("c", "compare ΠG/DPS")
+		p := m.comparePair()
+		k.Compare.SetHelp("c", fmt.Sprintf("compare %s/%s", p[0].Label, p[1].Label))
 	}
+}
+
+// updateParamKeys enables a parameter's keys when a method on screen has
+// it and the key would change its value.
+func (m *Model) updateParamKeys(pk *ParamKeys) {
+	p := pk.Param
+	x, ok := m.paramNow(p)
+	auto := false
+	for _, meth := range m.shownMethods() {
+		if meth.Param(p.Name) != nil {
+			auto = m.values(meth).Auto(p.Name)
+			break
+		}
+	}
+	pk.Down.SetEnabled(ok && (auto || ladderStep(p.Ladder, x, false) != x))
+	pk.Up.SetEnabled(ok && (auto || ladderStep(p.Ladder, x, true) != x))
+	pk.Auto.SetEnabled(ok && p.AutoKey != "" && !auto)
 }
 
 // Step returns the step chosen by the user (for tests and callers).
@@ -596,9 +645,7 @@ func (m *Model) Step() int { return m.step }
 // Settings returns the current settings.
 func (m *Model) Settings() run.Settings { return m.set }
 
-func fmtG(x float64) string {
-	if math.IsNaN(x) {
-		return "–"
-	}
-	return fmt.Sprintf("%.3g", x)
-}
+// Prior returns the prior the explorer shows.
+func (m *Model) Prior() *prior.Prior { return m.opts.Prior }
+
+func fmtG(x float64) string { return method.Fmt(x) }

@@ -13,8 +13,9 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"tweedie/core/gmm"
-	"tweedie/core/guidance"
 	"tweedie/core/img"
+	"tweedie/core/method"
+	"tweedie/core/prior"
 	"tweedie/core/run"
 	"tweedie/tui/internal/goldentest"
 	"tweedie/tui/termcaps"
@@ -32,12 +33,12 @@ var testShape = img.Shape{H: 28, W: 28, C: 1}
 // testOptions is a small exact problem: a random 3-component mixture, two
 // ring images, 40 steps.
 func testOptions() Options {
-	mix := gmm.Random(testShape, 3, 2, 7)
 	s := run.DefaultSettings()
 	s.Steps = 40
+	truths := []prior.Truth{{Name: "ring", Image: ring(0.35)}, {Name: "small ring", Image: ring(0.2)}}
 	return Options{
-		Settings: s, Prior: mix, Profile: colorprofile.TrueColor, Graphics: termcaps.Halfblock,
-		Images: []Truth{{Name: "ring", Image: ring(0.35)}, {Name: "small ring", Image: ring(0.2)}},
+		Settings: s, Prior: prior.FromMixture(gmm.Random(testShape, 3, 2, 7), truths),
+		Profile: colorprofile.TrueColor, Graphics: termcaps.Halfblock,
 	}
 }
 
@@ -135,18 +136,19 @@ func TestKeysMoveStep(t *testing.T) {
 func TestMethodCycleAndBindings(t *testing.T) {
 	m := newModel(t)
 	drain(m, m.Init())
-	want := []guidance.Method{guidance.DPS, guidance.Oracle, guidance.None, guidance.PiG}
+	want := []string{"dps", "oracle", "none", "pig"}
 	for _, w := range want {
 		drain(m, press(m, "m"))
-		if got := m.Settings().Guidance.Method; got != w {
+		if got := m.Settings().Method; got != w {
 			t.Fatalf("method %v, want %v", got, w)
 		}
-		pig, dps := w == guidance.PiG, w == guidance.DPS
-		if m.KeyMap.RDown.Enabled() != pig || m.KeyMap.RAuto.Enabled() != false {
-			t.Errorf("%v: r enabled %v, auto enabled %v", w, m.KeyMap.RDown.Enabled(), m.KeyMap.RAuto.Enabled())
+		r, zeta := paramKeysOf(t, m, "r"), paramKeysOf(t, m, "zeta")
+		pig, dps := w == "pig", w == "dps"
+		if r.Down.Enabled() != pig || r.Auto.Enabled() != false {
+			t.Errorf("%v: r enabled %v, auto enabled %v", w, r.Down.Enabled(), r.Auto.Enabled())
 		}
-		if m.KeyMap.ZetaUp.Enabled() != dps {
-			t.Errorf("%v: ζ enabled %v", w, m.KeyMap.ZetaUp.Enabled())
+		if zeta.Up.Enabled() != dps {
+			t.Errorf("%v: ζ enabled %v", w, zeta.Up.Enabled())
 		}
 		if s := m.shown(); s == nil || !s.done || len(s.steps) != 40 {
 			t.Errorf("%v: run not complete", w)
@@ -158,9 +160,21 @@ func TestMethodCycleAndBindings(t *testing.T) {
 		t.Errorf("help of ΠG lists ζ: %q", help)
 	}
 	drain(m, press(m, "r"))
-	if g := m.Settings().Guidance; g.RAuto || !m.KeyMap.RAuto.Enabled() {
-		t.Errorf("r left r auto (%v) or a disabled", g.RAuto)
+	if r := m.Settings().Params["r"]; r == "auto" || r == "" || !paramKeysOf(t, m, "r").Auto.Enabled() {
+		t.Errorf("r left r auto (%q) or a disabled", r)
 	}
+}
+
+// paramKeysOf returns the keys of a method parameter.
+func paramKeysOf(t *testing.T, m *Model, name string) *ParamKeys {
+	t.Helper()
+	for i := range m.KeyMap.Params {
+		if m.KeyMap.Params[i].Param.Name == name {
+			return &m.KeyMap.Params[i]
+		}
+	}
+	t.Fatalf("no keys for %s", name)
+	return nil
 }
 
 func TestSigmaRecomputeDropsStale(t *testing.T) {
@@ -181,8 +195,8 @@ func TestSigmaRecomputeDropsStale(t *testing.T) {
 		t.Fatal("σ change kept the old run")
 	}
 	// A late message of the old run is dropped.
-	m.Update(runStepsMsg{ID: oldID, Method: guidance.PiG, Steps: old.steps})
-	m.Update(runDoneMsg{ID: oldID, Method: guidance.PiG})
+	m.Update(runStepsMsg{ID: oldID, Method: "pig", Steps: old.steps})
+	m.Update(runDoneMsg{ID: oldID, Method: "pig"})
 	if len(cur.steps) != 0 || cur.done {
 		t.Fatal("stale result was taken")
 	}
@@ -210,7 +224,7 @@ func TestDivergedNotice(t *testing.T) {
 	drain(m, m.Init())
 	s := m.shown()
 	s.done = false
-	m.Update(runDoneMsg{ID: s.id, Method: guidance.PiG, Err: &run.DivergedError{Step: 11, T: 700, Reason: "x_s is not finite"}})
+	m.Update(runDoneMsg{ID: s.id, Method: "pig", Err: &run.DivergedError{Step: 11, T: 700, Reason: "x_s is not finite"}})
 	if out := m.render(); !strings.Contains(out, "ΠG diverged at step 12 (t = 700)") {
 		t.Errorf("no divergence notice:\n%s", out)
 	}
@@ -324,8 +338,14 @@ func TestGoldenViews(t *testing.T) {
 		{"view_80x24_ascii", 80, 24, false, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			m := newModel(t)
-			m.ascii = c.ascii
+			o := testOptions()
+			if c.ascii {
+				o.Profile = colorprofile.ASCII
+			}
+			m, err := New(o)
+			if err != nil {
+				t.Fatal(err)
+			}
 			m.Update(tea.WindowSizeMsg{Width: c.w, Height: c.h})
 			drain(m, m.Init())
 			if c.compare {
@@ -397,7 +417,7 @@ func TestOperatorCycleSwitchesFromPiG(t *testing.T) {
 			t.Fatal("cycled through every operator without reaching phase")
 		}
 	}
-	if got := m.Settings().Guidance.Method; got != guidance.DPS {
+	if got := m.Settings().Method; got != "dps" {
 		t.Fatalf("method %v on phase retrieval, want DPS", got)
 	}
 	if !strings.Contains(m.notice, "ΠG cannot serve phase") {
@@ -435,8 +455,8 @@ func TestPlayStopsAtDivergence(t *testing.T) {
 	var s *slot
 	for _, zeta := range []float64{1e8, 1e12} {
 		o := testOptions()
-		o.Settings.Guidance.Method = guidance.DPS
-		o.Settings.Guidance.Zeta = zeta
+		o.Settings.Method = "dps"
+		o.Settings.Params = method.Values{"zeta": method.FormatFloat(zeta)}
 		var err error
 		if m, err = New(o); err != nil {
 			t.Fatal(err)
@@ -478,8 +498,8 @@ func TestPlayStopsAtDivergence(t *testing.T) {
 func TestReseedKeepsPosterior(t *testing.T) {
 	m := newModel(t)
 	drain(m, m.Init())
-	prob, postID, mean := m.prob, m.postID, m.postMean
-	if mean == nil || m.postPending {
+	prob, postID, mean := m.prob, m.runs.post.id, m.runs.post.mean
+	if mean == nil || m.runs.post.pending {
 		t.Fatal("no exact posterior")
 	}
 	old := m.shown()
@@ -488,7 +508,7 @@ func TestReseedKeepsPosterior(t *testing.T) {
 	if m.Settings().Seed != seed+1 {
 		t.Fatalf("seed %d after e, want %d", m.Settings().Seed, seed+1)
 	}
-	if m.postPending || m.postID != postID || &m.postMean[0] != &mean[0] {
+	if m.runs.post.pending || m.runs.post.id != postID || &m.runs.post.mean[0] != &mean[0] {
 		t.Error("e recomputes the exact posterior")
 	}
 	if m.prob != prob {
@@ -504,7 +524,7 @@ func TestReseedKeepsPosterior(t *testing.T) {
 	}
 
 	drain(m, press(m, "m"))
-	if m.method() != guidance.DPS || m.prob != prob || m.postID != postID || m.postPending {
+	if m.method().Name != "dps" || m.prob != prob || m.runs.post.id != postID || m.runs.post.pending {
 		t.Error("m rebuilt the problem or recomputed the posterior")
 	}
 }

@@ -86,7 +86,7 @@ func (s *Session) Profile() colorprofile.Profile { return s.profile }
 // cancels its background runs so that nothing outlives the session.
 func (s *Session) Run() error {
 	_, err := s.program.Run()
-	s.model.invalidate() // the event loop has ended: the model is ours again
+	s.model.cancelRuns() // the event loop has ended: the model is ours again
 	return err
 }
 

@@ -10,12 +10,12 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"tweedie/core/guidance"
 	"tweedie/core/img"
+	"tweedie/core/method"
 	"tweedie/core/run"
 	"tweedie/tui/chart"
+	"tweedie/tui/gfx"
 	"tweedie/tui/halfblock"
-	"tweedie/tui/kitty"
 	"tweedie/tui/labview"
 	"tweedie/tui/termcaps"
 )
@@ -148,7 +148,7 @@ func (k labKeys) FullHelp() [][]key.Binding {
 func (m *Model) renderLab() string {
 	helpView := fitLines(m.Help.View(labKeys{lab: m.lab.KeyMap, help: m.KeyMap.Help, quit: m.KeyMap.Quit}), m.width)
 	helpLines := strings.Count(helpView, "\n") + 1
-	m.lab.ASCII = m.ascii
+	m.lab.ASCII = m.gfx.ASCII()
 	m.lab.SetSize(m.width, m.height-helpLines)
 	return m.lab.View() + "\n" + helpView
 }
@@ -182,9 +182,10 @@ func wrap(s string, w int) string {
 
 func (m *Model) header() string {
 	st := m.Styles
-	meth := m.method().Label()
+	meth := m.method().Label
 	if m.compare {
-		meth = "ΠG vs DPS"
+		p := m.comparePair()
+		meth = p[0].Label + " vs " + p[1].Label
 	}
 	op := m.set.Op
 	if m.prob != nil {
@@ -214,21 +215,22 @@ func (m *Model) panels() []panel {
 		image: func() img.Image { return truth }})
 	if m.probErr == nil {
 		y := m.yImg
-		ps = append(ps, panel{id: "y", label: "measurement y", prio: 1, key: m.postID,
+		ps = append(ps, panel{id: "y", label: "measurement y", prio: 1, key: m.prob,
 			image: func() img.Image { return y }})
 	}
 	if m.compare {
-		ps = append(ps, m.runPanels(guidance.PiG, "ΠG ", 2, 3, 6)...)
-		ps = append(ps, m.runPanels(guidance.DPS, "DPS ", 2, 3, 7)...)
+		p := m.comparePair()
+		ps = append(ps, m.runPanels(p[0], p[0].Label+" ", 2, 3, 6)...)
+		ps = append(ps, m.runPanels(p[1], p[1].Label+" ", 2, 3, 7)...)
 	} else {
 		ps = append(ps, m.runPanels(m.method(), "", 0, 3, 2)...)
 	}
-	if m.postMean != nil {
-		mean, std := m.postMean, m.postStd
-		ps = append(ps, panel{id: "pmean", label: "exact E[x0|y]", prio: 8, key: m.postID,
+	if post := &m.runs.post; post.mean != nil {
+		mean, std := post.mean, post.std
+		ps = append(ps, panel{id: "pmean", label: "exact E[x0|y]", prio: 8, key: post.id,
 			image: func() img.Image { return img.Image{Shape: m.shape, Pix: mean} }})
 		sMax := maxAbs64(std)
-		ps = append(ps, panel{id: "pstd", label: "exact std " + fmtG(sMax), prio: 9, key: m.postID,
+		ps = append(ps, panel{id: "pstd", label: "exact std " + fmtG(sMax), prio: 9, key: post.id,
 			m:     halfblock.Map{Kind: halfblock.Heat, Scale: sMax},
 			image: func() img.Image { return img.Image{Shape: m.shape, Pix: std} }})
 	}
@@ -236,8 +238,8 @@ func (m *Model) panels() []panel {
 }
 
 // runPanels are x_t, x̂0 and the update of one method's run.
-func (m *Model) runPanels(meth guidance.Method, prefix string, prioX0, prioUpd, prioXt int) []panel {
-	s := m.slots[meth]
+func (m *Model) runPanels(meth *method.Method, prefix string, prioX0, prioUpd, prioXt int) []panel {
+	s := m.runs.get(meth.Name)
 	id := prefix + "·"
 	if s == nil || len(s.steps) == 0 {
 		text := "computing…"
@@ -331,16 +333,13 @@ type layout struct {
 const imageTop = 1
 
 // rect returns the cells of panel i's image (not its caption).
-func (l *layout) rect(i int) cellRect {
-	return cellRect{
+func (l *layout) rect(i int) gfx.Rect {
+	return gfx.Rect{
 		X: (i % l.cols) * (l.pw + 1),
 		Y: imageTop + (i/l.cols)*(l.ph+1) + 1,
 		W: l.pw, H: l.ph,
 	}
 }
-
-// cellRect is a box of cells, 0-based.
-type cellRect struct{ X, Y, W, H int }
 
 // layout chooses which panels fit, at which scale, in how many columns.
 func (m *Model) layout() layout {
@@ -386,17 +385,16 @@ func (m *Model) drawPanels(lay layout) string {
 		return ""
 	}
 	pw, ph := lay.pw, lay.ph
-	mode := m.drawMode()
 	blocks := make([][]string, len(keep))
 	for i, p := range keep {
 		lines := make([]string, 0, ph+1)
 		lines = append(lines, m.Styles.Label.Render(padTo(fit(p.label, pw), pw)))
-		var body string
+		body := ""
+		if p.image != nil {
+			body = m.gfx.Placeholder(i, pw, ph)
+		}
 		switch {
-		case p.image != nil && mode == termcaps.Sixel:
-			body = halfblock.Blank(pw, ph)
-		case p.image != nil && mode == termcaps.Kitty:
-			body = kitty.Placeholders(kittyID(i), pw, ph)
+		case body != "":
 		case p.image != nil:
 			c := m.caches[p.id]
 			if c == nil {
@@ -439,7 +437,7 @@ func (m *Model) drawPanels(lay layout) string {
 }
 
 func (m *Model) renderOpts(scale int, mp halfblock.Map) halfblock.Options {
-	return halfblock.Options{Scale: scale, Map: mp, ASCII: m.drawMode() == termcaps.ASCII}
+	return halfblock.Options{Scale: scale, Map: mp, ASCII: m.gfx.Mode() == termcaps.ASCII}
 }
 
 func padTo(s string, w int) string {
@@ -459,7 +457,8 @@ func (m *Model) drawChart(w, h int) string {
 	}
 	var srcs []src
 	if m.compare {
-		srcs = []src{{m.slots[guidance.PiG], "ΠG "}, {m.slots[guidance.DPS], "DPS "}}
+		p := m.comparePair()
+		srcs = []src{{m.runs.get(p[0].Name), p[0].Label + " "}, {m.runs.get(p[1].Name), p[1].Label + " "}}
 	} else {
 		srcs = []src{{m.shown(), ""}}
 	}
@@ -499,14 +498,16 @@ func swatch(c halfblock.RGB) string {
 // method when comparing.
 func (m *Model) statusLines() []string {
 	if m.compare {
-		return []string{m.statusLine(guidance.PiG, "ΠG  "), m.statusLine(guidance.DPS, "DPS ")}
+		p := m.comparePair()
+		w := max(ansi.StringWidth(p[0].Label), ansi.StringWidth(p[1].Label)) + 1
+		return []string{m.statusLine(p[0], padTo(p[0].Label, w)), m.statusLine(p[1], padTo(p[1].Label, w))}
 	}
 	return []string{m.statusLine(m.method(), "")}
 }
 
-func (m *Model) statusLine(meth guidance.Method, prefix string) string {
+func (m *Model) statusLine(meth *method.Method, prefix string) string {
 	st := m.Styles
-	s := m.slots[meth]
+	s := m.runs.get(meth.Name)
 	rec, ok := m.record(s)
 	if !ok {
 		return st.Dim.Render(prefix + "waiting for the first step…")
@@ -515,7 +516,7 @@ func (m *Model) statusLine(meth guidance.Method, prefix string) string {
 		return st.Dim.Render(name) + st.Value.Render(val) + "  "
 	}
 	i := m.shownStep(s)
-	cos := fmtCos(rec.CosExact)
+	cos := fmtCos(rec.GCos)
 	if s.lazy && i >= s.exact {
 		cos = "computing"
 		if m.width < 110 {
@@ -550,16 +551,27 @@ func fmtCos(x float64) string {
 	return fmt.Sprintf("%.3f", x)
 }
 
+// formulaLines are the formula panel: the rule of the method shown with
+// its values, or one line per method when comparing.
 func (m *Model) formulaLines() (string, string) {
-	g := m.set.Guidance
-	linear := m.prob == nil || m.prob.Op.Linear()
 	if m.compare {
-		rp, okp := m.record(m.slots[guidance.PiG])
-		rd, okd := m.record(m.slots[guidance.DPS])
-		return formulaShort(guidance.PiG, g, m.set.Sigma, linear, rp, okp), formulaShort(guidance.DPS, g, m.set.Sigma, linear, rd, okd)
+		p := m.comparePair()
+		return p[0].ShortFormula(m.values(p[0]), m.frameOf(p[0])), p[1].ShortFormula(m.values(p[1]), m.frameOf(p[1]))
 	}
-	rec, ok := m.record(m.shown())
-	return formula(m.method(), g, m.set.Sigma, linear, rec, ok)
+	meth := m.method()
+	f := meth.Formula(m.values(meth), m.frameOf(meth))
+	return f[0], f[1]
+}
+
+// frameOf is what a method's formula shows values of: the problem and
+// the step shown of its run.
+func (m *Model) frameOf(meth *method.Method) method.Frame {
+	f := method.Frame{Sigma: m.set.Sigma, Linear: m.prob == nil || m.prob.Op.Linear(),
+		AlphaBarT: math.NaN(), Residual: math.NaN()}
+	if rec, ok := m.record(m.runs.get(meth.Name)); ok {
+		f.AlphaBarT, f.Residual = rec.AlphaBar, rec.Residual
+	}
+	return f
 }
 
 // noticeLine is the line of errors and notices.
@@ -568,31 +580,39 @@ func (m *Model) noticeLine() string {
 	if m.probErr != nil {
 		return st.Error.Render("problem: " + m.probErr.Error())
 	}
-	meths := []guidance.Method{m.method()}
-	if m.compare {
-		meths = []guidance.Method{guidance.PiG, guidance.DPS}
-	}
 	var parts []string
-	for _, meth := range meths {
-		s := m.slots[meth]
+	for _, meth := range m.shownMethods() {
+		s := m.runs.get(meth.Name)
 		if s == nil || s.err == nil {
 			continue
 		}
 		var de *run.DivergedError
 		if errors.As(s.err, &de) {
-			parts = append(parts, st.Error.Render(fmt.Sprintf("%s diverged at step %d (t = %d): %s", meth.Label(), de.Step+1, de.T, de.Reason)))
+			parts = append(parts, st.Error.Render(fmt.Sprintf("%s diverged at step %d (t = %d): %s", meth.Label, de.Step+1, de.T, de.Reason)))
 		} else {
-			parts = append(parts, st.Error.Render(meth.Label()+": "+s.err.Error()))
+			parts = append(parts, st.Error.Render(meth.Label+": "+s.err.Error()))
 		}
 	}
 	if m.notice != "" {
 		parts = append(parts, st.Notice.Render(m.notice))
 	}
-	switch {
-	case m.postPending:
+	switch post := &m.runs.post; {
+	case post.pending:
 		parts = append(parts, st.Dim.Render("exact posterior: computing…"))
-	case m.postErr != nil:
+	case post.err != nil:
 		parts = append(parts, st.Dim.Render("exact posterior: n/a"))
 	}
 	return strings.Join(parts, st.Dim.Render("  ·  "))
+}
+
+// frame is where the layout puts its images, for the gfx component.
+func (m *Model) frame() gfx.Frame {
+	lay := m.layout()
+	f := gfx.Frame{Sig: [4]int{len(lay.panels), lay.cols, lay.pw, lay.ph}}
+	for i, p := range lay.panels {
+		if p.image != nil {
+			f.Images = append(f.Images, gfx.Placed{Pos: i, ID: p.id, Key: p.key, Map: p.m, Rect: lay.rect(i), Image: p.image})
+		}
+	}
+	return f
 }

@@ -1,6 +1,8 @@
 package gmm
 
 import (
+	"context"
+	"fmt"
 	"math"
 
 	"gonum.org/v1/gonum/floats"
@@ -14,9 +16,9 @@ import (
 const negligible = 1e-18
 
 // Denoiser is the exact E[x0 | x_t] of a Mixture, with Jᵀv by second-order
-// Tweedie. At noise level ᾱ, with r_k = x_t − sqrt(ᾱ)·μ_k and
-// C_k = ᾱ·Σ_k + (1−ᾱ)·I (eigenvalues c_kj = ᾱ·λ_kj + 1−ᾱ on span U_k and
-// c⊥_k = ᾱ·s_k² + 1−ᾱ elsewhere):
+// Tweedie, for batches of inputs at one noise level. At noise level ᾱ, with
+// r_k = x_t − sqrt(ᾱ)·μ_k and C_k = ᾱ·Σ_k + (1−ᾱ)·I (eigenvalues
+// c_kj = ᾱ·λ_kj + 1−ᾱ on span U_k and c⊥_k = ᾱ·s_k² + 1−ᾱ elsewhere):
 //
 //	log w_k = log π_k − ½·(log det C_k + r_kᵀ·C_k⁻¹·r_k) + const
 //	m_k     = μ_k + sqrt(ᾱ)·Σ_k·C_k⁻¹·r_k
@@ -24,11 +26,22 @@ const negligible = 1e-18
 //	J·v     = sqrt(ᾱ)·Σ_k w_k·Σ_k·C_k⁻¹·v + sqrt(ᾱ)/(1−ᾱ)·Σ_k w_k·δ_k·(δ_k·v),  δ_k = m_k − x̂0,
 //
 // the last being sqrt(ᾱ)/(1−ᾱ)·Cov[x0|x_t]·v with V_k = (1−ᾱ)·Σ_k·C_k⁻¹. J is
-// symmetric, so Jᵀv = Jv. Each evaluation is O(K·d·q) and allocation-free.
+// symmetric, so Jᵀv = Jv. Each row costs O(K·d·q); after the first call at
+// a batch size, calls are allocation-free.
 type Denoiser struct {
-	mix *Mixture
+	mix  *Mixture
+	rows []*row // one per row of the largest batch so far
+	n    int    // rows of the last call
+	gen  uint64 // counts calls: the id of the current point
+}
 
-	// State at the last Denoise call.
+var (
+	_ denoiser.Differentiable = (*Denoiser)(nil)
+	_ denoiser.ExactPrior     = (*Mixture)(nil)
+)
+
+// row is the state of one input at the last call: what a VJP there needs.
+type row struct {
 	alphaBar float64
 	logW     []float64   // log responsibilities (normalised)
 	w        []float64   // responsibilities
@@ -37,25 +50,22 @@ type Denoiser struct {
 
 	// Scratch.
 	r    []float64   // x_t − sqrt(ᾱ)·μ_k
-	pAll [][]float64 // U_kᵀ·r_k per component, from Denoise
+	pAll [][]float64 // U_kᵀ·r_k per component, from denoise
 	p    []float64   // U_kᵀ·v, length q_max
 	coef []float64   // length q_max
 }
 
-var _ denoiser.Denoiser = (*Denoiser)(nil)
-
 // NewDenoiser returns an exact denoiser for the mixture. The mixture is
 // shared, not copied, and must not change while the denoiser is in use.
-func (mix *Mixture) NewDenoiser() denoiser.Denoiser { return newDenoiser(mix) }
+func (mix *Mixture) NewDenoiser() denoiser.Denoiser { return &Denoiser{mix: mix} }
 
-func newDenoiser(mix *Mixture) *Denoiser {
+func newRow(mix *Mixture) *row {
 	d, K := mix.Dim(), len(mix.Components)
 	qmax := 0
 	for k := range mix.Components {
 		qmax = max(qmax, mix.Components[k].Rank())
 	}
-	dn := &Denoiser{
-		mix:   mix,
+	r := &row{
 		logW:  make([]float64, K),
 		w:     make([]float64, K),
 		m:     make([][]float64, K),
@@ -65,22 +75,75 @@ func newDenoiser(mix *Mixture) *Denoiser {
 		p:     make([]float64, qmax),
 		coef:  make([]float64, qmax),
 	}
-	for k := range dn.m {
-		dn.m[k] = make([]float64, d)
-		dn.pAll[k] = make([]float64, mix.Components[k].Rank())
+	for k := range r.m {
+		r.m[k] = make([]float64, d)
+		r.pAll[k] = make([]float64, mix.Components[k].Rank())
 	}
-	return dn
+	return r
 }
+
+// Denoise writes x̂0 = E[x0|x_t] of each row of xt into dst.
+func (dn *Denoiser) Denoise(ctx context.Context, dst, xt []float64, alphaBar float64) error {
+	_, err := dn.Linearize(ctx, dst, xt, alphaBar)
+	return err
+}
+
+// Linearize writes x̂0 of each row of xt into dst and returns the point for VJPs.
+func (dn *Denoiser) Linearize(ctx context.Context, dst, xt []float64, alphaBar float64) (denoiser.Point, error) {
+	d := dn.Dim()
+	b, err := denoiser.Rows(dst, xt, d)
+	if err != nil {
+		return denoiser.Point{}, err
+	}
+	if !(alphaBar > 0 && alphaBar <= 1) {
+		return denoiser.Point{}, fmt.Errorf("gmm: noise level ᾱ = %v, want (0, 1]", alphaBar)
+	}
+	dn.gen++
+	for len(dn.rows) < b {
+		dn.rows = append(dn.rows, newRow(dn.mix))
+	}
+	dn.n = b
+	for i := 0; i < b; i++ {
+		if err := ctx.Err(); err != nil {
+			return denoiser.Point{}, err
+		}
+		dn.rows[i].denoise(dn.mix, dst[i*d:(i+1)*d], xt[i*d:(i+1)*d], alphaBar)
+	}
+	return denoiser.NewPoint(dn, dn.gen), nil
+}
+
+// VJPAt writes Jᵀ·v of each row into dst at point id, which must be the
+// latest.
+func (dn *Denoiser) VJPAt(ctx context.Context, id uint64, dst, v []float64) error {
+	if id != dn.gen {
+		return denoiser.ErrStale
+	}
+	d := dn.Dim()
+	b, err := denoiser.Rows(dst, v, d)
+	if err != nil {
+		return err
+	}
+	if b != dn.n {
+		return fmt.Errorf("gmm: VJP of %d rows at a point of %d", b, dn.n)
+	}
+	for i := 0; i < b; i++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		dn.rows[i].vjp(dn.mix, dst[i*d:(i+1)*d], v[i*d:(i+1)*d])
+	}
+	return nil
+}
+
+// Responsibilities returns w_k(x_t) of row i at the last call. The slice
+// is owned by the denoiser and overwritten by the next call.
+func (dn *Denoiser) Responsibilities(i int) []float64 { return dn.rows[i].w }
+
+// LogResponsibilities returns log w_k(x_t) of row i at the last call.
+func (dn *Denoiser) LogResponsibilities(i int) []float64 { return dn.rows[i].logW }
 
 // Dim returns d.
 func (dn *Denoiser) Dim() int { return dn.mix.Dim() }
-
-// Responsibilities returns w_k(x_t) at the last Denoise call. The slice is
-// owned by the denoiser and overwritten by the next call.
-func (dn *Denoiser) Responsibilities() []float64 { return dn.w }
-
-// LogResponsibilities returns log w_k(x_t) at the last Denoise call.
-func (dn *Denoiser) LogResponsibilities() []float64 { return dn.logW }
 
 // noisePerp returns, for component c at noise level ᾱ, c⊥ = ᾱ·s² + 1−ᾱ:
 // the eigenvalue of C = ᾱ·Σ + (1−ᾱ)·I off span(U).
@@ -170,12 +233,9 @@ func componentMean(dst []float64, c *Component, alphaBar float64, xt, p, coef []
 	expand(dst, c, coef)
 }
 
-// Denoise writes x̂0 = E[x0|x_t] into dst. It panics if lengths differ from Dim.
-func (dn *Denoiser) Denoise(dst, xt []float64, alphaBar float64) []float64 {
-	d := dn.Dim()
-	if len(dst) != d || len(xt) != d {
-		panic("gmm: length mismatch")
-	}
+// denoise writes x̂0 = E[x0|x_t] of one input into dst and keeps what a VJP
+// there needs.
+func (dn *row) denoise(mix *Mixture, dst, xt []float64, alphaBar float64) {
 	dn.alphaBar = alphaBar
 	sa := math.Sqrt(alphaBar)
 	// Bound each log-weight without projecting: r·C⁻¹·r lies between
@@ -183,18 +243,18 @@ func (dn *Denoiser) Denoise(dst, xt []float64, alphaBar float64) []float64 {
 	// best lower bound by skipLogGap has w_k < e^−60 and is not projected;
 	// its log-weight is reported as that upper bound.
 	best := math.Inf(-1)
-	for k := range dn.mix.Components {
-		c := &dn.mix.Components[k]
+	for k := range mix.Components {
+		c := &mix.Components[k]
 		residualTo(dn.r, xt, c.Mean, sa)
 		lo, hi := logComponentBounds(c, alphaBar, vec.Dot(dn.r, dn.r), len(xt))
 		dn.logW[k] = hi
 		best = math.Max(best, lo)
 	}
-	for k := range dn.mix.Components {
+	for k := range mix.Components {
 		if dn.logW[k] < best-skipLogGap {
 			continue
 		}
-		c := &dn.mix.Components[k]
+		c := &mix.Components[k]
 		residualTo(dn.r, xt, c.Mean, sa)
 		p := project(dn.pAll[k], c, dn.r)
 		dn.logW[k] = logComponent(c, alphaBar, dn.r, p)
@@ -208,35 +268,29 @@ func (dn *Denoiser) Denoise(dst, xt []float64, alphaBar float64) []float64 {
 	}
 
 	clear(dst)
-	for k := range dn.mix.Components {
+	for k := range mix.Components {
 		if dn.w[k] < negligible {
 			continue
 		}
 		vec.AddScaled(dst, dn.w[k], dn.m[k])
 	}
 	copy(dn.x0Hat, dst)
-	return dst
 }
 
-// VJP writes Jᵀ·v = J·v into dst at the point of the last Denoise call.
-// It panics if lengths differ from Dim.
-func (dn *Denoiser) VJP(dst, v []float64) []float64 {
-	d := dn.Dim()
-	if len(dst) != d || len(v) != d {
-		panic("gmm: length mismatch")
-	}
+// vjp writes Jᵀ·v = J·v into dst at the point of the last denoise.
+func (dn *row) vjp(mix *Mixture, dst, v []float64) {
 	alphaBar := dn.alphaBar
 	sa := math.Sqrt(alphaBar)
 	noise := 1 - alphaBar
 	for i := range dst {
 		dst[i] = 0
 	}
-	for k := range dn.mix.Components {
+	for k := range mix.Components {
 		wk := dn.w[k]
 		if wk < negligible {
 			continue
 		}
-		c := &dn.mix.Components[k]
+		c := &mix.Components[k]
 		// sqrt(ᾱ)·w_k·Σ_k·C_k⁻¹·v: eigenvalues λ_j/c_j on U_k, s²/c⊥ elsewhere.
 		p := project(dn.p, c, v)
 		sPerp := c.Resid / noisePerp(c, alphaBar)
@@ -259,5 +313,4 @@ func (dn *Denoiser) VJP(dst, v []float64) []float64 {
 			}
 		}
 	}
-	return dst
 }

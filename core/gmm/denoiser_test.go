@@ -1,10 +1,13 @@
 package gmm
 
 import (
+	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"testing"
 
+	"tweedie/core/denoiser"
 	"tweedie/core/img"
 	"tweedie/core/schedule"
 )
@@ -37,11 +40,38 @@ func testAlphaBars() []float64 {
 	return []float64{s.AlphaBar[1], s.AlphaBar[10], s.AlphaBar[200], s.AlphaBar[500], s.AlphaBar[900], s.AlphaBar[1000]}
 }
 
+// one evaluates the batched denoiser on one input, for tests: it returns
+// x̂0 and keeps the point for vjp.
+type one struct {
+	dn *Denoiser
+	pt denoiser.Point
+}
+
+func newOne(mix *Mixture) *one { return &one{dn: mix.NewDenoiser().(*Denoiser)} }
+
+func (o *one) Denoise(dst, xt []float64, alphaBar float64) []float64 {
+	pt, err := o.dn.Linearize(context.Background(), dst, xt, alphaBar)
+	if err != nil {
+		panic(err)
+	}
+	o.pt = pt
+	return dst
+}
+
+func (o *one) VJP(dst, v []float64) []float64 {
+	if err := o.pt.VJP(context.Background(), dst, v); err != nil {
+		panic(err)
+	}
+	return dst
+}
+
+func (o *one) Responsibilities() []float64 { return o.dn.Responsibilities(0) }
+
 func TestDenoiseMatchesDense(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, tc := range []struct{ K, q int }{{1, 0}, {1, 3}, {4, 3}, {3, 5}} {
 		mix := Random(img.Shape{H: 3, W: 4, C: 1}, tc.K, tc.q, uint64(tc.K*10+tc.q))
-		dn := newDenoiser(mix)
+		dn := newOne(mix)
 		for _, ab := range testAlphaBars() {
 			for trial := 0; trial < 3; trial++ {
 				xt := noisyPoint(mix, ab, rng)
@@ -66,8 +96,8 @@ func TestVJPFiniteDifference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	mix := Random(img.Shape{H: 4, W: 4, C: 1}, 5, 4, 7)
 	d := mix.Dim()
-	dn := newDenoiser(mix)
-	fd := newDenoiser(mix)
+	dn := newOne(mix)
+	fd := newOne(mix)
 	for _, ab := range testAlphaBars() {
 		for trial := 0; trial < 3; trial++ {
 			xt := noisyPoint(mix, ab, rng)
@@ -114,7 +144,7 @@ func TestVJPFiniteDifference(t *testing.T) {
 
 func TestDenoiseAllocs(t *testing.T) {
 	mix := Random(img.Shape{H: 8, W: 8, C: 1}, 3, 4, 1)
-	dn := newDenoiser(mix)
+	dn := newOne(mix)
 	x := noisyPoint(mix, 0.5, rand.New(rand.NewPCG(1, 1)))
 	dst := make([]float64, mix.Dim())
 	v := make([]float64, mix.Dim())
@@ -126,9 +156,64 @@ func TestDenoiseAllocs(t *testing.T) {
 	}
 }
 
+// TestBatchMatchesRows: a batch of rows gives what each row gives alone,
+// bit for bit, and its VJP likewise; a stale point and bad lengths are errors.
+func TestBatchMatchesRows(t *testing.T) {
+	mix := Random(img.Shape{H: 4, W: 4, C: 1}, 4, 3, 5)
+	d := mix.Dim()
+	rng := rand.New(rand.NewPCG(8, 9))
+	const B = 5
+	xt, v := make([]float64, B*d), make([]float64, B*d)
+	for i := 0; i < B; i++ {
+		copy(xt[i*d:], noisyPoint(mix, 0.3, rng))
+	}
+	for i := range v {
+		v[i] = rng.NormFloat64()
+	}
+	ctx := context.Background()
+	dn := mix.NewDenoiser().(*Denoiser)
+	x0, jv := make([]float64, B*d), make([]float64, B*d)
+	pt, err := dn.Linearize(ctx, x0, xt, 0.3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pt.VJP(ctx, jv, v); err != nil {
+		t.Fatal(err)
+	}
+	single := newOne(mix)
+	for i := 0; i < B; i++ {
+		want := single.Denoise(make([]float64, d), xt[i*d:(i+1)*d], 0.3)
+		wantJv := single.VJP(make([]float64, d), v[i*d:(i+1)*d])
+		for j := 0; j < d; j++ {
+			if x0[i*d+j] != want[j] || jv[i*d+j] != wantJv[j] {
+				t.Fatalf("row %d differs from its single evaluation at %d", i, j)
+			}
+		}
+	}
+	if err := dn.Denoise(ctx, x0[:d], xt[:d], 0.3); err != nil {
+		t.Fatal(err)
+	}
+	if err := pt.VJP(ctx, jv, v); !errors.Is(err, denoiser.ErrStale) {
+		t.Errorf("VJP at a stale point: %v", err)
+	}
+	for _, bad := range [][2][]float64{{x0[:d], xt[:d+1]}, {x0[:2*d], xt[:d]}, {nil, nil}} {
+		if err := dn.Denoise(ctx, bad[0], bad[1], 0.3); err == nil {
+			t.Errorf("lengths %d, %d accepted", len(bad[0]), len(bad[1]))
+		}
+	}
+	if err := dn.Denoise(ctx, x0, xt, 0); err == nil {
+		t.Error("ᾱ = 0 accepted")
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := dn.Denoise(cancelled, x0, xt, 0.3); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+}
+
 func BenchmarkDenoiseVJP(b *testing.B) {
 	mix := Random(img.Shape{H: 28, W: 28, C: 1}, 10, 32, 1)
-	dn := newDenoiser(mix)
+	dn := newOne(mix)
 	x := noisyPoint(mix, 0.3, rand.New(rand.NewPCG(1, 1)))
 	dst := make([]float64, mix.Dim())
 	v := make([]float64, mix.Dim())

@@ -7,7 +7,7 @@ import (
 
 	"gonum.org/v1/gonum/floats"
 
-	"tweedie/core/guidance"
+	"tweedie/core/denoiser"
 	"tweedie/core/internal/vec"
 	"tweedie/core/operator"
 )
@@ -37,10 +37,10 @@ type ExactGuidance struct {
 	coef, delta  []float64
 }
 
-var _ guidance.Exact = (*ExactGuidance)(nil)
+var _ denoiser.Exact = (*ExactGuidance)(nil)
 
 // NewExactGuidance returns the exact guidance for y = A·x0 + σ·z (σ > 0).
-func (mix *Mixture) NewExactGuidance(op operator.Linear, y []float64, sigma float64) (guidance.Exact, error) {
+func (mix *Mixture) NewExactGuidance(op operator.Linear, y []float64, sigma float64) (denoiser.Exact, error) {
 	ms, err := newMeasurement(mix, op, y, sigma)
 	if err != nil {
 		return nil, err

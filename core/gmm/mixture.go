@@ -17,6 +17,7 @@ import (
 	"math"
 
 	"tweedie/core/img"
+	"tweedie/core/schedule"
 )
 
 // Component is one probabilistic-PCA Gaussian.
@@ -41,6 +42,17 @@ func (c *Component) Rank() int { return len(c.Eigen) }
 type Mixture struct {
 	Shape      img.Shape
 	Components []Component
+	// Sched is the noise schedule of the diffusion over the prior; nil
+	// means schedule.Default() (T = 1000, β linear from 1e-4 to 0.02).
+	Sched *schedule.Schedule
+}
+
+// Schedule returns the mixture's noise schedule.
+func (m *Mixture) Schedule() *schedule.Schedule {
+	if m.Sched == nil {
+		return schedule.Default()
+	}
+	return m.Sched
 }
 
 // ImageShape returns the shape of the images the prior is over.

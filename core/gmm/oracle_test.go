@@ -5,8 +5,8 @@ import (
 	"math"
 	"testing"
 
-	"tweedie/core/guidance"
 	"tweedie/core/img"
+	"tweedie/core/method"
 	"tweedie/core/operator"
 	"tweedie/core/run"
 	"tweedie/core/sampler"
@@ -60,9 +60,12 @@ func TestOracleSamplesExactPosterior(t *testing.T) {
 	d := mix.Dim()
 	counts := make([]float64, len(w))
 	sum, sum2 := make([]float64, d), make([]float64, d)
+	oracle, err := method.Lookup("oracle")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for n := 0; n < N; n++ {
-		cfg := run.Config{Sampler: sampler.DDPM, Steps: 1000, Seed: uint64(n + 1),
-			Guidance: guidance.Params{Method: guidance.Oracle}}
+		cfg := run.Config{Sampler: sampler.DDPM, Steps: 1000, Seed: uint64(n + 1), Method: oracle}
 		r, err := run.New(prob, cfg)
 		if err != nil {
 			t.Fatal(err)

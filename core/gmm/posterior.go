@@ -200,3 +200,13 @@ func (mix *Mixture) Sample(dst []float64, rng *rand.Rand) ([]float64, int) {
 	mix.sampleComponent(dst, &mix.Components[k], rng)
 	return dst, k
 }
+
+// PosteriorMoments returns the exact posterior's mean and per-pixel
+// standard deviation for y = A·x0 + σ·z (σ > 0).
+func (mix *Mixture) PosteriorMoments(op operator.Linear, y []float64, sigma float64) (mean, std []float64, err error) {
+	post, err := mix.Posterior(op, y, sigma)
+	if err != nil {
+		return nil, nil, err
+	}
+	return post.Mean, post.Std, nil
+}

@@ -33,6 +33,7 @@ import (
 
 	"tweedie/core/gmm"
 	"tweedie/core/internal/vec"
+	"tweedie/core/method"
 	"tweedie/core/metrics"
 	"tweedie/core/operator"
 	"tweedie/core/run"
@@ -46,6 +47,8 @@ const DefaultProjections = 256
 type Entry struct {
 	Label    string
 	Settings run.Settings
+	// Values are the method's parameters with defaults resolved, for reports.
+	Values method.Values
 }
 
 // Config is a lab run: one problem, several entries, Seeds runs of each.
@@ -78,6 +81,8 @@ type outcome struct {
 // may be called while Run is going on.
 type Lab struct {
 	cfg     Config
+	prob    *run.Problem // the one problem of every entry
+	configs []run.Config // per entry
 	post    *gmm.Posterior
 	exactA  [][]float64 // reference samples for SW and coverage
 	exactB  [][]float64 // an independent set, for the SW floor
@@ -111,9 +116,16 @@ func New(cfg Config) (*Lab, error) {
 			return nil, fmt.Errorf("lab: %q measures a different problem than %q (operator, σ and noise seed must agree)", e.Label, cfg.Entries[0].Label)
 		}
 	}
-	prob, _, err := first.Build(cfg.Prior, cfg.Truth)
+	prob, err := first.Problem(cfg.Prior, cfg.Truth)
 	if err != nil {
 		return nil, err
+	}
+	configs := make([]run.Config, len(cfg.Entries))
+	for i, e := range cfg.Entries {
+		if configs[i], err = e.Settings.Config(); err != nil {
+			return nil, fmt.Errorf("lab: %s: %w", e.Label, err)
+		}
+		configs[i].NoExact = true
 	}
 	lin, ok := prob.Op.(operator.Linear)
 	if !ok || !prob.Op.Linear() {
@@ -123,7 +135,7 @@ func New(cfg Config) (*Lab, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lab: %w", err)
 	}
-	l := &Lab{cfg: cfg, post: post, results: make([][]outcome, len(cfg.Entries))}
+	l := &Lab{cfg: cfg, prob: prob, configs: configs, post: post, results: make([][]outcome, len(cfg.Entries))}
 	for i := range l.results {
 		l.results[i] = make([]outcome, cfg.Seeds)
 	}
@@ -214,17 +226,11 @@ func (l *Lab) Run(ctx context.Context, onDone func(entry, seed int)) error {
 	return ctx.Err()
 }
 
-// runOne runs entry e with seed index i on its own problem (operators keep
-// scratch buffers, so each run builds its own).
+// runOne runs entry e with seed index i.
 func (l *Lab) runOne(ctx context.Context, e, i int) (outcome, error) {
-	s := l.cfg.Entries[e].Settings
-	s.Seed = l.cfg.FirstSeed + uint64(i)
-	prob, cfg, err := s.Build(l.cfg.Prior, l.cfg.Truth)
-	if err != nil {
-		return outcome{}, err
-	}
-	cfg.NoExact = true
-	r, err := run.New(prob, cfg)
+	cfg := l.configs[e]
+	cfg.Seed = l.cfg.FirstSeed + uint64(i)
+	r, err := run.New(l.prob, cfg)
 	if err != nil {
 		return outcome{}, fmt.Errorf("%s: %w", l.cfg.Entries[e].Label, err)
 	}

@@ -8,12 +8,12 @@ import (
 	"testing"
 
 	"tweedie/core/gmm"
-	"tweedie/core/guidance"
+	"tweedie/core/method"
 	"tweedie/core/run"
 )
 
 // gmm25Config is the published benchmark at d = 8, d_y = 2, σ = 0.5.
-func gmm25Config(t testing.TB, seeds int, methods ...guidance.Method) Config {
+func gmm25Config(t testing.TB, seeds int, methods ...string) Config {
 	mix, err := gmm.ParseSynthetic("gmm25:d=8,seed=1")
 	if err != nil {
 		t.Fatal(err)
@@ -23,9 +23,9 @@ func gmm25Config(t testing.TB, seeds int, methods ...guidance.Method) Config {
 	for _, m := range methods {
 		s := run.DefaultSettings()
 		s.Op, s.Sigma, s.Steps = "svd:dy=2,seed=1", 0.5, 200
-		s.Guidance.Method = m
-		s.Guidance.Zeta = 0.5
-		entries = append(entries, Entry{Label: m.Label(), Settings: s})
+		s.Method = m
+		s.Params = method.Values{"zeta": "0.5"}
+		entries = append(entries, Entry{Label: m, Settings: s})
 	}
 	return Config{Prior: mix, Truth: truth, Entries: entries, Seeds: seeds, FirstSeed: 1, Seed: 7, Projections: 64}
 }
@@ -50,7 +50,7 @@ func TestOracleNearFloor(t *testing.T) {
 	if testing.Short() {
 		t.Skip("statistical test")
 	}
-	rep := runLab(t, gmm25Config(t, 300, guidance.Oracle, guidance.None))
+	rep := runLab(t, gmm25Config(t, 300, "oracle", "none"))
 	or, prior := rep.Results[0], rep.Results[1]
 	t.Logf("floor %.3f; oracle SW %.3f TV %.3f cov %.3f; prior SW %.3f TV %.3f", rep.SWFloor, or.SW, or.TV, or.Coverage, prior.SW, prior.TV)
 	if or.SW > 1.5*rep.SWFloor {
@@ -70,7 +70,7 @@ func TestOracleNearFloor(t *testing.T) {
 // TestDeterministic: the same seeds give the same report, whatever the
 // number of workers (and so the order runs finish in).
 func TestDeterministic(t *testing.T) {
-	cfg := gmm25Config(t, 12, guidance.PiG, guidance.DPS)
+	cfg := gmm25Config(t, 12, "pig", "dps")
 	cfg.Workers = 1
 	a := runLab(t, cfg)
 	cfg.Workers = 3
@@ -81,8 +81,8 @@ func TestDeterministic(t *testing.T) {
 }
 
 func TestDivergedRunsCounted(t *testing.T) {
-	cfg := gmm25Config(t, 4, guidance.DPS)
-	cfg.Entries[0].Settings.Guidance.Zeta = 1e12
+	cfg := gmm25Config(t, 4, "dps")
+	cfg.Entries[0].Settings.Params = method.Values{"zeta": "1e12"}
 	rep := runLab(t, cfg)
 	if r := rep.Results[0]; r.Diverged != 1 || r.Runs != 4 || !math.IsNaN(r.SW) {
 		t.Errorf("diverged %.2f of %d runs, SW %v", r.Diverged, r.Runs, r.SW)
@@ -90,12 +90,12 @@ func TestDivergedRunsCounted(t *testing.T) {
 }
 
 func TestRefusesMixedProblems(t *testing.T) {
-	cfg := gmm25Config(t, 4, guidance.PiG, guidance.DPS)
+	cfg := gmm25Config(t, 4, "pig", "dps")
 	cfg.Entries[1].Settings.Sigma = 0.1
 	if _, err := New(cfg); err == nil {
 		t.Error("entries with different σ accepted")
 	}
-	cfg = gmm25Config(t, 1, guidance.PiG)
+	cfg = gmm25Config(t, 1, "pig")
 	if _, err := New(cfg); err == nil {
 		t.Error("one seed accepted")
 	}

@@ -1,9 +1,9 @@
 package run
 
 import (
+	"context"
 	"testing"
 
-	"tweedie/core/guidance"
 	"tweedie/core/img"
 )
 
@@ -11,14 +11,14 @@ import (
 // copy of x_0 is the one allocation, on the last step).
 func TestStepDoesNotAllocate(t *testing.T) {
 	prob := testProblem(t, img.Shape{H: 8, W: 8, C: 1}, 3, 4, "inpaint-box:size=4", 0.05)
-	for _, m := range []guidance.Method{guidance.PiG, guidance.DPS, guidance.None} {
+	for _, m := range []string{"pig", "dps", "none"} {
 		cfg := pigConfig(prob, 1000)
-		cfg.Guidance.Method = m
+		cfg.Method = mustMethod(t, m)
 		r, err := New(prob, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n := testing.AllocsPerRun(100, func() { r.Step() }); n != 0 {
+		if n := testing.AllocsPerRun(100, func() { r.Step(context.Background()) }); n != 0 {
 			t.Errorf("%v: %v allocations per step", m, n)
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"tweedie/assets"
-	"tweedie/core/guidance"
 	"tweedie/core/img"
 )
 
@@ -13,10 +12,10 @@ import (
 // K = 10, q = 32 mixture on centre-box inpainting. The reported allocations
 // are per trajectory: the trajectory store and a few setup buffers, none per step.
 // The exact guidance is off unless exact is set.
-func benchmarkTrajectory(b *testing.B, m guidance.Method, exact bool) {
+func benchmarkTrajectory(b *testing.B, m string, exact bool) {
 	prob := testProblem(b, img.Shape{H: 28, W: 28, C: 1}, 10, 32, "inpaint-box:size=14", 0.05)
 	cfg := pigConfig(prob, 1000)
-	cfg.Guidance.Method = m
+	cfg.Method = mustMethod(b, m)
 	cfg.NoExact = !exact
 	b.ReportAllocs()
 	for b.Loop() {
@@ -30,14 +29,14 @@ func benchmarkTrajectory(b *testing.B, m guidance.Method, exact bool) {
 	}
 }
 
-func BenchmarkTrajectoryDPS(b *testing.B)  { benchmarkTrajectory(b, guidance.DPS, false) }
-func BenchmarkTrajectoryPiG(b *testing.B)  { benchmarkTrajectory(b, guidance.PiG, false) }
-func BenchmarkTrajectoryNone(b *testing.B) { benchmarkTrajectory(b, guidance.None, false) }
+func BenchmarkTrajectoryDPS(b *testing.B)  { benchmarkTrajectory(b, "dps", false) }
+func BenchmarkTrajectoryPiG(b *testing.B)  { benchmarkTrajectory(b, "pig", false) }
+func BenchmarkTrajectoryNone(b *testing.B) { benchmarkTrajectory(b, "none", false) }
 
 // BenchmarkTrajectoryPiGWithExact also computes the exact guidance at every
 // step, for the cosine to it, as the explorer does.
-func BenchmarkTrajectoryPiGWithExact(b *testing.B) { benchmarkTrajectory(b, guidance.PiG, true) }
-func BenchmarkTrajectoryOracle(b *testing.B)       { benchmarkTrajectory(b, guidance.Oracle, true) }
+func BenchmarkTrajectoryPiGWithExact(b *testing.B) { benchmarkTrajectory(b, "pig", true) }
+func BenchmarkTrajectoryOracle(b *testing.B)       { benchmarkTrajectory(b, "oracle", true) }
 
 // BenchmarkStep measures one step after setup: it must not allocate.
 func BenchmarkStep(b *testing.B) {
@@ -51,7 +50,7 @@ func BenchmarkStep(b *testing.B) {
 			r, _ = New(prob, cfg)
 			b.StartTimer()
 		}
-		r.Step()
+		r.Step(context.Background())
 	}
 }
 
@@ -65,12 +64,12 @@ func BenchmarkMNIST(b *testing.B) {
 	truth := assets.TestDigits()[0].Image.Pix
 	for _, bc := range []struct {
 		name  string
-		m     guidance.Method
+		m     string
 		exact bool
-	}{{"DPS", guidance.DPS, false}, {"PiG", guidance.PiG, false}, {"PiGWithExact", guidance.PiG, true}, {"Oracle", guidance.Oracle, true}} {
+	}{{"DPS", "dps", false}, {"PiG", "pig", false}, {"PiGWithExact", "pig", true}, {"Oracle", "oracle", true}} {
 		b.Run(bc.name, func(b *testing.B) {
 			s := DefaultSettings()
-			s.Guidance.Method = bc.m
+			s.Method = bc.m
 			prob, cfg, err := s.Build(mix, truth)
 			if err != nil {
 				b.Fatal(err)

@@ -6,28 +6,32 @@ import (
 	"math"
 
 	"tweedie/core/denoiser"
-	"tweedie/core/guidance"
 	"tweedie/core/img"
+	"tweedie/core/method"
 	"tweedie/core/operator"
 	"tweedie/core/sampler"
 )
 
 // Problem is an inverse problem with a known ground truth: y = A(x0) + σ·z.
+// It is immutable once made, so one Problem serves every run of a setting
+// (each Runner clones the operator, which keeps scratch buffers).
 type Problem struct {
-	Prior denoiser.Factory
+	Prior denoiser.Prior
 	Op    operator.Operator
 	// Truth is the ground truth x0, length d.
 	Truth []float64
-	// Sigma is the measurement noise σ ≥ 0.
+	// Sigma is the measurement noise σ ≥ 0: the one copy of it.
 	Sigma float64
 	// Y is the measurement A(Truth) + σ·z.
 	Y []float64
+	// Offer is what the problem offers the methods, decided once here.
+	Offer method.Offer
 }
 
 // NewProblem measures truth through op with noise σ·z, z drawn from noiseSeed.
 // The same noiseSeed gives the same z for every σ, so changing σ rescales
 // one fixed noise draw.
-func NewProblem(prior denoiser.Factory, op operator.Operator, truth []float64, sigma float64, noiseSeed uint64) (*Problem, error) {
+func NewProblem(prior denoiser.Prior, op operator.Operator, truth []float64, sigma float64, noiseSeed uint64) (*Problem, error) {
 	d := op.InShape().Len()
 	switch {
 	case prior == nil:
@@ -36,32 +40,62 @@ func NewProblem(prior denoiser.Factory, op operator.Operator, truth []float64, s
 		return nil, fmt.Errorf("σ = %v: want a finite number ≥ 0", sigma)
 	case len(truth) != d:
 		return nil, fmt.Errorf("ground truth has %d values, operator %s takes %v = %d", len(truth), op.Name(), op.InShape(), d)
-	}
-	if dn := prior.NewDenoiser(); dn.Dim() != d {
-		return nil, fmt.Errorf("prior has dimension %d, operator %s takes %v = %d", dn.Dim(), op.Name(), op.InShape(), d)
+	case prior.ImageShape() != op.InShape():
+		return nil, fmt.Errorf("prior's images are %v, operator %s takes %v", prior.ImageShape(), op.Name(), op.InShape())
 	}
 	y := op.Apply(make([]float64, op.OutLen()), truth)
 	z := sampler.NewNoise(noiseSeed).Fill(make([]float64, len(y)))
 	for i := range y {
 		y[i] += sigma * z[i]
 	}
-	return &Problem{Prior: prior, Op: op, Truth: truth, Sigma: sigma, Y: y}, nil
+	return &Problem{Prior: prior, Op: op, Truth: truth, Sigma: sigma, Y: y, Offer: offer(prior, op, sigma)}, nil
+}
+
+// offer states what a problem offers: the one place that decides it.
+func offer(prior denoiser.Prior, op operator.Operator, sigma float64) method.Offer {
+	o := method.Offer{Op: op.Name()}
+	if denoiser.CanVJP(prior) {
+		o.Caps |= method.VJP
+	}
+	_, isLin := op.(operator.Linear)
+	linear := isLin && op.Linear()
+	if linear {
+		o.Caps |= method.Linear | method.PseudoInverse
+	} else if _, ok := op.(operator.PseudoInverter); ok {
+		o.Caps |= method.PseudoInverse
+	}
+	if sigma > 0 {
+		o.Caps |= method.PositiveSigma
+	}
+	_, exact := prior.(denoiser.ExactPrior)
+	switch {
+	case !exact:
+		o.NoExact = "the exact guidance needs an exact prior"
+	case !linear:
+		o.NoExact = fmt.Sprintf("the exact guidance needs a linear operator (%s is nonlinear)", op.Name())
+	case sigma <= 0:
+		o.NoExact = "the exact guidance needs σ > 0"
+	default:
+		o.Caps |= method.Exact
+	}
+	return o
 }
 
 // Shape is the shape of the images the problem is about.
 func (p *Problem) Shape() img.Shape { return p.Op.InShape() }
 
-// exactGuidance returns the exact guidance when the prior is exact and the
-// operator linear with σ > 0, and nil otherwise.
-func (p *Problem) exactGuidance() guidance.Exact {
-	ep, ok := p.Prior.(guidance.ExactPrior)
-	lin, isLin := p.Op.(operator.Linear)
-	if !ok || !isLin || !p.Op.Linear() || p.Sigma <= 0 {
-		return nil
+// HasExact reports whether the problem has an exact posterior and exact guidance.
+func (p *Problem) HasExact() bool { return p.Offer.Has(method.Exact) }
+
+// newExact returns the exact guidance for a runner's own operator, or nil
+// and the reason there is none.
+func (p *Problem) newExact(op operator.Operator) (denoiser.Exact, error) {
+	if !p.HasExact() {
+		return nil, errors.New(p.Offer.NoExact)
 	}
-	eg, err := ep.NewExactGuidance(lin, p.Y, p.Sigma)
+	eg, err := p.Prior.(denoiser.ExactPrior).NewExactGuidance(op.(operator.Linear), p.Y, p.Sigma)
 	if err != nil {
-		return nil
+		return nil, fmt.Errorf("exact guidance: %w", err)
 	}
-	return eg
+	return eg, nil
 }

@@ -2,12 +2,13 @@ package run
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
 	"tweedie/core/denoiser"
-	"tweedie/core/guidance"
 	"tweedie/core/internal/vec"
+	"tweedie/core/method"
 	"tweedie/core/metrics"
 	"tweedie/core/sampler"
 	"tweedie/core/schedule"
@@ -15,7 +16,7 @@ import (
 
 // Config is the sampler and guidance of a run.
 type Config struct {
-	// Schedule defaults to schedule.Default() when nil.
+	// Schedule defaults to the prior's when nil.
 	Schedule *schedule.Schedule
 	Sampler  sampler.Kind
 	// Eta is DDIM's η (ignored by DDPM).
@@ -24,11 +25,13 @@ type Config struct {
 	Steps int
 	// Seed fixes x_T and every step's noise.
 	Seed uint64
-	// Guidance is the method and its settings; its Sigma is taken from the Problem.
-	Guidance guidance.Params
+	// Method is the guidance method; Params its explicitly set values (the
+	// rest take the method's defaults for the operator).
+	Method *method.Method
+	Params method.Values
 	// NoExact skips the exact guidance (and so the comparison with it) during
-	// the run even where the prior is exact; the oracle method needs it and
-	// ignores this. CompareExact can fill the comparison in afterwards.
+	// the run even where the problem has it; a method that needs it gets it
+	// all the same. CompareExact can fill the comparison in afterwards.
 	NoExact bool
 }
 
@@ -53,16 +56,22 @@ func (e *DivergedError) Error() string {
 // Runner performs a run one step at a time. It is not safe for concurrent
 // use; independent Runners may run on different goroutines.
 type Runner struct {
-	prob  *Problem
-	cfg   Config
-	sched *schedule.Schedule
-	den   denoiser.Denoiser
-	guide guidance.Guide
-	exact guidance.Exact
-	noise *sampler.Noise
-	traj  *Trajectory
-	err   error
-	st    guidance.State
+	prob   *Problem
+	cfg    Config
+	values method.Values
+	sched  *schedule.Schedule
+	den    denoiser.Denoiser
+	diff   denoiser.Differentiable // den, when the method needs VJPs
+	guide  method.Guide
+	// exact is the exact guidance when the problem has it; exactErr why not.
+	exact     denoiser.Exact
+	exactErr  error
+	needExact bool
+	noise     *sampler.Noise
+	traj      *Trajectory
+	err       error
+	st        method.State
+	out       method.Output
 
 	xt, xs, x0Hat, scoreY, corr, z, exactG []float64
 }
@@ -70,9 +79,12 @@ type Runner struct {
 // New prepares a run. It refuses bad settings and methods that cannot serve
 // the problem with an error that says why.
 func New(prob *Problem, cfg Config) (*Runner, error) {
+	if cfg.Method == nil {
+		return nil, errors.New("no method")
+	}
 	sched := cfg.Schedule
 	if sched == nil {
-		sched = schedule.Default()
+		sched = prob.Prior.Schedule()
 	}
 	grid, err := sched.Respace(cfg.Steps)
 	if err != nil {
@@ -81,27 +93,48 @@ func New(prob *Problem, cfg Config) (*Runner, error) {
 	if cfg.Sampler == sampler.DDIM && (math.IsNaN(cfg.Eta) || cfg.Eta < 0 || cfg.Eta > 1) {
 		return nil, fmt.Errorf("η = %v: want a number in [0, 1]", cfg.Eta)
 	}
-	cfg.Guidance.Sigma = prob.Sigma
-	exact := prob.exactGuidance()
-	guide, err := guidance.New(cfg.Guidance, prob.Op, prob.Y, exact != nil)
+	m := cfg.Method
+	values, err := m.Resolve(cfg.Params, prob.Op)
 	if err != nil {
 		return nil, err
 	}
+	if err := m.Serves(prob.Offer, values); err != nil {
+		return nil, err
+	}
+	op := prob.Op.Clone()
+	guide, err := m.Bind(&method.Problem{Op: op, Y: prob.Y, Sigma: prob.Sigma}, values)
+	if err != nil {
+		return nil, err
+	}
+	needs := m.Needs(values)
 	d := prob.Shape().Len()
 	vec := func() []float64 { return make([]float64, d) }
 	r := &Runner{
-		prob: prob, cfg: cfg, sched: sched,
-		den: prob.Prior.NewDenoiser(), guide: guide, exact: exact,
-		noise: sampler.NewNoise(cfg.Seed),
-		traj:  newTrajectory(prob.Shape(), grid),
-		xt:    vec(), xs: vec(), x0Hat: vec(), scoreY: vec(), corr: vec(), z: vec(),
+		prob: prob, cfg: cfg, values: values, sched: sched,
+		den: prob.Prior.NewDenoiser(), guide: guide,
+		needExact: needs&method.Exact != 0,
+		noise:     sampler.NewNoise(cfg.Seed),
+		traj:      newTrajectory(prob.Shape(), grid),
+		xt:        vec(), xs: vec(), x0Hat: vec(), scoreY: vec(), corr: vec(), z: vec(),
 	}
-	if exact != nil {
+	if needs&method.VJP != 0 {
+		r.diff = r.den.(denoiser.Differentiable) // the offer said so
+	}
+	if prob.HasExact() {
+		r.exact, r.exactErr = prob.newExact(op)
+		if r.exactErr != nil && r.needExact {
+			return nil, r.exactErr
+		}
 		r.exactG = vec()
+	} else {
+		r.exactErr = errors.New(prob.Offer.NoExact)
 	}
 	r.noise.Fill(r.xt) // x_T ~ N(0, I)
 	return r, nil
 }
+
+// Values are the method's parameter values of the run, defaults resolved.
+func (r *Runner) Values() method.Values { return r.values }
 
 // Trajectory returns the record so far. It is shared with the Runner: read
 // it between steps, not during one.
@@ -114,36 +147,43 @@ func (r *Runner) Done() bool { return r.traj.Complete() || r.err != nil }
 func (r *Runner) Err() error { return r.err }
 
 // Step performs the next step. It returns an error when the run diverged
-// at this step (and on every call after that).
-func (r *Runner) Step() error {
+// at this step (a *DivergedError, and on every call after that), when the
+// denoiser failed (likewise), or ctx's error when it was cancelled.
+func (r *Runner) Step(ctx context.Context) error {
 	if r.Done() {
 		return r.err
 	}
 	tr := r.traj
 	i := tr.Done
+	abT, abS, co := r.coeffs(i)
 	t := tr.Grid[i]
-	s := 0
-	if i+1 < len(tr.Grid) {
-		s = tr.Grid[i+1]
-	}
-	abT, abS := r.sched.AlphaBar[t], r.sched.AlphaBar[s]
 
-	r.den.Denoise(r.x0Hat, r.xt, abT)
-	// r.st is a field, not a local: passed to an interface it would escape.
-	st := &r.st
-	*st = guidance.State{AlphaBarT: abT, AlphaBarS: abS, Xt: r.xt, X0Hat: r.x0Hat, Den: r.den}
-	if r.exact != nil && (!r.cfg.NoExact || r.cfg.Guidance.Method == guidance.Oracle) {
+	// r.st and r.out are fields, not locals: passed to an interface they would escape.
+	st, out := &r.st, &r.out
+	*st = method.State{AlphaBarT: abT, AlphaBarS: abS, Xt: r.xt, X0Hat: r.x0Hat}
+	var err error
+	if r.diff != nil {
+		st.Point, err = r.diff.Linearize(ctx, r.x0Hat, r.xt, abT)
+	} else {
+		err = r.den.Denoise(ctx, r.x0Hat, r.xt, abT)
+	}
+	if err != nil {
+		return r.fail(ctx, i, "denoiser", err)
+	}
+	if r.exact != nil && (r.needExact || !r.cfg.NoExact) {
 		st.Exact = r.exact.Guidance(r.exactG, r.xt, abT)
 	}
-	target, residual := r.guide.Guide(st, r.scoreY, r.corr)
+	*out = method.Output{ScoreY: r.scoreY, Corr: r.corr}
+	if err := r.guide.Guide(ctx, st, out); err != nil {
+		return r.fail(ctx, i, r.cfg.Method.Label, err)
+	}
 
-	co := r.cfg.Sampler.StepCoeffs(abT, abS, r.cfg.Eta)
 	r.noise.Fill(r.z)
 	var a0, as float64 // update = a0·Δ0 + as·Δs
-	switch target {
-	case guidance.ToX0Hat:
+	switch out.Target {
+	case method.ToX0Hat:
 		a0 = 1
-	case guidance.ToXs:
+	case method.ToXs:
 		as = 1
 	}
 	updNorm, maxAbs := 0.0, 0.0
@@ -159,14 +199,15 @@ func (r *Runner) Step() error {
 	rec := &tr.Records[i]
 	*rec = Record{
 		Index: i, T: t, AlphaBar: abT,
-		UpdateNorm: math.Sqrt(updNorm), ScoreNorm: norm(r.scoreY), Residual: residual,
-		PSNR: math.NaN(), CosExact: math.NaN(), NormRatio: math.NaN(), ExactNorm: math.NaN(),
+		UpdateNorm: math.Sqrt(updNorm), GNorm: norm(r.scoreY), Residual: out.Residual,
+		PSNR: math.NaN(), GCos: math.NaN(), GRatio: math.NaN(), GExactNorm: math.NaN(),
+		UpdateExactNorm: math.NaN(), UpdateRatio: math.NaN(),
 	}
 	if r.prob.Truth != nil {
 		rec.PSNR = metrics.PSNR(r.x0Hat, r.prob.Truth)
 	}
 	if st.Exact != nil {
-		compare(rec, r.scoreY, st.Exact)
+		compare(rec, r.scoreY, st.Exact, co.A*method.TweedieShift(abT))
 	}
 	d := len(r.xt)
 	narrow(tr.xt[i*d:(i+1)*d], r.xt)
@@ -187,22 +228,60 @@ func (r *Runner) Step() error {
 	return nil
 }
 
-// compare fills the record's comparison of the estimate g with the exact g*.
-func compare(rec *Record, g, exact []float64) {
-	rec.ExactNorm = norm(exact)
-	rec.CosExact = vec.Dot(g, exact) / (rec.ScoreNorm * rec.ExactNorm)
-	rec.NormRatio = rec.ScoreNorm / rec.ExactNorm
+// coeffs returns ᾱ_t and ᾱ_s of step i and the sampler's coefficients.
+func (r *Runner) coeffs(i int) (abT, abS float64, co sampler.Coeffs) {
+	grid := r.traj.Grid
+	s := 0
+	if i+1 < len(grid) {
+		s = grid[i+1]
+	}
+	abT, abS = r.sched.AlphaBar[grid[i]], r.sched.AlphaBar[s]
+	return abT, abS, r.cfg.Sampler.StepCoeffs(abT, abS, r.cfg.Eta)
 }
 
-// HasExact reports whether the problem has an exact guidance to compare with.
+// fail stops the run at step i for an error of the denoiser or the method,
+// unless the error is ctx's (a cancelled run can be resumed).
+func (r *Runner) fail(ctx context.Context, i int, who string, err error) error {
+	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		return err
+	}
+	r.err = fmt.Errorf("step %d of %d (t = %d): %s: %w", i+1, len(r.traj.Grid), r.traj.Grid[i], who, err)
+	return r.err
+}
+
+// compare fills the record's comparison of the estimate g with the exact
+// g*, and of the update with the oracle's, update* = shift·g* where shift
+// is what a score becomes in x_s (the sampler's x̂0 coefficient times
+// (1−ᾱ_t)/sqrt(ᾱ_t)).
+func compare(rec *Record, g, exact []float64, shift float64) {
+	rec.GExactNorm = norm(exact)
+	rec.GCos = vec.Dot(g, exact) / (rec.GNorm * rec.GExactNorm)
+	rec.GRatio = rec.GNorm / rec.GExactNorm
+	rec.UpdateExactNorm = math.Abs(shift) * rec.GExactNorm
+	rec.UpdateRatio = rec.UpdateNorm / rec.UpdateExactNorm
+}
+
+// HasExact reports whether the run can compare with the exact guidance.
 func (r *Runner) HasExact() bool { return r.exact != nil }
 
+// ExactErr says why the run cannot compare with the exact guidance, or is nil.
+func (r *Runner) ExactErr() error {
+	if r.exact != nil {
+		return nil
+	}
+	return r.exactErr
+}
+
+// ComparedInline reports whether the steps are compared with the exact
+// guidance as they are made (else CompareExact does it afterwards).
+func (r *Runner) ComparedInline() bool { return r.exact != nil && (r.needExact || !r.cfg.NoExact) }
+
 // CompareExact fills the comparison with the exact guidance of recorded
-// step i (CosExact, NormRatio, ExactNorm) from its recorded x_t and g, for a
-// run made with NoExact. The recorded vectors are float32, so the figures
-// agree with an inline comparison to about 1e-6. It does nothing when the
-// problem has no exact guidance. Like Step, it is not safe to call
-// concurrently with the Runner's other methods.
+// step i from its recorded x_t, g and update, for a run made with NoExact.
+// The recorded vectors are float32, so the figures agree with an inline
+// comparison to about 1e-6. It does nothing when the problem has no exact
+// guidance. Like Step, it is not safe to call concurrently with the
+// Runner's other methods.
 func (r *Runner) CompareExact(i int) {
 	if r.exact == nil {
 		return
@@ -210,8 +289,9 @@ func (r *Runner) CompareExact(i int) {
 	tr := r.traj
 	tr.Xt(r.xs, i)
 	tr.ScoreY(r.scoreY, i)
-	exact := r.exact.Guidance(r.exactG, r.xs, tr.Records[i].AlphaBar)
-	compare(&tr.Records[i], r.scoreY, exact)
+	abT, _, co := r.coeffs(i)
+	exact := r.exact.Guidance(r.exactG, r.xs, abT)
+	compare(&tr.Records[i], r.scoreY, exact, co.A*method.TweedieShift(abT))
 }
 
 // divergence names what went wrong at a step, or returns "".
@@ -221,7 +301,7 @@ func divergence(maxAbs float64, rec *Record) string {
 		return "x_s is not finite"
 	case maxAbs > DivergeLimit:
 		return fmt.Sprintf("|x_s| reached %.3g (limit %.0g)", maxAbs, DivergeLimit)
-	case math.IsNaN(rec.ScoreNorm) || math.IsInf(rec.ScoreNorm, 0):
+	case math.IsNaN(rec.GNorm) || math.IsInf(rec.GNorm, 0):
 		return "the guidance is not finite"
 	case math.IsNaN(rec.Residual) || math.IsInf(rec.Residual, 0):
 		return "the residual ‖y − A(x̂0)‖ is not finite"
@@ -236,7 +316,7 @@ func (r *Runner) Run(ctx context.Context, progress func(done int)) (*Trajectory,
 		if err := ctx.Err(); err != nil {
 			return r.traj, err
 		}
-		if err := r.Step(); err != nil {
+		if err := r.Step(ctx); err != nil {
 			return r.traj, err
 		}
 		if progress != nil {

@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"tweedie/core/gmm"
-	"tweedie/core/guidance"
 	"tweedie/core/img"
+	"tweedie/core/method"
 	"tweedie/core/operator"
 	"tweedie/core/sampler"
 )
@@ -39,16 +39,24 @@ func runAll(t testing.TB, prob *Problem, cfg Config) (*Trajectory, error) {
 	return r.Run(context.Background(), nil)
 }
 
+func mustMethod(t testing.TB, name string) *method.Method {
+	m, err := method.Lookup(name)
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
+
 func pigConfig(prob *Problem, steps int) Config {
 	return Config{Sampler: sampler.DDPM, Steps: steps, Seed: 3,
-		Guidance: guidance.DefaultParams(guidance.PiG, prob.Op)}
+		Method: mustMethod(nil, "pig")}
 }
 
 func TestSameSeedBitIdentical(t *testing.T) {
 	prob := testProblem(t, img.Shape{H: 8, W: 8, C: 1}, 3, 4, "inpaint-box:size=4", 0.05)
-	for _, m := range []guidance.Method{guidance.PiG, guidance.DPS, guidance.None} {
+	for _, m := range []string{"pig", "dps", "none"} {
 		cfg := pigConfig(prob, 50)
-		cfg.Guidance.Method = m
+		cfg.Method = mustMethod(t, m)
 		a, err := runAll(t, prob, cfg)
 		if err != nil {
 			t.Fatal(err)
@@ -60,7 +68,7 @@ func TestSameSeedBitIdentical(t *testing.T) {
 			}
 		}
 		for i := range a.Records {
-			if a.Records[i] != b.Records[i] && !(math.IsNaN(a.Records[i].CosExact)) {
+			if a.Records[i] != b.Records[i] && !(math.IsNaN(a.Records[i].GCos)) {
 				t.Fatalf("%v: records differ at step %d", m, i)
 			}
 		}
@@ -72,9 +80,9 @@ func TestSameSeedBitIdentical(t *testing.T) {
 func TestSameNoiseAcrossMethods(t *testing.T) {
 	prob := testProblem(t, img.Shape{H: 8, W: 8, C: 1}, 3, 4, "inpaint-box:size=4", 0.05)
 	var first []float64
-	for _, m := range []guidance.Method{guidance.PiG, guidance.DPS, guidance.None} {
+	for _, m := range []string{"pig", "dps", "none"} {
 		cfg := pigConfig(prob, 10)
-		cfg.Guidance.Method = m
+		cfg.Method = mustMethod(t, m)
 		tr, err := runAll(t, prob, cfg)
 		if err != nil {
 			t.Fatal(err)
@@ -99,7 +107,7 @@ func TestStepEqualsRun(t *testing.T) {
 	whole, _ := runAll(t, prob, cfg)
 	r, _ := New(prob, cfg)
 	for !r.Done() {
-		if err := r.Step(); err != nil {
+		if err := r.Step(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -129,7 +137,7 @@ func TestPiGEndsConsistentWithY(t *testing.T) {
 	}
 	// Unguided sampling from the same noise is far from y: the test can fail.
 	cfg := pigConfig(prob, 100)
-	cfg.Guidance.Method = guidance.None
+	cfg.Method = mustMethod(t, "none")
 	un, _ := runAll(t, prob, cfg)
 	ax = prob.Op.Apply(ax, un.Final)
 	far := 0.0
@@ -144,8 +152,8 @@ func TestPiGEndsConsistentWithY(t *testing.T) {
 func TestAbsurdZetaReportsDivergence(t *testing.T) {
 	prob := testProblem(t, img.Shape{H: 8, W: 8, C: 1}, 3, 4, "inpaint-box:size=4", 0.05)
 	cfg := pigConfig(prob, 100)
-	cfg.Guidance.Method = guidance.DPS
-	cfg.Guidance.Zeta = 1e12
+	cfg.Method = mustMethod(t, "dps")
+	cfg.Params = method.Values{"zeta": "1e+12"}
 	tr, err := runAll(t, prob, cfg)
 	var de *DivergedError
 	if !errors.As(err, &de) {
@@ -164,9 +172,8 @@ func TestAbsurdZetaReportsDivergence(t *testing.T) {
 func TestLikelihoodDPSDivergesAtSmallSigma(t *testing.T) {
 	prob := testProblem(t, img.Shape{H: 8, W: 8, C: 1}, 3, 4, "inpaint-box:size=4", 1e-4)
 	cfg := pigConfig(prob, 100)
-	cfg.Guidance.Method = guidance.DPS
-	cfg.Guidance.DPSForm = guidance.DPSLikelihood
-	cfg.Guidance.Zeta = 1
+	cfg.Method = mustMethod(t, "dps")
+	cfg.Params = method.Values{"dps-form": "likelihood", "zeta": "1"}
 	if _, err := runAll(t, prob, cfg); err == nil {
 		t.Error("likelihood DPS at σ = 1e-4 did not diverge")
 	}
@@ -175,12 +182,12 @@ func TestLikelihoodDPSDivergesAtSmallSigma(t *testing.T) {
 func TestBadSettingsRefused(t *testing.T) {
 	prob := testProblem(t, img.Shape{H: 8, W: 8, C: 1}, 2, 2, "inpaint-box:size=4", 0.05)
 	cases := map[string]func(*Config){
-		"zero steps":   func(c *Config) { c.Steps = 0 },
-		"too many":     func(c *Config) { c.Steps = 1001 },
-		"NaN eta":      func(c *Config) { c.Sampler = sampler.DDIM; c.Eta = math.NaN() },
-		"negative ζ":   func(c *Config) { c.Guidance.Method = guidance.DPS; c.Guidance.Zeta = -1 },
-		"NaN r":        func(c *Config) { c.Guidance.RAuto = false; c.Guidance.R = math.NaN() },
-		"unknown kind": func(c *Config) { c.Guidance.Method = guidance.Method(42) },
+		"zero steps": func(c *Config) { c.Steps = 0 },
+		"too many":   func(c *Config) { c.Steps = 1001 },
+		"NaN eta":    func(c *Config) { c.Sampler = sampler.DDIM; c.Eta = math.NaN() },
+		"negative ζ": func(c *Config) { c.Method = mustMethod(t, "dps"); c.Params = method.Values{"zeta": "-1"} },
+		"NaN r":      func(c *Config) { c.Params = method.Values{"r": "NaN"} },
+		"no method":  func(c *Config) { c.Method = nil },
 	}
 	for name, mod := range cases {
 		cfg := pigConfig(prob, 10)
@@ -202,7 +209,7 @@ func TestBadSettingsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := pigConfig(exact, 10)
-	cfg.Guidance.Method = guidance.Oracle
+	cfg.Method = mustMethod(t, "oracle")
 	if _, err := New(exact, cfg); err == nil {
 		t.Error("oracle accepted σ = 0")
 	}
@@ -265,7 +272,7 @@ func TestGaussianPriorMoments(t *testing.T) {
 		sum2 := make([]float64, 3)
 		for n := 0; n < N; n++ {
 			cfg := Config{Sampler: sc.kind, Eta: sc.eta, Steps: sc.steps, Seed: uint64(1000 + n),
-				Guidance: guidance.Params{Method: guidance.None}}
+				Method: mustMethod(t, "none")}
 			tr, err := runAll(t, prob, cfg)
 			if err != nil {
 				t.Fatal(err)
@@ -296,26 +303,26 @@ func TestGaussianPriorMoments(t *testing.T) {
 // estimate with the exact guidance; the oracle's estimate is the exact one.
 func TestCosineToExact(t *testing.T) {
 	prob := testProblem(t, img.Shape{H: 6, W: 6, C: 1}, 3, 2, "inpaint-box:size=2", 0.1)
-	for _, m := range []guidance.Method{guidance.Oracle, guidance.PiG, guidance.DPS} {
+	for _, m := range []string{"oracle", "pig", "dps"} {
 		cfg := pigConfig(prob, 50)
-		cfg.Guidance.Method = m
+		cfg.Method = mustMethod(t, m)
 		tr, err := runAll(t, prob, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, rec := range tr.Records {
-			if math.IsNaN(rec.CosExact) || rec.CosExact < -1-1e-12 || rec.CosExact > 1+1e-12 {
-				t.Fatalf("%v step %d: cos = %v", m, rec.Index, rec.CosExact)
+			if math.IsNaN(rec.GCos) || rec.GCos < -1-1e-12 || rec.GCos > 1+1e-12 {
+				t.Fatalf("%v step %d: cos = %v", m, rec.Index, rec.GCos)
 			}
-			if m == guidance.Oracle && (math.Abs(rec.CosExact-1) > 1e-12 || math.Abs(rec.NormRatio-1) > 1e-12) {
-				t.Fatalf("oracle step %d: cos %v, ratio %v", rec.Index, rec.CosExact, rec.NormRatio)
+			if m == "oracle" && (math.Abs(rec.GCos-1) > 1e-12 || math.Abs(rec.GRatio-1) > 1e-12) {
+				t.Fatalf("oracle step %d: cos %v, ratio %v", rec.Index, rec.GCos, rec.GRatio)
 			}
 		}
 	}
 	cfg := pigConfig(prob, 10)
 	cfg.NoExact = true
 	tr, _ := runAll(t, prob, cfg)
-	if !math.IsNaN(tr.Records[0].CosExact) {
+	if !math.IsNaN(tr.Records[0].GCos) {
 		t.Error("NoExact still compared with the exact guidance")
 	}
 }
@@ -336,13 +343,13 @@ func TestCompareExactAfterwards(t *testing.T) {
 	}
 	tr, _ := r.Run(context.Background(), nil)
 	for i := range tr.Records {
-		if !math.IsNaN(tr.Records[i].CosExact) {
+		if !math.IsNaN(tr.Records[i].GCos) {
 			t.Fatal("NoExact run compared inline")
 		}
 		r.CompareExact(i)
 		got, want := tr.Records[i], inline.Records[i]
-		if math.Abs(got.CosExact-want.CosExact) > 1e-5 || math.Abs(got.NormRatio/want.NormRatio-1) > 1e-5 {
-			t.Errorf("step %d: cos %v ratio %v, inline %v %v", i, got.CosExact, got.NormRatio, want.CosExact, want.NormRatio)
+		if math.Abs(got.GCos-want.GCos) > 1e-5 || math.Abs(got.GRatio/want.GRatio-1) > 1e-5 {
+			t.Errorf("step %d: cos %v ratio %v, inline %v %v", i, got.GCos, got.GRatio, want.GCos, want.GRatio)
 		}
 	}
 }

@@ -2,15 +2,15 @@ package run
 
 import (
 	"tweedie/core/denoiser"
-	"tweedie/core/guidance"
+	"tweedie/core/method"
 	"tweedie/core/operator"
 	"tweedie/core/sampler"
 )
 
 // Settings describe a whole run declaratively: the operator by its spec, the
-// measurement noise and its seed, the sampler and the guidance. The explorer
-// edits Settings as keys are pressed and rebuilds; `tweedie run` fills them
-// from flags.
+// measurement noise and its seed, the sampler and the guidance method with
+// the parameter values set explicitly. The explorer edits Settings as keys
+// are pressed and rebuilds; `tweedie run` fills them from flags.
 type Settings struct {
 	// Op is an operator spec such as "inpaint-box:size=14" (see operator.Parse).
 	Op string
@@ -21,32 +21,57 @@ type Settings struct {
 	Eta       float64
 	Steps     int
 	Seed      uint64
-	Guidance  guidance.Params
+	// Method is a registered method's name.
+	Method string
+	// Params are the parameter values set explicitly (by flags or keys),
+	// shared by every method with a parameter of that name; the others take
+	// their method's default for the operator.
+	Params method.Values
 }
 
-// DefaultSettings are the defaults of ../shared/notes/math.md: centre-box
-// inpainting, σ = 0.05, DDPM with 1000 steps, ΠG with r auto and w = 1,
-// ζ as published for the operator.
+// DefaultSettings: centre-box inpainting, σ = 0.05, DDPM with 1000 steps,
+// ΠG with its defaults (r auto, w = 1).
 func DefaultSettings() Settings {
 	return Settings{
 		Op: "inpaint-box:size=14", Sigma: 0.05, NoiseSeed: 1,
 		Sampler: sampler.DDPM, Eta: 1, Steps: 1000, Seed: 1,
-		Guidance: guidance.Params{Method: guidance.PiG, Sigma: 0.05, RAuto: true, R: 0.1, Weight: 1, Zeta: 0.5},
+		Method: "pig",
 	}
 }
 
-// Build makes the Problem and Config the settings describe, for a prior and
-// a ground-truth image.
-func (s Settings) Build(prior denoiser.Factory, truth []float64) (*Problem, Config, error) {
+// Problem makes the problem the settings describe, for a prior and a
+// ground-truth image.
+func (s Settings) Problem(prior denoiser.Prior, truth []float64) (*Problem, error) {
 	op, err := operator.Parse(s.Op, prior.ImageShape())
 	if err != nil {
-		return nil, Config{}, err
+		return nil, err
 	}
-	prob, err := NewProblem(prior, op, truth, s.Sigma, s.NoiseSeed)
+	return NewProblem(prior, op, truth, s.Sigma, s.NoiseSeed)
+}
+
+// Config is the sampler and guidance the settings describe.
+func (s Settings) Config() (Config, error) {
+	m, err := method.Lookup(s.Method)
+	if err != nil {
+		return Config{}, err
+	}
+	return Config{Sampler: s.Sampler, Eta: s.Eta, Steps: s.Steps, Seed: s.Seed, Method: m, Params: s.Params}, nil
+}
+
+// Build makes the Problem and Config the settings describe.
+func (s Settings) Build(prior denoiser.Prior, truth []float64) (*Problem, Config, error) {
+	cfg, err := s.Config()
 	if err != nil {
 		return nil, Config{}, err
 	}
-	g := s.Guidance
-	g.Sigma = s.Sigma
-	return prob, Config{Sampler: s.Sampler, Eta: s.Eta, Steps: s.Steps, Seed: s.Seed, Guidance: g}, nil
+	prob, err := s.Problem(prior, truth)
+	if err != nil {
+		return nil, Config{}, err
+	}
+	return prob, cfg, nil
+}
+
+// Values resolves the settings' method parameters for an operator.
+func (s Settings) Values(m *method.Method, op operator.Operator) (method.Values, error) {
+	return m.Resolve(s.Params, op)
 }

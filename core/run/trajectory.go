@@ -15,17 +15,21 @@ type Record struct {
 	AlphaBar float64
 	// UpdateNorm is ‖update‖, the norm of what guidance changed in x_s.
 	UpdateNorm float64
-	// ScoreNorm is ‖g‖, the method's estimate of ∇log p(y|x_t) before step weights.
-	ScoreNorm float64
+	// GNorm is ‖g‖, the method's estimate of ∇log p(y|x_t) (what it models
+	// the likelihood score as, before the step's weights).
+	GNorm float64
 	// Residual is ‖y − A(x̂0)‖.
 	Residual float64
 	// PSNR of x̂0 against the ground truth, in dB.
 	PSNR float64
-	// CosExact and NormRatio compare g with the exact ∇log p(y|x_t):
-	// cos∠(g, g*) and ‖g‖/‖g*‖. NaN when the prior is not exact.
-	CosExact, NormRatio float64
-	// ExactNorm is ‖g*‖, NaN when the prior is not exact.
-	ExactNorm float64
+	// Where the problem has the exact g* = ∇log p(y|x_t) (else NaN):
+	// GExactNorm is ‖g*‖, GCos is cos∠(g, g*) and GRatio is ‖g‖/‖g*‖.
+	GExactNorm, GCos, GRatio float64
+	// UpdateExactNorm is ‖update*‖, what the exact guidance would change in
+	// x_s from this x_t (the oracle's update), and UpdateRatio is
+	// ‖update‖/‖update*‖: how much of the exact correction the method
+	// applies. NaN without the exact guidance.
+	UpdateExactNorm, UpdateRatio float64
 }
 
 // Trajectory keeps every step of a run: the scalars of each step and the

@@ -1,5 +1,6 @@
 // Package labview is the explorer's lab view: for the problem on screen it
-// runs a batch of seeds of ΠG, DPS and the exact oracle in the background
+// runs a batch of seeds of every method that serves it (ΠG, DPS, the exact
+// oracle, …) in the background
 // (core/lab) and shows, as the seeds finish, which mixture components the
 // samples reach beside the exact posterior weights, and the distances to
 // the exact posterior (TV, sliced Wasserstein, PSNR, coverage, divergence),
@@ -27,8 +28,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"tweedie/core/gmm"
-	"tweedie/core/guidance"
 	"tweedie/core/lab"
+	"tweedie/core/method"
 	"tweedie/core/run"
 )
 
@@ -221,8 +222,8 @@ func (m *Model) steps(p Problem) int {
 }
 
 // Entries are the methods a batch runs for the problem at the step count:
-// ΠG with the explorer's r, DPS with its ζ, and the oracle (exact guidance).
-// The exact posterior needs σ > 0.
+// every registered method that serves it, baselines aside, with the
+// explorer's parameter values. The exact posterior needs σ > 0.
 func Entries(p Problem, steps int) ([]lab.Entry, error) {
 	if p.Prior == nil {
 		return nil, errors.New("the lab needs an exact mixture prior")
@@ -232,23 +233,22 @@ func Entries(p Problem, steps int) ([]lab.Entry, error) {
 	}
 	base := p.Settings
 	base.Steps = steps
-	base.Guidance.Sigma = base.Sigma
+	prob, err := base.Problem(p.Prior, p.Truth)
+	if err != nil {
+		return nil, err
+	}
 	var es []lab.Entry
-	for _, meth := range []guidance.Method{guidance.PiG, guidance.DPS, guidance.Oracle} {
-		s := base
-		s.Guidance.Method = meth
-		label := meth.Label()
-		switch meth {
-		case guidance.PiG:
-			if s.Guidance.RAuto {
-				label += " r=auto"
-			} else {
-				label += fmt.Sprintf(" r=%g", s.Guidance.R)
-			}
-		case guidance.DPS:
-			label += fmt.Sprintf(" ζ=%g", s.Guidance.Zeta)
+	for _, m := range method.Available(prob.Offer) {
+		if m.Baseline {
+			continue
 		}
-		es = append(es, lab.Entry{Label: label, Settings: s})
+		v, err := m.Resolve(base.Params, prob.Op)
+		if err != nil {
+			return nil, err
+		}
+		s := base
+		s.Method = m.Name
+		es = append(es, lab.Entry{Label: m.Describe(v), Settings: s})
 	}
 	return es, nil
 }

@@ -22,6 +22,7 @@ import (
 
 	"tweedie/core/gmm"
 	"tweedie/core/img"
+	"tweedie/core/prior"
 	"tweedie/core/run"
 	"tweedie/tui"
 	"tweedie/tui/vttest"
@@ -49,8 +50,8 @@ func testExplorer() tui.Options {
 	s := run.DefaultSettings()
 	s.Steps = 40
 	return tui.Options{
-		Settings: s, Prior: gmm.Random(testShape, 3, 2, 7),
-		Images: []tui.Truth{{Name: "ring", Image: ring(0.35)}, {Name: "small ring", Image: ring(0.2)}},
+		Settings: s, Prior: prior.FromMixture(gmm.Random(testShape, 3, 2, 7),
+			[]prior.Truth{{Name: "ring", Image: ring(0.35)}, {Name: "small ring", Image: ring(0.2)}}),
 	}
 }
 

@@ -1,4 +1,9 @@
-package tui
+// Package gfx is the explorer's images as a component: it asks the
+// terminal what it can draw, chooses a mode (kitty, sixel, half-blocks or
+// characters), and keeps the terminal's images in step with the frames the
+// page lays out. The page tells it where its images are (Sync) after every
+// update and draws, in its text, what Mode and Placeholder say.
+package gfx
 
 import (
 	"fmt"
@@ -9,6 +14,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
 
+	"tweedie/core/img"
 	"tweedie/tui/halfblock"
 	"tweedie/tui/kitty"
 	"tweedie/tui/sixel"
@@ -42,26 +48,64 @@ const (
 	quitDelay = 60 * time.Millisecond
 )
 
-// gfxTickMsg sends the sixel images that are due; Gen ties it to one
+// tickMsg sends the sixel images that are due; Gen ties it to one
 // state of the screen.
-type gfxTickMsg struct{ Gen int }
+type tickMsg struct{ Gen int }
 
-// detectTimeoutMsg ends terminal detection.
-type detectTimeoutMsg struct{}
+// DetectTimeoutMsg ends terminal detection (sent after detectTimeout, or
+// by a caller that knows no reply will come).
+type DetectTimeoutMsg struct{}
 
 // quitMsg quits after the last raw output went out.
 type quitMsg struct{}
+
+// Rect is a box of cells, 0-based.
+type Rect struct{ X, Y, W, H int }
+
+// Placed is an image the page shows at a position (Pos numbers the
+// page's panel positions: one terminal image each).
+type Placed struct {
+	Pos int
+	// ID names the panel, Key its content: the image is drawn again only
+	// when either, the map or the rectangle changes.
+	ID    string
+	Key   any
+	Map   halfblock.Map
+	Rect  Rect
+	Image func() img.Image
+}
+
+// Frame is the images of a frame, and the signature of its layout: when
+// the signature changes every image moved.
+type Frame struct {
+	Images []Placed
+	Sig    [4]int
+}
 
 // sentImage is what the terminal shows at a panel position.
 type sentImage struct {
 	id   string
 	key  any
 	m    halfblock.Map
-	rect cellRect
+	rect Rect
 }
 
-// graphics is the explorer's image state.
-type graphics struct {
+func (p *Placed) sent() sentImage { return sentImage{id: p.ID, key: p.Key, m: p.Map, rect: p.Rect} }
+
+// Options are how the component starts.
+type Options struct {
+	// Want is the mode asked for; Auto detects.
+	Want termcaps.Mode
+	// Cell is a cell size to use whatever the terminal says (zero: ask).
+	Cell termcaps.Size
+	// Profile is the colour profile; Unknown lets the terminal's replies decide.
+	Profile colorprofile.Profile
+	// Env is the terminal's environment.
+	Env termcaps.Env
+}
+
+// Model is the component's state.
+type Model struct {
 	want    termcaps.Mode // from the options; Auto detects
 	mode    termcaps.Mode // in effect (Auto while detecting)
 	caps    termcaps.Caps
@@ -75,8 +119,13 @@ type graphics struct {
 
 	sent    map[int]sentImage // by panel position
 	gen     int
-	pending bool   // a gfxTickMsg of gen is on its way
+	pending bool   // a tickMsg of gen is on its way
 	sig     [4]int // the layout the sixel images were sent for
+
+	ascii bool  // the profile has no colour: half-blocks become characters
+	frame Frame // the last frame synced
+	// Notice is a message for the page's notice line ("" for none).
+	Notice string
 
 	six  sixel.Encoder
 	kit  kitty.Encoder
@@ -84,40 +133,72 @@ type graphics struct {
 	buf  []byte
 }
 
+// New returns the component for the options.
+func New(o Options) Model {
+	g := Model{want: o.Want, cell: o.Cell, profile: o.Profile, env: o.Env,
+		pinned: o.Profile != colorprofile.Unknown}
+	g.caps.Env = o.Env
+	g.ascii = noColour(o.Profile)
+	return g
+}
+
+func noColour(p colorprofile.Profile) bool {
+	return p == colorprofile.ASCII || p == colorprofile.NoTTY
+}
+
+// SetHint sets the cell size the kernel reports for a local terminal.
+func (g *Model) SetHint(c termcaps.Size) { g.hint = c }
+
 // kittyID is the kitty image id of panel position i.
 func kittyID(i int) int { return i + 1 }
 
-// drawMode is how panels are drawn now.
-func (m *Model) drawMode() termcaps.Mode {
-	g := &m.gfx
+// Mode is how panels are drawn now: half-blocks until detection ends, and
+// characters instead of half-blocks on a terminal without colour (the one
+// place that rule lives).
+func (g *Model) Mode() termcaps.Mode {
 	mode := g.mode
 	if mode == termcaps.Auto {
 		mode = termcaps.Halfblock // until detection ends
 	}
-	if mode == termcaps.Halfblock && m.ascii {
+	if mode == termcaps.Halfblock && g.ascii {
 		return termcaps.ASCII
 	}
 	return mode
 }
 
-// GraphicsMode returns the mode in effect (Auto while detecting).
-func (m *Model) GraphicsMode() termcaps.Mode { return m.gfx.mode }
+// ASCII reports whether the terminal has no colour (draw bars and images
+// with characters).
+func (g *Model) ASCII() bool { return g.ascii }
 
-// initGraphics sends the detection queries (the cell size and the colour
-// profile matter even when the mode is given) and sets a given mode.
-func (m *Model) initGraphics() tea.Cmd {
-	g := &m.gfx
-	cmds := []tea.Cmd{m.setMode(g.want), tea.Raw(termcaps.Queries(g.env))}
+// Chosen returns the mode in effect (Auto while detecting).
+func (g *Model) Chosen() termcaps.Mode { return g.mode }
+
+// Placeholder is what the page's text holds where image pos goes, w×h
+// cells, in the kitty and sixel modes ("" in the others: the page draws
+// the image as text).
+func (g *Model) Placeholder(pos, w, h int) string {
+	switch g.Mode() {
+	case termcaps.Sixel:
+		return halfblock.Blank(w, h)
+	case termcaps.Kitty:
+		return kitty.Placeholders(kittyID(pos), w, h)
+	}
+	return ""
+}
+
+// Init sends the detection queries (the cell size and the colour profile
+// matter even when the mode is given) and sets a given mode.
+func (g *Model) Init() tea.Cmd {
+	cmds := []tea.Cmd{g.SetMode(g.want), tea.Raw(termcaps.Queries(g.env))}
 	if g.want == termcaps.Auto {
-		cmds = append(cmds, tea.Tick(detectTimeout, func(time.Time) tea.Msg { return detectTimeoutMsg{} }))
+		cmds = append(cmds, tea.Tick(detectTimeout, func(time.Time) tea.Msg { return DetectTimeoutMsg{} }))
 	}
 	return tea.Batch(cmds...)
 }
 
-// gfxUpdate handles the messages of detection and drawing; handled
-// reports whether msg needs no other handling.
-func (m *Model) gfxUpdate(msg tea.Msg) (cmd tea.Cmd, handled bool) {
-	g := &m.gfx
+// Update handles the messages of detection and drawing; handled reports
+// whether msg needs no other handling.
+func (g *Model) Update(msg tea.Msg) (cmd tea.Cmd, handled bool) {
 	switch msg := msg.(type) {
 	case tea.EnvMsg:
 		g.env = termcaps.ParseEnv(msg)
@@ -127,17 +208,17 @@ func (m *Model) gfxUpdate(msg tea.Msg) (cmd tea.Cmd, handled bool) {
 		g.caps.SetWindow(msg.Width, msg.Height)
 		if g.mode == termcaps.Sixel {
 			// The renderer clears the screen: send every image again.
-			return m.resendSixel(false), false
+			return g.resendSixel(false), false
 		}
 		return nil, false
-	case gfxTickMsg:
+	case tickMsg:
 		if msg.Gen != g.gen {
 			return nil, true
 		}
 		g.pending = false
-		return m.sendSixel(), true
-	case detectTimeoutMsg:
-		return m.endDetection(), true
+		return g.sendSixel(), true
+	case DetectTimeoutMsg:
+		return g.endDetection(), true
 	case quitMsg:
 		return tea.Quit, true
 	case tea.ColorProfileMsg:
@@ -151,7 +232,7 @@ func (m *Model) gfxUpdate(msg tea.Msg) (cmd tea.Cmd, handled bool) {
 			return tea.ClearScreen, true
 		}
 		g.profile = msg.Profile
-		m.ascii = msg.Profile == colorprofile.ASCII || msg.Profile == colorprofile.NoTTY
+		g.ascii = noColour(msg.Profile)
 		if g.forced { // the program changed it back: kitty still needs true colour
 			return setProfile(colorprofile.TrueColor), true
 		}
@@ -159,7 +240,7 @@ func (m *Model) gfxUpdate(msg tea.Msg) (cmd tea.Cmd, handled bool) {
 	}
 	if g.caps.Handle(msg) {
 		if g.caps.Done() {
-			return m.endDetection(), true
+			return g.endDetection(), true
 		}
 		return nil, true
 	}
@@ -167,8 +248,7 @@ func (m *Model) gfxUpdate(msg tea.Msg) (cmd tea.Cmd, handled bool) {
 }
 
 // endDetection chooses the mode once the replies are in (or late).
-func (m *Model) endDetection() tea.Cmd {
-	g := &m.gfx
+func (g *Model) endDetection() tea.Cmd {
 	if g.done {
 		return nil
 	}
@@ -185,7 +265,7 @@ func (m *Model) endDetection() tea.Cmd {
 		if mode == termcaps.Auto {
 			mode = g.caps.Choose(g.profile)
 		}
-		cmds = append(cmds, m.setMode(mode))
+		cmds = append(cmds, g.SetMode(mode))
 	}
 	return tea.Batch(cmds...)
 }
@@ -194,9 +274,8 @@ func setProfile(p colorprofile.Profile) tea.Cmd {
 	return func() tea.Msg { return tea.ColorProfileMsg{Profile: p} }
 }
 
-// setMode switches the graphics mode, cleaning up after the old one.
-func (m *Model) setMode(mode termcaps.Mode) tea.Cmd {
-	g := &m.gfx
+// SetMode switches the graphics mode, cleaning up after the old one.
+func (g *Model) SetMode(mode termcaps.Mode) tea.Cmd {
 	old := g.mode
 	if old == mode {
 		return nil
@@ -204,7 +283,7 @@ func (m *Model) setMode(mode termcaps.Mode) tea.Cmd {
 	var cmds []tea.Cmd
 	switch old {
 	case termcaps.Kitty:
-		cmds = append(cmds, tea.Raw(m.kittyDeleteAll()))
+		cmds = append(cmds, tea.Raw(g.kittyDeleteAll()))
 		if g.forced && g.profile != colorprofile.TrueColor {
 			cmds = append(cmds, setProfile(g.profile))
 		}
@@ -224,85 +303,82 @@ func (m *Model) setMode(mode termcaps.Mode) tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// cycleMode is the graphics key: the next mode of termcaps.Modes.
-func (m *Model) cycleMode() tea.Cmd {
-	mode := m.gfx.mode
+// Cycle is the graphics key: the next mode of termcaps.Modes. It returns
+// a notice naming the mode.
+func (g *Model) Cycle() (tea.Cmd, string) {
+	mode := g.mode
 	if mode == termcaps.Auto {
 		mode = termcaps.Halfblock
 	}
 	next := mode.Next()
-	m.notice = "graphics: " + next.String()
-	if next == termcaps.Kitty && !(m.gfx.caps.Kitty && m.gfx.caps.Placeholders()) {
-		m.notice += " (not detected)"
+	notice := "graphics: " + next.String()
+	if next == termcaps.Kitty && !(g.caps.Kitty && g.caps.Placeholders()) {
+		notice += " (not detected)"
 	}
-	if next == termcaps.Sixel && !m.gfx.caps.Sixel() {
-		m.notice += " (not detected)"
+	if next == termcaps.Sixel && !g.caps.Sixel() {
+		notice += " (not detected)"
 	}
-	return m.setMode(next)
+	return g.SetMode(next), notice
 }
 
-// quit deletes kitty images and quits once that went out.
-func (m *Model) quit() tea.Cmd {
-	if m.gfx.mode != termcaps.Kitty || len(m.gfx.sent) == 0 {
+// Quit deletes kitty images and quits once that went out.
+func (g *Model) Quit() tea.Cmd {
+	if g.mode != termcaps.Kitty || len(g.sent) == 0 {
 		return tea.Quit
 	}
-	del := m.kittyDeleteAll()
-	m.gfx.sent = map[int]sentImage{}
+	del := g.kittyDeleteAll()
+	g.sent = map[int]sentImage{}
 	return tea.Sequence(tea.Raw(del), tea.Tick(quitDelay, func(time.Time) tea.Msg { return quitMsg{} }))
 }
 
-func (m *Model) kittyDeleteAll() string {
+func (g *Model) kittyDeleteAll() string {
 	var s string
-	for i := range m.gfx.sent {
-		s += kitty.Delete(kittyID(i), m.gfx.env.Tmux)
+	for i := range g.sent {
+		s += kitty.Delete(kittyID(i), g.env.Tmux)
 	}
 	return s
 }
 
-// syncGraphics brings the terminal's images up to date with the layout;
-// Update calls it after every message.
-func (m *Model) syncGraphics() tea.Cmd {
-	g := &m.gfx
+// Sync brings the terminal's images up to date with a frame; the page
+// calls it after every update.
+func (g *Model) Sync(f Frame) tea.Cmd {
+	g.frame = f
 	if g.mode != termcaps.Kitty && g.mode != termcaps.Sixel {
 		return nil
 	}
 	if g.sent == nil {
 		g.sent = map[int]sentImage{}
 	}
-	lay := m.layout()
-	cur := make(map[int]sentImage, len(lay.panels))
-	for i, p := range lay.panels {
-		if p.image != nil {
-			cur[i] = sentImage{id: p.id, key: p.key, m: p.m, rect: lay.rect(i)}
-		}
+	cur := make(map[int]*Placed, len(f.Images))
+	for i := range f.Images {
+		cur[f.Images[i].Pos] = &f.Images[i]
 	}
 	if g.mode == termcaps.Kitty {
-		return m.syncKitty(lay, cur)
+		return g.syncKitty(cur)
 	}
-	sig := [4]int{len(lay.panels), lay.cols, lay.pw, lay.ph}
-	if sig != g.sig {
+	if sig := f.Sig; sig != g.sig {
 		// The panels moved: the renderer may scroll lines to move text,
 		// and the terminal scrolls images with them. Clear the screen (the
 		// renderer repaints) and send every image again.
 		g.sig = sig
 		if len(g.sent) > 0 || g.pending {
-			return m.resendSixel(true)
+			return g.resendSixel(true)
 		}
 	}
 	for i, s := range g.sent {
-		if c, ok := cur[i]; !ok || c.rect != s.rect {
+		if c, ok := cur[i]; !ok || c.Rect != s.rect {
 			// A panel stopped showing an image: as above.
-			return m.resendSixel(true)
+			return g.resendSixel(true)
 		}
 	}
 	for i, c := range cur {
-		if s, ok := g.sent[i]; !ok || s != c {
+		if s, ok := g.sent[i]; !ok || s != c.sent() {
 			if g.pending {
 				return nil
 			}
 			g.pending = true
 			gen := g.gen
-			return tea.Tick(sixelDelay, func(time.Time) tea.Msg { return gfxTickMsg{Gen: gen} })
+			return tea.Tick(sixelDelay, func(time.Time) tea.Msg { return tickMsg{Gen: gen} })
 		}
 	}
 	return nil
@@ -310,13 +386,12 @@ func (m *Model) syncGraphics() tea.Cmd {
 
 // resendSixel forgets what was sent and sends everything after
 // resendDelay, clearing the screen first when clear is set.
-func (m *Model) resendSixel(clear bool) tea.Cmd {
-	g := &m.gfx
+func (g *Model) resendSixel(clear bool) tea.Cmd {
 	g.sent = map[int]sentImage{}
 	g.gen++
 	g.pending = true
 	gen := g.gen
-	tick := tea.Tick(resendDelay, func(time.Time) tea.Msg { return gfxTickMsg{Gen: gen} })
+	tick := tea.Tick(resendDelay, func(time.Time) tea.Msg { return tickMsg{Gen: gen} })
 	if clear {
 		return tea.Batch(tea.ClearScreen, tick)
 	}
@@ -324,23 +399,18 @@ func (m *Model) resendSixel(clear bool) tea.Cmd {
 }
 
 // sendSixel sends the sixel images that differ from what the terminal has.
-func (m *Model) sendSixel() tea.Cmd {
-	g := &m.gfx
+func (g *Model) sendSixel() tea.Cmd {
 	if g.mode != termcaps.Sixel {
 		return nil
 	}
-	lay := m.layout()
-	cell := m.cellSize()
+	cell := g.CellSize()
 	out := g.buf[:0]
-	for i, p := range lay.panels {
-		if p.image == nil {
-			continue
-		}
-		c := sentImage{id: p.id, key: p.key, m: p.m, rect: lay.rect(i)}
+	for _, p := range g.frame.Images {
+		i, c := p.Pos, p.sent()
 		if s, ok := g.sent[i]; ok && s == c {
 			continue
 		}
-		g.rgba = halfblock.RGBA(g.rgba, p.image(), p.m)
+		g.rgba = halfblock.RGBA(g.rgba, p.Image(), p.Map)
 		out = append(out, "\x1b7\x1b["...)
 		out = strconv.AppendInt(out, int64(c.rect.Y+1), 10)
 		out = append(out, ';')
@@ -358,29 +428,28 @@ func (m *Model) sendSixel() tea.Cmd {
 }
 
 // syncKitty sends the kitty images that changed and deletes those gone.
-func (m *Model) syncKitty(lay layout, cur map[int]sentImage) tea.Cmd {
-	g := &m.gfx
+func (g *Model) syncKitty(cur map[int]*Placed) tea.Cmd {
 	out := g.buf[:0]
 	for i, s := range g.sent {
-		if c, ok := cur[i]; !ok || c.rect != s.rect {
+		if c, ok := cur[i]; !ok || c.Rect != s.rect {
 			out = append(out, kitty.Delete(kittyID(i), g.env.Tmux)...)
 			delete(g.sent, i)
 		}
 	}
 	for i, c := range cur {
-		if s, ok := g.sent[i]; ok && s == c {
+		if s, ok := g.sent[i]; ok && s == c.sent() {
 			continue
 		}
-		g.rgba = halfblock.RGBA(g.rgba, lay.panels[i].image(), c.m)
+		g.rgba = halfblock.RGBA(g.rgba, c.Image(), c.Map)
 		var err error
 		out, err = g.kit.Append(out, g.rgba, kitty.Options{
-			ID: kittyID(i), Cols: c.rect.W, Rows: c.rect.H, Placeholder: true, Tmux: g.env.Tmux,
+			ID: kittyID(i), Cols: c.Rect.W, Rows: c.Rect.H, Placeholder: true, Tmux: g.env.Tmux,
 		})
 		if err != nil {
-			m.notice = fmt.Sprintf("kitty: %v", err)
+			g.Notice = fmt.Sprintf("kitty: %v", err)
 			continue
 		}
-		g.sent[i] = c
+		g.sent[i] = c.sent()
 	}
 	g.buf = out
 	if len(out) == 0 {
@@ -389,15 +458,15 @@ func (m *Model) syncKitty(lay layout, cur map[int]sentImage) tea.Cmd {
 	return tea.Raw(string(out))
 }
 
-// cellSize is the size of a cell in pixels: forced, reported by the
+// CellSize is the size of a cell in pixels: forced, reported by the
 // terminal, known to the kernel, or the default.
-func (m *Model) cellSize() termcaps.Size {
-	if c := m.gfx.cell; c.W > 0 && c.H > 0 {
+func (g *Model) CellSize() termcaps.Size {
+	if c := g.cell; c.W > 0 && c.H > 0 {
 		return c
 	}
 	def := termcaps.DefaultCell
-	if h := m.gfx.hint; h.W > 0 && h.H > 0 {
+	if h := g.hint; h.W > 0 && h.H > 0 {
 		def = h
 	}
-	return m.gfx.caps.CellSize(def)
+	return g.caps.CellSize(def)
 }

@@ -1,0 +1,324 @@
+// Package method holds the training-free guidance methods that steer a
+// diffusion sampler towards a measurement y = A(x0) + σ·z, as a registry:
+// each method is one value, in one file, that states what it needs of a
+// problem, its parameters, its formula panel and how it binds to a
+// problem. Flags, help, the explorer's keys and panels and the lab all read
+// the registry; nothing else switches on a method.
+//
+// The methods start from the approximation
+//
+//	p(y | x_t) ≈ N(A·x̂0, r_t²·A·Aᵀ + σ²·I)
+//	g(x_t)     ≈ Jᵀ·Aᵀ·(r_t²·A·Aᵀ + σ²·I)⁻¹·(y − A·x̂0),   J = ∂x̂0/∂x_t,
+//
+// which costs one vector–Jacobian product through the denoiser per step.
+// ΠG keeps r_t (r_t² = 1 − ᾱ_t by default); DPS takes r → 0 and so needs no
+// A·Aᵀ, only a VJP through A, which lets A be nonlinear; the oracle uses the
+// exact ∇log p(y|x_t) of an exact prior.
+//
+// At each step a method reports g, its estimate of ∇log p(y|x_t), and a
+// correction that goes either to x̂0 (the sampler then steps from
+// x̂0 + correction, consistently with Tweedie's formula) or to x_s after the
+// sampler's step.
+package method
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"tweedie/core/denoiser"
+	"tweedie/core/operator"
+)
+
+// Cap is a set of capabilities: what a method needs of a problem, and what
+// a problem offers.
+type Cap uint
+
+const (
+	// VJP: vector–Jacobian products through the denoiser.
+	VJP Cap = 1 << iota
+	// Linear: a linear operator A.
+	Linear
+	// PseudoInverse: a linear operator, or a nonlinear one with a
+	// pseudo-inverse A† (A(A†(A(x))) = A(x)).
+	PseudoInverse
+	// Exact: the exact ∇log p(y|x_t) — an exact prior, a linear operator and σ > 0.
+	Exact
+	// PositiveSigma: measurement noise σ > 0.
+	PositiveSigma
+	// Particles: several particles evolved together.
+	Particles
+)
+
+// Method is a guidance method. Register it from an init function in its
+// own file.
+type Method struct {
+	// Name is its name on the command line ("pig"); Label its name for
+	// people ("ΠG").
+	Name, Label string
+	// Summary is one line for help texts.
+	Summary string
+	// Order places it in listings and in the explorer's cycle (ascending).
+	Order int
+	// Baseline marks a method that is not guidance (unconditional
+	// sampling): it is never suggested instead of another and the lab runs
+	// it only when asked.
+	Baseline bool
+	// Params are its parameters, in the order they are resolved (a
+	// parameter's default may depend on those before it).
+	Params []Param
+	// Needs says what it needs of a problem with the parameter values v.
+	Needs func(v Values) Cap
+	// Bind makes the method's guide for a problem with the values v
+	// (resolved: every parameter has a value).
+	Bind func(p *Problem, v Values) (Guide, error)
+	// Formula is its formula panel: the rule and how it enters the step,
+	// with the values of the frame.
+	Formula func(v Values, f Frame) [2]string
+	// Short is the rule on one line, for compare mode; nil takes Formula's first line.
+	Short func(v Values, f Frame) string
+}
+
+// Frame is what a formula panel shows values of: the problem and the step.
+type Frame struct {
+	Sigma  float64
+	Linear bool
+	// AlphaBarT and Residual (‖y − A(x̂0)‖) are those of the step shown,
+	// NaN before the first step.
+	AlphaBarT, Residual float64
+}
+
+// ShortFormula is the method's rule on one line.
+func (m *Method) ShortFormula(v Values, f Frame) string {
+	if m.Short != nil {
+		return m.Short(v, f)
+	}
+	return m.Formula(v, f)[0]
+}
+
+// Problem is what a method binds to: a measurement y = A(x0) + σ·z. Op is
+// the guide's own (operators keep scratch buffers).
+type Problem struct {
+	Op    operator.Operator
+	Y     []float64
+	Sigma float64
+}
+
+// Target says where a method's correction goes.
+type Target int
+
+const (
+	// NoCorrection: the step is unconditional.
+	NoCorrection Target = iota
+	// ToX0Hat: the sampler steps from x̂0 + correction.
+	ToX0Hat
+	// ToXs: the correction is added to x_s after the sampler step.
+	ToXs
+)
+
+// State is what a method sees at one step from t to s.
+type State struct {
+	AlphaBarT, AlphaBarS float64
+	Xt, X0Hat            []float64
+	// Point is the denoiser linearised at Xt, when the method needs VJP.
+	Point denoiser.Point
+	// Exact is the exact ∇log p(y|x_t) when the method needs Exact (and
+	// whenever the run compares with it), else nil.
+	Exact []float64
+}
+
+// Output is what a method returns at one step. ScoreY and Corr have length
+// d and belong to the caller.
+type Output struct {
+	// ScoreY is g, the method's estimate of ∇log p(y|x_t).
+	ScoreY []float64
+	// Corr is the correction and Target where it goes.
+	Corr   []float64
+	Target Target
+	// Residual is ‖y − A(x̂0)‖.
+	Residual float64
+}
+
+// Guide is a method bound to one problem. It keeps scratch buffers, so it
+// is not safe for concurrent use.
+type Guide interface {
+	// Guide fills out for the step st. Errors come from the denoiser (a
+	// remote model can fail or be cancelled).
+	Guide(ctx context.Context, st *State, out *Output) error
+}
+
+var registry = struct {
+	sync.RWMutex
+	byName map[string]*Method
+}{byName: map[string]*Method{}}
+
+// Register adds a method to the registry. It panics on a duplicate name, a
+// method without Bind, Needs or Formula, or a parameter that another
+// method declares differently (parameters of one name are one parameter:
+// one flag, one pair of keys).
+func Register(m *Method) {
+	if err := check(m); err != nil {
+		panic("method: " + err.Error())
+	}
+	registry.Lock()
+	defer registry.Unlock()
+	if _, dup := registry.byName[m.Name]; dup {
+		panic(fmt.Sprintf("method: %q registered twice", m.Name))
+	}
+	for _, other := range registry.byName {
+		for _, p := range m.Params {
+			if q := other.Param(p.Name); q != nil && !p.sameAs(q) {
+				panic(fmt.Sprintf("method: %s's parameter %q differs from %s's", m.Name, p.Name, other.Name))
+			}
+		}
+	}
+	registry.byName[m.Name] = m
+}
+
+// Unregister removes a method (for tests that register their own).
+func Unregister(name string) {
+	registry.Lock()
+	defer registry.Unlock()
+	delete(registry.byName, name)
+}
+
+func check(m *Method) error {
+	switch {
+	case m.Name == "" || m.Name != strings.ToLower(m.Name) || strings.ContainsAny(m.Name, ", :="):
+		return fmt.Errorf("bad name %q: want a lower-case word", m.Name)
+	case m.Bind == nil || m.Needs == nil || m.Formula == nil:
+		return fmt.Errorf("%s: Bind, Needs and Formula are required", m.Name)
+	}
+	seen := map[string]bool{}
+	for _, p := range m.Params {
+		if err := p.check(); err != nil {
+			return fmt.Errorf("%s: %w", m.Name, err)
+		}
+		if seen[p.Name] {
+			return fmt.Errorf("%s: parameter %q twice", m.Name, p.Name)
+		}
+		seen[p.Name] = true
+	}
+	return nil
+}
+
+// All returns the registered methods by Order, then name.
+func All() []*Method {
+	registry.RLock()
+	ms := make([]*Method, 0, len(registry.byName))
+	for _, m := range registry.byName {
+		ms = append(ms, m)
+	}
+	registry.RUnlock()
+	slices.SortFunc(ms, func(a, b *Method) int {
+		if a.Order != b.Order {
+			return a.Order - b.Order
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	return ms
+}
+
+// Names returns the registered methods' names in order.
+func Names() []string {
+	var n []string
+	for _, m := range All() {
+		n = append(n, m.Name)
+	}
+	return n
+}
+
+// Lookup returns the method of a name (case-insensitive), or an error that
+// lists the methods there are.
+func Lookup(name string) (*Method, error) {
+	registry.RLock()
+	m, ok := registry.byName[strings.ToLower(strings.TrimSpace(name))]
+	registry.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("unknown method %q (want %s)", name, strings.Join(Names(), ", "))
+	}
+	return m, nil
+}
+
+// Param returns the method's parameter of a name, or nil.
+func (m *Method) Param(name string) *Param {
+	for i := range m.Params {
+		if m.Params[i].Name == name {
+			return &m.Params[i]
+		}
+	}
+	return nil
+}
+
+// Offer is what a problem offers the methods: its capabilities, and what
+// the refusals say.
+type Offer struct {
+	Caps Cap
+	// Op is the operator's name.
+	Op string
+	// NoExact says why the exact guidance is not available ("" when it is).
+	NoExact string
+}
+
+// Has reports whether every capability of c is offered.
+func (o Offer) Has(c Cap) bool { return o.Caps&c == c }
+
+// lacks says why a problem cannot meet the need c (one capability).
+func (o Offer) lacks(c Cap) string {
+	switch c {
+	case VJP:
+		return "the model has no vector–Jacobian product"
+	case Linear:
+		return "it is nonlinear"
+	case PseudoInverse:
+		return "it is nonlinear and has no pseudo-inverse"
+	case Exact:
+		return o.NoExact
+	case PositiveSigma:
+		return "it needs σ > 0 with these settings"
+	case Particles:
+		return "it needs several particles"
+	}
+	return fmt.Sprintf("capability %#x is missing", uint(c))
+}
+
+// Serves says why the method, with values v, cannot serve a problem with
+// the offer, or returns nil when it can. This is the one rule of which
+// methods are available: it suggests the first non-baseline method that
+// can serve instead.
+func (m *Method) Serves(o Offer, v Values) error {
+	missing := m.Needs(v) &^ o.Caps
+	if missing == 0 {
+		return nil
+	}
+	need := missing & -missing // the lowest missing capability
+	msg := fmt.Sprintf("%s cannot serve %s: %s", m.Label, o.Op, o.lacks(need))
+	for _, alt := range All() {
+		if alt != m && !alt.Baseline && alt.Needs(Values{})&^o.Caps == 0 {
+			msg += fmt.Sprintf(" (use %s)", alt.Label)
+			break
+		}
+	}
+	return &Refusal{Method: m.Name, Msg: msg}
+}
+
+// Refusal is the error of a method that cannot serve a problem.
+type Refusal struct {
+	Method, Msg string
+}
+
+func (r *Refusal) Error() string { return r.Msg }
+
+// Available lists the methods that serve a problem with the offer
+// (parameters at their defaults).
+func Available(o Offer) []*Method {
+	var ms []*Method
+	for _, m := range All() {
+		if m.Needs(Values{})&^o.Caps == 0 {
+			ms = append(ms, m)
+		}
+	}
+	return ms
+}

@@ -1,0 +1,131 @@
+package method
+
+import (
+	"strings"
+	"testing"
+
+	"tweedie/core/img"
+	"tweedie/core/operator"
+)
+
+func offerFor(t *testing.T, spec string, caps Cap) Offer {
+	t.Helper()
+	op, err := operator.Parse(spec, img.Shape{H: 4, W: 4, C: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := Offer{Op: op.Name(), Caps: caps | VJP | PositiveSigma, NoExact: "no exact prior here"}
+	if op.Linear() {
+		o.Caps |= Linear | PseudoInverse
+	} else if _, ok := op.(operator.PseudoInverter); ok {
+		o.Caps |= PseudoInverse
+	}
+	return o
+}
+
+func TestServes(t *testing.T) {
+	pig, _ := Lookup("pig")
+	dps, _ := Lookup("DPS")
+	oracle, _ := Lookup("oracle")
+	for spec, wantPiG := range map[string]bool{"phase": false, "quantize": true, "blur-gauss:size=3": true, "inpaint-half": true} {
+		o := offerFor(t, spec, 0)
+		if got := pig.Serves(o, nil) == nil; got != wantPiG {
+			t.Errorf("ΠG serves %s: %v, want %v", spec, got, wantPiG)
+		}
+		if err := dps.Serves(o, nil); err != nil {
+			t.Errorf("DPS on %s: %v", spec, err)
+		}
+		if err := oracle.Serves(o, nil); err == nil || !strings.Contains(err.Error(), "no exact prior here") {
+			t.Errorf("oracle without the exact guidance: %v", err)
+		}
+	}
+	err := pig.Serves(offerFor(t, "phase", 0), nil)
+	if want := "ΠG cannot serve phase:pad=2: it is nonlinear and has no pseudo-inverse (use DPS)"; err == nil || err.Error() != want {
+		t.Errorf("refusal %q, want %q", err, want)
+	}
+	o := offerFor(t, "identity", 0)
+	o.Caps &^= PositiveSigma
+	if dps.Serves(o, Values{"dps-form": "likelihood"}) == nil || dps.Serves(o, nil) != nil {
+		t.Error("DPS's likelihood form needs σ > 0 and its norm form does not")
+	}
+	o.Caps &^= VJP
+	if err := dps.Serves(o, nil); err == nil || !strings.Contains(err.Error(), "vector–Jacobian") {
+		t.Errorf("DPS without a VJP: %v", err)
+	}
+	var names []string
+	for _, m := range Available(o) {
+		names = append(names, m.Name)
+	}
+	if strings.Join(names, ",") != "none" {
+		t.Errorf("available without VJP or exact: %v", names)
+	}
+}
+
+func TestLookupAndParams(t *testing.T) {
+	if _, err := Lookup("ddrm-not-yet"); err == nil || !strings.Contains(err.Error(), "pig") {
+		t.Errorf("unknown method: %v", err)
+	}
+	z, err := LookupParam("zeta")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for in, want := range map[string]string{"0.50": "0.5", " 1e-1 ": "0.1", "0": "0"} {
+		if got, err := z.Parse(in); err != nil || got != want {
+			t.Errorf("ζ %q → %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"-1", "NaN", "inf", "auto", "x"} {
+		if _, err := z.Parse(in); err == nil {
+			t.Errorf("ζ accepted %q", in)
+		}
+	}
+	r, _ := LookupParam("r")
+	if got, err := r.Parse("AUTO"); err != nil || got != "auto" {
+		t.Errorf("r auto: %q %v", got, err)
+	}
+	w, _ := LookupParam("weighting")
+	if _, err := w.Parse("alphabar"); err == nil {
+		t.Error("weighting alphabar accepted: it was a misreading of azula's signal scales")
+	}
+}
+
+func TestRegisterRefusesConflicts(t *testing.T) {
+	mustPanic := func(name string, m *Method) {
+		t.Helper()
+		defer func() {
+			if recover() == nil {
+				t.Errorf("%s: registered", name)
+				Unregister(m.Name)
+			}
+		}()
+		Register(m)
+	}
+	ok := func(Values) Cap { return 0 }
+	bind := func(*Problem, Values) (Guide, error) { return nil, nil }
+	formula := func(Values, Frame) [2]string { return [2]string{} }
+	mustPanic("duplicate", &Method{Name: "pig", Needs: ok, Bind: bind, Formula: formula})
+	mustPanic("no bind", &Method{Name: "x1", Needs: ok, Formula: formula})
+	mustPanic("bad name", &Method{Name: "X Y", Needs: ok, Bind: bind, Formula: formula})
+	mustPanic("ζ redeclared", &Method{Name: "x2", Needs: ok, Bind: bind, Formula: formula,
+		Params: []Param{{Name: "zeta", Symbol: "z", Kind: Number, DefaultValue: "1"}}})
+	mustPanic("bad default", &Method{Name: "x3", Needs: ok, Bind: bind, Formula: formula,
+		Params: []Param{{Name: "x3p", Symbol: "p", Kind: Number, DefaultValue: "many"}}})
+}
+
+func TestDescribe(t *testing.T) {
+	pig, _ := Lookup("pig")
+	op, _ := operator.Parse("identity", img.Shape{H: 2, W: 2, C: 1})
+	v, err := pig.Resolve(Values{"zeta": "3"}, op) // another method's parameter is ignored
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := pig.Describe(v); got != "ΠG r=auto" {
+		t.Errorf("label %q", got)
+	}
+	if got := pig.Describe(v, "weight"); got != "ΠG r=auto w=1" {
+		t.Errorf("label %q", got)
+	}
+	if _, ok := v["zeta"]; ok {
+		t.Error("ΠG's values hold ζ")
+	}
+}

@@ -210,19 +210,19 @@ func doRun(pf *problemFlags, rf runFlags, stdout, stderr io.Writer) int {
 
 // runSummary is summary.json.
 type runSummary struct {
-	Prior     string    `json:"prior"`
-	Image     string    `json:"image"`
-	Method    string    `json:"method"`
-	Op        string    `json:"op"`
-	Sigma     jsonFloat `json:"sigma"`
+	Prior  string    `json:"prior"`
+	Image  string    `json:"image"`
+	Method string    `json:"method"`
+	Op     string    `json:"op"`
+	Sigma  jsonFloat `json:"sigma"`
 	// Params are the method's parameters, defaults resolved.
-	Params method.Values `json:"params"`
-	Sampler   string    `json:"sampler"`
-	Eta       jsonFloat `json:"eta"`
-	Steps     int       `json:"steps"`
-	StepsDone int       `json:"steps_done"`
-	Seed      uint64    `json:"seed"`
-	NoiseSeed uint64    `json:"noise_seed"`
+	Params    method.Values `json:"params"`
+	Sampler   string        `json:"sampler"`
+	Eta       jsonFloat     `json:"eta"`
+	Steps     int           `json:"steps"`
+	StepsDone int           `json:"steps_done"`
+	Seed      uint64        `json:"seed"`
+	NoiseSeed uint64        `json:"noise_seed"`
 	// PSNR, SSIM and Residual are of the final sample (see runHelp).
 	PSNR     jsonFloat `json:"psnr"`
 	SSIM     jsonFloat `json:"ssim"`

@@ -85,7 +85,7 @@ func fit(s img.Shape, scale int) int {
 	}
 	f := 1
 	if scale < -1 {
-		f = min(-(scale + 1), max(W, H)) + 1 // -scale without overflow; f ≥ max(W, H) draws 1×1
+		f = min(-(scale+1), max(W, H)) + 1 // -scale without overflow; f ≥ max(W, H) draws 1×1
 	}
 	for {
 		w, h := (W+f-1)/f, (H+f-1)/f

@@ -22,8 +22,10 @@ const (
 	MaxLevels = 1 << 16
 	// maxPhaseLen bounds phase's padded transform, pad·H × pad·W.
 	maxPhaseLen = 1 << 22
-	// maxSVDLen bounds svd's dense matrix, dy × d entries.
-	maxSVDLen = 1 << 21
+	// maxSVDLen bounds svd's dense matrix, dy × d entries, and maxSVDWork
+	// the dy²·d of building it (seconds at most).
+	maxSVDLen  = 1 << 21
+	maxSVDWork = 1 << 27
 )
 
 // family is one kind of operator with its parameters.

@@ -180,6 +180,7 @@ func TestParseLimits(t *testing.T) {
 		{"blur-motion:size=4000", line, "larger than 1024"},
 		{"phase:pad=16", big, "pad=16"},
 		{"svd:dy=600", line, "dy=600"},
+		{"svd:dy=200", line, "dy²·d ≤ 134217728"},
 		{"quantize:levels=65537", shape28, "levels=65537"},
 		{"quantize:levels=9223372036854775807", shape28, "levels="},
 		{"identity", img.Shape{H: 1 << 17, W: 1, C: 1}, "beyond the limits"},

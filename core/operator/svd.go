@@ -38,8 +38,8 @@ func newSVD(shape img.Shape, dy int, seed uint64) (*svd, error) {
 	if dy < 1 || dy > d {
 		return nil, fmt.Errorf("dy=%d: want 1 to d = %d", dy, d)
 	}
-	if dy > maxSVDLen/d {
-		return nil, fmt.Errorf("dy=%d: the %d×%d matrix A has more than %d entries", dy, dy, d, maxSVDLen)
+	if dy > maxSVDLen/d || dy > maxSVDWork/d/dy {
+		return nil, fmt.Errorf("dy=%d: building the %d×%d matrix A is beyond the limits (dy·d ≤ %d, dy²·d ≤ %d)", dy, dy, d, maxSVDLen, maxSVDWork)
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x737664))
 	g := mat.NewDense(dy, d, nil)

@@ -61,8 +61,8 @@ func (m *Mixture) ImageShape() img.Shape { return m.Shape }
 // Dim returns d, the length of a flattened image.
 func (m *Mixture) Dim() int { return m.Shape.Len() }
 
-// Validate checks lengths, positivity, normalised weights and (to 1e-6)
-// orthonormal bases.
+// Validate checks lengths, positivity, finite means, normalised weights and
+// (to 1e-6) orthonormal bases (so no NaN or infinity passes).
 func (m *Mixture) Validate() error {
 	if !m.Shape.Valid() {
 		return fmt.Errorf("gmm: invalid shape %v", m.Shape)
@@ -87,6 +87,11 @@ func (m *Mixture) Validate() error {
 		case q > d:
 			return fmt.Errorf("gmm: component %d: rank %d exceeds dimension %d", k, q, d)
 		}
+		for i, v := range c.Mean {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("gmm: component %d: mean value %d is %v, not finite", k, i, v)
+			}
+		}
 		for j, l := range c.Eigen {
 			if !(l > 0) || math.IsInf(l, 0) {
 				return fmt.Errorf("gmm: component %d: eigenvalue %d is %v, not positive", k, j, l)
@@ -104,14 +109,14 @@ func (m *Mixture) Validate() error {
 				if i == j {
 					want = 1
 				}
-				if math.Abs(dot-want) > 1e-6 {
+				if !(math.Abs(dot-want) <= 1e-6) { // NaN fails too
 					return fmt.Errorf("gmm: component %d: basis not orthonormal (u%d·u%d = %v)", k, i, j, dot)
 				}
 			}
 		}
 		sum += c.Weight
 	}
-	if math.Abs(sum-1) > 1e-6 {
+	if !(math.Abs(sum-1) <= 1e-6) {
 		return fmt.Errorf("gmm: weights sum to %v, not 1", sum)
 	}
 	return nil

@@ -1,10 +1,12 @@
 package gmm
 
 import (
+	"archive/zip"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"strings"
 
 	"codeberg.org/sbinet/npyio/npz"
 
@@ -92,91 +94,166 @@ func WriteNPZ(w io.Writer, m *Mixture) error {
 	return nil
 }
 
-// ReadNPZ reads a mixture written by WriteNPZ (entry names with or without
-// the ".npy" suffix). The result must Validate.
-func ReadNPZ(r io.ReaderAt, size int64) (*Mixture, error) {
-	zr, err := npz.NewReader(r, size)
-	if err != nil {
-		return nil, fmt.Errorf("gmm: %w", err)
-	}
-	defer zr.Close()
-	names := make(map[string]string)
-	for _, key := range zr.Keys() {
-		names[key] = key
-		if len(key) > 4 && key[len(key)-4:] == ".npy" {
-			names[key[:len(key)-4]] = key
-		}
-	}
-	shapeOf := func(name string) ([]int, error) {
-		key, ok := names[name]
-		if !ok {
-			return nil, fmt.Errorf("gmm: npz has no array %q", name)
-		}
-		h := zr.Header(key)
-		if h == nil {
-			return nil, fmt.Errorf("gmm: npz array %q has no header", name)
-		}
-		return h.Descr.Shape, nil
-	}
-	read := func(name string, want []int, ptr any) error {
-		shape, err := shapeOf(name)
-		if err != nil {
-			return err
-		}
-		if !equalInts(shape, want) {
-			return fmt.Errorf("gmm: npz array %q has shape %v, want %v", name, shape, want)
-		}
-		if err := zr.Read(names[name], ptr); err != nil {
-			return fmt.Errorf("gmm: %w", err)
-		}
-		return nil
-	}
+// MaxNPZValues bounds the float64 values of a mixture ReadNPZ reads
+// (512 MiB), and maxNPZWork the K·q²·d of checking its bases orthonormal:
+// both are checked from the array headers before any array is read.
+const (
+	MaxNPZValues = 1 << 26
+	maxNPZWork   = 1 << 34
+)
 
-	var hwc [3]int64
-	for i, name := range []string{npzHeight, npzWidth, npzChannels} {
-		if err := read(name, nil, &hwc[i]); err != nil {
-			return nil, err
-		}
-		if hwc[i] <= 0 || hwc[i] > math.MaxInt32 {
-			return nil, fmt.Errorf("gmm: npz %s = %d", name, hwc[i])
-		}
+// maxNPZSide bounds the height, width and channels of an npz mixture.
+const maxNPZSide = 1 << 14
+
+// ReadNPZ reads a mixture written by WriteNPZ (entry names with or without
+// the ".npy" suffix; arrays '<f8' and scalars '<i8', as numpy writes them
+// on little-endian machines). The result must Validate. Malformed or
+// oversized input gives an error: it never panics and allocates only what
+// the bounds above allow.
+func ReadNPZ(r io.ReaderAt, size int64) (*Mixture, error) {
+	m, err := readNPZ(r, size)
+	if err != nil {
+		return nil, fmt.Errorf("gmm: npz: %w", err)
 	}
-	shape := img.Shape{H: int(hwc[0]), W: int(hwc[1]), C: int(hwc[2])}
-	d := shape.Len()
-	ws, err := shapeOf(npzWeights)
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func readNPZ(r io.ReaderAt, size int64) (*Mixture, error) {
+	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return nil, err
 	}
-	es, err := shapeOf(npzEigen)
-	if err != nil {
-		return nil, err
+	files := make(map[string]*zip.File)
+	for _, f := range zr.File {
+		name := strings.TrimSuffix(f.Name, ".npy")
+		if files[name] != nil {
+			return nil, fmt.Errorf("array %q stored twice", name)
+		}
+		files[name] = f
 	}
-	if len(ws) != 1 || len(es) != 2 {
-		return nil, fmt.Errorf("gmm: npz weights shape %v, eigenvalues shape %v", ws, es)
+	// open opens an array and reads its header, which must have the
+	// dtype and, unless want is nil, the shape want.
+	open := func(name, descr string, want []int) (io.ReadCloser, []int, error) {
+		f := files[name]
+		if f == nil {
+			return nil, nil, fmt.Errorf("no array %q", name)
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return nil, nil, fmt.Errorf("array %q: %w", name, err)
+		}
+		h, err := readNPYHeader(rc)
+		switch {
+		case err != nil:
+		case h.descr != descr:
+			err = fmt.Errorf("dtype %q, want %q", h.descr, descr)
+		case h.fortran && len(h.shape) > 1:
+			err = errors.New("Fortran order, want C order")
+		case want != nil && !equalInts(h.shape, want):
+			err = fmt.Errorf("shape %v, want %v", h.shape, want)
+		}
+		if err != nil {
+			rc.Close()
+			return nil, nil, fmt.Errorf("array %q: %w", name, err)
+		}
+		return rc, h.shape, nil
 	}
-	K, q := ws[0], es[1]
-	var weights, means, bases, eigen, resid []float64
-	for _, a := range []struct {
-		name  string
-		shape []int
-		dst   *[]float64
-	}{
-		{npzWeights, []int{K}, &weights},
-		{npzMeans, []int{K, d}, &means},
-		{npzBases, []int{K, d, q}, &bases},
-		{npzEigen, []int{K, q}, &eigen},
-		{npzResid, []int{K}, &resid},
-	} {
-		if err := read(a.name, a.shape, a.dst); err != nil {
+	// read reads a float64 array of the given shape, whose size the
+	// caller has bounded.
+	read := func(name string, shape ...int) ([]float64, error) {
+		rc, _, err := open(name, "<f8", shape)
+		if err != nil {
 			return nil, err
 		}
+		defer rc.Close()
 		n := 1
-		for _, s := range a.shape {
+		for _, s := range shape {
 			n *= s
 		}
-		if len(*a.dst) != n {
-			return nil, fmt.Errorf("gmm: npz array %q has %d values, want %d", a.name, len(*a.dst), n)
+		v, err := npyFloats(rc, n)
+		if err != nil {
+			return nil, fmt.Errorf("array %q: %w", name, err)
 		}
+		return v, nil
+	}
+	// dims reads the shape of a float64 array of the given rank from its header.
+	dims := func(name string, rank int) ([]int, error) {
+		rc, shape, err := open(name, "<f8", nil)
+		if err != nil {
+			return nil, err
+		}
+		rc.Close()
+		if len(shape) != rank {
+			return nil, fmt.Errorf("array %q has shape %v, want %d dimensions", name, shape, rank)
+		}
+		return shape, nil
+	}
+
+	var hwc [3]int
+	for i, name := range []string{npzHeight, npzWidth, npzChannels} {
+		rc, _, err := open(name, "<i8", []int{})
+		if err != nil {
+			return nil, err
+		}
+		v, err := npyFloats(rc, 1) // the int64's bits
+		rc.Close()
+		if err != nil {
+			return nil, fmt.Errorf("array %q: %w", name, err)
+		}
+		n := int64(math.Float64bits(v[0]))
+		if n < 1 || n > maxNPZSide {
+			return nil, fmt.Errorf("%s = %d, want 1 to %d", name, n, maxNPZSide)
+		}
+		hwc[i] = int(n)
+	}
+	shape := img.Shape{H: hwc[0], W: hwc[1], C: hwc[2]}
+	d := shape.Len() // ≤ 2^42: no overflow
+	ws, err := dims(npzWeights, 1)
+	if err != nil {
+		return nil, err
+	}
+	es, err := dims(npzEigen, 2)
+	if err != nil {
+		return nil, err
+	}
+	K, q := ws[0], es[1]
+	if K < 1 {
+		return nil, errors.New("no components")
+	}
+	if q > d {
+		return nil, fmt.Errorf("rank %d exceeds dimension %d", q, d)
+	}
+	if d > MaxNPZValues {
+		return nil, fmt.Errorf("dimension %d: more than %d values", d, MaxNPZValues)
+	}
+	if per := 2 + d + q + d*q; K > MaxNPZValues/per { // values per component: d, q ≤ 2^26
+		return nil, fmt.Errorf("%d components of %d values each: more than %d values", K, per, MaxNPZValues)
+	}
+	if q > 0 && K*q > maxNPZWork/q/d {
+		return nil, fmt.Errorf("K·q²·d = %d·%d²·%d is beyond the limit %d", K, q, d, int64(maxNPZWork))
+	}
+	weights, err := read(npzWeights, K)
+	if err != nil {
+		return nil, err
+	}
+	eigen, err := read(npzEigen, K, q)
+	if err != nil {
+		return nil, err
+	}
+	resid, err := read(npzResid, K)
+	if err != nil {
+		return nil, err
+	}
+	means, err := read(npzMeans, K, d)
+	if err != nil {
+		return nil, err
+	}
+	bases, err := read(npzBases, K, d, q)
+	if err != nil {
+		return nil, err
 	}
 	m := &Mixture{Shape: shape, Components: make([]Component, K)}
 	for k := range m.Components {
@@ -192,9 +269,6 @@ func ReadNPZ(r io.ReaderAt, size int64) (*Mixture, error) {
 				c.Basis[j*d+i] = b[i*q+j]
 			}
 		}
-	}
-	if err := m.Validate(); err != nil {
-		return nil, err
 	}
 	return m, nil
 }

@@ -1,10 +1,13 @@
 package gmm
 
 import (
+	"archive/zip"
 	"bytes"
+	"encoding/binary"
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 
 	"codeberg.org/sbinet/npyio/npz"
@@ -131,6 +134,108 @@ func TestNPZErrors(t *testing.T) {
 	for _, n := range []int{0, 10, len(data) / 2, len(data) - 1} {
 		if _, err := ReadNPZ(bytes.NewReader(data[:n]), int64(n)); err == nil {
 			t.Errorf("truncated to %d bytes: no error", n)
+		}
+	}
+}
+
+func TestValidateRejectsNonFinite(t *testing.T) {
+	for name, spoil := range map[string]func(m *Mixture){
+		"NaN mean":      func(m *Mixture) { m.Components[0].Mean[1] = math.NaN() },
+		"infinite mean": func(m *Mixture) { m.Components[1].Mean[0] = math.Inf(-1) },
+		"NaN basis":     func(m *Mixture) { m.Components[0].Basis[2] = math.NaN() },
+		"NaN weight":    func(m *Mixture) { m.Components[2].Weight = math.NaN() },
+	} {
+		m := npzMixture(3, img.Shape{H: 2, W: 2, C: 1}, 3, 2)
+		if err := m.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		spoil(m)
+		if err := m.Validate(); err == nil {
+			t.Errorf("%s: Validate accepts it", name)
+		}
+	}
+}
+
+// FuzzReadNPZ checks that ReadNPZ never panics and that every mixture it
+// accepts validates and survives WriteNPZ and ReadNPZ unchanged.
+func FuzzReadNPZ(f *testing.F) {
+	for _, m := range []*Mixture{
+		npzMixture(1, img.Shape{H: 1, W: 2, C: 1}, 1, 1),
+		npzMixture(2, img.Shape{H: 2, W: 1, C: 2}, 2, 0),
+	} {
+		var buf bytes.Buffer
+		if err := WriteNPZ(&buf, m); err != nil {
+			f.Fatal(err)
+		}
+		f.Add(buf.Bytes())
+		f.Add(buf.Bytes()[:buf.Len()/2])
+	}
+	f.Add([]byte{})
+	f.Add([]byte("PK\x05\x06\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := ReadNPZ(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			if m != nil {
+				t.Fatal("a mixture and an error")
+			}
+			return
+		}
+		if err := m.Validate(); err != nil {
+			t.Fatalf("accepted an invalid mixture: %v", err)
+		}
+		var buf bytes.Buffer
+		if err := WriteNPZ(&buf, m); err != nil {
+			t.Fatalf("accepted mixture does not write: %v", err)
+		}
+		again, err := ReadNPZ(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+		if err != nil || !reflect.DeepEqual(again, m) {
+			t.Fatalf("round trip: %v", err)
+		}
+	})
+}
+
+// rawNPZ is an npz archive of .npy entries with version-1 headers:
+// name → header dictionary, then data.
+func rawNPZ(t *testing.T, entries map[string][2]string) []byte {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, e := range entries {
+		w, err := zw.Create(name + ".npy")
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := binary.LittleEndian.AppendUint16([]byte("\x93NUMPY\x01\x00"), uint16(len(e[0])))
+		if _, err := w.Write(append(append(h, e[0]...), e[1]...)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestReadNPZBounds: sizes are checked from the headers, before the data
+// is read or allocated.
+func TestReadNPZBounds(t *testing.T) {
+	one := [2]string{"{'descr': '<i8', 'fortran_order': False, 'shape': (), }", "\x01\x00\x00\x00\x00\x00\x00\x00"}
+	arr := func(shape string) [2]string {
+		return [2]string{"{'descr': '<f8', 'fortran_order': False, 'shape': " + shape + ", }", ""}
+	}
+	for name, c := range map[string]struct{ weights, eigen, frag string }{
+		"huge K":     {"(100000000,)", "(100000000, 1)", "more than 67108864 values"},
+		"huge q":     {"(1,)", "(1, 2000000000)", "exceeds dimension"},
+		"bad shape":  {"(1, -1)", "(1, 1)", "shape is not a tuple"},
+		"no data":    {"(1,)", "(1, 1)", "npy data"},
+		"wide shape": {"(99999999999,)", "(1, 1)", "shape is not a tuple"},
+	} {
+		data := rawNPZ(t, map[string][2]string{
+			"height": one, "width": one, "channels": one,
+			"weights": arr(c.weights), "eigenvalues": arr(c.eigen),
+		})
+		_, err := ReadNPZ(bytes.NewReader(data), int64(len(data)))
+		if err == nil || !strings.Contains(err.Error(), c.frag) {
+			t.Errorf("%s: error %v, want one containing %q", name, err, c.frag)
 		}
 	}
 }

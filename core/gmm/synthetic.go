@@ -9,17 +9,21 @@ import (
 	"tweedie/core/img"
 )
 
+// MaxSyntheticDim bounds the dimension d of a synthetic prior: 25 means of
+// d values each, and operators built on it (svd) grow like d².
+const MaxSyntheticDim = 4096
+
 // GMM25 returns the synthetic benchmark prior of MCGdiff and TMPD: 25
 // components with identity covariance and means
 //
 //	μ_ij = (8i, 8j, 8i, 8j, …) ∈ R^d,   i, j ∈ {−2, −1, 0, 1, 2},
 //
-// over "images" of shape 1×d×1 (d even). Weights are drawn uniformly from
+// over "images" of shape 1×d×1 (d even, at most MaxSyntheticDim). Weights are drawn uniformly from
 // (0, 1) with the seed and normalised (MCGdiff), or equal (TMPD) when
 // equal is set.
 func GMM25(d int, equal bool, seed uint64) (*Mixture, error) {
-	if d < 2 || d%2 != 0 {
-		return nil, fmt.Errorf("gmm25: d = %d, want an even number ≥ 2", d)
+	if d < 2 || d%2 != 0 || d > MaxSyntheticDim {
+		return nil, fmt.Errorf("gmm25: d = %d, want an even number from 2 to %d", d, MaxSyntheticDim)
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x676d6d3235))
 	mix := &Mixture{Shape: img.Shape{H: 1, W: d, C: 1}}
@@ -48,7 +52,9 @@ func GMM25(d int, equal bool, seed uint64) (*Mixture, error) {
 //
 //	gmm25:d=8,seed=1,weights=random|equal
 //
-// (defaults d = 8, seed = 1, weights = random).
+// (defaults d = 8, seed = 1, weights = random; d even, 2 ≤ d ≤
+// MaxSyntheticDim, checked before anything is allocated). Each key may be
+// given once.
 func ParseSynthetic(spec string) (*Mixture, error) {
 	name, rest, _ := strings.Cut(strings.TrimSpace(spec), ":")
 	if name != "gmm25" {
@@ -56,6 +62,7 @@ func ParseSynthetic(spec string) (*Mixture, error) {
 	}
 	d, seed, equal := 8, uint64(1), false
 	if strings.TrimSpace(rest) != "" {
+		seen := make(map[string]bool)
 		for _, kv := range strings.Split(rest, ",") {
 			k, v, ok := strings.Cut(kv, "=")
 			k, v = strings.TrimSpace(k), strings.TrimSpace(v)
@@ -63,10 +70,16 @@ func ParseSynthetic(spec string) (*Mixture, error) {
 			switch {
 			case !ok:
 				err = fmt.Errorf("malformed parameter %q (want key=value)", kv)
+			case seen[k]:
+				err = fmt.Errorf("key %q given twice", k)
 			case k == "d":
-				d, err = strconv.Atoi(v)
+				if d, err = strconv.Atoi(v); err != nil {
+					err = fmt.Errorf("d=%s: want an even integer from 2 to %d", v, MaxSyntheticDim)
+				}
 			case k == "seed":
-				seed, err = strconv.ParseUint(v, 10, 64)
+				if seed, err = strconv.ParseUint(v, 10, 64); err != nil {
+					err = fmt.Errorf("seed=%s: want a non-negative integer below 2^64", v)
+				}
 			case k == "weights" && (v == "random" || v == "equal"):
 				equal = v == "equal"
 			case k == "weights":
@@ -77,6 +90,7 @@ func ParseSynthetic(spec string) (*Mixture, error) {
 			if err != nil {
 				return nil, fmt.Errorf("prior %q: %w", spec, err)
 			}
+			seen[k] = true
 		}
 	}
 	mix, err := GMM25(d, equal, seed)

@@ -61,6 +61,26 @@ func checkKernelSize(size int, shape img.Shape) error {
 	if size > 4*max(shape.H, shape.W) {
 		return fmt.Errorf("kernel size %d larger than 4×max(H, W) of image %v", size, shape)
 	}
+	if size > MaxKernelSize {
+		return fmt.Errorf("kernel size %d larger than %d", size, MaxKernelSize)
+	}
+	return nil
+}
+
+// checkKernel reports whether every weight of k is finite and non-negative
+// and they sum to 1 (a kernel normalised from weights that underflowed to
+// zero is NaN).
+func checkKernel(k []float64) error {
+	sum := 0.0
+	for _, w := range k {
+		if !(w >= 0) || math.IsInf(w, 0) {
+			return fmt.Errorf("kernel weight %v is not finite and non-negative", w)
+		}
+		sum += w
+	}
+	if math.Abs(sum-1) > 1e-9 {
+		return fmt.Errorf("kernel sums to %v, not 1", sum)
+	}
 	return nil
 }
 
@@ -71,16 +91,24 @@ func newGaussBlur(shape img.Shape, size int, std float64) (*blur, error) {
 	if !(std > 0) || math.IsInf(std, 0) {
 		return nil, fmt.Errorf("std=%v must be positive and finite", std)
 	}
+	k := gaussKernel(size, std)
+	if err := checkKernel(k); err != nil {
+		return nil, fmt.Errorf("size=%d, std=%v: %w (std too small for the size)", size, std, err)
+	}
 	name := "blur-gauss:size=" + strconv.Itoa(size) + ",std=" + formatFloat(std)
-	return newBlur(name, shape, size, gaussKernel(size, std)), nil
+	return newBlur(name, shape, size, k), nil
 }
 
 func newMotionBlur(shape img.Shape, size int, seed uint64) (*blur, error) {
 	if err := checkKernelSize(size, shape); err != nil {
 		return nil, err
 	}
+	k := motionKernel(size, seed)
+	if err := checkKernel(k); err != nil {
+		return nil, fmt.Errorf("size=%d, seed=%d: %w", size, seed, err)
+	}
 	name := "blur-motion:size=" + strconv.Itoa(size) + ",seed=" + strconv.FormatUint(seed, 10)
-	return newBlur(name, shape, size, motionKernel(size, seed)), nil
+	return newBlur(name, shape, size, k), nil
 }
 
 func newBlur(name string, shape img.Shape, size int, kernel []float64) *blur {

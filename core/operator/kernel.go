@@ -9,15 +9,19 @@ import (
 //
 //	k[a, b] ∝ exp(−((a−c)² + (b−c)²)/(2·std²)),  c = (size−1)/2,
 //
-// normalised to sum 1.
+// normalised to sum 1. When std is so small that every weight underflows
+// (an even size has no centre cell) the kernel is NaN: see checkKernel.
 func gaussKernel(size int, std float64) []float64 {
 	k := make([]float64, size*size)
 	c := float64(size-1) / 2
 	sum := 0.0
 	for a := 0; a < size; a++ {
 		for b := 0; b < size; b++ {
-			da, db := float64(a)-c, float64(b)-c
-			v := math.Exp(-(da*da + db*db) / (2 * std * std))
+			// Divide before squaring: std² underflows to 0 for a tiny std,
+			// and 0/0 is NaN where (da/std)² is 0 at the centre and +Inf
+			// (a zero weight) elsewhere.
+			da, db := (float64(a)-c)/std, (float64(b)-c)/std
+			v := math.Exp(-(da*da + db*db) / 2)
 			k[a*size+b] = v
 			sum += v
 		}

@@ -37,6 +37,9 @@ func newPhase(shape img.Shape, pad int) (*phase, error) {
 	if pad > 16 {
 		return nil, fmt.Errorf("pad=%d larger than 16", pad)
 	}
+	if pad*shape.H > maxPhaseLen/(pad*shape.W) {
+		return nil, fmt.Errorf("pad=%d: the padded %d×%d transform is larger than %d values", pad, pad*shape.H, pad*shape.W, maxPhaseLen)
+	}
 	a := &phase{shape: shape, pad: pad, ph: pad * shape.H, pw: pad * shape.W}
 	a.buf = make([]complex128, a.ph*a.pw)
 	a.fft = newFFT2(a.ph, a.pw)

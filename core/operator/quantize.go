@@ -23,8 +23,8 @@ type quantize struct {
 }
 
 func newQuantize(shape img.Shape, levels int) (*quantize, error) {
-	if levels < 2 {
-		return nil, fmt.Errorf("levels=%d must be at least 2", levels)
+	if levels < 2 || levels > MaxLevels {
+		return nil, fmt.Errorf("levels=%d must be at least 2 and at most %d", levels, MaxLevels)
 	}
 	return &quantize{shape: shape, levels: levels}, nil
 }

@@ -10,6 +10,24 @@ import (
 	"tweedie/core/img"
 )
 
+// Limits on what Parse builds, checked before anything is allocated.
+const (
+	// MaxSide bounds each of H, W and C of the image shape.
+	MaxSide = 1 << 16
+	// MaxLen bounds d = H·W·C.
+	MaxLen = 1 << 24
+	// MaxKernelSize bounds the size of a blur kernel (size² weights).
+	MaxKernelSize = 1024
+	// MaxLevels bounds quantize's levels.
+	MaxLevels = 1 << 16
+	// maxPhaseLen bounds phase's padded transform, pad·H × pad·W.
+	maxPhaseLen = 1 << 22
+	// maxSVDLen bounds svd's dense matrix, dy × d entries, and maxSVDWork
+	// the dy²·d of building it (seconds at most).
+	maxSVDLen  = 1 << 21
+	maxSVDWork = 1 << 27
+)
+
 // family is one kind of operator with its parameters.
 type family struct {
 	name  string
@@ -145,7 +163,9 @@ func Names() []string {
 //	                                      (the synthetic Gaussian-mixture benchmark)
 //
 // Errors (unknown name or key, repeated key, malformed or out-of-range
-// value, parameters that do not fit the shape) mention the spec.
+// value, parameters that do not fit the shape, a shape or size beyond the
+// limits above, a degenerate operator such as a kernel that underflows)
+// mention the spec and the parameter.
 func Parse(spec string, shape img.Shape) (Operator, error) {
 	op, err := parse(spec, shape)
 	if err != nil {
@@ -157,6 +177,9 @@ func Parse(spec string, shape img.Shape) (Operator, error) {
 func parse(spec string, shape img.Shape) (Operator, error) {
 	if !shape.Valid() {
 		return nil, fmt.Errorf("invalid image shape %v", shape)
+	}
+	if shape.H > MaxSide || shape.W > MaxSide || shape.C > MaxSide || shape.H*shape.W > MaxLen/shape.C {
+		return nil, fmt.Errorf("image shape %v beyond the limits (sides ≤ %d, H·W·C ≤ %d)", shape, MaxSide, MaxLen)
 	}
 	name, rest, hasArgs := strings.Cut(strings.TrimSpace(spec), ":")
 	name = strings.TrimSpace(name)

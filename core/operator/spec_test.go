@@ -1,6 +1,7 @@
 package operator
 
 import (
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -161,4 +162,94 @@ func TestDefaultZeta(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestParseLimits: degenerate parameters and sizes beyond the limits are
+// refused, naming the parameter, before anything large is allocated.
+func TestParseLimits(t *testing.T) {
+	line := img.Shape{H: 1, W: 4096, C: 1}
+	big := img.Shape{H: 256, W: 256, C: 3}
+	for _, c := range []struct {
+		spec  string
+		shape img.Shape
+		frag  string
+	}{
+		{"blur-gauss:size=2,std=1e-300", shape28, "std=1e-300"},
+		{"blur-gauss:size=8,std=1e-200", shape28, "std too small"},
+		{"blur-gauss:size=2000", line, "larger than 1024"},
+		{"blur-motion:size=4000", line, "larger than 1024"},
+		{"phase:pad=16", big, "pad=16"},
+		{"svd:dy=600", line, "dy=600"},
+		{"svd:dy=200", line, "dy²·d ≤ 134217728"},
+		{"quantize:levels=65537", shape28, "levels=65537"},
+		{"quantize:levels=9223372036854775807", shape28, "levels="},
+		{"identity", img.Shape{H: 1 << 17, W: 1, C: 1}, "beyond the limits"},
+		{"identity", img.Shape{H: 1 << 16, W: 1 << 16, C: 1 << 16}, "beyond the limits"},
+		{"svd", img.Shape{H: 1 << 31, W: 1 << 31, C: 4}, "beyond the limits"},
+	} {
+		op, err := Parse(c.spec, c.shape)
+		if err == nil {
+			t.Errorf("Parse(%q, %v) = %q, want an error", c.spec, c.shape, op.Name())
+			continue
+		}
+		if !strings.Contains(err.Error(), c.frag) {
+			t.Errorf("Parse(%q, %v): error %q, want %q in it", c.spec, c.shape, err, c.frag)
+		}
+	}
+	// A vanishing std with a centre cell is the identity kernel, finite.
+	for _, spec := range []string{"blur-gauss:size=1,std=1e-300", "blur-gauss:size=3,std=5e-324"} {
+		op, err := Parse(spec, shape28)
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", spec, err)
+		}
+		k := op.(Kerneler).Kernel().Pix
+		if k[len(k)/2] != 1 || checkKernel(k) != nil {
+			t.Errorf("Parse(%q): kernel %v, want a delta", spec, k)
+		}
+	}
+}
+
+// FuzzParse checks that Parse never panics and that every operator it
+// accepts is sound: its Name parses back to the same operator, A(x) is
+// finite for x in [-1, 1], a blur kernel is finite and sums to 1, and a
+// linear A satisfies ⟨Ax, v⟩ = ⟨x, Aᵀv⟩.
+func FuzzParse(f *testing.F) {
+	for _, s := range append(Defaults(), "svd:dy=3,seed=2", "blur-gauss:size=1,std=1e-300",
+		"blur-gauss:size=2,std=1e-300", "blur-gauss:size=4,std=1e300", "sr:factor=3",
+		"inpaint-random:p=0.999999", "quantize:levels=65536", "phase:pad=16", "blur-motion:size=45,seed=18446744073709551615",
+		"inpaint-box:size=5", " sr : factor = 2 ", "identity:", "blur-gauss:std=1,std=2", "svd:dy=9223372036854775807") {
+		f.Add(s, uint8(5), uint8(6), uint8(1))
+	}
+	f.Fuzz(func(t *testing.T, spec string, h, w, c uint8) {
+		shape := img.Shape{H: 1 + int(h%12), W: 1 + int(w%12), C: 1 + int(c%3)}
+		op, err := Parse(spec, shape)
+		if err != nil {
+			if op != nil || !strings.Contains(err.Error(), "operator: spec") {
+				t.Fatalf("Parse(%q): error %v with operator %v", spec, err, op != nil)
+			}
+			return
+		}
+		again, err := Parse(op.Name(), shape)
+		if err != nil || again.Name() != op.Name() || again.OutLen() != op.OutLen() || again.InShape() != shape {
+			t.Fatalf("Parse(%q) = %q does not round-trip: %v", spec, op.Name(), err)
+		}
+		rng := rand.New(rand.NewPCG(1, 2))
+		x := randVec(rng, shape.Len())
+		y := op.Apply(make([]float64, op.OutLen()), x)
+		if !allFinite(y) {
+			t.Fatalf("%s: A(x) is not finite", op.Name())
+		}
+		if k, ok := op.(Kerneler); ok {
+			if err := checkKernel(k.Kernel().Pix); err != nil {
+				t.Fatalf("%s: %v", op.Name(), err)
+			}
+		}
+		if lin, ok := op.(Linear); ok {
+			v := randVec(rng, op.OutLen())
+			atv := lin.Adjoint(make([]float64, shape.Len()), v)
+			if l, r := dot(y, v), dot(x, atv); math.Abs(l-r) > 1e-9*(1+math.Abs(l)) {
+				t.Fatalf("%s: ⟨Ax, v⟩ = %v, ⟨x, Aᵀv⟩ = %v", op.Name(), l, r)
+			}
+		}
+	})
 }

@@ -2,6 +2,7 @@ package operator
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -36,6 +37,9 @@ func newSVD(shape img.Shape, dy int, seed uint64) (*svd, error) {
 	d := shape.Len()
 	if dy < 1 || dy > d {
 		return nil, fmt.Errorf("dy=%d: want 1 to d = %d", dy, d)
+	}
+	if dy > maxSVDLen/d || dy > maxSVDWork/d/dy {
+		return nil, fmt.Errorf("dy=%d: building the %d×%d matrix A is beyond the limits (dy·d ≤ %d, dy²·d ≤ %d)", dy, dy, d, maxSVDLen, maxSVDWork)
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x737664))
 	g := mat.NewDense(dy, d, nil)
@@ -72,6 +76,11 @@ func newSVD(shape img.Shape, dy int, seed uint64) (*svd, error) {
 			for j := 0; j < d; j++ {
 				row[j] += c * V.At(j, k)
 			}
+		}
+	}
+	for _, v := range op.a {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("dy=%d, seed=%d: the matrix A is not finite", dy, seed)
 		}
 	}
 	return op, nil

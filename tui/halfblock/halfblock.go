@@ -60,11 +60,54 @@ type Options struct {
 	ASCII bool
 }
 
+// MaxSide bounds the pixel columns and rows of a drawing and MaxPixels
+// their product: Size and Render lower Options.Scale (shrinking if need
+// be) until the drawing fits, before allocating anything.
+const (
+	MaxSide   = 4096
+	MaxPixels = 1 << 21
+)
+
+// fit returns the scale Render uses for an image of the shape: scale, or
+// the largest smaller one (a shrink -f when even 1 is too large) whose
+// drawing fits MaxSide and MaxPixels. Scales in [-1, 1] are 1.
+func fit(s img.Shape, scale int) int {
+	W, H := s.W, s.H
+	if scale > 1 {
+		// The largest scale ≤ scale within the limits, or 1.
+		k := min(scale, MaxSide/W, MaxSide/H, int(math.Sqrt(MaxPixels/(float64(W)*float64(H)))))
+		for k > 1 && W*k*H*k > MaxPixels {
+			k--
+		}
+		if k > 1 {
+			return k
+		}
+	}
+	f := 1
+	if scale < -1 {
+		f = min(-(scale+1), max(W, H)) + 1 // -scale without overflow; f ≥ max(W, H) draws 1×1
+	}
+	for {
+		w, h := (W+f-1)/f, (H+f-1)/f
+		if w <= MaxSide && h <= MaxSide && w*h <= MaxPixels {
+			break
+		}
+		f = max(f+1, (W+MaxSide-1)/MaxSide, (H+MaxSide-1)/MaxSide)
+	}
+	if f == 1 {
+		return 1
+	}
+	return -f
+}
+
 // Size returns the size in cells (columns, rows) that Render gives an image
 // of the shape.
 func Size(s img.Shape, scale int) (w, h int) {
+	if !s.Valid() {
+		return 0, 0
+	}
 	pw, ph := s.W, s.H
-	switch {
+	switch scale = fit(s, scale); {
 	case scale > 1:
 		pw, ph = pw*scale, ph*scale
 	case scale < -1:
@@ -72,6 +115,13 @@ func Size(s img.Shape, scale int) (w, h int) {
 		pw, ph = (pw+f-1)/f, (ph+f-1)/f
 	}
 	return pw, (ph + 1) / 2
+}
+
+// valid reports whether im has a valid shape and H·W·C ≤ len(Pix),
+// without overflow.
+func valid(im img.Image) bool {
+	s, n := im.Shape, len(im.Pix)
+	return s.Valid() && s.H <= n && s.W <= n/s.H && s.C <= n/(s.H*s.W)
 }
 
 var (
@@ -150,9 +200,10 @@ func (g *grid) at(x, y int) []float64 {
 	return g.v[i : i+g.c]
 }
 
-// resample applies Options.Scale to im.
+// resample applies Options.Scale, as fit bounds it, to im.
 func resample(im img.Image, scale int) grid {
 	s := im.Shape
+	scale = fit(s, scale)
 	c := 1
 	if s.C >= 3 {
 		c = 3
@@ -217,7 +268,8 @@ func resample(im img.Image, scale int) grid {
 }
 
 // Render draws im and returns the cells as lines joined by '\n', each line
-// exactly as wide as Size says and ending with an SGR reset.
+// exactly as wide as Size says and ending with an SGR reset. An image whose
+// Pix is shorter than its shape says draws nothing.
 func Render(im img.Image, o Options) string {
 	var b []byte
 	b = Append(b, im, o)
@@ -226,7 +278,7 @@ func Render(im img.Image, o Options) string {
 
 // Append is Render appending to dst.
 func Append(dst []byte, im img.Image, o Options) []byte {
-	if !im.Shape.Valid() || len(im.Pix) < im.Shape.Len() {
+	if !valid(im) {
 		return dst
 	}
 	g := resample(im, o.Scale)

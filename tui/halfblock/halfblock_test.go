@@ -180,3 +180,43 @@ func TestOddHeightPadding(t *testing.T) {
 func TestColorGoldenOddHeight(t *testing.T) {
 	golden(t, "ring_color_odd.golden", Render(ring(7, true), Options{Scale: 1}))
 }
+
+// TestLimits: a drawing beyond MaxSide or MaxPixels gets a smaller scale
+// (a shrink if need be) before anything is allocated, Size and Render
+// agree on it, and shapes that overflow or exceed Pix draw nothing.
+func TestLimits(t *testing.T) {
+	for _, c := range []struct {
+		shape  img.Shape
+		scale  int
+		w, h   int // cells
+		render bool
+	}{
+		{img.Shape{H: 28, W: 28, C: 1}, 1 << 40, 1428, 714, true}, // scale 51: 1428² ≤ 2^21 pixels
+		{img.Shape{H: 1000, W: 1, C: 1}, 1188, 4, 2000, true},     // scale 4: 4000 ≤ 4096 rows
+		{img.Shape{H: 1188000, W: 1188, C: 1}, 1, 5, 2042, false}, // shrink 291
+		{img.Shape{H: 28, W: 28, C: 1}, math.MinInt, 1, 1, true},  // shrink beyond the image: 1×1
+		{img.Shape{H: 5000, W: 5000, C: 1}, -1, 1250, 625, false}, // shrink 4: 1250² ≤ 2^21 pixels
+	} {
+		w, h := Size(c.shape, c.scale)
+		if w != c.w || h != c.h || w > MaxSide || 2*h > MaxSide+1 || w*2*h > MaxPixels+w {
+			t.Errorf("Size(%v, %d) = %d×%d, want %d×%d", c.shape, c.scale, w, h, c.w, c.h)
+		}
+		if !c.render {
+			continue
+		}
+		im := img.Image{Shape: c.shape, Pix: make([]float64, c.shape.Len())}
+		lines := strings.Split(Render(im, Options{Scale: c.scale, ASCII: true}), "\n")
+		if len(lines) != h || ansi.StringWidth(lines[0]) != w {
+			t.Errorf("Render(%v, %d): %d lines of %d, want %d of %d", c.shape, c.scale, len(lines), ansi.StringWidth(lines[0]), h, w)
+		}
+	}
+	for _, s := range []img.Shape{{H: 1 << 32, W: 1 << 32, C: 2}, {H: 4, W: 4, C: 1}} {
+		im := img.Image{Shape: s, Pix: make([]float64, 3)}
+		if out := Render(im, Options{Scale: 2}); out != "" {
+			t.Errorf("shape %v with 3 values drew %q", s, out)
+		}
+		if r := RGBA(nil, im, Map{}); r.Rect.Dx() != 0 {
+			t.Errorf("RGBA of shape %v with 3 values is %v", s, r.Rect)
+		}
+	}
+}

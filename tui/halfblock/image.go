@@ -9,14 +9,15 @@ import (
 // RGBA returns im at its own resolution with the colours a half-block
 // drawing gives it (the map, RGB images as they are, unobserved pixels as
 // the dim checker): the source that pixel-graphics encoders (sixel, kitty)
-// scale to a panel. dst is reused when it has the right size.
+// scale to a panel. dst is reused when it has the right size. An image
+// whose Pix is shorter than its shape says gives an empty image.
 func RGBA(dst *image.RGBA, im img.Image, m Map) *image.RGBA {
 	s := im.Shape
+	if !valid(im) {
+		return image.NewRGBA(image.Rectangle{})
+	}
 	if dst == nil || dst.Rect.Dx() != s.W || dst.Rect.Dy() != s.H {
 		dst = image.NewRGBA(image.Rect(0, 0, s.W, s.H))
-	}
-	if !s.Valid() || len(im.Pix) < s.Len() {
-		return dst
 	}
 	g := resample(im, 1)
 	for y := 0; y < g.h; y++ {

@@ -16,6 +16,7 @@ package kitty
 import (
 	"bytes"
 	"encoding/base64"
+	"fmt"
 	"image"
 	"image/png"
 	"strconv"
@@ -65,9 +66,29 @@ type Options struct {
 	Tmux bool
 }
 
+// MaxSide bounds the width and height of an image Append sends (kitty's
+// own limit) and MaxPixels its area, so that encoding stays quick.
+const (
+	MaxSide   = 10000
+	MaxPixels = 1 << 22
+)
+
 // Append appends the sequences that transmit src as a PNG (and place it)
 // and returns the extended slice. Sending an id again replaces its image.
+// It refuses, before encoding, an empty source or one beyond MaxSide or
+// MaxPixels, an id outside 1 ≤ ID < 2^24, a negative box and, with
+// Placeholder, a box beyond MaxCells.
 func (e *Encoder) Append(dst []byte, src image.Image, o Options) ([]byte, error) {
+	b := src.Bounds()
+	w, h := b.Dx(), b.Dy()
+	switch {
+	case w <= 0 || h <= 0 || w > MaxSide || h > MaxSide || w*h > MaxPixels:
+		return dst, fmt.Errorf("kitty: image of %d×%d pixels: want 1×1 to %d×%d and at most %d pixels", w, h, MaxSide, MaxSide, MaxPixels)
+	case o.ID < 1 || o.ID >= 1<<24:
+		return dst, fmt.Errorf("kitty: image id %d: want 1 to 2^24−1", o.ID)
+	case o.Cols < 0 || o.Rows < 0 || (o.Placeholder && (o.Cols > MaxCells || o.Rows > MaxCells)):
+		return dst, fmt.Errorf("kitty: box of %d×%d cells: want 0 to %d (placeholders name at most %d)", o.Cols, o.Rows, MaxCells, MaxCells)
+	}
 	e.png.Reset()
 	e.enc.CompressionLevel = png.BestCompression
 	e.enc.BufferPool = &e.pool
@@ -136,7 +157,9 @@ func Delete(id int, tmux bool) string {
 // Placeholders returns the cells that show image id over cols×rows cells,
 // lines joined by '\n', each line ending with an SGR reset. Every cell
 // carries its row and column, so a renderer may rewrite any cell alone.
+// cols and rows are clamped to 0…MaxCells, the cells a placeholder can name.
 func Placeholders(id, cols, rows int) string {
+	cols, rows = min(max(cols, 0), MaxCells), min(max(rows, 0), MaxCells)
 	var sgr string
 	if id <= 255 {
 		sgr = "\x1b[38;5;" + strconv.Itoa(id) + "m"

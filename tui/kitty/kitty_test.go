@@ -158,3 +158,39 @@ func BenchmarkDigit(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(buf)), "bytes")
 }
+
+// TestLimits: Append refuses, before encoding, sources, ids and boxes
+// beyond the limits, and Placeholders clamps its box to MaxCells.
+func TestLimits(t *testing.T) {
+	var e Encoder
+	ok := Options{ID: 7, Cols: 4, Rows: 2, Placeholder: true}
+	for name, c := range map[string]struct {
+		src  image.Image
+		o    Options
+		frag string
+	}{
+		"tall":         {image.NewRGBA(image.Rect(0, 0, 1, MaxSide+1)), ok, "pixels"},
+		"large":        {image.NewGray(image.Rect(0, 0, 4096, 2048)), ok, "pixels"},
+		"unbounded":    {image.NewUniform(image.White.C), ok, "pixels"},
+		"empty":        {image.NewRGBA(image.Rectangle{}), ok, "pixels"},
+		"id 0":         {digit(), Options{ID: 0, Cols: 1, Rows: 1}, "id 0"},
+		"id 2^24":      {digit(), Options{ID: 1 << 24, Cols: 1, Rows: 1}, "id 16777216"},
+		"negative box": {digit(), Options{ID: 1, Cols: -1, Rows: 1}, "box"},
+		"wide box":     {digit(), Options{ID: 1, Cols: 1188, Rows: 1, Placeholder: true}, "box of 1188×1"},
+	} {
+		out, err := e.Append([]byte("x"), c.src, c.o)
+		if err == nil || !strings.Contains(err.Error(), c.frag) || string(out) != "x" {
+			t.Errorf("%s: %q, error %v; want dst unchanged and an error with %q", name, out, err, c.frag)
+		}
+	}
+	if _, err := e.Append(nil, digit(), Options{ID: 1, Cols: 1188, Rows: 500}); err != nil {
+		t.Errorf("a large box without placeholders: %v", err)
+	}
+	lines := strings.Split(Placeholders(9, 1<<40, 1000), "\n")
+	if len(lines) != MaxCells || ansi.StringWidth(lines[0]) != MaxCells {
+		t.Errorf("Placeholders(1<<40, 1000): %d lines of %d cells, want %d of %d", len(lines), ansi.StringWidth(lines[0]), MaxCells, MaxCells)
+	}
+	if p := Placeholders(9, -3, 2); p != "\x1b[38;5;9m\x1b[m\n\x1b[38;5;9m\x1b[m" {
+		t.Errorf("negative cols: %q", p)
+	}
+}

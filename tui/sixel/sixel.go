@@ -17,12 +17,32 @@ package sixel
 import (
 	"image"
 	"image/color"
+	"math"
 	"slices"
 	"strconv"
 )
 
 // MaxColors is the number of colour registers an image uses at most.
 const MaxColors = 256
+
+// MaxSide bounds the width and height of an encoded image and MaxPixels
+// its area (a 3840×2160 screen fits): Append scales a larger w×h down to
+// fit, keeping its aspect ratio, and draws nothing for a larger source.
+const (
+	MaxSide   = 8192
+	MaxPixels = 1 << 23
+)
+
+// Fit returns w×h scaled down, keeping its aspect ratio, to within MaxSide
+// and MaxPixels; sizes within the limits are returned as they are.
+func Fit(w, h int) (int, int) {
+	if w <= MaxSide && h <= MaxSide && w*h <= MaxPixels {
+		return w, h
+	}
+	fw, fh := float64(w), float64(h)
+	f := math.Min(MaxSide/math.Max(fw, fh), math.Sqrt(MaxPixels/fw/fh))
+	return max(1, int(fw*f)), max(1, int(fh*f))
+}
 
 // Encoder encodes images; it reuses its buffers between calls, so an
 // Encoder must not be used concurrently. The zero value is ready to use.
@@ -43,19 +63,21 @@ type pal struct{ r, g, b int } // percent
 // Append appends to dst the DCS sequence that draws src scaled to w×h
 // pixels (nearest neighbour) and returns the extended slice. Transparent
 // source pixels are drawn as their colour (alpha is ignored). A w or h ≤ 0
-// means the source's own size.
+// means the source's own size. A w×h beyond MaxSide or MaxPixels is
+// scaled down by Fit; a source beyond them, or empty, draws nothing.
 func (e *Encoder) Append(dst []byte, src image.Image, w, h int) []byte {
 	b := src.Bounds()
 	sw, sh := b.Dx(), b.Dy()
+	if fw, fh := Fit(sw, sh); sw <= 0 || sh <= 0 || fw != sw || fh != sh {
+		return dst
+	}
 	if w <= 0 {
 		w = sw
 	}
 	if h <= 0 {
 		h = sh
 	}
-	if sw == 0 || sh == 0 {
-		return dst
-	}
+	w, h = Fit(w, h)
 	e.quantize(src)
 	np := len(e.palette)
 

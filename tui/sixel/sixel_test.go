@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"tweedie/assets"
 	"tweedie/tui/halfblock"
@@ -268,4 +269,36 @@ func BenchmarkDigitPanel(b *testing.B) {
 		buf = e.Append(buf[:0], src, 280, 280)
 	}
 	b.ReportMetric(float64(len(buf)), "bytes")
+}
+
+// TestLimits: an output beyond MaxSide or MaxPixels is scaled down to fit,
+// keeping its aspect ratio (a 1×1 source drawn at 16000×9600 used to run
+// for minutes), and a source beyond them draws nothing.
+func TestLimits(t *testing.T) {
+	for _, c := range [][4]int{ // w, h → want w, h
+		{16000, 9600, 3739, 2243},
+		{1188, 1188000, 8, 8192},
+		{1 << 62, 1 << 62, 2896, 2896},
+		{8192, 1024, 8192, 1024},
+		{100, 50, 100, 50},
+	} {
+		w, h := Fit(c[0], c[1])
+		if w != c[2] || h != c[3] || w > MaxSide || h > MaxSide || w*h > MaxPixels {
+			t.Errorf("Fit(%d, %d) = %d, %d; want %d, %d", c[0], c[1], w, h, c[2], c[3])
+		}
+	}
+	var e Encoder
+	one := image.NewRGBA(image.Rect(0, 0, 1, 1))
+	start := time.Now()
+	six := e.Append(nil, one, 16000, 9600)
+	if !bytes.Contains(six, []byte(`"1;1;3739;2243`)) {
+		t.Errorf("raster attributes %q, want 3739×2243", six[:min(len(six), 30)])
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v", d)
+	}
+	huge := image.NewUniform(color.White) // bounds ±1e9
+	if got := e.Append([]byte("x"), huge, 10, 10); string(got) != "x" {
+		t.Errorf("a source beyond the limits drew %d bytes", len(got)-1)
+	}
 }

@@ -74,6 +74,14 @@ type Size struct{ W, H int }
 // one.
 var DefaultCell = Size{W: 10, H: 20}
 
+// MaxCell is the largest cell size in pixels taken from an option or a
+// terminal's reply; a larger one is refused (replies are ignored), so no
+// image is scaled to a box larger than the cells times this.
+var MaxCell = Size{W: 200, H: 400}
+
+// in reports whether s is a cell size between 1×1 and MaxCell.
+func (s Size) in() bool { return s.W >= 1 && s.H >= 1 && s.W <= MaxCell.W && s.H <= MaxCell.H }
+
 // ParseMode parses MODE or MODE:WxH (the cell size in pixels, for sixel
 // on terminals that do not report it, e.g. "sixel:6x13"). MODE is auto,
 // kitty, sixel, halfblock (or half, blocks) or ascii.
@@ -100,8 +108,8 @@ func ParseMode(s string) (Mode, Size, error) {
 		var err1, err2 error
 		sz.W, err1 = strconv.Atoi(w)
 		sz.H, err2 = strconv.Atoi(h)
-		if !ok || err1 != nil || err2 != nil || sz.W < 1 || sz.H < 1 || sz.W > 200 || sz.H > 400 {
-			return Auto, Size{}, fmt.Errorf("graphics mode %q: want a cell size WxH in pixels after the colon, e.g. sixel:10x20", s)
+		if !ok || err1 != nil || err2 != nil || !sz.in() {
+			return Auto, Size{}, fmt.Errorf("graphics mode %q: want a cell size WxH in pixels after the colon, from 1x1 to %dx%d, e.g. sixel:10x20", s, MaxCell.W, MaxCell.H)
 		}
 	}
 	return m, sz, nil
@@ -185,9 +193,16 @@ type Caps struct {
 
 // Handle takes a message that may be a reply and reports whether it was.
 // It also takes the window size in cells (tea.WindowSizeMsg), which turns
-// a window pixel size into a cell size.
+// a window pixel size into a cell size. A cell size outside 1×1 to MaxCell
+// is ignored.
 func (c *Caps) Handle(msg any) bool {
 	switch msg := msg.(type) {
+	case uv.MultiEvent:
+		taken := false
+		for _, e := range msg {
+			taken = c.Handle(e) || taken
+		}
+		return taken
 	case uv.KittyGraphicsEvent:
 		if msg.Options.ID == kitty.QueryID {
 			c.Kitty = string(msg.Payload) == "OK"
@@ -203,8 +218,8 @@ func (c *Caps) Handle(msg any) bool {
 		c.Version = msg.Name
 		return true
 	case uv.CellSizeEvent:
-		if msg.Width > 0 && msg.Height > 0 {
-			c.Cell = Size{msg.Width, msg.Height}
+		if sz := (Size{msg.Width, msg.Height}); sz.in() {
+			c.Cell = sz
 		}
 		return true
 	case uv.PixelSizeEvent:
@@ -229,7 +244,9 @@ func (c *Caps) SetWindow(cols, rows int) {
 
 func (c *Caps) cellFromWindow() {
 	if c.px.W > 0 && c.px.H > 0 && c.cols > 0 && c.rows > 0 {
-		c.Cell = Size{c.px.W / c.cols, c.px.H / c.rows}
+		if sz := (Size{c.px.W / c.cols, c.px.H / c.rows}); sz.in() {
+			c.Cell = sz
+		}
 	}
 }
 
@@ -277,9 +294,10 @@ func (c *Caps) ChooseDirect(p colorprofile.Profile) Mode {
 	return c.Choose(p)
 }
 
-// CellSize is the reported cell size, or def when there is none.
+// CellSize is the reported cell size, or def when there is none (or it is
+// outside 1×1 to MaxCell, as one set directly may be).
 func (c *Caps) CellSize(def Size) Size {
-	if c.Cell.W > 0 && c.Cell.H > 0 {
+	if c.Cell.in() {
 		return c.Cell
 	}
 	return def

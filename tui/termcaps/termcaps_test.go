@@ -1,6 +1,7 @@
 package termcaps
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -98,4 +99,63 @@ func TestHandleAndChoose(t *testing.T) {
 	if Halfblock.Next() != ASCII || ASCII.Next() != Kitty {
 		t.Error("Next")
 	}
+}
+
+// TestCellBounds: a cell size beyond MaxCell, reported or computed from the
+// window, is ignored (it would scale images to boxes of any size).
+func TestCellBounds(t *testing.T) {
+	var c Caps
+	c.Handle(uv.CellSizeEvent{Width: 1 << 30, Height: 20})
+	c.SetWindow(1, 1)
+	c.Handle(uv.PixelSizeEvent{Width: 100000, Height: 100000})
+	if c.Cell != (Size{}) || c.CellSize(DefaultCell) != DefaultCell {
+		t.Errorf("cell %v taken", c.Cell)
+	}
+	c.Cell = Size{W: 500, H: 20}
+	if c.CellSize(DefaultCell) != DefaultCell {
+		t.Errorf("CellSize gives %v", c.CellSize(DefaultCell))
+	}
+	if _, _, err := ParseMode("sixel:201x20"); err == nil {
+		t.Error("sixel:201x20 accepted")
+	}
+}
+
+// FuzzReplies feeds arbitrary terminal input through the decoder that
+// reads the replies (as tweedie render does) into Caps, and checks that
+// nothing panics, the decoder always progresses, the cell size stays
+// within 1×1 to MaxCell and Choose picks a mode.
+func FuzzReplies(f *testing.F) {
+	f.Add([]byte(kittyQueryPrefix + "OK\x1b\\" + "\x1b[6;18;9t\x1b[4;900;1600t\x1bP>|kitty(0.35.1)\x1b\\\x1b[?62;22c"))
+	f.Add([]byte("\x1bP>|XTerm(390)\x1b\\\x1b[?63;1;2;4;6c"))
+	f.Add([]byte("\x1b[6;99999999999;99999999999t\x1b[4;-5;7t\x1b[6;0;0t"))
+	f.Add([]byte("\x1b_Gi=31;ENOTSUPPORTED\x1b\\\x1b[?1;2c"))
+	f.Add([]byte("\x1b[?" + strings.Repeat("4;", 100) + "c\x1b"))
+	f.Add([]byte("\x1bP"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var c Caps
+		c.SetWindow(80, 24)
+		var dec uv.EventDecoder
+		for buf := data; len(buf) > 0; {
+			n, ev := dec.Decode(buf)
+			if n <= 0 || n > len(buf) {
+				if n == 0 {
+					break // an incomplete sequence: wait for more input
+				}
+				t.Fatalf("Decode consumed %d of %d bytes", n, len(buf))
+			}
+			buf = buf[n:]
+			c.Handle(ev)
+		}
+		if c.Cell != (Size{}) && !c.Cell.in() {
+			t.Fatalf("cell size %v taken", c.Cell)
+		}
+		if s := c.CellSize(DefaultCell); !s.in() {
+			t.Fatalf("CellSize = %v", s)
+		}
+		for _, p := range []colorprofile.Profile{colorprofile.TrueColor, colorprofile.ASCII} {
+			if m := c.Choose(p); !slices.Contains(Modes, m) {
+				t.Fatalf("Choose = %v", m)
+			}
+		}
+	})
 }

@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"math"
 )
 
 // Magic opens every digit file.
@@ -30,6 +31,9 @@ const Magic = "TWDG"
 
 // Version is the only format version this package reads and writes.
 const Version = 1
+
+// maxSide bounds the height, width and channels of a digit file.
+const maxSide = 1 << 14
 
 // ErrCorrupt is wrapped by every error Decode returns for malformed input.
 var ErrCorrupt = errors.New("digitfile: corrupt digit file")
@@ -49,10 +53,10 @@ type File struct {
 
 // Encode writes f.
 func Encode(w io.Writer, f *File) error {
-	d := f.H * f.W * f.C
-	if f.H <= 0 || f.W <= 0 || f.C <= 0 {
-		return fmt.Errorf("digitfile: bad shape %d×%d×%d", f.H, f.W, f.C)
+	if f.H <= 0 || f.W <= 0 || f.C <= 0 || f.H > maxSide || f.W > maxSide || f.C > maxSide || len(f.Digits) > math.MaxUint32 {
+		return fmt.Errorf("digitfile: bad shape %d×%d×%d or %d digits", f.H, f.W, f.C, len(f.Digits))
 	}
+	d := f.H * f.W * f.C
 	le := binary.LittleEndian
 	buf := []byte(Magic)
 	buf = le.AppendUint16(buf, Version)
@@ -86,12 +90,18 @@ func Decode(data []byte) (*File, error) {
 	if v := le.Uint16(data[4:]); v != Version {
 		return nil, fmt.Errorf("%w: unsupported version %d", ErrCorrupt, v)
 	}
+	if r := le.Uint16(data[6:]); r != 0 {
+		return nil, fmt.Errorf("%w: reserved field %d, want 0", ErrCorrupt, r)
+	}
 	h, w, c, n := le.Uint32(data[8:]), le.Uint32(data[12:]), le.Uint32(data[16:]), le.Uint32(data[20:])
-	const maxSide = 1 << 14
 	if h == 0 || w == 0 || c == 0 || h > maxSide || w > maxSide || c > maxSide {
 		return nil, fmt.Errorf("%w: bad shape %d×%d×%d", ErrCorrupt, h, w, c)
 	}
-	d := int64(h) * int64(w) * int64(c)
+	d := int64(h) * int64(w) * int64(c) // ≤ 2^42
+	// n·(5+d) can pass 2^63: compare with the length before multiplying.
+	if body := int64(len(data)) - hdr - 4; d > body || int64(n) > body/(5+d) {
+		return nil, fmt.Errorf("%w: %d digits of %d pixels cannot fit in %d bytes", ErrCorrupt, n, d, len(data))
+	}
 	want := int64(hdr) + int64(n)*(5+d) + 4
 	if int64(len(data)) != want {
 		return nil, fmt.Errorf("%w: %d bytes, want %d", ErrCorrupt, len(data), want)

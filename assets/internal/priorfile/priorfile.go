@@ -290,10 +290,16 @@ func (p *parser) u32() uint32 {
 	return binary.LittleEndian.Uint32(b)
 }
 
+// f32 reads one finite float32.
 func (p *parser) f32() float64 {
-	return float64(math.Float32frombits(p.u32()))
+	v := p.f32s(1)
+	if v == nil {
+		return 0
+	}
+	return v[0]
 }
 
+// f32s reads n finite float32 values.
 func (p *parser) f32s(n int) []float64 {
 	b := p.bytes(4 * n)
 	if b == nil {

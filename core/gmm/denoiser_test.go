@@ -3,6 +3,7 @@ package gmm
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -156,44 +157,59 @@ func TestDenoiseAllocs(t *testing.T) {
 	}
 }
 
-// TestBatchMatchesRows: a batch of rows gives what each row gives alone,
-// bit for bit, and its VJP likewise; a stale point and bad lengths are errors.
+// TestBatchMatchesRows: a batch gives what each row gives alone, bit for
+// bit, and its VJP likewise. A stale point and bad lengths are errors.
 func TestBatchMatchesRows(t *testing.T) {
-	mix := Random(img.Shape{H: 4, W: 4, C: 1}, 4, 3, 5)
-	d := mix.Dim()
-	rng := rand.New(rand.NewPCG(8, 9))
-	const B = 5
-	xt, v := make([]float64, B*d), make([]float64, B*d)
-	for i := 0; i < B; i++ {
-		copy(xt[i*d:], noisyPoint(mix, 0.3, rng))
-	}
-	for i := range v {
-		v[i] = rng.NormFloat64()
-	}
 	ctx := context.Background()
-	dn := mix.NewDenoiser().(*Denoiser)
-	x0, jv := make([]float64, B*d), make([]float64, B*d)
-	pt, err := dn.Linearize(ctx, x0, xt, 0.3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := pt.VJP(ctx, jv, v); err != nil {
-		t.Fatal(err)
-	}
-	single := newOne(mix)
-	for i := 0; i < B; i++ {
-		want := single.Denoise(make([]float64, d), xt[i*d:(i+1)*d], 0.3)
-		wantJv := single.VJP(make([]float64, d), v[i*d:(i+1)*d])
-		for j := 0; j < d; j++ {
-			if x0[i*d+j] != want[j] || jv[i*d+j] != wantJv[j] {
-				t.Fatalf("row %d differs from its single evaluation at %d", i, j)
+	rng := rand.New(rand.NewPCG(8, 9))
+	for _, tc := range []struct{ K, q, B int }{{4, 3, 5}, {3, 0, 6}, {5, 4, 2}, {1, 2, 4}} {
+		mix := Random(img.Shape{H: 4, W: 4, C: 1}, tc.K, tc.q, uint64(5+tc.K))
+		d, B := mix.Dim(), tc.B
+		dn := mix.NewDenoiser().(*Denoiser)
+		single := newOne(mix)
+		for _, ab := range testAlphaBars() {
+			xt, v := make([]float64, B*d), make([]float64, B*d)
+			for i := 0; i < B; i++ {
+				copy(xt[i*d:], noisyPoint(mix, ab, rng))
+			}
+			for i := range v {
+				v[i] = rng.NormFloat64()
+			}
+			x0, jv := make([]float64, B*d), make([]float64, B*d)
+			pt, err := dn.Linearize(ctx, x0, xt, ab)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := pt.VJP(ctx, jv, v); err != nil {
+				t.Fatal(err)
+			}
+			const tol = 0
+			for i := 0; i < B; i++ {
+				want := single.Denoise(make([]float64, d), xt[i*d:(i+1)*d], ab)
+				wantJv := single.VJP(make([]float64, d), v[i*d:(i+1)*d])
+				if e := maxRelErr(x0[i*d:(i+1)*d], want); e > tol {
+					t.Errorf("K=%d q=%d B=%d ᾱ=%.3g row %d: x̂0 rel err %.2e", tc.K, tc.q, B, ab, i, e)
+				}
+				if e := maxRelErr(jv[i*d:(i+1)*d], wantJv); e > tol {
+					t.Errorf("K=%d q=%d B=%d ᾱ=%.3g row %d: Jᵀv rel err %.2e", tc.K, tc.q, B, ab, i, e)
+				}
+				for k, w := range dn.Responsibilities(i) {
+					if math.Abs(w-single.Responsibilities()[k]) > 1e-12 {
+						t.Errorf("row %d: w_%d = %v, alone %v", i, k, w, single.Responsibilities()[k])
+					}
+				}
 			}
 		}
 	}
+	mix := Random(img.Shape{H: 4, W: 4, C: 1}, 2, 2, 1)
+	d := mix.Dim()
+	dn := mix.NewDenoiser().(*Denoiser)
+	x0, xt := make([]float64, 4*d), make([]float64, 4*d)
+	pt, _ := dn.Linearize(ctx, x0, xt, 0.3)
 	if err := dn.Denoise(ctx, x0[:d], xt[:d], 0.3); err != nil {
 		t.Fatal(err)
 	}
-	if err := pt.VJP(ctx, jv, v); !errors.Is(err, denoiser.ErrStale) {
+	if err := pt.VJP(ctx, x0, xt); !errors.Is(err, denoiser.ErrStale) {
 		t.Errorf("VJP at a stale point: %v", err)
 	}
 	for _, bad := range [][2][]float64{{x0[:d], xt[:d+1]}, {x0[:2*d], xt[:d]}, {nil, nil}} {
@@ -211,15 +227,27 @@ func TestBatchMatchesRows(t *testing.T) {
 	}
 }
 
-func BenchmarkDenoiseVJP(b *testing.B) {
-	mix := Random(img.Shape{H: 28, W: 28, C: 1}, 10, 32, 1)
-	dn := newOne(mix)
-	x := noisyPoint(mix, 0.3, rand.New(rand.NewPCG(1, 1)))
-	dst := make([]float64, mix.Dim())
-	v := make([]float64, mix.Dim())
-	b.ReportAllocs()
-	for b.Loop() {
-		dn.Denoise(dst, x, 0.3)
-		dn.VJP(v, dst)
+// BenchmarkBatch32 evaluates x̂0 and Jᵀv for 32 inputs at once on an
+// MNIST-sized mixture (K = 10, d = 784, q = 120) at three noise levels
+// (all components reached at ᾱ = 0.01, few at 0.9).
+func BenchmarkBatch32(b *testing.B) {
+	mix := Random(img.Shape{H: 28, W: 28, C: 1}, 10, 120, 1)
+	d, B := mix.Dim(), 32
+	for _, ab := range []float64{0.01, 0.3, 0.9} {
+		rng := rand.New(rand.NewPCG(1, 1))
+		xt := make([]float64, B*d)
+		for i := 0; i < B; i++ {
+			copy(xt[i*d:], noisyPoint(mix, ab, rng))
+		}
+		x0, jv := make([]float64, B*d), make([]float64, B*d)
+		b.Run(fmt.Sprintf("ab=%g", ab), func(b *testing.B) {
+			ctx := context.Background()
+			dn := mix.NewDenoiser().(*Denoiser)
+			b.ReportAllocs()
+			for b.Loop() {
+				pt, _ := dn.Linearize(ctx, x0, xt, ab)
+				pt.VJP(ctx, jv, x0)
+			}
+		})
 	}
 }

@@ -222,3 +222,45 @@ func npyFloats(r io.Reader, n int) ([]float64, error) {
 		return nil, fmt.Errorf("npy data: %w", err)
 	}
 }
+
+// writeNPY writes one .npy array, version 1.0: a header with the shape
+// stated in full (so an empty axis, q = 0, survives) and the values in C
+// order, little-endian. descr is '<f8' (values as float64) or '<i8'
+// (values converted to int64).
+func writeNPY(w io.Writer, descr string, shape []int, values []float64) error {
+	dims := make([]string, len(shape))
+	n := 1
+	for i, s := range shape {
+		dims[i] = strconv.Itoa(s)
+		n *= s
+	}
+	if n != len(values) {
+		return fmt.Errorf("npy: %d values for shape %v", len(values), shape)
+	}
+	tuple := "(" + strings.Join(dims, ", ") + ")"
+	if len(shape) == 1 {
+		tuple = "(" + dims[0] + ",)"
+	}
+	dict := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': %s, }", descr, tuple)
+	// Magic, version, header length, dictionary and newline, padded with
+	// spaces to a multiple of 64 bytes.
+	pad := 64 - (len(npyMagic)+2+2+len(dict)+1)%64
+	if pad == 64 {
+		pad = 0
+	}
+	dict += strings.Repeat(" ", pad) + "\n"
+	buf := make([]byte, 0, len(npyMagic)+4+len(dict)+8*n)
+	buf = append(buf, npyMagic...)
+	buf = append(buf, 1, 0)
+	buf = binary.LittleEndian.AppendUint16(buf, uint16(len(dict)))
+	buf = append(buf, dict...)
+	for _, v := range values {
+		bits := math.Float64bits(v)
+		if descr == "<i8" {
+			bits = uint64(int64(v))
+		}
+		buf = binary.LittleEndian.AppendUint64(buf, bits)
+	}
+	_, err := w.Write(buf)
+	return err
+}

@@ -8,8 +8,6 @@ import (
 	"math"
 	"strings"
 
-	"codeberg.org/sbinet/npyio/npz"
-
 	"tweedie/core/img"
 )
 
@@ -37,8 +35,9 @@ const (
 //	height, width, channels       int64 scalars
 //
 // so that Σ_k = bases[k] @ diag(eigenvalues[k]) @ bases[k].T +
-// residual_variance[k]·(I − bases[k] @ bases[k].T). Every component must have
-// the same rank q; m must Validate.
+// residual_variance[k]·(I − bases[k] @ bases[k].T). Shapes are written in
+// full, so a mixture of rank q = 0 has bases of shape (K, d, 0). Every
+// component must have the same rank q; m must Validate.
 func WriteNPZ(w io.Writer, m *Mixture) error {
 	if m == nil {
 		return errors.New("gmm: nil mixture")
@@ -49,41 +48,43 @@ func WriteNPZ(w io.Writer, m *Mixture) error {
 	K, d, q := len(m.Components), m.Dim(), m.Components[0].Rank()
 	weights := make([]float64, K)
 	resid := make([]float64, K)
-	means := make([][]float64, K)
-	eigen := make([][]float64, K)
-	bases := make([][][]float64, K)
+	means := make([]float64, 0, K*d)
+	eigen := make([]float64, 0, K*q)
+	bases := make([]float64, K*d*q) // [k][i][j] = u_kj[i]
 	for k := range m.Components {
 		c := &m.Components[k]
 		if c.Rank() != q {
 			return fmt.Errorf("gmm: npz export needs equal ranks: component %d has rank %d, component 0 has %d", k, c.Rank(), q)
 		}
 		weights[k], resid[k] = c.Weight, c.Resid
-		means[k] = c.Mean
-		eigen[k] = c.Eigen
-		bases[k] = make([][]float64, d)
-		for i := range bases[k] {
-			row := make([]float64, q)
-			for j := range row {
-				row[j] = c.Basis[j*d+i]
+		means = append(means, c.Mean...)
+		eigen = append(eigen, c.Eigen...)
+		for j := 0; j < q; j++ {
+			for i, u := range c.Basis[j*d : (j+1)*d] {
+				bases[(k*d+i)*q+j] = u
 			}
-			bases[k][i] = row
 		}
 	}
-	zw := npz.NewWriter(w)
+	zw := zip.NewWriter(w)
 	for _, e := range []struct {
-		name string
-		v    any
+		name, descr string
+		shape       []int
+		v           []float64
 	}{
-		{npzWeights, weights},
-		{npzMeans, means},
-		{npzBases, bases},
-		{npzEigen, eigen},
-		{npzResid, resid},
-		{npzHeight, int64(m.Shape.H)},
-		{npzWidth, int64(m.Shape.W)},
-		{npzChannels, int64(m.Shape.C)},
+		{npzWeights, "<f8", []int{K}, weights},
+		{npzMeans, "<f8", []int{K, d}, means},
+		{npzBases, "<f8", []int{K, d, q}, bases},
+		{npzEigen, "<f8", []int{K, q}, eigen},
+		{npzResid, "<f8", []int{K}, resid},
+		{npzHeight, "<i8", []int{}, []float64{float64(m.Shape.H)}},
+		{npzWidth, "<i8", []int{}, []float64{float64(m.Shape.W)}},
+		{npzChannels, "<i8", []int{}, []float64{float64(m.Shape.C)}},
 	} {
-		if err := zw.Write(e.name+".npy", e.v); err != nil {
+		f, err := zw.Create(e.name + ".npy")
+		if err == nil {
+			err = writeNPY(f, e.descr, e.shape, e.v)
+		}
+		if err != nil {
 			zw.Close()
 			return fmt.Errorf("gmm: %w", err)
 		}

@@ -4,9 +4,14 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -111,6 +116,98 @@ func TestNPZRoundTrip(t *testing.T) {
 	var h int64
 	if err := zr.Read("height.npy", &h); err != nil || h != int64(shape.H) {
 		t.Errorf("height = %d, %v; want %d", h, err, shape.H)
+	}
+}
+
+// TestNPZRankZero: a mixture of rank q = 0 (every gmm25 prior) declares
+// bases (K, d, 0) and eigenvalues (K, 0), and round-trips.
+func TestNPZRankZero(t *testing.T) {
+	mix, err := ParseSynthetic("gmm25:d=8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := WriteNPZ(&buf, mix); err != nil {
+		t.Fatal(err)
+	}
+	r := bytes.NewReader(buf.Bytes())
+	zr, err := npz.NewReader(r, int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string][]int{"bases.npy": {25, 8, 0}, "eigenvalues.npy": {25, 0}, "means.npy": {25, 8}} {
+		if h := zr.Header(name); h == nil || !reflect.DeepEqual(h.Descr.Shape, want) {
+			t.Errorf("%s: header %+v, want shape %v", name, h, want)
+		}
+	}
+	got, err := ReadNPZ(r, int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Components) != 25 || got.Components[7].Rank() != 0 || got.Components[7].Mean[3] != mix.Components[7].Mean[3] {
+		t.Errorf("round trip of a rank-0 mixture: %+v", got.Components[7])
+	}
+}
+
+// TestNPZNumPy loads the archive with NumPy, as a user would, and checks
+// the shapes and the covariance formula of WriteNPZ's doc (it skips where
+// python3 or NumPy is missing; CI installs python3-numpy).
+func TestNPZNumPy(t *testing.T) {
+	py := pythonWithNumPy()
+	if py == "" {
+		t.Skip("no python3 with NumPy here (apt-get install python3-numpy)")
+	}
+	dir := t.TempDir()
+	for name, m := range map[string]*Mixture{
+		"rank2": npzMixture(1, img.Shape{H: 2, W: 3, C: 2}, 3, 2),
+		"rank0": func() *Mixture { m, _ := ParseSynthetic("gmm25:d=8"); return m }(),
+	} {
+		path := filepath.Join(dir, name+".npz")
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteNPZ(f, m); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		// Σ_0 from the arrays, printed with the shapes.
+		script := `
+import sys, numpy as np
+f = np.load(sys.argv[1])
+U, lam, s2 = f['bases'][0], f['eigenvalues'][0], f['residual_variance'][0]
+S = U @ np.diag(lam) @ U.T + s2 * (np.eye(U.shape[0]) - U @ U.T)
+print(f['weights'].shape, f['means'].shape, f['bases'].shape, f['eigenvalues'].shape, int(f['height']), int(f['width']), int(f['channels']))
+print(' '.join(repr(float(x)) for x in S.ravel()))
+`
+		out, err := exec.Command(py, "-c", script, path).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: numpy: %v\n%s", name, err, out)
+		}
+		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+		K, d, q := len(m.Components), m.Dim(), m.Components[0].Rank()
+		wantShapes := fmt.Sprintf("(%d,) (%d, %d) (%d, %d, %d) (%d, %d) %d %d %d", K, K, d, K, d, q, K, q, m.Shape.H, m.Shape.W, m.Shape.C)
+		if lines[0] != wantShapes {
+			t.Errorf("%s: numpy sees %q, want %q", name, lines[0], wantShapes)
+		}
+		// Σ_0 against ours: apply it to each basis vector e_i.
+		c := &m.Components[0]
+		fields := strings.Fields(lines[1])
+		for i := 0; i < d; i++ {
+			for j := 0; j < d; j++ {
+				want := 0.0
+				if i == j {
+					want = c.Resid
+				}
+				for n, l := range c.Eigen {
+					want += (l - c.Resid) * c.Basis[n*d+i] * c.Basis[n*d+j]
+				}
+				got, _ := strconv.ParseFloat(fields[i*d+j], 64)
+				if math.Abs(got-want) > 1e-12 {
+					t.Fatalf("%s: Σ_0[%d,%d] = %v from NumPy, want %v", name, i, j, got, want)
+				}
+			}
+		}
 	}
 }
 
@@ -238,4 +335,19 @@ func TestReadNPZBounds(t *testing.T) {
 			t.Errorf("%s: error %v, want one containing %q", name, err, c.frag)
 		}
 	}
+}
+
+// pythonWithNumPy is a Python 3 that imports NumPy: $PYTHON, python3 on
+// PATH, or Debian's /usr/bin/python3 (where python3-numpy installs when
+// another python3 comes first on PATH); "" when there is none.
+func pythonWithNumPy() string {
+	for _, py := range []string{os.Getenv("PYTHON"), "python3", "/usr/bin/python3"} {
+		if py == "" {
+			continue
+		}
+		if path, err := exec.LookPath(py); err == nil && exec.Command(path, "-c", "import numpy").Run() == nil {
+			return path
+		}
+	}
+	return ""
 }

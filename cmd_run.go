@@ -120,6 +120,9 @@ func doRun(pf *problemFlags, rf runFlags, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "run", usageError{err})
 	}
+	if err := runner.ExactErr(); err != nil && st.Prob.HasExact() && !*rf.noExact {
+		fmt.Fprintf(stderr, "tweedie run: warning: no comparison with the exact guidance: %v\n", err)
+	}
 	gifEvery := *rf.gifEvery
 	switch {
 	case gifEvery < 0:

@@ -72,6 +72,9 @@ type slot struct {
 	// run (runExactMsg); exact steps have it so far.
 	lazy  bool
 	exact int
+	// exactErr says why a problem with an exact posterior got no exact
+	// comparison.
+	exactErr error
 }
 
 // runSet is an explorer's runs, one per method.
@@ -154,10 +157,11 @@ type stepData struct {
 // Lazy says the steps' comparison with the exact guidance is not filled
 // yet: runExactMsg brings it after the run ended.
 type runStepsMsg struct {
-	ID     int
-	Method string
-	Steps  []stepData
-	Lazy   bool
+	ID       int
+	Method   string
+	Steps    []stepData
+	Lazy     bool
+	ExactErr error
 }
 
 // runExactMsg carries records of a finished run with their comparison with
@@ -195,7 +199,7 @@ func (rs *runSet) handle(msg tea.Msg) (cmd tea.Cmd, ok bool) {
 			return nil, true
 		}
 		s.steps = append(s.steps, msg.Steps...)
-		s.lazy = msg.Lazy
+		s.lazy, s.exactErr = msg.Lazy, msg.ExactErr
 		return waitRun(s.ch), true
 	case runExactMsg:
 		s := rs.current(msg.Method, msg.ID)
@@ -267,6 +271,10 @@ func (rs *runSet) startRun(ctx context.Context, id int, name string, prob *run.P
 		}
 		defer pool.release(share)
 		lazy := r.HasExact() && !r.ComparedInline()
+		var exactErr error
+		if prob.HasExact() {
+			exactErr = r.ExactErr()
+		}
 		var batch []stepData
 		sent := 0
 		last := time.Now()
@@ -283,7 +291,7 @@ func (rs *runSet) startRun(ctx context.Context, id int, name string, prob *run.P
 				return
 			}
 			select { // never block the computation on a busy UI
-			case ch <- runStepsMsg{ID: id, Method: name, Steps: batch, Lazy: lazy}:
+			case ch <- runStepsMsg{ID: id, Method: name, Steps: batch, Lazy: lazy, ExactErr: exactErr}:
 				batch, last = nil, time.Now()
 			default:
 			}
@@ -292,7 +300,7 @@ func (rs *runSet) startRun(ctx context.Context, id int, name string, prob *run.P
 			return // stale: nobody listens
 		}
 		collect(r.Trajectory().Done) // a diverged step is recorded too
-		if len(batch) > 0 && !send(runStepsMsg{ID: id, Method: name, Steps: batch, Lazy: lazy}) {
+		if len(batch) > 0 && !send(runStepsMsg{ID: id, Method: name, Steps: batch, Lazy: lazy, ExactErr: exactErr}) {
 			return
 		}
 		if !send(runDoneMsg{ID: id, Method: name, Err: err}) || !lazy {

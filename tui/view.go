@@ -583,6 +583,9 @@ func (m *Model) noticeLine() string {
 	var parts []string
 	for _, meth := range m.shownMethods() {
 		s := m.runs.get(meth.Name)
+		if s != nil && s.exactErr != nil {
+			parts = append(parts, st.Error.Render(meth.Label+": no exact comparison: "+s.exactErr.Error()))
+		}
 		if s == nil || s.err == nil {
 			continue
 		}
@@ -599,8 +602,10 @@ func (m *Model) noticeLine() string {
 	switch post := &m.runs.post; {
 	case post.pending:
 		parts = append(parts, st.Dim.Render("exact posterior: computing…"))
-	case post.err != nil:
+	case errors.Is(post.err, errNoExact):
 		parts = append(parts, st.Dim.Render("exact posterior: n/a"))
+	case post.err != nil:
+		parts = append(parts, st.Error.Render("exact posterior: "+post.err.Error()))
 	}
 	return strings.Join(parts, st.Dim.Render("  ·  "))
 }

@@ -97,15 +97,21 @@ func New(opts Options) (*Model, error) {
 		width:  80, height: 24,
 		runs:   newRunSet(pool),
 		caches: make(map[string]*halfblock.Cache),
-		lab:    labview.New(opts.Lab),
 		dark:   true,
 	}
+	m.lab = labview.New(withGate(opts.Lab, m.runs))
 	m.gfx = gfx.New(gfx.Options{Want: opts.Graphics, Cell: opts.Cell, Profile: opts.Profile,
 		Env: termcaps.ParseEnv(os.Environ())})
 	m.setStyles(m.Styles)
 	m.rebuildProblem()
 	m.updateKeys()
 	return m, nil
+}
+
+// withGate makes the lab's runs take their share of the pool.
+func withGate(c labview.Config, rs runSet) labview.Config {
+	c.Gate = rs.pool.gate(rs.share)
+	return c
 }
 
 // localRuns is how many runs one local explorer computes at once.
@@ -256,7 +262,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if m.gfx.Notice != "" {
 		m.notice, m.gfx.Notice = m.gfx.Notice, ""
 	}
-	return m, tea.Batch(cmd, m.gfx.Sync(m.frame()))
+	return m, tea.Batch(cmd, m.gfx.Sync(m.frame))
 }
 
 func (m *Model) update(msg tea.Msg) tea.Cmd {

@@ -59,6 +59,16 @@ func (p *Pool) release(share chan struct{}) {
 	<-share
 }
 
+// gate is the pool as a lab's Gate, with the explorer's share.
+func (p *Pool) gate(share chan struct{}) func(context.Context) (func(), error) {
+	return func(ctx context.Context) (func(), error) {
+		if err := p.acquire(ctx, share); err != nil {
+			return nil, err
+		}
+		return func() { p.release(share) }, nil
+	}
+}
+
 // slot is the run of one method under the current settings.
 type slot struct {
 	id     int
@@ -256,6 +266,12 @@ func (rs *runSet) startRun(ctx context.Context, id int, name string, prob *run.P
 				return false
 			}
 		}
+		// Wait for a share of the pool before allocating anything: a burst of
+		// changes leaves only cancelled runs behind, which never start.
+		if pool.acquire(ctx, share) != nil {
+			return // cancelled while waiting: nobody listens
+		}
+		defer pool.release(share)
 		cfg, err := s.Config()
 		var r *run.Runner
 		if err == nil {
@@ -266,10 +282,6 @@ func (rs *runSet) startRun(ctx context.Context, id int, name string, prob *run.P
 			send(runDoneMsg{ID: id, Method: name, Err: err})
 			return
 		}
-		if pool.acquire(ctx, share) != nil {
-			return // cancelled while waiting: nobody listens
-		}
-		defer pool.release(share)
 		lazy := r.HasExact() && !r.ComparedInline()
 		var exactErr error
 		if prob.HasExact() {

@@ -66,6 +66,10 @@ type Config struct {
 	Projections int
 	// Seed fixes the exact samples and the projection directions.
 	Seed uint64
+	// Gate, when set, is passed through by every run before it starts and
+	// its release called when it ends: a server's pool of cores shared by
+	// its sessions. It returns ctx's error when the lab is stopped.
+	Gate func(ctx context.Context) (release func(), err error)
 }
 
 // outcome is one finished run.
@@ -228,6 +232,13 @@ func (l *Lab) Run(ctx context.Context, onDone func(entry, seed int)) error {
 
 // runOne runs entry e with seed index i.
 func (l *Lab) runOne(ctx context.Context, e, i int) (outcome, error) {
+	if l.cfg.Gate != nil {
+		release, err := l.cfg.Gate(ctx)
+		if err != nil {
+			return outcome{}, err
+		}
+		defer release()
+	}
 	cfg := l.configs[e]
 	cfg.Seed = l.cfg.FirstSeed + uint64(i)
 	r, err := run.New(l.prob, cfg)

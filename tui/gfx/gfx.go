@@ -339,13 +339,15 @@ func (g *Model) kittyDeleteAll() string {
 	return s
 }
 
-// Sync brings the terminal's images up to date with a frame; the page
-// calls it after every update.
-func (g *Model) Sync(f Frame) tea.Cmd {
-	g.frame = f
+// Sync brings the terminal's images up to date with the page's frame; the
+// page calls it after every update. frame is called only in the modes that
+// send images (kitty, sixel).
+func (g *Model) Sync(frame func() Frame) tea.Cmd {
 	if g.mode != termcaps.Kitty && g.mode != termcaps.Sixel {
 		return nil
 	}
+	f := frame()
+	g.frame = f
 	if g.sent == nil {
 		g.sent = map[int]sentImage{}
 	}

@@ -55,6 +55,8 @@ type Config struct {
 	Every time.Duration
 	// Projections of the sliced Wasserstein distance; 0 means lab's default.
 	Projections int
+	// Gate is passed to the lab: each run holds it while it computes.
+	Gate func(ctx context.Context) (release func(), err error)
 }
 
 func (c Config) withDefaults() Config {
@@ -195,7 +197,7 @@ func (m *Model) Start(p Problem) tea.Cmd {
 	m.cancel = cancel
 	cfg := lab.Config{
 		Prior: p.Prior, Truth: p.Truth, Entries: entries, Seeds: m.cfg.Seeds,
-		FirstSeed: p.Settings.Seed, Workers: m.cfg.Workers, Projections: m.cfg.Projections, Seed: 1,
+		FirstSeed: p.Settings.Seed, Workers: m.cfg.Workers, Projections: m.cfg.Projections, Seed: 1, Gate: m.cfg.Gate,
 	}
 	return startBatch(ctx, m.id, cfg)
 }

@@ -230,6 +230,10 @@ type runSummary struct {
 	PSNR     jsonFloat `json:"psnr"`
 	SSIM     jsonFloat `json:"ssim"`
 	Residual jsonFloat `json:"residual"`
+	// NFE and VJPs are the network evaluations the sample cost: inputs
+	// denoised and vector–Jacobian products.
+	NFE  int `json:"nfe"`
+	VJPs int `json:"vjps"`
 	// ElapsedMS is the time in Runner.Run only: no setup, no I/O.
 	ElapsedMS      float64 `json:"elapsed_ms"`
 	DivergedAt     *int    `json:"diverged_at"`
@@ -263,6 +267,9 @@ func summarize(res *runResult) *runSummary {
 		ElapsedMS: float64(res.elapsed.Microseconds()) / 1000,
 		GradNorms: make([]jsonFloat, tr.Done), UpdateNorms: make([]jsonFloat, tr.Done),
 		GIFEvery: res.gifEvery, GIFFrames: len(gifSteps(tr.Done, res.gifEvery)),
+	}
+	if tr.Done > 0 {
+		sum.NFE, sum.VJPs = tr.Records[tr.Done-1].NFE, tr.Records[tr.Done-1].VJPs
 	}
 	if res.diverged != nil {
 		at := res.diverged.Step
@@ -388,8 +395,8 @@ func writeStepsCSV(w io.Writer, tr *run.Trajectory) error {
 
 func printRunSummary(w io.Writer, s *runSummary, out, dump string) {
 	fmt.Fprintf(w, "%s · %s · σ = %g · %s, %d steps · seed %d · %s\n", s.Method, s.Op, float64(s.Sigma), s.Sampler, s.Steps, s.Seed, s.Image)
-	fmt.Fprintf(w, "PSNR %.2f dB  SSIM %.3f  residual ‖y − A(x)‖ = %.4g  sampling %.0f ms\n",
-		float64(s.PSNR), float64(s.SSIM), float64(s.Residual), s.ElapsedMS)
+	fmt.Fprintf(w, "PSNR %.2f dB  SSIM %.3f  residual ‖y − A(x)‖ = %.4g  sampling %.0f ms  NFE %d (%d VJPs)\n",
+		float64(s.PSNR), float64(s.SSIM), float64(s.Residual), s.ElapsedMS, s.NFE, s.VJPs)
 	if s.PosteriorMeanPSNR != nil {
 		fmt.Fprintf(w, "exact posterior mean: PSNR %.2f dB\n", float64(*s.PosteriorMeanPSNR))
 	}

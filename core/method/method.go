@@ -30,6 +30,7 @@ import (
 
 	"tweedie/core/denoiser"
 	"tweedie/core/operator"
+	"tweedie/core/sampler"
 )
 
 // Cap is a set of capabilities: what a method needs of a problem, and what
@@ -116,6 +117,9 @@ const (
 	ToX0Hat
 	// ToXs: the correction is added to x_s after the sampler step.
 	ToXs
+	// Replace: the method makes the step itself; Output.Xs is x_s (methods
+	// that work in the operator's spectral space, or re-noise an estimate).
+	Replace
 )
 
 // State is what a method sees at one step from t to s.
@@ -127,15 +131,25 @@ type State struct {
 	// Exact is the exact ∇log p(y|x_t) when the method needs Exact (and
 	// whenever the run compares with it), else nil.
 	Exact []float64
+	// Den is the denoiser, for methods that evaluate it elsewhere than at
+	// Xt (an ODE to x̂0, say); a call makes Point stale. Every call counts
+	// as network evaluations.
+	Den denoiser.Denoiser
+	// Step is the unconditional sampler step x_s = A·x̂0 + B·x_t + C·z and
+	// Z its noise z, drawn from the run's seed whatever the method.
+	Step sampler.Coeffs
+	Z    []float64
 }
 
-// Output is what a method returns at one step. ScoreY and Corr have length
-// d and belong to the caller.
+// Output is what a method returns at one step. ScoreY, Corr and Xs have
+// length d and belong to the caller.
 type Output struct {
 	// ScoreY is g, the method's estimate of ∇log p(y|x_t).
 	ScoreY []float64
-	// Corr is the correction and Target where it goes.
+	// Corr is the correction and Target where it goes; with Replace, Xs is
+	// x_s and Corr is not read.
 	Corr   []float64
+	Xs     []float64
 	Target Target
 	// Residual is ‖y − A(x̂0)‖.
 	Residual float64

@@ -74,6 +74,8 @@ type Runner struct {
 	out       method.Output
 
 	xt, xs, x0Hat, scoreY, corr, z, exactG []float64
+	// nfe counts the denoiser's evaluations and VJPs (per sample).
+	nfe nfe
 }
 
 // New prepares a run. It refuses bad settings and methods that cannot serve
@@ -111,12 +113,13 @@ func New(prob *Problem, cfg Config) (*Runner, error) {
 	vec := func() []float64 { return make([]float64, d) }
 	r := &Runner{
 		prob: prob, cfg: cfg, values: values, sched: sched,
-		den: prob.Prior.NewDenoiser(), guide: guide,
+		guide: guide,
 		needExact: needs&method.Exact != 0,
 		noise:     sampler.NewNoise(cfg.Seed),
 		traj:      newTrajectory(prob.Shape(), grid),
 		xt:        vec(), xs: vec(), x0Hat: vec(), scoreY: vec(), corr: vec(), z: vec(),
 	}
+	r.den = r.nfe.wrap(prob.Prior.NewDenoiser(), d)
 	if needs&method.VJP != 0 {
 		r.diff = r.den.(denoiser.Differentiable) // the offer said so
 	}
@@ -160,7 +163,8 @@ func (r *Runner) Step(ctx context.Context) error {
 
 	// r.st and r.out are fields, not locals: passed to an interface they would escape.
 	st, out := &r.st, &r.out
-	*st = method.State{AlphaBarT: abT, AlphaBarS: abS, Xt: r.xt, X0Hat: r.x0Hat}
+	r.noise.Fill(r.z)
+	*st = method.State{AlphaBarT: abT, AlphaBarS: abS, Xt: r.xt, X0Hat: r.x0Hat, Den: r.den, Step: co, Z: r.z}
 	var err error
 	if r.diff != nil {
 		st.Point, err = r.diff.Linearize(ctx, r.x0Hat, r.xt, abT)
@@ -173,12 +177,11 @@ func (r *Runner) Step(ctx context.Context) error {
 	if r.exact != nil && (r.needExact || !r.cfg.NoExact) {
 		st.Exact = r.exact.Guidance(r.exactG, r.xt, abT)
 	}
-	*out = method.Output{ScoreY: r.scoreY, Corr: r.corr}
+	*out = method.Output{ScoreY: r.scoreY, Corr: r.corr, Xs: r.xs}
 	if err := r.guide.Guide(ctx, st, out); err != nil {
 		return r.fail(ctx, i, r.cfg.Method.Label, err)
 	}
 
-	r.noise.Fill(r.z)
 	var a0, as float64 // update = a0·Δ0 + as·Δs
 	switch out.Target {
 	case method.ToX0Hat:
@@ -188,8 +191,15 @@ func (r *Runner) Step(ctx context.Context) error {
 	}
 	updNorm, maxAbs := 0.0, 0.0
 	for j := range r.xs {
-		u := co.A*a0*r.corr[j] + as*r.corr[j]
-		x := co.A*r.x0Hat[j] + co.B*r.xt[j] + co.C*r.z[j] + u
+		plain := co.A*r.x0Hat[j] + co.B*r.xt[j] + co.C*r.z[j] // the unconditional step
+		var u, x float64
+		if out.Target == method.Replace {
+			x = r.xs[j]
+			u = x - plain
+		} else {
+			u = co.A*a0*r.corr[j] + as*r.corr[j]
+			x = plain + u
+		}
 		r.xs[j] = x
 		r.corr[j] = u
 		updNorm += u * u
@@ -198,7 +208,7 @@ func (r *Runner) Step(ctx context.Context) error {
 
 	rec := &tr.Records[i]
 	*rec = Record{
-		Index: i, T: t, AlphaBar: abT,
+		Index: i, T: t, AlphaBar: abT, NFE: r.nfe.evals, VJPs: r.nfe.vjps,
 		UpdateNorm: math.Sqrt(updNorm), GNorm: norm(r.scoreY), Residual: out.Residual,
 		PSNR: math.NaN(), GCos: math.NaN(), GRatio: math.NaN(), GExactNorm: math.NaN(),
 		UpdateExactNorm: math.NaN(), UpdateRatio: math.NaN(),

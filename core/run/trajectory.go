@@ -13,6 +13,10 @@ type Record struct {
 	// T is the timestep t and AlphaBar its ᾱ_t.
 	T        int
 	AlphaBar float64
+	// NFE and VJPs count the denoiser's evaluations and vector–Jacobian
+	// products for this sample so far, this step included: the method's
+	// cost in network evaluations.
+	NFE, VJPs int
 	// UpdateNorm is ‖update‖, the norm of what guidance changed in x_s.
 	UpdateNorm float64
 	// GNorm is ‖g‖, the method's estimate of ∇log p(y|x_t) (what it models

@@ -164,17 +164,32 @@ func (f *labFlags) entries(prior *priorData) ([]lab.Entry, error) {
 	return es, nil
 }
 
+// Bounds of the lab's sizes: the exact reference samples take 2·seeds·d
+// numbers and the directions projections·d, so these are checked before
+// anything is allocated.
+const (
+	maxLabSeeds       = 10000
+	maxLabWorkers     = 256
+	maxLabProjections = 4096
+)
+
 func cmdLab(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("tweedie lab")
 	f := addLabFlags(fs)
 	if status, done := parseNoArgs(fs, args, "lab", labHelp, stdout, stderr); done {
 		return status
 	}
-	if f.seeds < 2 {
-		return fail(stderr, "lab", usagef("--seeds %d: want at least 2", f.seeds))
-	}
-	if f.workers < 1 || f.projections < 1 {
-		return fail(stderr, "lab", usagef("--workers and --projections must be at least 1"))
+	for _, c := range []struct {
+		name      string
+		v, lo, hi int
+	}{
+		{"--seeds", f.seeds, 2, maxLabSeeds},
+		{"--workers", f.workers, 1, maxLabWorkers},
+		{"--projections", f.projections, 1, maxLabProjections},
+	} {
+		if c.v < c.lo || c.v > c.hi {
+			return fail(stderr, "lab", usagef("%s %d: want %d to %d", c.name, c.v, c.lo, c.hi))
+		}
 	}
 	prior, err := loadPrior(f.prior)
 	if err != nil {

@@ -71,6 +71,11 @@ func TestLabBadInput(t *testing.T) {
 	out := filepath.Join(dir, "lab")
 	for _, args := range [][]string{
 		{"--seeds", "1"},
+		{"--seeds", "1000000000000"},
+		{"--projections", "0"},
+		{"--projections", "1000000000"},
+		{"--workers", "0"},
+		{"--workers", "100000000"},
 		{"--methods", "pig,ddrm"},
 		{"--sigma", "0"},
 		{"--sigma", "-1"},

@@ -74,6 +74,12 @@ type Size struct{ W, H int }
 // one.
 var DefaultCell = Size{W: 10, H: 20}
 
+// MaxCell bounds a cell size, given (sixel:WxH) or reported: images are
+// drawn with cells × the cell size pixels.
+var MaxCell = Size{W: 200, H: 400}
+
+func (s Size) fits(m Size) bool { return s.W >= 1 && s.H >= 1 && s.W <= m.W && s.H <= m.H }
+
 // ParseMode parses MODE or MODE:WxH (the cell size in pixels, for sixel
 // on terminals that do not report it, e.g. "sixel:6x13"). MODE is auto,
 // kitty, sixel, halfblock (or half, blocks) or ascii.
@@ -100,8 +106,8 @@ func ParseMode(s string) (Mode, Size, error) {
 		var err1, err2 error
 		sz.W, err1 = strconv.Atoi(w)
 		sz.H, err2 = strconv.Atoi(h)
-		if !ok || err1 != nil || err2 != nil || sz.W < 1 || sz.H < 1 || sz.W > 200 || sz.H > 400 {
-			return Auto, Size{}, fmt.Errorf("graphics mode %q: want a cell size WxH in pixels after the colon, e.g. sixel:10x20", s)
+		if !ok || err1 != nil || err2 != nil || !sz.fits(MaxCell) {
+			return Auto, Size{}, fmt.Errorf("graphics mode %q: want a cell size WxH in pixels, at most %dx%d, after the colon, e.g. sixel:10x20", s, MaxCell.W, MaxCell.H)
 		}
 	}
 	return m, sz, nil
@@ -277,9 +283,10 @@ func (c *Caps) ChooseDirect(p colorprofile.Profile) Mode {
 	return c.Choose(p)
 }
 
-// CellSize is the reported cell size, or def when there is none.
+// CellSize is the reported cell size, or def when there is none or it
+// exceeds MaxCell.
 func (c *Caps) CellSize(def Size) Size {
-	if c.Cell.W > 0 && c.Cell.H > 0 {
+	if c.Cell.fits(MaxCell) {
 		return c.Cell
 	}
 	return def

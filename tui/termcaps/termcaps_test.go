@@ -99,3 +99,17 @@ func TestHandleAndChoose(t *testing.T) {
 		t.Error("Next")
 	}
 }
+
+// TestReportedCellSizeBounded: a terminal (or an SSH client) reporting a
+// huge cell size does not make every image huge.
+func TestReportedCellSizeBounded(t *testing.T) {
+	var c Caps
+	c.Handle(uv.CellSizeEvent{Width: MaxCell.W + 1, Height: 20})
+	if got := c.CellSize(DefaultCell); got != DefaultCell {
+		t.Errorf("cell %v reported: CellSize %v, want the default", c.Cell, got)
+	}
+	c.Handle(uv.CellSizeEvent{Width: MaxCell.W, Height: MaxCell.H})
+	if got := c.CellSize(DefaultCell); got != MaxCell {
+		t.Errorf("CellSize %v, want %v", got, MaxCell)
+	}
+}

@@ -107,6 +107,31 @@ func addPriorFlag(fs *flag.FlagSet) *string {
 	return fs.String("prior", "mnist", "the prior `NAME[:options]` ("+strings.Join(priorNames(), ", ")+")")
 }
 
+// loadPriorFlag loads the prior a --prior spec names. Only a bundled prior
+// named without options fails through no fault of the user's: any other
+// failure (mnist:x, options the prior does not take) is a usage error.
+func loadPriorFlag(spec string) (*priorData, error) {
+	p, err := loadPrior(spec)
+	var ue usageError
+	if err != nil && strings.Contains(spec, ":") && !errors.As(err, &ue) {
+		return nil, usageError{err}
+	}
+	return p, err
+}
+
+// checkImageFlags refuses an empty --image or --image-file given on the
+// command line, which would otherwise read as not given.
+func (p *problemFlags) checkImageFlags() error {
+	var err error
+	p.fs.Visit(func(f *flag.Flag) {
+		want := map[string]string{"image": "a test image number", "image-file": "an image file"}[f.Name]
+		if want != "" && f.Value.String() == "" && err == nil {
+			err = usagef("--%s: empty value: want %s", f.Name, want)
+		}
+	})
+	return err
+}
+
 // problemSetup is a parsed, checked problem ready to run.
 type problemSetup struct {
 	Prior     *priorData
@@ -121,8 +146,11 @@ type problemSetup struct {
 // Problem and Config. Every error it returns is a usageError except a
 // failure to load a bundled prior.
 func setupProblem(pf *problemFlags, priorSpec string) (*problemSetup, error) {
-	prior, err := loadPrior(priorSpec)
+	prior, err := loadPriorFlag(priorSpec)
 	if err != nil {
+		return nil, err
+	}
+	if err := pf.checkImageFlags(); err != nil {
 		return nil, err
 	}
 	shape := prior.Factory.ImageShape()

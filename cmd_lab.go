@@ -191,7 +191,7 @@ func cmdLab(args []string, stdout, stderr io.Writer) int {
 			return fail(stderr, "lab", usagef("%s %d: want %d to %d", c.name, c.v, c.lo, c.hi))
 		}
 	}
-	prior, err := loadPrior(f.prior)
+	prior, err := loadPriorFlag(f.prior)
 	if err != nil {
 		return fail(stderr, "lab", err)
 	}

@@ -82,6 +82,7 @@ func TestLabBadInput(t *testing.T) {
 		{"--steps", "0"},
 		{"--zeta", "-1", "--methods", "dps"},
 		{"--prior", "nope"},
+		{"--prior", "mnist:x"},
 		{"--image", "x.png"},
 		{"--op", "phase", "--methods", "dps"},
 		{"--unknown"},

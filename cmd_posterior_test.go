@@ -145,6 +145,7 @@ func TestPriorExport(t *testing.T) {
 	for _, args := range [][]string{
 		{}, {"export"}, {"export", "a.npz", "b.npz"}, {"frobnicate"}, {"export", filepath.Join(dir, "no", "p.npz")},
 		{"export", dir}, {"export", filepath.Join(dir, "x.npz"), "--prior", "gmm25:d=7"}, {"list", "x"},
+		{"export", filepath.Join(dir, "x.npz"), "--prior", "mnist:x"},
 	} {
 		code, _, stderr := runMain(t, append([]string{"prior"}, args...)...)
 		if code != 2 || strings.Count(stderr, "\n") != 1 {

@@ -67,7 +67,7 @@ func cmdPrior(args []string, stdout, stderr io.Writer) int {
 		if err := checkFileDest("export", path); err != nil {
 			return fail(stderr, "prior", usageError{err})
 		}
-		p, err := loadPrior(*prior)
+		p, err := loadPriorFlag(*prior)
 		if err != nil {
 			return fail(stderr, "prior", err)
 		}

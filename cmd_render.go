@@ -187,7 +187,7 @@ func renderIsTerminal(w io.Writer) bool {
 }
 
 func decodeFile(path string) (image.Image, error) {
-	f, err := os.Open(path)
+	f, err := openRegular(path)
 	if err != nil {
 		return nil, err
 	}

@@ -255,8 +255,13 @@ func TestRunDivergedWritesOutputs(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit %d, want 1: %s", code, stderr)
 	}
-	if !strings.Contains(stderr, "diverged at step") || strings.Count(stderr, "\n") != 1 {
+	if !strings.Contains(stderr, "diverged at step") || !strings.Contains(stderr, "outputs written") || strings.Count(stderr, "\n") != 1 {
 		t.Errorf("stderr %q", stderr)
+	}
+	// Without --out or --dump nothing is written, and the message says none.
+	code, _, stderr2 := runMain(t, "run", "--method", "dps", "--zeta", "1e300", "--steps", "20", "--json")
+	if code != 1 || strings.Contains(stderr2, "written") || !strings.Contains(stderr2, "diverged_at = ") {
+		t.Errorf("no outputs: exit %d, %q", code, stderr2)
 	}
 	var sum struct {
 		DivergedAt *int      `json:"diverged_at"`
@@ -284,6 +289,10 @@ func TestRunBadInputExits2(t *testing.T) {
 	}
 	out := filepath.Join(dir, "sub", "out")
 	dump := filepath.Join(dir, "d.npz")
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, args := range [][]string{
 		{"--nope"}, {"--sigma", "-1"}, {"--sigma", "NaN"}, {"--steps", "0"}, {"--steps", "1001"},
 		{"--op", "phase", "--method", "pig"}, {"--method", "oracle", "--sigma", "0"}, {"--prior", "gmm26:d=8"}, {"--prior", "gmm25:d=7"},
@@ -291,6 +300,7 @@ func TestRunBadInputExits2(t *testing.T) {
 		{"--image-file", afile}, {"--image", "3", "--image-file", afile}, {"--eta", "2"}, {"--zeta", "-1"},
 		{"--r", "x"}, {"--op", "blur-gauss:size=x"}, {"--sampler", "euler"},
 		{"--dump", filepath.Join(dir, "nodir", "d.npz")}, {"--dump", dir},
+		{"--prior", "mnist:x"}, {"--image", ""}, {"--image-file", ""}, {"--image-file", fifo},
 	} {
 		args := append([]string{"run", "--steps", "20", "--out", out, "--dump", dump}, args...)
 		code, stdout, stderr := runMain(t, args...)

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"golang.org/x/image/draw"
+	"golang.org/x/sys/unix"
 
 	"tweedie/core/guidance"
 	"tweedie/core/img"
@@ -188,12 +189,30 @@ func checkImageSize(path string, cfg image.Config) error {
 	return nil
 }
 
+// openRegular opens a regular file for reading and refuses anything else:
+// opened with O_NONBLOCK, a FIFO does not wait for a writer and is refused.
+func openRegular(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = fmt.Errorf("%s: not a regular file", path)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
 // loadImage reads an image file as a ground truth of the given shape: it is
 // resized (stretched, Catmull–Rom) to the shape's H×W when its size differs,
 // converted to grayscale (1 channel) or RGB (3 channels), composited over
 // black where transparent, and mapped to [-1, 1].
 func loadImage(path string, shape img.Shape) (img.Image, error) {
-	f, err := os.Open(path)
+	f, err := openRegular(path)
 	if err != nil {
 		return img.Image{}, fmt.Errorf("image file: %w", err)
 	}

@@ -148,6 +148,9 @@ func explorerOptions(pf *problemFlags, pd *priorData) (tui.Options, error) {
 	for i, t := range pd.Truths {
 		truths[i] = tui.Truth{Name: t.Name, Image: t.Image}
 	}
+	if err := pf.checkImageFlags(); err != nil {
+		return tui.Options{}, err
+	}
 	shape := prior.ImageShape()
 	pr, err := pf.settings(shape, len(truths))
 	if err != nil {

@@ -132,6 +132,10 @@ func explore(args []string, stdout, stderr io.Writer) int {
 		return fail(err)
 	}
 	if err := startExplorer(opts); err != nil {
+		var se *tui.SignalError
+		if errors.As(err, &se) {
+			return 128 + int(se.Signal) // as a shell reports a process the signal ended
+		}
 		fmt.Fprintf(stderr, "tweedie: %v\n", err)
 		return 1
 	}

@@ -54,7 +54,7 @@ Examples:
   tweedie prior export mnist_prior.npz                the MNIST mixture for NumPy
 
 In the explorer press ? for every key, q to quit. Every command takes -h.
-Exit status: 0 success, 1 failure (or a diverged run), 2 usage error.
+Exit status: 0 success, 1 failure (or a diverged run), 2 usage error, 130 interrupted (SIGINT).
 
 Explorer flags:
 `

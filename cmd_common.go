@@ -122,10 +122,10 @@ func loadPriorFlag(spec string) (*priorData, error) {
 // checkImageFlags refuses an empty --image or --image-file given on the
 // command line, which would otherwise read as not given.
 func (p *problemFlags) checkImageFlags() error {
+	wants := map[string]string{"image": "a test image number", "image-file": "an image file"}
 	var err error
 	p.fs.Visit(func(f *flag.Flag) {
-		want := map[string]string{"image": "a test image number", "image-file": "an image file"}[f.Name]
-		if want != "" && f.Value.String() == "" && err == nil {
+		if want, ok := wants[f.Name]; ok && f.Value.String() == "" && err == nil {
 			err = usagef("--%s: empty value: want %s", f.Name, want)
 		}
 	})

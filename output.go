@@ -372,7 +372,11 @@ func checkFileDest(flagName, path string) error {
 func checkWritable(dir string) error {
 	f, err := os.CreateTemp(dir, ".tweedie-tmp-*")
 	if err != nil {
-		return fmt.Errorf("cannot create a file in %s: %w", dir, errors.Unwrap(err))
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the temporary file's name says nothing
+		}
+		return fmt.Errorf("cannot create a file in %s: %w", dir, err)
 	}
 	f.Close()
 	return os.Remove(f.Name())

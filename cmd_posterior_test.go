@@ -100,7 +100,7 @@ func TestPosteriorJSONAndErrors(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
 	for _, args := range [][]string{
-		{"--op", "phase"}, {"--op", "quantize"}, {"--sigma", "0"}, {"--samples", "-1"}, {"--nope"}, {"x"},
+		{"--op", "phase"}, {"--op", "quantize"}, {"--sigma", "0"}, {"--samples", "-1"}, {"--samples", "1001"}, {"--nope"}, {"x"},
 		{"--prior", "nope"}, {"--image", "999"},
 	} {
 		args := append([]string{"posterior", "--out", out}, args...)

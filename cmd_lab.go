@@ -165,12 +165,14 @@ func (f *labFlags) entries(prior *priorData) ([]lab.Entry, error) {
 }
 
 // Bounds of the lab's sizes: the exact reference samples take 2·seeds·d
-// numbers and the directions projections·d, so these are checked before
-// anything is allocated.
+// numbers, the directions projections·d and the samples of the runs
+// runs·d (runs = seeds × the entries the lists sweep), so these are checked
+// before anything is allocated.
 const (
 	maxLabSeeds       = 10000
 	maxLabWorkers     = 256
 	maxLabProjections = 4096
+	maxLabRuns        = 50000
 )
 
 func cmdLab(args []string, stdout, stderr io.Writer) int {
@@ -205,6 +207,9 @@ func cmdLab(args []string, stdout, stderr io.Writer) int {
 	entries, err := f.entries(prior)
 	if err != nil {
 		return fail(stderr, "lab", usageError{err})
+	}
+	if runs := len(entries) * f.seeds; runs > maxLabRuns {
+		return fail(stderr, "lab", usagef("%d settings × %d seeds = %d runs: want at most %d", len(entries), f.seeds, runs, maxLabRuns))
 	}
 	cfg := lab.Config{Prior: prior.Mixture, Truth: prior.Truths[n].Image.Pix, Entries: entries, Seeds: f.seeds,
 		FirstSeed: f.firstSeed, Workers: f.workers, Projections: f.projections, Seed: f.seed}

@@ -76,6 +76,7 @@ func TestLabBadInput(t *testing.T) {
 		{"--projections", "1000000000"},
 		{"--workers", "0"},
 		{"--workers", "100000000"},
+		{"--seeds", "10000", "--steps", "1,2,3,4,5,6"},
 		{"--methods", "pig,ddrm"},
 		{"--sigma", "0"},
 		{"--sigma", "-1"},

@@ -119,6 +119,19 @@ func loadPrior(spec string) (*prior.Prior, error) {
 	return p, err
 }
 
+// checkImageFlags refuses an empty --image or --image-file given on the
+// command line, which would otherwise read as not given.
+func (p *problemFlags) checkImageFlags() error {
+	wants := map[string]string{"image": "a test image number", "image-file": "an image file"}
+	var err error
+	p.fs.Visit(func(f *flag.Flag) {
+		if want, ok := wants[f.Name]; ok && f.Value.String() == "" && err == nil {
+			err = usagef("--%s: empty value: want %s", f.Name, want)
+		}
+	})
+	return err
+}
+
 // problemSetup is a parsed, checked problem ready to run.
 type problemSetup struct {
 	Prior     *prior.Prior
@@ -136,6 +149,9 @@ type problemSetup struct {
 func setupProblem(pf *problemFlags, priorSpec string) (*problemSetup, error) {
 	pd, err := loadPrior(priorSpec)
 	if err != nil {
+		return nil, err
+	}
+	if err := pf.checkImageFlags(); err != nil {
 		return nil, err
 	}
 	if pd.DefaultOp != "" && !pf.set("op") {

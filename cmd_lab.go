@@ -219,6 +219,16 @@ func cmpOr(a, b string) string {
 	}
 	return b
 }
+// Bounds of the lab's sizes: the exact reference samples take 2·seeds·d
+// numbers, the directions projections·d and the samples of the runs
+// runs·d (runs = seeds × the entries the lists sweep), so these are checked
+// before anything is allocated.
+const (
+	maxLabSeeds       = 10000
+	maxLabWorkers     = 256
+	maxLabProjections = 4096
+	maxLabRuns        = 50000
+)
 
 func cmdLab(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("tweedie lab")
@@ -226,11 +236,17 @@ func cmdLab(args []string, stdout, stderr io.Writer) int {
 	if status, done := parseNoArgs(fs, args, "lab", labHelp, stdout, stderr); done {
 		return status
 	}
-	if f.seeds < 2 {
-		return fail(stderr, "lab", usagef("--seeds %d: want at least 2", f.seeds))
-	}
-	if f.workers < 1 || f.projections < 1 {
-		return fail(stderr, "lab", usagef("--workers and --projections must be at least 1"))
+	for _, c := range []struct {
+		name      string
+		v, lo, hi int
+	}{
+		{"--seeds", f.seeds, 2, maxLabSeeds},
+		{"--workers", f.workers, 1, maxLabWorkers},
+		{"--projections", f.projections, 1, maxLabProjections},
+	} {
+		if c.v < c.lo || c.v > c.hi {
+			return fail(stderr, "lab", usagef("%s %d: want %d to %d", c.name, c.v, c.lo, c.hi))
+		}
 	}
 	pd, err := loadPrior(f.prior)
 	if err != nil {
@@ -249,6 +265,9 @@ func cmdLab(args []string, stdout, stderr io.Writer) int {
 	entries, err := f.entries(pd)
 	if err != nil {
 		return fail(stderr, "lab", usageError{err})
+	}
+	if runs := len(entries) * f.seeds; runs > maxLabRuns {
+		return fail(stderr, "lab", usagef("%d settings × %d seeds = %d runs: want at most %d", len(entries), f.seeds, runs, maxLabRuns))
 	}
 	cfg := lab.Config{Prior: pd.Mixture, Truth: pd.Truths[n].Image.Pix, Entries: entries, Seeds: f.seeds,
 		FirstSeed: f.firstSeed, Workers: f.workers, Projections: f.projections, Seed: f.seed}

@@ -43,6 +43,10 @@ Examples:
 
 `
 
+// maxPosteriorSamples bounds --samples: the samples and their grid in
+// samples.png are allocated at once.
+const maxPosteriorSamples = 1000
+
 func cmdPosterior(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("tweedie posterior")
 	pf := addProblemFlags(fs)
@@ -53,8 +57,8 @@ func cmdPosterior(args []string, stdout, stderr io.Writer) int {
 	if status, done := parseNoArgs(fs, args, "posterior", posteriorHelp, stdout, stderr); done {
 		return status
 	}
-	if *samples < 0 || *samples > 1000 {
-		return fail(stderr, "posterior", usagef("--samples %d: want 0 ≤ N ≤ 1000", *samples))
+	if *samples < 0 || *samples > maxPosteriorSamples {
+		return fail(stderr, "posterior", usagef("--samples %d: want 0 ≤ N ≤ %d", *samples, maxPosteriorSamples))
 	}
 	st, err := setupProblem(pf, *prior)
 	if err != nil {

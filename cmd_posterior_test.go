@@ -100,7 +100,7 @@ func TestPosteriorJSONAndErrors(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
 	for _, args := range [][]string{
-		{"--op", "phase"}, {"--op", "quantize"}, {"--sigma", "0"}, {"--samples", "-1"}, {"--nope"}, {"x"},
+		{"--op", "phase"}, {"--op", "quantize"}, {"--sigma", "0"}, {"--samples", "-1"}, {"--samples", "1001"}, {"--nope"}, {"x"},
 		{"--prior", "nope"}, {"--image", "999"},
 	} {
 		args := append([]string{"posterior", "--out", out}, args...)
@@ -145,6 +145,7 @@ func TestPriorExport(t *testing.T) {
 	for _, args := range [][]string{
 		{}, {"export"}, {"export", "a.npz", "b.npz"}, {"frobnicate"}, {"export", filepath.Join(dir, "no", "p.npz")},
 		{"export", dir}, {"export", filepath.Join(dir, "x.npz"), "--prior", "gmm25:d=7"}, {"list", "x"},
+		{"export", filepath.Join(dir, "x.npz"), "--prior", "mnist:x"},
 	} {
 		code, _, stderr := runMain(t, append([]string{"prior"}, args...)...)
 		if code != 2 || strings.Count(stderr, "\n") != 1 {

@@ -145,17 +145,23 @@ func runRender(args []string, stdout, stderr io.Writer, probe prober) int {
 		im, err := decodeFile(path)
 		if err != nil {
 			fmt.Fprintf(stderr, "tweedie render: %v\n", err)
-			status = 1
+			status = max(status, exitFailure)
 			continue
 		}
 		cols := *width
 		if cols == 0 {
 			cols = min(im.Bounds().Dx(), maxCols)
 		}
+		if w, h := r.drawSize(im.Bounds(), cols); w > maxDrawSide || h > maxDrawSide || w*h > maxDrawPixels {
+			fmt.Fprintf(stderr, "tweedie render: %s: drawn in %d columns it would be %d×%d pixels, more than %d on a side or %d in all (run tweedie render -h for usage)\n",
+				path, cols, w, h, maxDrawSide, maxDrawPixels)
+			status = exitUsage
+			continue
+		}
 		out, err := r.render(nil, im, cols, i)
 		if err != nil {
 			fmt.Fprintf(stderr, "tweedie render: %s: %v\n", path, err)
-			status = 1
+			status = max(status, exitFailure)
 			continue
 		}
 		if _, err := stdout.Write(out); err != nil {
@@ -181,7 +187,7 @@ func renderIsTerminal(w io.Writer) bool {
 }
 
 func decodeFile(path string) (image.Image, error) {
-	f, err := os.Open(path)
+	f, err := openRegular(path)
 	if err != nil {
 		return nil, err
 	}
@@ -190,8 +196,8 @@ func decodeFile(path string) (image.Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: unreadable image: %w", path, err)
 	}
-	if int64(cfg.Width)*int64(cfg.Height) > maxImagePixels {
-		return nil, fmt.Errorf("%s: %d×%d pixels is too large (at most %d)", path, cfg.Width, cfg.Height, maxImagePixels)
+	if err := checkImageSize(path, cfg); err != nil {
+		return nil, err
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, err
@@ -218,15 +224,32 @@ type renderer struct {
 	kit          kitty.Encoder
 }
 
+// Bounds of a drawing in pixels (sixel and kitty: columns × the cell
+// width; half-blocks and characters: one pixel a column, two a row),
+// checked before the image is resized.
+const (
+	maxDrawSide   = 4096
+	maxDrawPixels = 8 << 20
+)
+
+// drawSize is the size in pixels of a drawing of an image with bounds b,
+// cols cells wide: the image's aspect ratio kept.
+func (r *renderer) drawSize(b image.Rectangle, cols int) (w, h int) {
+	w = max(cols, 1)
+	if r.mode == termcaps.Sixel || r.mode == termcaps.Kitty {
+		w *= r.cell.W
+	}
+	return w, max(1, (b.Dy()*w+b.Dx()/2)/b.Dx())
+}
+
 // render appends the drawing of im, cols cells wide and followed by a
 // newline; n numbers the image (for kitty ids).
 func (r *renderer) render(dst []byte, im image.Image, cols, n int) ([]byte, error) {
 	b := im.Bounds()
 	cols = max(cols, 1)
+	pw, ph := r.drawSize(b, cols)
 	switch r.mode {
 	case termcaps.Sixel, termcaps.Kitty:
-		pw := cols * r.cell.W
-		ph := max(1, (b.Dy()*pw+b.Dx()/2)/b.Dx())
 		rows := (ph + r.cell.H - 1) / r.cell.H
 		if r.mode == termcaps.Sixel {
 			src := im
@@ -256,8 +279,7 @@ func (r *renderer) render(dst []byte, im image.Image, cols, n int) ([]byte, erro
 		return dst, nil
 	}
 	// Half-blocks or characters: one pixel per column, two per row.
-	ph := max(1, (b.Dy()*cols+b.Dx()/2)/b.Dx())
-	small := resize(im, cols, ph)
+	small := resize(im, pw, ph)
 	out := halfblock.Append(nil, toImg(small), halfblock.Options{Scale: 1, ASCII: r.mode == termcaps.ASCII})
 	if r.mode == termcaps.Halfblock && r.profile != colorprofile.TrueColor {
 		out = downsample(out, r.profile)

@@ -147,6 +147,7 @@ func TestRenderErrors(t *testing.T) {
 		{[]string{"--graphics", "png", "x.png"}, 2, "--graphics"},
 		{[]string{"--color", "lots", "x.png"}, 2, "--color"},
 		{[]string{"--graphics", "sixel:0x3", "x.png"}, 2, "cell size"},
+		{[]string{"--graphics", "sixel:201x400", "x.png"}, 2, "to 200x400"},
 		{[]string{"/nonexistent.png"}, 1, "nonexistent"},
 	} {
 		_, errs, code := render(t, c.args...)
@@ -157,5 +158,40 @@ func TestRenderErrors(t *testing.T) {
 	var out bytes.Buffer
 	if code := realMain([]string{"render", "-h"}, &out, &out); code != 0 || !strings.Contains(out.String(), "--width") {
 		t.Errorf("render -h: %d\n%s", code, out.String())
+	}
+}
+
+// TestRenderBoundsTheDrawing: a drawing's size in pixels is checked before
+// the image is resized (a 1×1000 image 1188 columns wide was 1188×1188000
+// half-block pixels, a 1×1 image in 1188 cells of 200×400 pixels
+// 237600² sixel pixels).
+func TestRenderBoundsTheDrawing(t *testing.T) {
+	dir := t.TempDir()
+	save := func(name string, w, h int) string {
+		path := filepath.Join(dir, name)
+		var b bytes.Buffer
+		if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, w, h))); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	tall, dot := save("tall.png", 1, 1000), save("dot.png", 1, 1)
+	for _, args := range [][]string{
+		{"--width", "1188", tall},
+		{"--graphics", "sixel:200x400", "--width", "1188", dot},
+		{"--graphics", "kitty:200x400", "--width", "1188", dot},
+		{"--graphics", "sixel:200x400", tall},
+	} {
+		out, errs, code := render(t, args...)
+		if code != 2 || out != "" || !strings.Contains(errs, "pixels, more than") || strings.Count(errs, "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q, %d bytes out", args, code, errs, len(out))
+		}
+	}
+	// Within the bounds: drawn.
+	if out, errs, code := render(t, "--graphics", "sixel:10x20", "--width", "100", dot); code != 0 || out == "" {
+		t.Errorf("sixel 1000×1000: exit %d, %q", code, errs)
 	}
 }

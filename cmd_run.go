@@ -205,7 +205,11 @@ func doRun(pf *problemFlags, rf runFlags, stdout, stderr io.Writer) int {
 		printRunSummary(stdout, sum, *rf.out, *rf.dump)
 	}
 	if res.diverged != nil {
-		fmt.Fprintf(stderr, "tweedie run: %v; outputs written with diverged_at = %d (the step index, from 0)\n", res.diverged, res.diverged.Step)
+		wrote := ""
+		if od != nil || *rf.dump != "" {
+			wrote = "outputs written with "
+		}
+		fmt.Fprintf(stderr, "tweedie run: %v; %sdiverged_at = %d (the step index, from 0)\n", res.diverged, wrote, res.diverged.Step)
 		return exitFailure
 	}
 	return exitOK

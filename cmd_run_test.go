@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"codeberg.org/sbinet/npyio/npz"
@@ -263,8 +264,13 @@ func TestRunDivergedWritesOutputs(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit %d, want 1: %s", code, stderr)
 	}
-	if !strings.Contains(stderr, "diverged at step") || strings.Count(stderr, "\n") != 1 {
+	if !strings.Contains(stderr, "diverged at step") || !strings.Contains(stderr, "outputs written") || strings.Count(stderr, "\n") != 1 {
 		t.Errorf("stderr %q", stderr)
+	}
+	// Without --out or --dump nothing is written, and the message says none.
+	code, _, stderr2 := runMain(t, "run", "--method", "dps", "--zeta", "1e300", "--steps", "20", "--json")
+	if code != 1 || strings.Contains(stderr2, "written") || !strings.Contains(stderr2, "diverged_at = ") {
+		t.Errorf("no outputs: exit %d, %q", code, stderr2)
 	}
 	var sum struct {
 		DivergedAt *int      `json:"diverged_at"`
@@ -292,6 +298,10 @@ func TestRunBadInputExits2(t *testing.T) {
 	}
 	out := filepath.Join(dir, "sub", "out")
 	dump := filepath.Join(dir, "d.npz")
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, args := range [][]string{
 		{"--nope"}, {"--sigma", "-1"}, {"--sigma", "NaN"}, {"--steps", "0"}, {"--steps", "1001"},
 		{"--op", "phase", "--method", "pig"}, {"--method", "oracle", "--sigma", "0"}, {"--prior", "gmm26:d=8"}, {"--prior", "gmm25:d=7"},
@@ -299,6 +309,7 @@ func TestRunBadInputExits2(t *testing.T) {
 		{"--image-file", afile}, {"--image", "3", "--image-file", afile}, {"--eta", "2"}, {"--zeta", "-1"},
 		{"--r", "x"}, {"--op", "blur-gauss:size=x"}, {"--sampler", "euler"},
 		{"--dump", filepath.Join(dir, "nodir", "d.npz")}, {"--dump", dir},
+		{"--prior", "mnist:x"}, {"--image", ""}, {"--image-file", ""}, {"--image-file", fifo},
 	} {
 		args := append([]string{"run", "--steps", "20", "--out", out, "--dump", dump}, args...)
 		code, stdout, stderr := runMain(t, args...)
@@ -429,5 +440,76 @@ func TestGIFSteps(t *testing.T) {
 		if !slices.Equal(got, c.want) {
 			t.Errorf("gifSteps(%d, %d) = %v, want %v", c.done, c.every, got, c.want)
 		}
+	}
+}
+
+// TestRunOutputTargetsNeverReplaced: a --dump that is a FIFO or a symbolic
+// link is refused before the run, not replaced by a regular file; a
+// directory where --out would put a file fails the run before any file is
+// replaced; a directory that takes no files is found before the run.
+func TestRunOutputTargetsNeverReplaced(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	target := filepath.Join(dir, "target")
+	if err := os.WriteFile(target, []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link.npz")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, dump := range []string{fifo, link} {
+		code, _, stderr := runMain(t, "run", "--steps", "2", "--dump", dump)
+		if code != 2 || !strings.Contains(stderr, "not a regular file") {
+			t.Errorf("--dump %s: exit %d, %q", dump, code, stderr)
+		}
+	}
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the FIFO was replaced: %v %v", fi.Mode(), err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the symbolic link was replaced: %v %v", fi.Mode(), err)
+	}
+
+	out := filepath.Join(dir, "out")
+	if err := os.MkdirAll(filepath.Join(out, "steps.csv"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	old := filepath.Join(out, "final.png")
+	if err := os.WriteFile(old, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runMain(t, "run", "--steps", "2", "--out", out)
+	if code != 1 || !strings.Contains(stderr, "steps.csv is a directory") {
+		t.Errorf("--out with a directory steps.csv: exit %d, %q", code, stderr)
+	}
+	if b, _ := os.ReadFile(old); string(b) != "old" {
+		t.Errorf("final.png replaced before the failure: %q", b)
+	}
+	if got := listDir(t, out); !slices.Equal(got, []string{"final.png", "steps.csv"}) {
+		t.Errorf("--out holds %v", got)
+	}
+
+	// A directory no file can be created in: /proc as root, else one without
+	// write permission.
+	locked := "/proc"
+	if os.Geteuid() != 0 {
+		locked = filepath.Join(dir, "locked")
+		if err := os.Mkdir(locked, 0o555); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, args := range [][]string{{"--dump", filepath.Join(locked, "d.npz")}, {"--out", locked}} {
+		code, _, stderr := runMain(t, append([]string{"run", "--steps", "2"}, args...)...)
+		if code != 2 || !strings.Contains(stderr, "cannot create a file in "+locked) {
+			t.Errorf("%v: exit %d, %q", args, code, stderr)
+		}
+	}
+	if got := listDir(t, dir); !slices.Equal(got, []string{"fifo", "link.npz", "locked", "out", "target"}) &&
+		!slices.Equal(got, []string{"fifo", "link.npz", "out", "target"}) {
+		t.Errorf("left behind %v", got)
 	}
 }

@@ -102,6 +102,11 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 	case *hostKey == "":
 		return usageErr(errors.New("--host-key: want a file"))
 	}
+	if _, port, err := net.SplitHostPort(*listen); err != nil {
+		return usageErr(fmt.Errorf("--listen %q: malformed address: want HOST:PORT, e.g. 127.0.0.1:23234", *listen))
+	} else if _, err := net.LookupPort("tcp", port); err != nil {
+		return usageErr(fmt.Errorf("--listen %q: malformed port: want HOST:PORT, e.g. 127.0.0.1:23234", *listen))
+	}
 	pd, err := loadPrior(*priorSpec)
 	var ue usageError
 	if errors.As(err, &ue) {

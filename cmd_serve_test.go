@@ -215,6 +215,9 @@ func TestServeCommandUsage(t *testing.T) {
 		{[]string{"--method", "magic"}, "--method"},
 		{[]string{"--op", "phase", "--method", "pig"}, "ΠG cannot serve phase"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
+		{[]string{"--listen", "bad"}, "malformed address"},
+		{[]string{"--listen", "127.0.0.1:port"}, "malformed port"},
+		{[]string{"--image", ""}, "--image: empty value"},
 	} {
 		var stdout, stderr bytes.Buffer
 		args := append([]string{"serve", "--host-key", hostKey}, tc.args...)

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"golang.org/x/image/draw"
+	"golang.org/x/sys/unix"
 
 	"tweedie/core/img"
 	"tweedie/core/method"
@@ -171,16 +172,49 @@ func (p *problemFlags) settings(pd *prior.Prior) (problem, error) {
 	return pr, nil
 }
 
-// maxImagePixels bounds the size of an image file loadImage decodes, so a
-// huge or hostile file fails with a message instead of exhausting memory.
-const maxImagePixels = 64 << 20
+// Bounds of an image file loadImage or render decodes, each side and the
+// pixel count, checked from its header before the pixels are decoded: a
+// small file can claim 1×67,000,000 pixels, and resizing allocates in
+// proportion to the source's height.
+const (
+	maxImageSide   = 8192
+	maxImagePixels = 32 << 20
+)
+
+// checkImageSize refuses an image too large to decode (see maxImageSide).
+func checkImageSize(path string, cfg image.Config) error {
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > maxImageSide || cfg.Height > maxImageSide ||
+		cfg.Width*cfg.Height > maxImagePixels {
+		return fmt.Errorf("image file %s: %d×%d pixels: want a non-empty image at most %d pixels on a side and %d in all",
+			path, cfg.Width, cfg.Height, maxImageSide, maxImagePixels)
+	}
+	return nil
+}
+
+// openRegular opens a regular file for reading and refuses anything else:
+// opened with O_NONBLOCK, a FIFO does not wait for a writer and is refused.
+func openRegular(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = fmt.Errorf("%s: not a regular file", path)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
 
 // loadImage reads an image file as a ground truth of the given shape: it is
 // resized (stretched, Catmull–Rom) to the shape's H×W when its size differs,
 // converted to grayscale (1 channel) or RGB (3 channels), composited over
 // black where transparent, and mapped to [-1, 1].
 func loadImage(path string, shape img.Shape) (img.Image, error) {
-	f, err := os.Open(path)
+	f, err := openRegular(path)
 	if err != nil {
 		return img.Image{}, fmt.Errorf("image file: %w", err)
 	}
@@ -189,8 +223,8 @@ func loadImage(path string, shape img.Shape) (img.Image, error) {
 	if err != nil {
 		return img.Image{}, fmt.Errorf("image file %s: unreadable image (want PNG, JPEG or GIF): %w", path, err)
 	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > maxImagePixels {
-		return img.Image{}, fmt.Errorf("image file %s: %d×%d pixels: want a non-empty image of at most %d pixels", path, cfg.Width, cfg.Height, maxImagePixels)
+	if err := checkImageSize(path, cfg); err != nil {
+		return img.Image{}, err
 	}
 	if shape.C != 1 && shape.C != 3 {
 		return img.Image{}, fmt.Errorf("image file %s: the prior's images have %d channels; only 1 (gray) or 3 (RGB) can be made from an image file", path, shape.C)

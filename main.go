@@ -55,7 +55,7 @@ Examples:
   tweedie prior export mnist_prior.npz                the MNIST mixture for NumPy
 
 In the explorer press ? for every key, q to quit. Every command takes -h.
-Exit status: 0 success, 1 failure (or a diverged run), 2 usage error.
+Exit status: 0 success, 1 failure (or a diverged run), 2 usage error, 130 interrupted (SIGINT).
 
 Explorer flags:
 `
@@ -138,6 +138,10 @@ func explore(args []string, stdout, stderr io.Writer) int {
 		return fail(err)
 	}
 	if err := startExplorer(opts); err != nil {
+		var se *tui.SignalError
+		if errors.As(err, &se) {
+			return 128 + int(se.Signal) // as a shell reports a process the signal ended
+		}
 		fmt.Fprintf(stderr, "tweedie: %v\n", err)
 		return 1
 	}
@@ -153,6 +157,9 @@ func explorerOptions(pf *problemFlags, pd *prior.Prior) (tui.Options, error) {
 	shape := pd.Model.ImageShape()
 	if pd.DefaultOp != "" && !pf.set("op") {
 		pf.op = pd.DefaultOp
+	}
+	if err := pf.checkImageFlags(); err != nil {
+		return tui.Options{}, err
 	}
 	pr, err := pf.settings(pd)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"tweedie/tui"
@@ -26,10 +27,15 @@ func TestBadStartExits2(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("not a png"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	fifo := filepath.Join(t.TempDir(), "fifo") // opening it to read would wait for a writer
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, args := range [][]string{
 		{"--nope"}, {"--sigma", "-1"}, {"--steps", "0"}, {"--image", bad}, {"--image", "/does/not/exist.png"},
 		{"bogus-command"}, {"--op", "blur-gauss:size=x"}, {"stray", "--sigma", "1"},
 		{"--method", "pig", "--op", "phase"}, {"--method", "oracle", "--sigma", "0"},
+		{"--image", ""}, {"--image-file", ""}, {"--image-file", fifo},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := realMain(args, &stdout, &stderr); code != 2 {

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -214,7 +215,11 @@ func prepareOutDir(dst string) (*outDir, error) {
 	dst = filepath.Clean(dst)
 	if fi, err := os.Stat(dst); err == nil && !fi.IsDir() {
 		return nil, fmt.Errorf("--out %s: exists and is not a directory", dst)
-	} else if err != nil && !os.IsNotExist(err) {
+	} else if err == nil {
+		if err := checkWritable(dst); err != nil {
+			return nil, fmt.Errorf("--out %s: %w", dst, err)
+		}
+	} else if !os.IsNotExist(err) {
 		return nil, fmt.Errorf("--out: %w", err)
 	}
 	o := &outDir{dst: dst}
@@ -283,12 +288,19 @@ func (o *outDir) write(name string, fill func(w io.Writer) error) error {
 
 // commit moves the files into dst: the whole directory when dst does not
 // exist, file by file (replacing files of the same name) when it does.
+// Every target is checked first: one that is not a regular file fails the
+// commit before any is replaced.
 func (o *outDir) commit() error {
 	if _, err := os.Stat(o.dst); os.IsNotExist(err) {
 		if err := os.Rename(o.tmp, o.dst); err != nil {
 			return err
 		}
 		return os.Chmod(o.dst, 0o755) // MkdirTemp makes it 0700
+	}
+	for _, n := range o.names {
+		if err := checkReplaceable(filepath.Join(o.dst, n)); err != nil {
+			return err
+		}
 	}
 	for _, n := range o.names {
 		if err := os.Rename(filepath.Join(o.tmp, n), filepath.Join(o.dst, n)); err != nil {
@@ -325,6 +337,9 @@ func atomicFile(path string, fill func(w io.Writer) error) error {
 		err = os.Chmod(tmp, 0o644)
 	}
 	if err == nil {
+		err = checkReplaceable(path)
+	}
+	if err == nil {
 		err = os.Rename(tmp, path)
 	}
 	if err != nil {
@@ -333,18 +348,66 @@ func atomicFile(path string, fill func(w io.Writer) error) error {
 	return err
 }
 
-// checkFileDest checks, before any work, that path can be created: its
-// directory exists and path is not a directory.
+// checkFileDest checks, before any work, that path can be written: it is
+// missing or a regular file, and its directory exists and takes new files.
 func checkFileDest(flagName, path string) error {
 	if path == "" {
 		return fmt.Errorf("%s: empty file name", flagName)
 	}
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return fmt.Errorf("%s %s: is a directory", flagName, path)
+	if err := checkReplaceable(path); err != nil {
+		return fmt.Errorf("%s %w", flagName, err)
 	}
 	dir := filepath.Dir(path)
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		return fmt.Errorf("%s %s: directory %s does not exist", flagName, path, dir)
 	}
+	if err := checkWritable(dir); err != nil {
+		return fmt.Errorf("%s %s: %w", flagName, path, err)
+	}
 	return nil
+}
+
+// checkWritable checks that a file can be created in dir, by creating and
+// removing one.
+func checkWritable(dir string) error {
+	f, err := os.CreateTemp(dir, ".tweedie-tmp-*")
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the temporary file's name says nothing
+		}
+		return fmt.Errorf("cannot create a file in %s: %w", dir, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+// checkReplaceable refuses a target that exists and is not a regular file:
+// outputs are written to a temporary file and renamed over the target,
+// which would replace a device, FIFO, symbolic link or directory instead of
+// writing through it.
+func checkReplaceable(path string) error {
+	fi, err := os.Lstat(path)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var kind string
+	switch m := fi.Mode(); {
+	case m.IsRegular():
+		return nil
+	case m.IsDir():
+		kind = "a directory"
+	case m&os.ModeSymlink != 0:
+		kind = "a symbolic link"
+	case m&os.ModeNamedPipe != 0:
+		kind = "a FIFO"
+	case m&os.ModeDevice != 0:
+		kind = "a device"
+	default:
+		kind = "a special file"
+	}
+	return fmt.Errorf("%s is %s, not a regular file: not replaced", path, kind)
 }

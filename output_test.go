@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"flag"
+	"hash/crc32"
 	"image"
 	"image/png"
 	"io"
@@ -184,5 +186,44 @@ func TestLoadImageConverts(t *testing.T) {
 	}
 	if _, err := loadImage(path, img.Shape{H: 4, W: 4, C: 2}); err == nil || !strings.Contains(err.Error(), "channels") {
 		t.Errorf("2 channels: %v", err)
+	}
+}
+
+// writePNGHeader writes a PNG that claims w×h pixels and holds none: all
+// DecodeConfig reads.
+func writePNGHeader(t *testing.T, path string, w, h uint32) {
+	t.Helper()
+	ihdr := binary.BigEndian.AppendUint32(nil, w)
+	ihdr = binary.BigEndian.AppendUint32(ihdr, h)
+	ihdr = append(ihdr, 8, 0, 0, 0, 0) // 8-bit gray
+	b := []byte("\x89PNG\r\n\x1a\n")
+	b = binary.BigEndian.AppendUint32(b, uint32(len(ihdr)))
+	chunk := append([]byte("IHDR"), ihdr...)
+	b = append(b, chunk...)
+	b = binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(chunk))
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestLoadImageBoundsEachSide: a file claiming 1×67,000,000 pixels (under
+// the pixel-count bound) is refused from its header, before the resize
+// would allocate for every source row.
+func TestLoadImageBoundsEachSide(t *testing.T) {
+	dir := t.TempDir()
+	for _, size := range [][2]uint32{{1, 67_000_000}, {67_000_000, 1}, {maxImageSide + 1, 1}, {8000, 8000}} {
+		path := filepath.Join(dir, "tall.png")
+		writePNGHeader(t, path, size[0], size[1])
+		_, err := loadImage(path, img.Shape{H: 28, W: 28, C: 1})
+		if err == nil || !strings.Contains(err.Error(), "at most") {
+			t.Errorf("%d×%d: %v", size[0], size[1], err)
+		}
+		code, _, stderr := runMain(t, "run", "--image-file", path, "--steps", "2")
+		if code != 2 || !strings.Contains(stderr, "at most") {
+			t.Errorf("run --image-file %d×%d: exit %d, %q", size[0], size[1], code, stderr)
+		}
+		if _, err := decodeFile(path); err == nil {
+			t.Errorf("render decoded %d×%d", size[0], size[1])
+		}
 	}
 }

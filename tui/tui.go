@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"syscall"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
@@ -107,6 +108,21 @@ func Run(opts Options) error {
 		popts = append(popts, tea.WithColorProfile(colorprofile.ASCII))
 	}
 	popts = append(popts, opts.ProgramOptions...)
-	_, err = tea.NewProgram(m, popts...).Run()
+	p := tea.NewProgram(m, popts...)
+	stop := watchSignals(p)
+	_, err = p.Run()
+	if sig := stop(); sig != 0 {
+		return &SignalError{Signal: sig}
+	}
+	if errors.Is(err, tea.ErrInterrupted) {
+		return &SignalError{Signal: syscall.SIGINT}
+	}
 	return err
 }
+
+// SignalError is Run's error when a signal (SIGINT, SIGHUP) ended the
+// explorer, after the terminal was restored. A shell reports such an end as
+// status 128 + the signal's number.
+type SignalError struct{ Signal syscall.Signal }
+
+func (e *SignalError) Error() string { return "explorer ended by " + e.Signal.String() }

@@ -34,16 +34,18 @@ func (e usageError) Unwrap() error { return e.err }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
-// fail reports err on one line of stderr as the subcommand name and returns
-// the exit status: 2 for usage errors, 1 otherwise.
+// fail reports err on one line of stderr as the subcommand name ("" for
+// the explorer) and returns the exit status: 2 for usage errors, 1
+// otherwise.
 func fail(stderr io.Writer, name string, err error) int {
 	msg := strings.ReplaceAll(err.Error(), "\n", " ")
+	cmd := strings.TrimSpace("tweedie " + name)
 	var ue usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(stderr, "tweedie %s: %s (run tweedie %s -h for usage)\n", name, msg, name)
+		fmt.Fprintf(stderr, "%s: %s (run %s -h for usage)\n", cmd, msg, cmd)
 		return exitUsage
 	}
-	fmt.Fprintf(stderr, "tweedie %s: %s\n", name, msg)
+	fmt.Fprintf(stderr, "%s: %s\n", cmd, msg)
 	return exitFailure
 }
 

@@ -68,33 +68,26 @@ var renderCommand = command{
 type prober func(env termcaps.Env) (caps termcaps.Caps, cols int, cell termcaps.Size, err error)
 
 func runRender(args []string, stdout, stderr io.Writer, probe prober) int {
-	fs := flag.NewFlagSet("tweedie render", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("tweedie render")
 	df := addDisplayFlags(fs)
 	width := fs.Int("width", 0, "width in `COLS` (default: the image's width in pixels, at most the terminal's width or 80)")
-	fail := func(err error) int {
-		fmt.Fprintf(stderr, "tweedie render: %v (run tweedie render -h for usage)\n", err)
-		return 2
-	}
 	files, err := parseFlags(fs, args) // flags may follow the images
+	if errors.Is(err, flag.ErrHelp) {
+		printHelp(stdout, fs, renderUsage)
+		return exitOK
+	}
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, renderUsage)
-			fs.SetOutput(stdout)
-			fs.PrintDefaults()
-			return 0
-		}
-		return fail(err)
+		return fail(stderr, "render", usageError{err})
 	}
 	mode, cell, profile, err := df.parse()
 	if err != nil {
-		return fail(err)
+		return fail(stderr, "render", usageError{err})
 	}
 	if len(files) == 0 {
-		return fail(errors.New("no image given"))
+		return fail(stderr, "render", usagef("no image given"))
 	}
 	if *width < 0 || *width > kitty.MaxCells*4 {
-		return fail(fmt.Errorf("--width %d: want 0 (automatic) or 1…%d columns", *width, kitty.MaxCells*4))
+		return fail(stderr, "render", usagef("--width %d: want 0 (automatic) or 1…%d columns", *width, kitty.MaxCells*4))
 	}
 
 	env := termcaps.ParseEnv(os.Environ())
@@ -131,9 +124,7 @@ func runRender(args []string, stdout, stderr io.Writer, probe prober) int {
 			mode = termcaps.Halfblock
 		}
 	}
-	if mode == termcaps.Halfblock && (profile == colorprofile.ASCII || profile == colorprofile.NoTTY) {
-		mode = termcaps.ASCII
-	}
+	mode = mode.For(profile)
 	if cell == (termcaps.Size{}) {
 		cell = caps.CellSize(termcaps.DefaultCell)
 	}
@@ -144,8 +135,7 @@ func runRender(args []string, stdout, stderr io.Writer, probe prober) int {
 	for i, path := range files {
 		im, err := decodeFile(path)
 		if err != nil {
-			fmt.Fprintf(stderr, "tweedie render: %v\n", err)
-			status = max(status, exitFailure)
+			status = max(status, fail(stderr, "render", err))
 			continue
 		}
 		cols := *width
@@ -153,20 +143,17 @@ func runRender(args []string, stdout, stderr io.Writer, probe prober) int {
 			cols = min(im.Bounds().Dx(), maxCols)
 		}
 		if w, h := r.drawSize(im.Bounds(), cols); w > maxDrawSide || h > maxDrawSide || w*h > maxDrawPixels {
-			fmt.Fprintf(stderr, "tweedie render: %s: drawn in %d columns it would be %d×%d pixels, more than %d on a side or %d in all (run tweedie render -h for usage)\n",
-				path, cols, w, h, maxDrawSide, maxDrawPixels)
-			status = exitUsage
+			status = max(status, fail(stderr, "render", usagef("%s: drawn in %d columns it would be %d×%d pixels, more than %d on a side or %d in all",
+				path, cols, w, h, maxDrawSide, maxDrawPixels)))
 			continue
 		}
 		out, err := r.render(nil, im, cols, i)
 		if err != nil {
-			fmt.Fprintf(stderr, "tweedie render: %s: %v\n", path, err)
-			status = max(status, exitFailure)
+			status = max(status, fail(stderr, "render", fmt.Errorf("%s: %w", path, err)))
 			continue
 		}
 		if _, err := stdout.Write(out); err != nil {
-			fmt.Fprintf(stderr, "tweedie render: %v\n", err)
-			return 1
+			return fail(stderr, "render", err)
 		}
 	}
 	return status

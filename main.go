@@ -7,7 +7,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -39,7 +38,7 @@ var commands = map[string]command{
 const usage = `tweedie — a terminal explorer for diffusion-model posterior samplers
 
 Usage:
-  tweedie [flags]              open the explorer (ΠG and DPS, step by step)
+  tweedie [flags]              open the explorer (ΠG, DPS and every other method, step by step)
   tweedie COMMAND [flags]      run a subcommand%s
 
 Examples:
@@ -55,9 +54,7 @@ Examples:
   tweedie prior export mnist_prior.npz                the MNIST mixture for NumPy
 
 In the explorer press ? for every key, q to quit. Every command takes -h.
-Exit status: 0 success, 1 failure (or a diverged run), 2 usage error, 130 interrupted (SIGINT).
 
-Explorer flags:
 `
 
 func main() {
@@ -79,73 +76,49 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	return explore(args, stdout, stderr)
 }
 
-func printUsage(w io.Writer, fs *flag.FlagSet) {
-	var cmds string
-	if len(commands) > 0 {
-		names := make([]string, 0, len(commands))
-		for n := range commands {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		cmds = "\n\nCommands:"
-		for _, n := range names {
-			cmds += fmt.Sprintf("\n  %-10s %s", n, commands[n].summary)
-		}
+// usageText is the explorer's help with the list of commands.
+func usageText() string {
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
 	}
-	fmt.Fprintf(w, usage, cmds)
-	fs.SetOutput(w)
-	fs.PrintDefaults()
-	fs.SetOutput(io.Discard)
+	sort.Strings(names)
+	cmds := "\n\nCommands:"
+	for _, n := range names {
+		cmds += fmt.Sprintf("\n  %-10s %s", n, commands[n].summary)
+	}
+	return fmt.Sprintf(usage, cmds)
 }
 
 // explore parses the explorer's flags and opens it. A bad start ends with
 // one line on stderr and status 2 before the screen opens.
 func explore(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("tweedie", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
+	fs := newFlagSet("tweedie")
 	pf := addProblemFlags(fs)
 	priorSpec := addPriorFlag(fs)
 	df := addDisplayFlags(fs)
-	fail := func(err error) int {
-		fmt.Fprintf(stderr, "tweedie: %v (run tweedie -h for usage)\n", err)
-		return 2
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			printUsage(stdout, fs)
-			return 0
-		}
-		return fail(err)
-	}
-	if fs.NArg() > 0 {
-		return fail(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	if status, done := parseNoArgs(fs, args, "", usageText(), stdout, stderr); done {
+		return status
 	}
 	pd, err := loadPrior(*priorSpec)
-	var ue usageError
-	if errors.As(err, &ue) {
-		return fail(err)
-	}
 	if err != nil {
-		fmt.Fprintf(stderr, "tweedie: %v\n", err)
-		return 1
+		return fail(stderr, "", err)
 	}
 	opts, err := explorerOptions(pf, pd)
-	if err != nil {
-		return fail(err)
+	if err == nil {
+		opts.Graphics, opts.Cell, opts.Profile, err = df.parse()
 	}
-	if opts.Graphics, opts.Cell, opts.Profile, err = df.parse(); err != nil {
-		return fail(err)
+	if err != nil {
+		return fail(stderr, "", usageError{err})
 	}
 	if err := startExplorer(opts); err != nil {
 		var se *tui.SignalError
 		if errors.As(err, &se) {
 			return 128 + int(se.Signal) // as a shell reports a process the signal ended
 		}
-		fmt.Fprintf(stderr, "tweedie: %v\n", err)
-		return 1
+		return fail(stderr, "", err)
 	}
-	return 0
+	return exitOK
 }
 
 // explorerOptions builds the explorer's starting options from its problem

@@ -122,7 +122,6 @@ type Model struct {
 	pending bool   // a tickMsg of gen is on its way
 	sig     [4]int // the layout the sixel images were sent for
 
-	ascii bool  // the profile has no colour: half-blocks become characters
 	frame Frame // the last frame synced
 	// Notice is a message for the page's notice line ("" for none).
 	Notice string
@@ -138,12 +137,7 @@ func New(o Options) Model {
 	g := Model{want: o.Want, cell: o.Cell, profile: o.Profile, env: o.Env,
 		pinned: o.Profile != colorprofile.Unknown}
 	g.caps.Env = o.Env
-	g.ascii = noColour(o.Profile)
 	return g
-}
-
-func noColour(p colorprofile.Profile) bool {
-	return p == colorprofile.ASCII || p == colorprofile.NoTTY
 }
 
 // SetHint sets the cell size the kernel reports for a local terminal.
@@ -160,15 +154,12 @@ func (g *Model) Mode() termcaps.Mode {
 	if mode == termcaps.Auto {
 		mode = termcaps.Halfblock // until detection ends
 	}
-	if mode == termcaps.Halfblock && g.ascii {
-		return termcaps.ASCII
-	}
-	return mode
+	return mode.For(g.profile)
 }
 
 // ASCII reports whether the terminal has no colour (draw bars and images
 // with characters).
-func (g *Model) ASCII() bool { return g.ascii }
+func (g *Model) ASCII() bool { return termcaps.NoColour(g.profile) }
 
 // Chosen returns the mode in effect (Auto while detecting).
 func (g *Model) Chosen() termcaps.Mode { return g.mode }
@@ -232,7 +223,6 @@ func (g *Model) Update(msg tea.Msg) (cmd tea.Cmd, handled bool) {
 			return tea.ClearScreen, true
 		}
 		g.profile = msg.Profile
-		g.ascii = noColour(msg.Profile)
 		if g.forced { // the program changed it back: kitty still needs true colour
 			return setProfile(colorprofile.TrueColor), true
 		}

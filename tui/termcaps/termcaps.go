@@ -279,10 +279,23 @@ func (c *Caps) Choose(p colorprofile.Profile) Mode {
 		return Kitty
 	case c.Sixel():
 		return Sixel
-	case p == colorprofile.ASCII || p == colorprofile.NoTTY:
+	}
+	return Halfblock.For(p)
+}
+
+// NoColour reports whether a terminal with profile p shows no colour.
+func NoColour(p colorprofile.Profile) bool {
+	return p == colorprofile.ASCII || p == colorprofile.NoTTY
+}
+
+// For is the mode that draws m on a terminal with profile p: half-blocks
+// become the character ramp where there is no colour. It is the one place
+// of that rule.
+func (m Mode) For(p colorprofile.Profile) Mode {
+	if m == Halfblock && NoColour(p) {
 		return ASCII
 	}
-	return Halfblock
+	return m
 }
 
 // ChooseDirect is Choose for drawing at the cursor (tweedie render), where

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"tweedie/core/imgio"
 	"tweedie/core/method"
 	"tweedie/core/prior"
 	"tweedie/core/run"
@@ -166,7 +167,7 @@ func setupProblem(pf *problemFlags, priorSpec string) (*problemSetup, error) {
 	st := &problemSetup{Prior: pd, Problem: pr}
 	shape := pd.Model.ImageShape()
 	if pr.ImagePath != "" {
-		im, err := loadImage(pr.ImagePath, shape)
+		im, err := imgio.Load(pr.ImagePath, shape)
 		if err != nil {
 			return nil, usageError{err}
 		}

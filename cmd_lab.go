@@ -16,6 +16,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"tweedie/core/export"
 	"tweedie/core/lab"
 	"tweedie/core/method"
 	"tweedie/core/prior"
@@ -219,6 +220,7 @@ func cmpOr(a, b string) string {
 	}
 	return b
 }
+
 // Bounds of the lab's sizes: the exact reference samples take 2·seeds·d
 // numbers, the directions projections·d and the samples of the runs
 // runs·d (runs = seeds × the entries the lists sweep), so these are checked
@@ -275,9 +277,9 @@ func cmdLab(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "lab", usageError{err})
 	}
-	var out *outDir
+	var out *export.Dir
 	if f.out != "" {
-		if out, err = prepareOutDir(f.out); err != nil {
+		if out, err = export.PrepareDir(f.out); err != nil {
 			return fail(stderr, "lab", usageError{err})
 		}
 	}
@@ -289,7 +291,7 @@ func cmdLab(args []string, stdout, stderr io.Writer) int {
 	bar.finish()
 	if err != nil {
 		if out != nil {
-			out.abort()
+			out.Abort()
 		}
 		if ctx.Err() != nil {
 			fmt.Fprintln(stderr, "tweedie lab: interrupted")
@@ -299,22 +301,22 @@ func cmdLab(args []string, stdout, stderr io.Writer) int {
 	}
 	rep := newLabJSON(lb.Report(), pd, f, entries)
 	if f.json {
-		if err := writeJSON(stdout, rep); err != nil {
+		if err := export.WriteJSON(stdout, rep); err != nil {
 			return fail(stderr, "lab", err)
 		}
 	} else {
 		printLab(stdout, rep)
 	}
 	if out != nil {
-		err := out.write("lab.json", func(w io.Writer) error { return writeJSON(w, rep) })
+		err := out.Write("lab.json", func(w io.Writer) error { return export.WriteJSON(w, rep) })
 		if err == nil {
-			err = out.write("lab.csv", func(w io.Writer) error { return writeLabCSV(w, rep) })
+			err = out.Write("lab.csv", func(w io.Writer) error { return writeLabCSV(w, rep) })
 		}
 		if err == nil {
-			err = out.commit()
+			err = out.Commit()
 		}
 		if err != nil {
-			out.abort()
+			out.Abort()
 			return fail(stderr, "lab", err)
 		}
 	}
@@ -329,49 +331,49 @@ type labJSON struct {
 	Image         string          `json:"image"`
 	Seeds         int             `json:"seeds"`
 	Projections   int             `json:"projections"`
-	SWFloor       jsonFloat       `json:"sw_floor"`
-	TVFloor       jsonFloat       `json:"tv_floor"`
-	CoverageFloor jsonFloat       `json:"coverage_floor"`
-	Weights       []jsonFloat     `json:"posterior_weights"`
+	SWFloor       export.Float    `json:"sw_floor"`
+	TVFloor       export.Float    `json:"tv_floor"`
+	CoverageFloor export.Float    `json:"coverage_floor"`
+	Weights       []export.Float  `json:"posterior_weights"`
 	Labels        []string        `json:"component_labels,omitempty"`
 	Results       []labResultJSON `json:"results"`
 }
 
 type labResultJSON struct {
-	Label         string        `json:"label"`
-	Method        string        `json:"method"`
-	Steps         int           `json:"steps"`
-	Params        method.Values `json:"params"`
-	Runs          int           `json:"runs"`
-	Diverged      jsonFloat     `json:"diverged_fraction"`
-	TV            jsonFloat     `json:"tv"`
-	SW            jsonFloat     `json:"sliced_wasserstein"`
-	PSNR          jsonFloat     `json:"mean_psnr"`
-	Coverage      jsonFloat     `json:"coverage"`
-	TruthCoverage jsonFloat     `json:"truth_coverage"`
-	Frequencies   []jsonFloat   `json:"frequencies"`
+	Label         string         `json:"label"`
+	Method        string         `json:"method"`
+	Steps         int            `json:"steps"`
+	Params        method.Values  `json:"params"`
+	Runs          int            `json:"runs"`
+	Diverged      export.Float   `json:"diverged_fraction"`
+	TV            export.Float   `json:"tv"`
+	SW            export.Float   `json:"sliced_wasserstein"`
+	PSNR          export.Float   `json:"mean_psnr"`
+	Coverage      export.Float   `json:"coverage"`
+	TruthCoverage export.Float   `json:"truth_coverage"`
+	Frequencies   []export.Float `json:"frequencies"`
 }
 
 func newLabJSON(rep *lab.Report, prior *prior.Prior, f *labFlags, entries []lab.Entry) *labJSON {
 	n, _ := strconv.Atoi(f.image)
 	s0 := entries[0].Settings
 	out := &labJSON{Prior: f.prior, Op: s0.Op, Sigma: s0.Sigma, Image: prior.Truths[n].Name, Seeds: rep.Seeds,
-		Projections: rep.Projections, SWFloor: jsonFloat(rep.SWFloor), TVFloor: jsonFloat(rep.TVFloor),
-		CoverageFloor: jsonFloat(rep.CoverageFloor), Weights: jsonFloats(rep.Weights),
+		Projections: rep.Projections, SWFloor: export.Float(rep.SWFloor), TVFloor: export.Float(rep.TVFloor),
+		CoverageFloor: export.Float(rep.CoverageFloor), Weights: export.Floats(rep.Weights),
 		Labels: prior.ComponentLabels}
 	for i, r := range rep.Results {
 		s := entries[i].Settings
 		out.Results = append(out.Results, labResultJSON{
 			Label: r.Label, Method: s.Method, Steps: s.Steps, Params: entries[i].Values,
-			Runs: r.Runs, Diverged: jsonFloat(r.Diverged), TV: jsonFloat(r.TV), SW: jsonFloat(r.SW),
-			PSNR: jsonFloat(r.PSNR), Coverage: jsonFloat(r.Coverage), TruthCoverage: jsonFloat(r.TruthCoverage),
-			Frequencies: jsonFloats(r.Frequencies),
+			Runs: r.Runs, Diverged: export.Float(r.Diverged), TV: export.Float(r.TV), SW: export.Float(r.SW),
+			PSNR: export.Float(r.PSNR), Coverage: export.Float(r.Coverage), TruthCoverage: export.Float(r.TruthCoverage),
+			Frequencies: export.Floats(r.Frequencies),
 		})
 	}
 	return out
 }
 
-func fmtNum(v jsonFloat, format string) string {
+func fmtNum(v export.Float, format string) string {
 	if math.IsNaN(float64(v)) {
 		return "—"
 	}
@@ -412,9 +414,9 @@ func writeLabCSV(w io.Writer, rep *labJSON) error {
 		"sliced_wasserstein", "sw_floor", "mean_psnr", "coverage", "coverage_floor", "truth_coverage"})
 	for _, r := range rep.Results {
 		cw.Write([]string{r.Label, r.Method, strconv.Itoa(r.Steps), formatParams(r.Params), strconv.Itoa(r.Runs),
-			csvFloat(float64(r.Diverged)), csvFloat(float64(r.TV)), csvFloat(float64(rep.TVFloor)),
-			csvFloat(float64(r.SW)), csvFloat(float64(rep.SWFloor)), csvFloat(float64(r.PSNR)),
-			csvFloat(float64(r.Coverage)), csvFloat(float64(rep.CoverageFloor)), csvFloat(float64(r.TruthCoverage))})
+			export.CSVFloat(float64(r.Diverged)), export.CSVFloat(float64(r.TV)), export.CSVFloat(float64(rep.TVFloor)),
+			export.CSVFloat(float64(r.SW)), export.CSVFloat(float64(rep.SWFloor)), export.CSVFloat(float64(r.PSNR)),
+			export.CSVFloat(float64(r.Coverage)), export.CSVFloat(float64(rep.CoverageFloor)), export.CSVFloat(float64(r.TruthCoverage))})
 	}
 	cw.Flush()
 	return cw.Error()

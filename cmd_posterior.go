@@ -7,8 +7,10 @@ import (
 	"math/rand/v2"
 	"text/tabwriter"
 
+	"tweedie/core/export"
 	"tweedie/core/gmm"
 	"tweedie/core/img"
+	"tweedie/core/imgio"
 	"tweedie/core/metrics"
 	"tweedie/core/operator"
 )
@@ -87,21 +89,21 @@ func cmdPosterior(args []string, stdout, stderr io.Writer) int {
 	sum := posteriorSummary(st, mix, post, comps)
 
 	if *out != "" {
-		od, err := prepareOutDir(*out)
+		od, err := export.PrepareDir(*out)
 		if err != nil {
 			return fail(stderr, "posterior", usageError{err})
 		}
 		if err := writePosteriorFiles(od, st, post, draws, sum); err != nil {
-			od.abort()
+			od.Abort()
 			return fail(stderr, "posterior", fmt.Errorf("--out %s: %w", *out, err))
 		}
-		if err := od.commit(); err != nil {
-			od.abort()
+		if err := od.Commit(); err != nil {
+			od.Abort()
 			return fail(stderr, "posterior", fmt.Errorf("--out %s: %w", *out, err))
 		}
 	}
 	if *jsonOut {
-		if err := writeJSON(stdout, sum); err != nil {
+		if err := export.WriteJSON(stdout, sum); err != nil {
 			return fail(stderr, "posterior", err)
 		}
 		return exitOK
@@ -115,42 +117,42 @@ func cmdPosterior(args []string, stdout, stderr io.Writer) int {
 
 // posteriorJSON is posterior.json.
 type posteriorJSON struct {
-	Prior     string    `json:"prior"`
-	Image     string    `json:"image"`
-	Op        string    `json:"op"`
-	Sigma     jsonFloat `json:"sigma"`
-	NoiseSeed uint64    `json:"noise_seed"`
+	Prior     string       `json:"prior"`
+	Image     string       `json:"image"`
+	Op        string       `json:"op"`
+	Sigma     export.Float `json:"sigma"`
+	NoiseSeed uint64       `json:"noise_seed"`
 	// Labels[k] names component k's class; absent when the prior has no
 	// one-to-one component–class mapping.
-	Labels           []string    `json:"labels,omitempty"`
-	PriorWeights     []jsonFloat `json:"prior_weights"`
-	Weights          []jsonFloat `json:"weights"`
-	MeanPSNR         jsonFloat   `json:"mean_psnr"`
-	MeanSSIM         jsonFloat   `json:"mean_ssim"`
-	StdMax           jsonFloat   `json:"std_max"`
-	StdMean          jsonFloat   `json:"std_mean"`
-	Seed             uint64      `json:"seed"`
-	SampleComponents []int       `json:"sample_components"`
+	Labels           []string       `json:"labels,omitempty"`
+	PriorWeights     []export.Float `json:"prior_weights"`
+	Weights          []export.Float `json:"weights"`
+	MeanPSNR         export.Float   `json:"mean_psnr"`
+	MeanSSIM         export.Float   `json:"mean_ssim"`
+	StdMax           export.Float   `json:"std_max"`
+	StdMean          export.Float   `json:"std_mean"`
+	Seed             uint64         `json:"seed"`
+	SampleComponents []int          `json:"sample_components"`
 }
 
 func posteriorSummary(st *problemSetup, mix *gmm.Mixture, post *gmm.Posterior, comps []int) *posteriorJSON {
 	s := &posteriorJSON{
-		Prior: st.Prior.Spec, Image: st.TruthName, Op: st.Prob.Op.Name(), Sigma: jsonFloat(st.Prob.Sigma),
+		Prior: st.Prior.Spec, Image: st.TruthName, Op: st.Prob.Op.Name(), Sigma: export.Float(st.Prob.Sigma),
 		NoiseSeed: st.Problem.Settings.NoiseSeed, Labels: st.Prior.ComponentLabels,
-		Weights:  jsonFloats(post.Weights),
-		MeanPSNR: jsonFloat(metrics.PSNR(post.Mean, st.Truth)),
-		MeanSSIM: jsonFloat(safeSSIM(post.Mean, st.Truth, st.Prob.Shape())),
+		Weights:  export.Floats(post.Weights),
+		MeanPSNR: export.Float(metrics.PSNR(post.Mean, st.Truth)),
+		MeanSSIM: export.Float(safeSSIM(post.Mean, st.Truth, st.Prob.Shape())),
 		Seed:     st.Config.Seed, SampleComponents: comps,
 	}
 	for _, c := range mix.Components {
-		s.PriorWeights = append(s.PriorWeights, jsonFloat(c.Weight))
+		s.PriorWeights = append(s.PriorWeights, export.Float(c.Weight))
 	}
 	hi, total := 0.0, 0.0
 	for _, v := range post.Std {
 		hi = math.Max(hi, v)
 		total += v
 	}
-	s.StdMax, s.StdMean = jsonFloat(hi), jsonFloat(total/float64(len(post.Std)))
+	s.StdMax, s.StdMean = export.Float(hi), export.Float(total/float64(len(post.Std)))
 	return s
 }
 
@@ -174,9 +176,9 @@ func printPosterior(w io.Writer, s *posteriorJSON) {
 		float64(s.MeanPSNR), float64(s.MeanSSIM), float64(s.StdMean), float64(s.StdMax))
 }
 
-func writePosteriorFiles(od *outDir, st *problemSetup, post *gmm.Posterior, draws [][]float64, sum *posteriorJSON) error {
+func writePosteriorFiles(od *export.Dir, st *problemSetup, post *gmm.Posterior, draws [][]float64, sum *posteriorJSON) error {
 	shape := st.Prob.Shape()
-	scale := viewScale(shape)
+	scale := imgio.ViewScale(shape)
 	// std in [0, max] → [−1, 1] so 0 is black and the largest white.
 	stdIm := img.Image{Shape: shape, Pix: make([]float64, len(post.Std))}
 	for i, v := range post.Std {
@@ -197,8 +199,8 @@ func writePosteriorFiles(od *outDir, st *problemSetup, post *gmm.Posterior, draw
 		{"measurement.png", measured},
 	}
 	for _, p := range pngs {
-		if err := od.write(p.name, func(w io.Writer) error {
-			return writePNG(w, renderImage(p.im, viewScale(p.im.Shape)))
+		if err := od.Write(p.name, func(w io.Writer) error {
+			return imgio.WritePNG(w, imgio.RGBA(p.im, imgio.ViewScale(p.im.Shape)))
 		}); err != nil {
 			return err
 		}
@@ -208,13 +210,13 @@ func writePosteriorFiles(od *outDir, st *problemSetup, post *gmm.Posterior, draw
 		for i, x := range draws {
 			ims[i] = img.Image{Shape: shape, Pix: x}
 		}
-		if err := od.write("samples.png", func(w io.Writer) error {
-			return writePNG(w, renderGrid(ims, 8, scale))
+		if err := od.Write("samples.png", func(w io.Writer) error {
+			return imgio.WritePNG(w, imgio.Grid(ims, 8, scale))
 		}); err != nil {
 			return err
 		}
 	}
-	if err := od.write("weights.csv", func(w io.Writer) error {
+	if err := od.Write("weights.csv", func(w io.Writer) error {
 		if _, err := fmt.Fprintln(w, "component,label,prior_weight,posterior_weight"); err != nil {
 			return err
 		}
@@ -223,7 +225,7 @@ func writePosteriorFiles(od *outDir, st *problemSetup, post *gmm.Posterior, draw
 			if sum.Labels != nil {
 				label = sum.Labels[k]
 			}
-			if _, err := fmt.Fprintf(w, "%d,%s,%s,%s\n", k, label, csvFloat(float64(sum.PriorWeights[k])), csvFloat(float64(wk))); err != nil {
+			if _, err := fmt.Fprintf(w, "%d,%s,%s,%s\n", k, label, export.CSVFloat(float64(sum.PriorWeights[k])), export.CSVFloat(float64(wk))); err != nil {
 				return err
 			}
 		}
@@ -231,5 +233,5 @@ func writePosteriorFiles(od *outDir, st *problemSetup, post *gmm.Posterior, draw
 	}); err != nil {
 		return err
 	}
-	return od.write("posterior.json", func(w io.Writer) error { return writeJSON(w, sum) })
+	return od.Write("posterior.json", func(w io.Writer) error { return export.WriteJSON(w, sum) })
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"tweedie/core/gmm"
+	"tweedie/core/imgio"
 )
 
 func TestPosteriorWritesFiles(t *testing.T) {
@@ -31,7 +32,7 @@ func TestPosteriorWritesFiles(t *testing.T) {
 	for _, n := range []string{"mean.png", "std.png", "truth.png", "measurement.png"} {
 		checkSize(t, n, decodePNG(t, filepath.Join(out, n)), 224, 224)
 	}
-	checkSize(t, "samples.png", decodePNG(t, filepath.Join(out, "samples.png")), 4*224+3*gridGap, 224)
+	checkSize(t, "samples.png", decodePNG(t, filepath.Join(out, "samples.png")), 4*224+3*imgio.GridGap, 224)
 
 	raw, err := os.ReadFile(filepath.Join(out, "posterior.json"))
 	if err != nil {

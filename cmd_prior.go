@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+
+	"tweedie/core/export"
 	"tweedie/core/prior"
 
 	"tweedie/core/gmm"
@@ -60,7 +62,7 @@ func cmdPrior(args []string, stdout, stderr io.Writer) int {
 			return fail(stderr, "prior", usagef("export wants one FILE.npz, got %d arguments", len(pos)-1))
 		}
 		path := pos[1]
-		if err := checkFileDest("export", path); err != nil {
+		if err := export.CheckDest("export", path); err != nil {
 			return fail(stderr, "prior", usageError{err})
 		}
 		p, err := loadPrior(*priorSpec)
@@ -70,7 +72,7 @@ func cmdPrior(args []string, stdout, stderr io.Writer) int {
 		if p.Mixture == nil {
 			return fail(stderr, "prior", usagef("prior %s is not a Gaussian mixture: nothing to export", p.Spec))
 		}
-		if err := atomicFile(path, func(w io.Writer) error { return gmm.WriteNPZ(w, p.Mixture) }); err != nil {
+		if err := export.AtomicFile(path, func(w io.Writer) error { return gmm.WriteNPZ(w, p.Mixture) }); err != nil {
 			return fail(stderr, "prior", fmt.Errorf("export %s: %w", path, err))
 		}
 		m := p.Mixture

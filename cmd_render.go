@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"tweedie/core/img"
+	"tweedie/core/imgio"
 	"tweedie/tui/halfblock"
 	"tweedie/tui/kitty"
 	"tweedie/tui/sixel"
@@ -133,7 +134,7 @@ func runRender(args []string, stdout, stderr io.Writer, probe prober) int {
 		placeholders: caps.Placeholders() || env.Tmux, id: 1 + (os.Getpid()&0xffff)<<8}
 	status := 0
 	for i, path := range files {
-		im, err := decodeFile(path)
+		im, err := imgio.Decode(path)
 		if err != nil {
 			status = max(status, fail(stderr, "render", err))
 			continue
@@ -171,32 +172,6 @@ func renderIsTerminal(w io.Writer) bool {
 	}
 	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
 	return err == nil
-}
-
-func decodeFile(path string) (image.Image, error) {
-	f, err := openRegular(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	cfg, _, err := image.DecodeConfig(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: unreadable image: %w", path, err)
-	}
-	if err := checkImageSize(path, cfg); err != nil {
-		return nil, err
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
-	im, _, err := image.Decode(f) // a GIF's first frame
-	if err != nil {
-		return nil, fmt.Errorf("%s: unreadable image: %w", path, err)
-	}
-	if b := im.Bounds(); b.Dx() == 0 || b.Dy() == 0 {
-		return nil, fmt.Errorf("%s: empty image", path)
-	}
-	return im, nil
 }
 
 // renderer draws images in one mode.

@@ -12,7 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"tweedie/core/export"
 	"tweedie/core/img"
+	"tweedie/core/imgio"
 	"tweedie/core/method"
 	"tweedie/core/metrics"
 	"tweedie/core/operator"
@@ -131,19 +133,19 @@ func doRun(pf *problemFlags, rf runFlags, stdout, stderr io.Writer) int {
 		gifEvery = max(1, (st.Config.Steps+49)/50)
 	}
 	if *rf.dump != "" {
-		if err := checkFileDest("--dump", *rf.dump); err != nil {
+		if err := export.CheckDest("--dump", *rf.dump); err != nil {
 			return fail(stderr, "run", usageError{err})
 		}
 	}
-	var od *outDir
+	var od *export.Dir
 	if *rf.out != "" {
-		if od, err = prepareOutDir(*rf.out); err != nil {
+		if od, err = export.PrepareDir(*rf.out); err != nil {
 			return fail(stderr, "run", usageError{err})
 		}
 	}
 	abort := func() {
 		if od != nil {
-			od.abort()
+			od.Abort()
 		}
 	}
 
@@ -182,13 +184,13 @@ func doRun(pf *problemFlags, rf runFlags, stdout, stderr io.Writer) int {
 		}
 	}
 	if *rf.dump != "" {
-		if err := atomicFile(*rf.dump, func(w io.Writer) error { return writeDump(w, res) }); err != nil {
+		if err := export.AtomicFile(*rf.dump, func(w io.Writer) error { return export.WriteDump(w, res.traj, res.setup.Prob, res.setup.Truth) }); err != nil {
 			abort()
 			return fail(stderr, "run", fmt.Errorf("--dump %s: %w", *rf.dump, err))
 		}
 	}
 	if od != nil {
-		if err := od.commit(); err != nil {
+		if err := od.Commit(); err != nil {
 			abort()
 			if *rf.dump != "" {
 				os.Remove(*rf.dump)
@@ -198,7 +200,7 @@ func doRun(pf *problemFlags, rf runFlags, stdout, stderr io.Writer) int {
 	}
 
 	if *rf.json {
-		if err := writeJSON(stdout, sum); err != nil {
+		if err := export.WriteJSON(stdout, sum); err != nil {
 			return fail(stderr, "run", err)
 		}
 	} else {
@@ -217,23 +219,23 @@ func doRun(pf *problemFlags, rf runFlags, stdout, stderr io.Writer) int {
 
 // runSummary is summary.json.
 type runSummary struct {
-	Prior  string    `json:"prior"`
-	Image  string    `json:"image"`
-	Method string    `json:"method"`
-	Op     string    `json:"op"`
-	Sigma  jsonFloat `json:"sigma"`
+	Prior  string       `json:"prior"`
+	Image  string       `json:"image"`
+	Method string       `json:"method"`
+	Op     string       `json:"op"`
+	Sigma  export.Float `json:"sigma"`
 	// Params are the method's parameters, defaults resolved.
 	Params    method.Values `json:"params"`
 	Sampler   string        `json:"sampler"`
-	Eta       jsonFloat     `json:"eta"`
+	Eta       export.Float  `json:"eta"`
 	Steps     int           `json:"steps"`
 	StepsDone int           `json:"steps_done"`
 	Seed      uint64        `json:"seed"`
 	NoiseSeed uint64        `json:"noise_seed"`
 	// PSNR, SSIM and Residual are of the final sample (see runHelp).
-	PSNR     jsonFloat `json:"psnr"`
-	SSIM     jsonFloat `json:"ssim"`
-	Residual jsonFloat `json:"residual"`
+	PSNR     export.Float `json:"psnr"`
+	SSIM     export.Float `json:"ssim"`
+	Residual export.Float `json:"residual"`
 	// NFE and VJPs are the network evaluations the sample cost: inputs
 	// denoised and vector–Jacobian products.
 	NFE  int `json:"nfe"`
@@ -244,17 +246,17 @@ type runSummary struct {
 	DivergedReason string  `json:"diverged_reason,omitempty"`
 	// GradNorms are ‖g‖ per step, the method's estimate of the likelihood
 	// score; UpdateNorms are ‖update‖, what the guidance changed in x_{t−1}.
-	GradNorms   []jsonFloat `json:"grad_norms"`
-	UpdateNorms []jsonFloat `json:"update_norms"`
+	GradNorms   []export.Float `json:"grad_norms"`
+	UpdateNorms []export.Float `json:"update_norms"`
 	// Exact-prior fields.
-	PosteriorWeights  []jsonFloat `json:"posterior_weights,omitempty"`
-	ComponentLabels   []string    `json:"component_labels,omitempty"`
-	PosteriorMeanPSNR *jsonFloat  `json:"posterior_mean_psnr,omitempty"`
-	CosToExact        []jsonFloat `json:"cos_to_exact,omitempty"`
-	GradExactNorms    []jsonFloat `json:"grad_exact_norms,omitempty"`
-	UpdateRatios      []jsonFloat `json:"update_ratios,omitempty"`
-	GIFEvery          int         `json:"gif_every"`
-	GIFFrames         int         `json:"gif_frames"`
+	PosteriorWeights  []export.Float `json:"posterior_weights,omitempty"`
+	ComponentLabels   []string       `json:"component_labels,omitempty"`
+	PosteriorMeanPSNR *export.Float  `json:"posterior_mean_psnr,omitempty"`
+	CosToExact        []export.Float `json:"cos_to_exact,omitempty"`
+	GradExactNorms    []export.Float `json:"grad_exact_norms,omitempty"`
+	UpdateRatios      []export.Float `json:"update_ratios,omitempty"`
+	GIFEvery          int            `json:"gif_every"`
+	GIFFrames         int            `json:"gif_frames"`
 }
 
 func summarize(res *runResult) *runSummary {
@@ -262,14 +264,14 @@ func summarize(res *runResult) *runSummary {
 	s := st.Problem.Settings
 	sum := &runSummary{
 		Prior: st.Prior.Spec, Image: st.TruthName, Method: st.Config.Method.Name, Op: st.Prob.Op.Name(),
-		Sigma: jsonFloat(st.Prob.Sigma), Params: res.values,
-		Sampler: st.Config.Sampler.String(), Eta: jsonFloat(st.Config.Eta), Steps: tr.Steps(), StepsDone: tr.Done,
+		Sigma: export.Float(st.Prob.Sigma), Params: res.values,
+		Sampler: st.Config.Sampler.String(), Eta: export.Float(st.Config.Eta), Steps: tr.Steps(), StepsDone: tr.Done,
 		Seed: st.Config.Seed, NoiseSeed: s.NoiseSeed,
-		PSNR:      jsonFloat(metrics.PSNR(res.final, st.Truth)),
-		SSIM:      jsonFloat(safeSSIM(res.final, st.Truth, st.Prob.Shape())),
-		Residual:  jsonFloat(residualNorm(st.Prob.Op, st.Prob.Y, res.final)),
+		PSNR:      export.Float(metrics.PSNR(res.final, st.Truth)),
+		SSIM:      export.Float(safeSSIM(res.final, st.Truth, st.Prob.Shape())),
+		Residual:  export.Float(residualNorm(st.Prob.Op, st.Prob.Y, res.final)),
 		ElapsedMS: float64(res.elapsed.Microseconds()) / 1000,
-		GradNorms: make([]jsonFloat, tr.Done), UpdateNorms: make([]jsonFloat, tr.Done),
+		GradNorms: make([]export.Float, tr.Done), UpdateNorms: make([]export.Float, tr.Done),
 		GIFEvery: res.gifEvery, GIFFrames: len(gifSteps(tr.Done, res.gifEvery)),
 	}
 	if tr.Done > 0 {
@@ -281,22 +283,22 @@ func summarize(res *runResult) *runSummary {
 	}
 	hasExact := false
 	for i, rec := range tr.Records[:tr.Done] {
-		sum.GradNorms[i], sum.UpdateNorms[i] = jsonFloat(rec.GNorm), jsonFloat(rec.UpdateNorm)
+		sum.GradNorms[i], sum.UpdateNorms[i] = export.Float(rec.GNorm), export.Float(rec.UpdateNorm)
 		hasExact = hasExact || !math.IsNaN(rec.GExactNorm)
 	}
 	if hasExact {
 		n := tr.Done
-		sum.CosToExact, sum.GradExactNorms, sum.UpdateRatios = make([]jsonFloat, n), make([]jsonFloat, n), make([]jsonFloat, n)
+		sum.CosToExact, sum.GradExactNorms, sum.UpdateRatios = make([]export.Float, n), make([]export.Float, n), make([]export.Float, n)
 		for i, rec := range tr.Records[:n] {
-			sum.CosToExact[i], sum.GradExactNorms[i], sum.UpdateRatios[i] = jsonFloat(rec.GCos), jsonFloat(rec.GExactNorm), jsonFloat(rec.UpdateRatio)
+			sum.CosToExact[i], sum.GradExactNorms[i], sum.UpdateRatios[i] = export.Float(rec.GCos), export.Float(rec.GExactNorm), export.Float(rec.UpdateRatio)
 		}
 	}
 	if mix := st.Prior.Mixture; mix != nil {
 		if lin, ok := st.Prob.Op.(operator.Linear); ok && lin.Linear() && st.Prob.Sigma > 0 {
 			if post, err := mix.PosteriorWeights(lin, st.Prob.Y, st.Prob.Sigma); err == nil {
-				sum.PosteriorWeights = jsonFloats(post.Weights)
+				sum.PosteriorWeights = export.Floats(post.Weights)
 				sum.ComponentLabels = st.Prior.ComponentLabels
-				p := jsonFloat(metrics.PSNR(post.Mean, st.Truth))
+				p := export.Float(metrics.PSNR(post.Mean, st.Truth))
 				sum.PosteriorMeanPSNR = &p
 			}
 		}
@@ -338,10 +340,10 @@ func gifSteps(done, every int) []int {
 	return out
 }
 
-func writeRunFiles(od *outDir, res *runResult, sum *runSummary) error {
+func writeRunFiles(od *export.Dir, res *runResult, sum *runSummary) error {
 	st, tr := res.setup, res.traj
 	shape := st.Prob.Shape()
-	scale := viewScale(shape)
+	scale := imgio.ViewScale(shape)
 	image := func(pix []float64) img.Image { return img.Image{Shape: shape, Pix: pix} }
 	measured := st.Prob.Op.Display(st.Prob.Y)
 	pngs := []struct {
@@ -354,29 +356,29 @@ func writeRunFiles(od *outDir, res *runResult, sum *runSummary) error {
 		{"measurement.png", measured},
 	}
 	for _, p := range pngs {
-		if err := od.write(p.name, func(w io.Writer) error {
-			return writePNG(w, renderImage(p.im, viewScale(p.im.Shape)))
+		if err := od.Write(p.name, func(w io.Writer) error {
+			return imgio.WritePNG(w, imgio.RGBA(p.im, imgio.ViewScale(p.im.Shape)))
 		}); err != nil {
 			return err
 		}
 	}
-	if err := od.write("trajectory.gif", func(w io.Writer) error {
+	if err := od.Write("trajectory.gif", func(w io.Writer) error {
 		steps := gifSteps(tr.Done, res.gifEvery)
 		frames := make([][]img.Image, len(steps))
 		for f, i := range steps {
 			frames[f] = []img.Image{image(tr.Xt(nil, i)), image(tr.X0Hat(nil, i))}
 		}
-		return writeGIF(w, frames, scale, 8)
+		return imgio.WriteGIF(w, frames, scale, 8)
 	}); err != nil {
 		return err
 	}
-	if err := od.write("steps.csv", func(w io.Writer) error { return writeStepsCSV(w, tr) }); err != nil {
+	if err := od.Write("steps.csv", func(w io.Writer) error { return writeStepsCSV(w, tr) }); err != nil {
 		return err
 	}
-	if err := od.write("gradnorm.png", func(w io.Writer) error { return writeGradNormPlot(w, tr, sum.Method) }); err != nil {
+	if err := od.Write("gradnorm.png", func(w io.Writer) error { return export.WriteGradNormPlot(w, tr, sum.Method) }); err != nil {
 		return err
 	}
-	return od.write("summary.json", func(w io.Writer) error { return writeJSON(w, sum) })
+	return od.Write("summary.json", func(w io.Writer) error { return export.WriteJSON(w, sum) })
 }
 
 // stepsCSVHeader is the header of steps.csv.
@@ -387,9 +389,9 @@ func writeStepsCSV(w io.Writer, tr *run.Trajectory) error {
 		return err
 	}
 	for _, r := range tr.Records[:tr.Done] {
-		_, err := fmt.Fprintf(w, "%d,%d,%s\n", r.Index, r.T, strings.Join([]string{csvFloat(r.AlphaBar),
-			csvFloat(r.Residual), csvFloat(r.PSNR), csvFloat(r.GNorm), csvFloat(r.GExactNorm), csvFloat(r.GRatio),
-			csvFloat(r.GCos), csvFloat(r.UpdateNorm), csvFloat(r.UpdateExactNorm), csvFloat(r.UpdateRatio)}, ","))
+		_, err := fmt.Fprintf(w, "%d,%d,%s\n", r.Index, r.T, strings.Join([]string{export.CSVFloat(r.AlphaBar),
+			export.CSVFloat(r.Residual), export.CSVFloat(r.PSNR), export.CSVFloat(r.GNorm), export.CSVFloat(r.GExactNorm), export.CSVFloat(r.GRatio),
+			export.CSVFloat(r.GCos), export.CSVFloat(r.UpdateNorm), export.CSVFloat(r.UpdateExactNorm), export.CSVFloat(r.UpdateRatio)}, ","))
 		if err != nil {
 			return err
 		}

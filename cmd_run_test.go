@@ -16,6 +16,9 @@ import (
 	"syscall"
 	"testing"
 
+	"tweedie/core/export"
+	"tweedie/core/imgio"
+
 	"codeberg.org/sbinet/npyio/npz"
 )
 
@@ -94,7 +97,7 @@ func TestRunWritesEveryFile(t *testing.T) {
 		checkSize(t, n, decodePNG(t, filepath.Join(out, n)), 224, 224)
 	}
 	// The measurement of centre-box inpainting shows the box in the missing colour.
-	if c := decodePNG(t, filepath.Join(out, "measurement.png")).At(112, 112); c != missingColour {
+	if c := decodePNG(t, filepath.Join(out, "measurement.png")).At(112, 112); c != imgio.MissingColour {
 		r, g, b, _ := c.RGBA()
 		t.Errorf("measurement centre is %v %v %v, want the missing colour", r>>8, g>>8, b>>8)
 	}
@@ -173,7 +176,7 @@ func TestRunWritesEveryFile(t *testing.T) {
 			t.Fatalf("row %d: %v", i, r)
 		}
 		// g_norm and update_norm are grad_norms and update_norms of summary.json.
-		if r[5] != csvFloat(sum.GradNorms[i]) || r[9] != csvFloat(sum.UpdateNorms[i]) || r[6] != csvFloat(sum.GradExactNorms[i]) {
+		if r[5] != export.CSVFloat(sum.GradNorms[i]) || r[9] != export.CSVFloat(sum.UpdateNorms[i]) || r[6] != export.CSVFloat(sum.GradExactNorms[i]) {
 			t.Fatalf("row %d: %v does not match the summary's norms", i, r)
 		}
 	}
@@ -192,7 +195,7 @@ func TestRunWritesEveryFile(t *testing.T) {
 	if len(anim.Image) != wantFrames || sum.GIFFrames != wantFrames {
 		t.Errorf("GIF has %d frames, summary says %d, want %d", len(anim.Image), sum.GIFFrames, wantFrames)
 	}
-	if b := anim.Image[0].Bounds(); b.Dx() != 2*224+gridGap || b.Dy() != 224 {
+	if b := anim.Image[0].Bounds(); b.Dx() != 2*224+imgio.GridGap || b.Dy() != 224 {
 		t.Errorf("GIF frame is %v", b)
 	}
 
@@ -357,7 +360,7 @@ func TestRunImageFile(t *testing.T) {
 	im := image.NewRGBA(image.Rect(0, 0, 56, 56))
 	for y := 0; y < 56; y++ {
 		for x := 0; x < 28; x++ {
-			im.Set(x, y, missingColour) // magenta: luma 0.299 + 0.114
+			im.Set(x, y, imgio.MissingColour) // magenta: luma 0.299 + 0.114
 		}
 	}
 	path := filepath.Join(dir, "in.png")

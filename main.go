@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	"tweedie/core/imgio"
 	"tweedie/core/prior"
 	"tweedie/tui"
 )
@@ -140,7 +141,7 @@ func explorerOptions(pf *problemFlags, pd *prior.Prior) (tui.Options, error) {
 	}
 	truths := pd.Truths
 	if pr.ImagePath != "" {
-		im, err := loadImage(pr.ImagePath, shape)
+		im, err := imgio.Load(pr.ImagePath, shape)
 		if err != nil {
 			return tui.Options{}, err
 		}

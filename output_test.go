@@ -18,12 +18,14 @@ import (
 	"testing"
 	"time"
 
+	"tweedie/core/export"
 	"tweedie/core/img"
+	"tweedie/core/imgio"
 )
 
 func TestJSONFloatNonFinite(t *testing.T) {
 	b, err := json.Marshal(map[string]any{
-		"a": jsonFloat(math.NaN()), "b": jsonFloat(math.Inf(1)), "c": jsonFloats([]float64{1.5, math.Inf(-1)}),
+		"a": export.Float(math.NaN()), "b": export.Float(math.Inf(1)), "c": export.Floats([]float64{1.5, math.Inf(-1)}),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +37,7 @@ func TestJSONFloatNonFinite(t *testing.T) {
 
 func TestRenderImage(t *testing.T) {
 	im := img.Image{Shape: img.Shape{H: 2, W: 3, C: 1}, Pix: []float64{-1, 0, 1, 2, math.NaN(), -5}}
-	out := renderImage(im, 4)
+	out := imgio.RGBA(im, 4)
 	if b := out.Bounds(); b.Dx() != 12 || b.Dy() != 8 {
 		t.Fatalf("bounds %v", b)
 	}
@@ -47,37 +49,37 @@ func TestRenderImage(t *testing.T) {
 			t.Errorf("(%d, %d) = %v, want gray %d", c.x, c.y, got, c.want)
 		}
 	}
-	if got := out.RGBAAt(5, 5); got != missingColour {
+	if got := out.RGBAAt(5, 5); got != imgio.MissingColour {
 		t.Errorf("NaN pixel is %v", got)
 	}
-	if s := viewScale(img.Shape{H: 28, W: 28, C: 1}); s != 8 {
+	if s := imgio.ViewScale(img.Shape{H: 28, W: 28, C: 1}); s != 8 {
 		t.Errorf("scale for 28×28 is %d", s)
 	}
 }
 
 func TestOutDirAbortLeavesNothing(t *testing.T) {
 	root := t.TempDir()
-	o, err := prepareOutDir(filepath.Join(root, "a", "b", "out"))
+	o, err := export.PrepareDir(filepath.Join(root, "a", "b", "out"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := o.write("x.txt", func(w io.Writer) error { _, err := io.WriteString(w, "x"); return err }); err != nil {
+	if err := o.Write("x.txt", func(w io.Writer) error { _, err := io.WriteString(w, "x"); return err }); err != nil {
 		t.Fatal(err)
 	}
-	if err := o.write("bad.txt", func(io.Writer) error { return errors.New("boom") }); err == nil {
+	if err := o.Write("bad.txt", func(io.Writer) error { return errors.New("boom") }); err == nil {
 		t.Fatal("failing writer reported no error")
 	}
-	o.abort()
+	o.Abort()
 	if got := listDir(t, root); len(got) != 0 {
 		t.Errorf("left %v", got)
 	}
 	// Commit to a new directory.
-	o, err = prepareOutDir(filepath.Join(root, "new"))
+	o, err = export.PrepareDir(filepath.Join(root, "new"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	o.write("x.txt", func(w io.Writer) error { return nil })
-	if err := o.commit(); err != nil {
+	o.Write("x.txt", func(w io.Writer) error { return nil })
+	if err := o.Commit(); err != nil {
 		t.Fatal(err)
 	}
 	if got := listDir(t, root); !slices.Equal(got, []string{"new"}) {
@@ -91,7 +93,7 @@ func TestOutDirAbortLeavesNothing(t *testing.T) {
 func TestAtomicFileFailure(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "f")
-	if err := atomicFile(path, func(w io.Writer) error { return errors.New("boom") }); err == nil {
+	if err := export.AtomicFile(path, func(w io.Writer) error { return errors.New("boom") }); err == nil {
 		t.Fatal("no error")
 	}
 	if got := listDir(t, dir); len(got) != 0 {
@@ -174,7 +176,7 @@ func TestLoadImageConverts(t *testing.T) {
 	png.Encode(f, src)
 	f.Close()
 	for _, shape := range []img.Shape{{H: 28, W: 28, C: 1}, {H: 8, W: 8, C: 3}} {
-		im, err := loadImage(path, shape)
+		im, err := imgio.Load(path, shape)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -184,7 +186,7 @@ func TestLoadImageConverts(t *testing.T) {
 			}
 		}
 	}
-	if _, err := loadImage(path, img.Shape{H: 4, W: 4, C: 2}); err == nil || !strings.Contains(err.Error(), "channels") {
+	if _, err := imgio.Load(path, img.Shape{H: 4, W: 4, C: 2}); err == nil || !strings.Contains(err.Error(), "channels") {
 		t.Errorf("2 channels: %v", err)
 	}
 }
@@ -211,10 +213,10 @@ func writePNGHeader(t *testing.T, path string, w, h uint32) {
 // would allocate for every source row.
 func TestLoadImageBoundsEachSide(t *testing.T) {
 	dir := t.TempDir()
-	for _, size := range [][2]uint32{{1, 67_000_000}, {67_000_000, 1}, {maxImageSide + 1, 1}, {8000, 8000}} {
+	for _, size := range [][2]uint32{{1, 67_000_000}, {67_000_000, 1}, {imgio.MaxSide + 1, 1}, {8000, 8000}} {
 		path := filepath.Join(dir, "tall.png")
 		writePNGHeader(t, path, size[0], size[1])
-		_, err := loadImage(path, img.Shape{H: 28, W: 28, C: 1})
+		_, err := imgio.Load(path, img.Shape{H: 28, W: 28, C: 1})
 		if err == nil || !strings.Contains(err.Error(), "at most") {
 			t.Errorf("%d×%d: %v", size[0], size[1], err)
 		}
@@ -222,7 +224,7 @@ func TestLoadImageBoundsEachSide(t *testing.T) {
 		if code != 2 || !strings.Contains(stderr, "at most") {
 			t.Errorf("run --image-file %d×%d: exit %d, %q", size[0], size[1], code, stderr)
 		}
-		if _, err := decodeFile(path); err == nil {
+		if _, err := imgio.Decode(path); err == nil {
 			t.Errorf("render decoded %d×%d", size[0], size[1])
 		}
 	}

@@ -1,4 +1,4 @@
-package main
+package export
 
 import (
 	"io"
@@ -6,13 +6,17 @@ import (
 	"codeberg.org/sbinet/npyio/npz"
 
 	"tweedie/core/operator"
+	"tweedie/core/run"
 )
 
-// writeDump writes a run's arrays as an .npz archive (see runHelp for the
-// names and shapes).
-func writeDump(w io.Writer, res *runResult) error {
-	st, tr := res.setup, res.traj
-	S, d := tr.Done, st.Prob.Shape().Len()
+// WriteDump writes a run's arrays as an .npz archive, float32 arrays x_t,
+// x0_hat, score_y and update of shape (S, d), row i being step i flattened
+// as H×W×C with channels innermost; int64 t and float64 alpha_bar (S,); y;
+// truth (d,); mask (d,) for inpainting operators, 1 where observed; final
+// (d,) when the run completed; and int64 scalars height, width, channels.
+// S is the number of steps recorded.
+func WriteDump(w io.Writer, tr *run.Trajectory, prob *run.Problem, truth []float64) error {
+	S, d := tr.Done, prob.Shape().Len()
 	rows := func(get func(dst []float64, i int) []float64) [][]float32 {
 		buf := make([]float32, S*d)
 		out := make([][]float32, S)
@@ -31,7 +35,7 @@ func writeDump(w io.Writer, res *runResult) error {
 	for i, r := range tr.Records[:S] {
 		ts[i], alphaBar[i] = int64(r.T), r.AlphaBar
 	}
-	shape := st.Prob.Shape()
+	shape := prob.Shape()
 	arrays := []struct {
 		name string
 		v    any
@@ -42,13 +46,13 @@ func writeDump(w io.Writer, res *runResult) error {
 		{"update", rows(tr.Update)},
 		{"t", ts},
 		{"alpha_bar", alphaBar},
-		{"y", st.Prob.Y},
-		{"truth", st.Truth},
+		{"y", prob.Y},
+		{"truth", truth},
 		{"height", int64(shape.H)},
 		{"width", int64(shape.W)},
 		{"channels", int64(shape.C)},
 	}
-	if m, ok := st.Prob.Op.(operator.Masker); ok {
+	if m, ok := prob.Op.(operator.Masker); ok {
 		arrays = append(arrays, struct {
 			name string
 			v    any

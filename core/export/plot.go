@@ -1,4 +1,4 @@
-package main
+package export
 
 import (
 	"fmt"
@@ -21,12 +21,12 @@ type plotSeries struct {
 	value  func(run.Record) float64
 }
 
-// writeGradNormPlot draws ‖update‖ (the guidance applied), ‖g‖ (the
+// WriteGradNormPlot draws ‖update‖ (the guidance applied), ‖g‖ (the
 // method's likelihood score) and the residual ‖y − A(x̂0)‖ per step on a log
 // scale, as a PNG. Non-positive and non-finite values cannot go on a log
 // scale: they break the line (a series with none left is listed in the
 // legend as "(no positive values)").
-func writeGradNormPlot(w io.Writer, tr *run.Trajectory, method string) error {
+func WriteGradNormPlot(w io.Writer, tr *run.Trajectory, method string) error {
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("guidance per step (%s)", method)
 	p.X.Label.Text = "step"

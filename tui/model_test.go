@@ -36,8 +36,10 @@ func testOptions() Options {
 	s := run.DefaultSettings()
 	s.Steps = 40
 	truths := []prior.Truth{{Name: "ring", Image: ring(0.35)}, {Name: "small ring", Image: ring(0.2)}}
+	pd := prior.FromMixture(gmm.Random(testShape, 3, 2, 7), truths)
+	pd.Spec = "random"
 	return Options{
-		Settings: s, Prior: prior.FromMixture(gmm.Random(testShape, 3, 2, 7), truths),
+		Settings: s, Prior: pd,
 		Profile: colorprofile.TrueColor, Graphics: termcaps.Halfblock,
 	}
 }

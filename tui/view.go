@@ -191,8 +191,12 @@ func (m *Model) header() string {
 	if m.prob != nil {
 		op = m.prob.Op.Name()
 	}
+	image := m.opts.Images[m.image].Name
+	if spec := m.opts.Prior.Spec; spec != "" {
+		image = spec + ": " + image // the prior, and the ground truth it gave
+	}
 	left := fmt.Sprintf(" tweedie │ %s │ %s │ σ = %s │ %s │ %s %d steps │ seed %d ",
-		meth, op, fmtG(m.set.Sigma), m.opts.Images[m.image].Name, m.set.Sampler, m.set.Steps, m.set.Seed)
+		meth, op, fmtG(m.set.Sigma), image, m.set.Sampler, m.set.Steps, m.set.Seed)
 	right := ""
 	if s := m.shown(); s != nil && !s.done {
 		right = st.Progress.Render(fmt.Sprintf(" computing %d/%d ", len(s.steps), s.total))

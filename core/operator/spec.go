@@ -146,7 +146,7 @@ func Names() []string {
 //	name
 //	name:key=value,key=value
 //
-// Omitted keys take the defaults below (math.md's defaults for 28×28).
+// Omitted keys take the defaults below (for 28×28 images).
 // Name() of every operator is its canonical spec, with every key in the
 // order listed here, so Parse(op.Name(), shape) gives an equal operator.
 //

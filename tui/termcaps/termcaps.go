@@ -9,7 +9,8 @@
 //   - the kitty query (a=q): an "OK" means the kitty protocol;
 //   - CSI 16 t and CSI 14 t: the cell size in pixels, directly or as the
 //     window's pixel size over its size in cells (xterm answers neither
-//     by default, hence a default and an override);
+//     by default, hence a default and an override); sizes beyond
+//     [MaxCell] and [MaxWindow] are ignored;
 //   - XTVERSION: the terminal's name, which tells kitty and ghostty (the
 //     only ones that draw Unicode placeholders) from WezTerm and others
 //     that speak the protocol but do not;
@@ -73,6 +74,20 @@ type Size struct{ W, H int }
 // DefaultCell is the cell size assumed when the terminal does not report
 // one.
 var DefaultCell = Size{W: 10, H: 20}
+
+// MaxCell is the largest cell size in pixels taken from a terminal's
+// replies, and MaxWindow the largest window size in pixels: a reply
+// beyond them (real cells are a few dozen pixels) is ignored, since the
+// images drawn grow with the cell size.
+var (
+	MaxCell   = Size{W: 64, H: 128}
+	MaxWindow = Size{W: 16384, H: 16384}
+)
+
+// within reports whether s is at least 1×1 and at most limit.
+func (s Size) within(limit Size) bool {
+	return s.W >= 1 && s.H >= 1 && s.W <= limit.W && s.H <= limit.H
+}
 
 // ParseMode parses MODE or MODE:WxH (the cell size in pixels, for sixel
 // on terminals that do not report it, e.g. "sixel:6x13"). MODE is auto,
@@ -176,7 +191,8 @@ type Caps struct {
 	DA1Seen bool
 	// Version is the XTVERSION reply, e.g. "kitty(0.32.2)", "XTerm(390)".
 	Version string
-	// Cell is the cell size in pixels, zero if not reported.
+	// Cell is the cell size in pixels, zero if not reported; never more
+	// than MaxCell.
 	Cell Size
 	// Window sizes in cells and pixels (for CSI 14 t).
 	cols, rows int
@@ -203,13 +219,15 @@ func (c *Caps) Handle(msg any) bool {
 		c.Version = msg.Name
 		return true
 	case uv.CellSizeEvent:
-		if msg.Width > 0 && msg.Height > 0 {
-			c.Cell = Size{msg.Width, msg.Height}
+		if s := (Size{msg.Width, msg.Height}); s.within(MaxCell) {
+			c.Cell = s
 		}
 		return true
 	case uv.PixelSizeEvent:
-		c.px = Size{msg.Width, msg.Height}
-		c.cellFromWindow()
+		if s := (Size{msg.Width, msg.Height}); s.within(MaxWindow) {
+			c.px = s
+			c.cellFromWindow()
+		}
 		return true
 	case tea.WindowSizeMsg:
 		c.cols, c.rows = msg.Width, msg.Height
@@ -229,7 +247,9 @@ func (c *Caps) SetWindow(cols, rows int) {
 
 func (c *Caps) cellFromWindow() {
 	if c.px.W > 0 && c.px.H > 0 && c.cols > 0 && c.rows > 0 {
-		c.Cell = Size{c.px.W / c.cols, c.px.H / c.rows}
+		if s := (Size{c.px.W / c.cols, c.px.H / c.rows}); s.within(MaxCell) {
+			c.Cell = s
+		}
 	}
 }
 

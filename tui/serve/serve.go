@@ -72,6 +72,21 @@ const (
 // handshakeTimeout bounds how long a connection may take to authenticate.
 const handshakeTimeout = 30 * time.Second
 
+// MaxWidth and MaxHeight bound a session's terminal size in cells: a
+// larger size from the client (pty-req or window-change) is cut down to
+// them, since a session's screen buffers and frames grow with its cells.
+// Real terminals are a few hundred cells a side at most.
+const (
+	MaxWidth  = 500
+	MaxHeight = 200
+)
+
+// clampWindow cuts a window size in cells down to MaxWidth×MaxHeight.
+func clampWindow(w ssh.Window) ssh.Window {
+	w.Width, w.Height = min(w.Width, MaxWidth), min(w.Height, MaxHeight)
+	return w
+}
+
 // Server serves the explorer over SSH.
 type Server struct {
 	cfg    Config
@@ -145,6 +160,7 @@ func New(cfg Config) (*Server, error) {
 		}),
 		func(srv *ssh.Server) error {
 			srv.HandshakeTimeout = handshakeTimeout
+			srv.ChannelHandlers = map[string]ssh.ChannelHandler{"session": sessionChannel}
 			// A backstop for connections that never open a session; a
 			// session's own idle timer (input only) closes it first, with
 			// a message.
@@ -329,12 +345,17 @@ func (s *Server) handle(sshSess ssh.Session) {
 		return
 	}
 
-	in := &activityReader{r: sshSess, eof: make(chan struct{})}
-	in.touch()
+	// From here on, the window sizes are read until the client's requests
+	// end, whether or not the explorer runs, so that a window-change never
+	// blocks the connection; the explorer gets the latest.
+	sizes := latestWindows(winch)
+	win := clampWindow(pty.Window)
+	in := newInput(sshSess)
+	defer in.Close() // the explorer's reader ends with the session
 	env := append(sshSess.Environ(), "TERM="+pty.Term)
 	ts, err := tui.NewSession(s.cfg.Explorer, tui.Terminal{
 		Input: in, Output: sshSess, Environ: env,
-		Width: pty.Window.Width, Height: pty.Window.Height,
+		Width: win.Width, Height: win.Height,
 	})
 	if err != nil {
 		log.Error("session failed", "err", err)
@@ -350,17 +371,18 @@ func (s *Server) handle(sshSess ssh.Session) {
 	}
 	defer s.leave(sess)
 	log.Info("session start", "term", pty.Term, "profile", ts.Profile().String(),
-		"size", fmt.Sprintf("%dx%d", pty.Window.Width, pty.Window.Height), "sessions", n)
+		"size", fmt.Sprintf("%dx%d", win.Width, win.Height), "sessions", n)
 
 	stop := make(chan struct{})
 	watched := make(chan struct{})
 	go func() {
 		defer close(watched)
-		s.watch(sess, sshSess, winch, in, stop)
+		s.watch(sess, sshSess, sizes, in, stop)
 	}()
 	err = ts.Run()
 	close(stop)
 	<-watched
+	in.Close()
 
 	reason := "quit"
 	if r := sess.reason.Load(); r != nil {
@@ -379,9 +401,10 @@ func (s *Server) handle(sshSess ssh.Session) {
 	log.Info("session end", attrs...)
 }
 
-// watch ends the session when its client goes away or falls silent, and
-// passes on window changes, until stop closes.
-func (s *Server) watch(sess *session, sshSess ssh.Session, winch <-chan ssh.Window, in *activityReader, stop <-chan struct{}) {
+// watch ends the session when its client goes away or falls silent (its
+// input, not its window changes, counts), and passes on window changes,
+// until stop closes.
+func (s *Server) watch(sess *session, sshSess ssh.Session, sizes <-chan ssh.Window, in *input, stop <-chan struct{}) {
 	var idle <-chan time.Time
 	var timer *time.Timer
 	if s.cfg.IdleTimeout > 0 {
@@ -400,13 +423,8 @@ func (s *Server) watch(sess *session, sshSess ssh.Session, winch <-chan ssh.Wind
 		case <-eof:
 			sess.end("disconnected")
 			eof = nil
-		case w, ok := <-winch:
-			if !ok {
-				winch = nil // the client's requests ended
-				continue
-			}
-			in.touch()
-			sess.ts.Resize(w.Width, w.Height)
+		case w := <-sizes:
+			sess.ts.Resize(w.Width, w.Height) // returns once Run has ended
 		case <-idle:
 			if left := s.cfg.IdleTimeout - in.since(); left > 0 {
 				timer.Reset(left)
@@ -417,29 +435,67 @@ func (s *Server) watch(sess *session, sshSess ssh.Session, winch <-chan ssh.Wind
 	}
 }
 
-// activityReader reads the client's input and notes when it last came.
-type activityReader struct {
-	r    io.Reader
-	last atomic.Int64 // unix nanoseconds
-	once sync.Once
-	eof  chan struct{} // closed when the input ends
+// latestWindows reads the window sizes from winch until it closes (when
+// the client's requests end) and keeps the latest, clamped, for the
+// channel it returns. It never blocks on its reader, so the ssh package's
+// request loop, which sends each window-change on winch, never waits for
+// an explorer that has ended.
+func latestWindows(winch <-chan ssh.Window) <-chan ssh.Window {
+	sizes := make(chan ssh.Window, 1)
+	go func() {
+		for w := range winch {
+			select {
+			case <-sizes: // replaced by the newer size
+			default:
+			}
+			sizes <- clampWindow(w) // the only sender: there is room
+		}
+	}()
+	return sizes
 }
 
-func (a *activityReader) Read(p []byte) (int, error) {
-	n, err := a.r.Read(p)
-	if n > 0 {
-		a.touch()
-	}
-	if err != nil {
-		a.once.Do(func() { close(a.eof) })
-	}
-	return n, err
+// input is a session's input: the client's bytes, copied into a pipe the
+// explorer reads. Closing it ends the explorer's reads at once, even when
+// the client never ends its side; the copy then ends with the channel.
+type input struct {
+	pr   *io.PipeReader
+	last atomic.Int64  // unix nanoseconds of the last input
+	eof  chan struct{} // closed when the client's input ends
 }
 
-func (a *activityReader) touch() { a.last.Store(time.Now().UnixNano()) }
+func newInput(r io.Reader) *input {
+	pr, pw := io.Pipe()
+	in := &input{pr: pr, eof: make(chan struct{})}
+	in.touch()
+	go func() {
+		defer close(in.eof)
+		buf := make([]byte, 4096)
+		for {
+			n, err := r.Read(buf)
+			if n > 0 {
+				in.touch()
+				if _, werr := pw.Write(buf[:n]); werr != nil {
+					return // closed: the session ended
+				}
+			}
+			if err != nil {
+				pw.CloseWithError(err)
+				return
+			}
+		}
+	}()
+	return in
+}
 
-func (a *activityReader) since() time.Duration {
-	return time.Since(time.Unix(0, a.last.Load()))
+func (in *input) Read(p []byte) (int, error) { return in.pr.Read(p) }
+
+// Close ends the explorer's reads, pending ones too.
+func (in *input) Close() error { return in.pr.Close() }
+
+func (in *input) touch() { in.last.Store(time.Now().UnixNano()) }
+
+func (in *input) since() time.Duration {
+	return time.Since(time.Unix(0, in.last.Load()))
 }
 
 // loopbackHost reports whether a listen address is on loopback only:

@@ -28,9 +28,9 @@ sends: its TERM, plus COLORTERM or NO_COLOR only if it forwards them
 
 Authentication is by public key only; passwords and keyboard-interactive are
 never accepted. With --authorized-keys only the keys in that file get in (it
-is re-read when it changes). Without it any public key is accepted, and only
-on a loopback address: binding anything else without --authorized-keys is
-refused (exit status 2).
+is read at every login; while it is missing or malformed, no one gets in).
+Without it any public key is accepted, and only on a loopback address:
+binding anything else without --authorized-keys is refused (exit status 2).
 
 The host key is generated on first start (ed25519, mode 0600; the public key
 beside it as FILE.pub) and reused after.
@@ -100,6 +100,8 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 		return usageErr(fmt.Errorf("--idle-timeout %v: want ≥ 0", *idle))
 	case *hostKey == "":
 		return usageErr(errors.New("--host-key: want a file"))
+	case *authKeys == "" && flagSet(fs, "authorized-keys"):
+		return usageErr(errors.New("--authorized-keys: want a file (leave the flag out to let any key in on loopback)"))
 	}
 	prior, err := loadPrior("mnist")
 	if err != nil {
@@ -151,4 +153,11 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 	}
 	log.Info("stopped")
 	return 0
+}
+
+// flagSet reports whether the flag was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

@@ -3,8 +3,9 @@
 // size and colour profile.
 //
 // Authentication is by public key only. With an authorized-keys file only
-// its keys get in; without one any public key is accepted, and only on a
-// loopback address (New refuses any other). Passwords and
+// its keys get in (it is read at every login; while it is missing or
+// malformed no one gets in); without one any public key is accepted, and
+// only on a loopback address (New refuses any other). Passwords and
 // keyboard-interactive are never offered.
 //
 // The colour profile of a session comes from what the client sends: the
@@ -251,8 +252,12 @@ func (s *Server) publicKey(ctx ssh.Context, key ssh.PublicKey) bool {
 	var ok bool
 	switch {
 	case s.keys != nil:
-		ok = s.keys.allowed(key)
-		if !ok {
+		var err error
+		ok, err = s.keys.allowed(key)
+		switch {
+		case err != nil:
+			s.refused(ctx, key, "authorized keys unusable")
+		case !ok:
 			s.refused(ctx, key, "not in authorized keys")
 		}
 	case loopbackAddr(addr):

@@ -326,3 +326,110 @@ func TestServeWindowChangesAfterQuit(t *testing.T) {
 	b.waitExit()
 	waitNoExplorer(t, 2*time.Second)
 }
+
+// reply sends a channel request wanting a reply and returns the reply,
+// failing the test when none comes within a few seconds.
+func reply(t *testing.T, sess *gossh.Session, name string, payload []byte) bool {
+	t.Helper()
+	type result struct {
+		ok  bool
+		err error
+	}
+	got := make(chan result, 1)
+	go func() {
+		ok, err := sess.SendRequest(name, true, payload)
+		got <- result{ok, err}
+	}()
+	select {
+	case r := <-got:
+		if r.err != nil {
+			t.Fatalf("%s: %v", name, r.err)
+		}
+		return r.ok
+	case <-time.After(5 * time.Second):
+		t.Fatalf("%s: no reply", name)
+		return false
+	}
+}
+
+// Requests the explorer does not serve are refused, each with a reply,
+// and a session's env requests are bounded in number and size.
+func TestServeRefusesRequests(t *testing.T) {
+	key := newKey(t)
+	ts := startServer(t, Config{AuthorizedKeysPath: authorizedKeys(t, key)})
+	c := ts.connect(t, key)
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	if reply(t, sess, "auth-agent-req@openssh.com", nil) {
+		t.Error("agent forwarding accepted")
+	}
+	if reply(t, sess, "x11-req", gossh.Marshal(struct {
+		Single        bool
+		Proto, Cookie string
+		Screen        uint32
+	}{false, "MIT-MAGIC-COOKIE-1", "00", 0})) {
+		t.Error("X11 forwarding accepted")
+	}
+	if reply(t, sess, "signal", gossh.Marshal(struct{ Signal string }{"INT"})) {
+		t.Error("signal accepted")
+	}
+	for i := range maxEnv {
+		if err := sess.Setenv("V"+strconv.Itoa(i), "x"); err != nil {
+			t.Fatalf("env request %d of %d: %v", i+1, maxEnv, err)
+		}
+	}
+	if sess.Setenv("ONE_MORE", "x") == nil {
+		t.Errorf("env request %d accepted", maxEnv+1)
+	}
+	other, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if other.Setenv("BIG", strings.Repeat("x", maxEnvSize)) == nil {
+		t.Errorf("an env request of %d bytes accepted", maxEnvSize)
+	}
+	if other.RequestPty(strings.Repeat("x", maxPtyRequest), 24, 80, gossh.TerminalModes{}) == nil {
+		t.Errorf("a pty-req of more than %d bytes accepted", maxPtyRequest)
+	}
+	// The session still starts, with a pty and shell.
+	tm := openTerm(t, c, 100, 30)
+	tm.waitScreen("tweedie │")
+}
+
+// Window changes are not input: they do not keep a session from its idle
+// timeout.
+func TestServeWindowChangesAreNotInput(t *testing.T) {
+	key := newKey(t)
+	const idle = time.Second
+	ts := startServer(t, Config{AuthorizedKeysPath: authorizedKeys(t, key), IdleTimeout: idle})
+	tm := openTerm(t, ts.connect(t, key), 100, 30)
+	tm.waitScreen("tweedie │")
+	start := time.Now()
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		tick := time.NewTicker(idle / 10)
+		defer tick.Stop()
+		for i := 0; i < 100; i++ { // 10 idle timeouts at most
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				if tm.sess.WindowChange(30, 100+i%2) != nil {
+					return
+				}
+			}
+		}
+	}()
+	tm.waitExit()
+	if el := time.Since(start); el > 3*idle {
+		t.Errorf("closed after %v of window changes, want about the idle timeout %v", el, idle)
+	}
+	if out := tm.output(); !strings.Contains(out, "tweedie: closing after 1s without input") {
+		t.Errorf("output lacks the idle message: …%q", tail(out))
+	}
+}

@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"context"
 	"io"
 	"net"
 	"regexp"
@@ -431,5 +432,64 @@ func TestServeWindowChangesAreNotInput(t *testing.T) {
 	}
 	if out := tm.output(); !strings.Contains(out, "tweedie: closing after 1s without input") {
 		t.Errorf("output lacks the idle message: …%q", tail(out))
+	}
+}
+
+// A client that reads none of its output: once the session's window of
+// output is used up, the explorer waits on its writes for good. Ended
+// (here by Shutdown), the session still closes, its connection closed
+// under it after endGrace, and it leaves nothing running.
+func TestServeClientReadsNothing(t *testing.T) {
+	key := newKey(t)
+	ts := startServer(t, Config{AuthorizedKeysPath: authorizedKeys(t, key)})
+	c, _ := ts.dialRaw(t, ts.addr, key)
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.RequestPty("xterm-256color", MaxHeight, MaxWidth, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sess.StdoutPipe(); err != nil { // never read
+		t.Fatal(err)
+	}
+	stdin, err := sess.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	// Play, in every graphics mode: far more than the 2 MB of output the
+	// client lets the server send.
+	io.WriteString(stdin, " ")
+	for range 8 {
+		time.Sleep(250 * time.Millisecond)
+		io.WriteString(stdin, "g")
+	}
+	ts.waitLog(t, "session start", waitLimit)
+
+	ctx, cancel := context.WithTimeout(context.Background(), endGrace+waitLimit)
+	defer cancel()
+	start := time.Now()
+	if err := ts.srv.Shutdown(ctx); err != nil {
+		t.Errorf("shutdown: %v", err)
+	}
+	if el := time.Since(start); el > endGrace+5*time.Second {
+		t.Errorf("shutdown took %v, want about endGrace %v at most", el, endGrace)
+	}
+	ts.waitLog(t, "reason=shutdown", time.Second)
+	if !strings.Contains(ts.logs.String(), "session did not close: closing its connection") {
+		t.Error("the session closed without its connection being closed: the test did not block its output")
+	}
+	waitNoExplorer(t, 2*time.Second)
+	select {
+	case err := <-ts.served:
+		if err != nil {
+			t.Errorf("serve: %v", err)
+		}
+		ts.served <- nil // for the cleanup
+	case <-ctx.Done():
+		t.Fatal("Serve did not return")
 	}
 }

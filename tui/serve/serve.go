@@ -107,14 +107,21 @@ type Server struct {
 type session struct {
 	ts     *tui.Session
 	reason atomic.Pointer[string] // why it was ended from outside, if it was
+	ended  chan struct{}          // closed when it was
 }
 
 // end quits the explorer for the reason, unless it was already ended.
 func (s *session) end(reason string) {
 	if s.reason.CompareAndSwap(nil, &reason) {
+		close(s.ended)
 		go s.ts.Quit() // Quit waits for Run to start: never block the caller
 	}
 }
+
+// endGrace is how long a session ended from outside (idle, shutdown, a
+// client gone) may take to close before its connection is closed under
+// it: an explorer writing to a client that reads nothing waits for good.
+const endGrace = 3 * time.Second
 
 // New checks the configuration, reads (or makes) the host key and reads
 // the authorized keys. A non-loopback Addr without authorized keys gives
@@ -368,7 +375,7 @@ func (s *Server) handle(sshSess ssh.Session) {
 		sshSess.Exit(1)
 		return
 	}
-	sess := &session{ts: ts}
+	sess := &session{ts: ts, ended: make(chan struct{})}
 	n, refusal := s.admit(sess)
 	if refusal != "" {
 		refuse(strings.TrimPrefix(refusal, "tweedie: "), refusal)
@@ -382,7 +389,17 @@ func (s *Server) handle(sshSess ssh.Session) {
 	watched := make(chan struct{})
 	go func() {
 		defer close(watched)
-		s.watch(sess, sshSess, sizes, in, stop)
+		s.watch(log, sess, sshSess, in, stop)
+	}()
+	go func() {
+		for {
+			select {
+			case w := <-sizes:
+				ts.Resize(w.Width, w.Height) // returns once Run has ended
+			case <-stop:
+				return
+			}
+		}
 	}()
 	err = ts.Run()
 	close(stop)
@@ -407,17 +424,17 @@ func (s *Server) handle(sshSess ssh.Session) {
 }
 
 // watch ends the session when its client goes away or falls silent (its
-// input, not its window changes, counts), and passes on window changes,
-// until stop closes.
-func (s *Server) watch(sess *session, sshSess ssh.Session, sizes <-chan ssh.Window, in *input, stop <-chan struct{}) {
-	var idle <-chan time.Time
+// input, not its window changes, counts), and closes the connection when
+// an ended session does not close within endGrace, until stop closes.
+func (s *Server) watch(log *slog.Logger, sess *session, sshSess ssh.Session, in *input, stop <-chan struct{}) {
+	var idle, force <-chan time.Time
 	var timer *time.Timer
 	if s.cfg.IdleTimeout > 0 {
 		timer = time.NewTimer(s.cfg.IdleTimeout)
 		defer timer.Stop()
 		idle = timer.C
 	}
-	eof, gone := in.eof, sshSess.Context().Done()
+	eof, gone, ended := in.eof, sshSess.Context().Done(), sess.ended
 	for {
 		select {
 		case <-stop:
@@ -428,14 +445,23 @@ func (s *Server) watch(sess *session, sshSess ssh.Session, sizes <-chan ssh.Wind
 		case <-eof:
 			sess.end("disconnected")
 			eof = nil
-		case w := <-sizes:
-			sess.ts.Resize(w.Width, w.Height) // returns once Run has ended
 		case <-idle:
 			if left := s.cfg.IdleTimeout - in.since(); left > 0 {
 				timer.Reset(left)
 				continue
 			}
 			sess.end("idle")
+		case <-ended:
+			ended = nil
+			t := time.NewTimer(endGrace)
+			defer t.Stop()
+			force = t.C
+		case <-force:
+			force = nil
+			log.Warn("session did not close: closing its connection", "grace", endGrace.String())
+			if c, ok := sshSess.Context().Value(ssh.ContextKeyConn).(gossh.Conn); ok {
+				c.Close()
+			}
 		}
 	}
 }

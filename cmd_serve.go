@@ -22,7 +22,8 @@ Usage:
   tweedie serve [flags]
 
 Every session starts from the problem the explorer flags describe and then
-has its own state, terminal size and colours. Colours follow what the client
+has its own state, terminal size (at most 500×200 cells: larger terminals
+get that much) and colours. Colours follow what the client
 sends: its TERM, plus COLORTERM or NO_COLOR only if it forwards them
 (ssh -o SetEnv=COLORTERM=truecolor).
 

@@ -8,6 +8,11 @@
 // only on a loopback address (New refuses any other). Passwords and
 // keyboard-interactive are never offered.
 //
+// A session's terminal is at most MaxWidth×MaxHeight cells; agent and X11
+// forwarding and signals are refused, and env requests bounded. A session
+// ended from outside (idle, shutdown, client gone) that does not close
+// within a few seconds has its connection closed.
+//
 // The colour profile of a session comes from what the client sends: the
 // TERM of its pseudo-terminal request, and COLORTERM or NO_COLOR only when
 // the client forwards them (OpenSSH: -o SetEnv=COLORTERM=truecolor, or

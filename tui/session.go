@@ -50,7 +50,7 @@ type Session struct {
 	profile colorprofile.Profile
 	input   io.Reader
 	term    string
-	idle    *idleInput
+	silent  *silentInput
 }
 
 // NewSession returns an explorer for the options on the terminal. Its
@@ -67,10 +67,13 @@ func NewSession(opts Options, t Terminal) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	idle := &idleInput{done: make(chan struct{})}
+	silent := &silentInput{done: make(chan struct{})}
+	var progInput io.Reader // nil: no input
+	if t.Input != nil {
+		progInput = silent // Run reads t.Input
+	}
 	popts := []tea.ProgramOption{
-		tea.WithInput(idle), // Run reads t.Input
-
+		tea.WithInput(progInput),
 		tea.WithOutput(t.Output),
 		tea.WithEnvironment(t.Environ),
 		tea.WithColorProfile(profile),
@@ -95,7 +98,7 @@ func NewSession(opts Options, t Terminal) (*Session, error) {
 		}
 	}
 	return &Session{program: tea.NewProgram(m, popts...), model: m, profile: profile,
-		input: t.Input, term: term, idle: idle}, nil
+		input: t.Input, term: term, silent: silent}, nil
 }
 
 // Profile is the colour profile the session started with.
@@ -116,7 +119,7 @@ func (s *Session) Run() error {
 		stop := s.passInput()
 		defer stop()
 	}
-	defer s.idle.close()
+	defer s.silent.close()
 	_, err := s.program.Run()
 	s.model.invalidate() // the event loop has ended: the model is ours again
 	return err
@@ -154,19 +157,19 @@ func (s *Session) passInput() (stop func()) {
 	}
 }
 
-// idleInput is the program's own input: it blocks until closed, then
+// silentInput is the program's own input: it blocks until closed, then
 // ends.
-type idleInput struct {
+type silentInput struct {
 	once sync.Once
 	done chan struct{}
 }
 
-func (in *idleInput) Read([]byte) (int, error) {
+func (in *silentInput) Read([]byte) (int, error) {
 	<-in.done
 	return 0, io.EOF
 }
 
-func (in *idleInput) close() { in.once.Do(func() { close(in.done) }) }
+func (in *silentInput) close() { in.once.Do(func() { close(in.done) }) }
 
 // Resize tells the explorer its terminal's new size. Like Quit, it waits
 // for Run to start and does nothing after Run.

@@ -357,15 +357,15 @@ func (s *Server) handle(sshSess ssh.Session) {
 		refuse("no terminal", MsgNoPty)
 		return
 	}
+	// From here on, the window sizes are read until the client's requests
+	// end, whether or not the explorer runs, so that a window-change never
+	// blocks the connection; the explorer gets the latest.
+	sizes := latestWindows(winch)
 	if cmd := sshSess.RawCommand(); cmd != "" {
 		refuse(fmt.Sprintf("command %q", cmd), MsgCommand)
 		return
 	}
 
-	// From here on, the window sizes are read until the client's requests
-	// end, whether or not the explorer runs, so that a window-change never
-	// blocks the connection; the explorer gets the latest.
-	sizes := latestWindows(winch)
 	win := clampWindow(pty.Window)
 	in := newInput(sshSess)
 	defer in.Close() // the explorer's reader ends with the session

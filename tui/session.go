@@ -134,7 +134,7 @@ func (s *Session) passInput() (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	events := make(chan uv.Event)
 	read := make(chan struct{})
-	r := uv.NewTerminalReader(s.input, s.term)
+	r := uv.NewTerminalReader(&pasteCapped{r: s.input}, s.term)
 	go func() {
 		defer close(read)
 		r.StreamEvents(ctx, events)
@@ -181,3 +181,65 @@ func (s *Session) Resize(width, height int) {
 // may be called from any goroutine; after Run it does nothing, and before
 // Run it waits for Run to start (so call it on its own goroutine then).
 func (s *Session) Quit() { s.program.Quit() }
+
+// maxPaste bounds the bytes of a bracketed paste passed to the input
+// reader, which holds a paste whole until its end: the explorer takes no
+// pastes, and a paste that never ends would grow without limit.
+const maxPaste = 64 << 10
+
+var (
+	pasteStart = [6]byte{0x1b, '[', '2', '0', '0', '~'}
+	pasteEnd   = [6]byte{0x1b, '[', '2', '0', '1', '~'}
+)
+
+// pasteCapped passes r on, dropping what a bracketed paste holds past
+// maxPaste bytes; the paste's end always passes.
+type pasteCapped struct {
+	r    io.Reader
+	buf  [4096]byte
+	out  []byte // passed on, not yet read
+	err  error  // r's, once out is read
+	tail [6]byte
+	in   bool // inside a paste
+	n    int  // the paste's bytes so far
+}
+
+func (p *pasteCapped) Read(b []byte) (int, error) {
+	for len(p.out) == 0 && p.err == nil {
+		n, err := p.r.Read(p.buf[:])
+		p.out, p.err = p.filter(p.out[:0], p.buf[:n]), err
+	}
+	if len(p.out) == 0 {
+		return 0, p.err
+	}
+	n := copy(b, p.out)
+	p.out = p.out[n:]
+	return n, nil
+}
+
+func (p *pasteCapped) filter(dst, src []byte) []byte {
+	for _, c := range src {
+		copy(p.tail[:], p.tail[1:])
+		p.tail[len(p.tail)-1] = c
+		switch {
+		case !p.in && p.tail == pasteStart:
+			p.in, p.n = true, 0
+			dst = append(dst, c)
+		case p.in && p.tail == pasteEnd:
+			p.in = false
+			if p.n > maxPaste { // some of the end may have been dropped
+				dst = append(dst, pasteEnd[:]...)
+			} else {
+				dst = append(dst, c)
+			}
+		case p.in && p.n >= maxPaste:
+			p.n = maxPaste + 1 // dropped
+		default:
+			if p.in {
+				p.n++
+			}
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}

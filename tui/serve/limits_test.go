@@ -494,3 +494,25 @@ func TestServeClientReadsNothing(t *testing.T) {
 		t.Fatal("Serve did not return")
 	}
 }
+
+// A bracketed paste that never ends does not grow the session's memory.
+func TestServeEndlessPaste(t *testing.T) {
+	if testing.Short() {
+		t.Skip("sends 8 MB")
+	}
+	key := newKey(t)
+	ts := startServer(t, Config{AuthorizedKeysPath: authorizedKeys(t, key)})
+	lc := ts.loadClient(t, key, 80, 24)
+	lc.waitDrawn(t)
+	h0 := heapAfterGC()
+	io.WriteString(lc.stdin, "\x1b[200~")
+	chunk := strings.Repeat("a", 1<<20)
+	for range 8 {
+		io.WriteString(lc.stdin, chunk)
+	}
+	if h := heapAfterGC(); h > h0+4<<20 {
+		t.Errorf("live heap %s after an 8 MB paste, %s before", mb(h), mb(h0))
+	}
+	io.WriteString(lc.stdin, "\x1b[201~") // q is no paste
+	lc.quit(t)
+}

@@ -516,3 +516,34 @@ func TestServeEndlessPaste(t *testing.T) {
 	io.WriteString(lc.stdin, "\x1b[201~") // q is no paste
 	lc.quit(t)
 }
+
+// A connection has at most maxChannels sessions open at once.
+func TestServeChannelsPerConnection(t *testing.T) {
+	key := newKey(t)
+	ts := startServer(t, Config{AuthorizedKeysPath: authorizedKeys(t, key)})
+	c := ts.connect(t, key)
+	var open []*gossh.Session
+	for range maxChannels {
+		sess, err := c.NewSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		open = append(open, sess)
+	}
+	if _, err := c.NewSession(); err == nil || !strings.Contains(err.Error(), "at most") {
+		t.Fatalf("session %d: err %v, want a refusal", maxChannels+1, err)
+	}
+	open[0].Close()
+	deadline := time.Now().Add(waitLimit)
+	for {
+		sess, err := c.NewSession()
+		if err == nil {
+			sess.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no session after one closed: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

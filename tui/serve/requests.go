@@ -1,6 +1,8 @@
 package serve
 
 import (
+	"fmt"
+
 	"charm.land/ssh"
 	gossh "golang.org/x/crypto/ssh"
 )
@@ -16,10 +18,31 @@ const (
 	maxPtyRequest = 4096
 )
 
+// maxChannels bounds the session channels open at once on one connection
+// (OpenSSH's MaxSessions is 10): each may hold up to 2 MB of input the
+// client sends ahead.
+const maxChannels = 8
+
 // sessionChannel is the ssh package's session handler with filterRequests
-// between it and the client.
-func sessionChannel(srv *ssh.Server, conn *gossh.ServerConn, nc gossh.NewChannel, ctx ssh.Context) {
-	ssh.DefaultSessionHandler(srv, conn, filtered{nc}, ctx)
+// between it and the client, for at most maxChannels channels of a
+// connection at once.
+func (s *Server) sessionChannel(srv *ssh.Server, conn *gossh.ServerConn, nc gossh.NewChannel, ctx ssh.Context) {
+	s.mu.Lock()
+	if s.channels[conn] >= maxChannels {
+		s.mu.Unlock()
+		nc.Reject(gossh.ResourceShortage, fmt.Sprintf("at most %d sessions at once on one connection", maxChannels))
+		return
+	}
+	s.channels[conn]++
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		if s.channels[conn]--; s.channels[conn] == 0 {
+			delete(s.channels, conn)
+		}
+		s.mu.Unlock()
+	}()
+	ssh.DefaultSessionHandler(srv, conn, filtered{nc}, ctx) // until the channel closes
 }
 
 // filtered is a new session channel whose requests go through

@@ -104,6 +104,7 @@ type Server struct {
 	mu       sync.Mutex
 	closing  bool
 	sessions map[*session]struct{}
+	channels map[*gossh.ServerConn]int // session channels open, by connection
 	handlers sync.WaitGroup
 	nextID   atomic.Uint64
 }
@@ -137,7 +138,7 @@ func New(cfg Config) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, log: log, sessions: make(map[*session]struct{})}
+	s := &Server{cfg: cfg, log: log, sessions: make(map[*session]struct{}), channels: make(map[*gossh.ServerConn]int)}
 	if cfg.MaxSessions < 0 {
 		return nil, fmt.Errorf("max sessions %d: want ≥ 0", cfg.MaxSessions)
 	}
@@ -173,7 +174,7 @@ func New(cfg Config) (*Server, error) {
 		}),
 		func(srv *ssh.Server) error {
 			srv.HandshakeTimeout = handshakeTimeout
-			srv.ChannelHandlers = map[string]ssh.ChannelHandler{"session": sessionChannel}
+			srv.ChannelHandlers = map[string]ssh.ChannelHandler{"session": s.sessionChannel}
 			// A backstop for connections that never open a session; a
 			// session's own idle timer (input only) closes it first, with
 			// a message.

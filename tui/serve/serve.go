@@ -408,20 +408,20 @@ func (s *Server) handle(sshSess ssh.Session) {
 		}
 	}()
 	err = ts.Run()
-	close(stop)
-	<-watched
 	in.Close()
 
 	reason := "quit"
 	if r := sess.reason.Load(); r != nil {
 		reason = *r
 	}
-	switch reason {
+	switch reason { // still watched: a write that hangs gets the connection closed
 	case "shutdown":
 		fmt.Fprintln(sshSess, "\r"+MsgShutdown)
 	case "idle":
 		fmt.Fprintln(sshSess, "\r"+fmt.Sprintf(MsgIdle, s.cfg.IdleTimeout))
 	}
+	close(stop)
+	<-watched
 	attrs := []any{"reason", reason, "duration", time.Since(start).Round(time.Millisecond).String()}
 	if err != nil && !errors.Is(err, io.EOF) {
 		attrs = append(attrs, "err", err)

@@ -71,7 +71,7 @@ func (ts *testServer) waitLog(t *testing.T, s string, within time.Duration) {
 func TestServeClampsWindow(t *testing.T) {
 	key := newKey(t)
 	ts := startServer(t, Config{AuthorizedKeysPath: authorizedKeys(t, key)})
-	tm := openTermSized(t, ts.connect(t, key), MaxWidth+100, MaxHeight+20, math32, math32)
+	tm := openTermSized(t, ts.connect(t, key), MaxWidth+100, MaxHeight+20, maxUint32, maxUint32)
 	tm.waitScreen("tweedie │", "step 1/40")
 	ts.waitLog(t, "size="+strconv.Itoa(MaxWidth)+"x"+strconv.Itoa(MaxHeight), waitLimit)
 	tm.waitWidth(MaxWidth*4/5, MaxWidth)
@@ -105,7 +105,7 @@ func (tm *term) waitWidth(lo, hi int) {
 	}
 }
 
-const math32 = 1<<32 - 1
+const maxUint32 = 1<<32 - 1
 
 // rawSession opens a session with a w×h pseudo-terminal whose output is
 // kept (not interpreted) and starts the explorer.

@@ -22,15 +22,16 @@ Usage:
   tweedie serve [flags]
 
 Every session starts from the problem the explorer flags describe and then
-has its own state, terminal size and colours. Colours follow what the client
+has its own state, terminal size (at most 500×200 cells: larger terminals
+get that much) and colours. Colours follow what the client
 sends: its TERM, plus COLORTERM or NO_COLOR only if it forwards them
 (ssh -o SetEnv=COLORTERM=truecolor).
 
 Authentication is by public key only; passwords and keyboard-interactive are
 never accepted. With --authorized-keys only the keys in that file get in (it
-is re-read when it changes). Without it any public key is accepted, and only
-on a loopback address: binding anything else without --authorized-keys is
-refused (exit status 2).
+is read at every login; while it is missing or malformed, no one gets in).
+Without it any public key is accepted, and only on a loopback address:
+binding anything else without --authorized-keys is refused (exit status 2).
 
 The host key is generated on first start (ed25519, mode 0600; the public key
 beside it as FILE.pub) and reused after.
@@ -101,6 +102,8 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 		return usageErr(fmt.Errorf("--idle-timeout %v: want ≥ 0", *idle))
 	case *hostKey == "":
 		return usageErr(errors.New("--host-key: want a file"))
+	case *authKeys == "" && flagSet(fs, "authorized-keys"):
+		return usageErr(errors.New("--authorized-keys: want a file (leave the flag out to let any key in on loopback)"))
 	}
 	if _, port, err := net.SplitHostPort(*listen); err != nil {
 		return usageErr(fmt.Errorf("--listen %q: malformed address: want HOST:PORT, e.g. 127.0.0.1:23234", *listen))
@@ -161,4 +164,11 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 	}
 	log.Info("stopped")
 	return 0
+}
+
+// flagSet reports whether the flag was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

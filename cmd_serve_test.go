@@ -210,6 +210,8 @@ func TestServeCommandUsage(t *testing.T) {
 		{[]string{"--listen", "0.0.0.0:23234"}, "refusing to serve a non-loopback address without --authorized-keys"},
 		{[]string{"--listen", ":0"}, "non-loopback"},
 		{[]string{"--authorized-keys", "/nonexistent/keys"}, "authorized keys"},
+		{[]string{"--authorized-keys", ""}, "--authorized-keys: want a file"},
+		{[]string{"--authorized-keys="}, "--authorized-keys: want a file"},
 		{[]string{"--max-sessions", "-1"}, "--max-sessions -1"},
 		{[]string{"--idle-timeout", "soon"}, "idle-timeout"},
 		{[]string{"--method", "magic"}, "--method"},

@@ -1,16 +1,23 @@
 package tui
 
 import (
+	"context"
 	"io"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
+	uv "github.com/charmbracelet/ultraviolet"
 )
 
 // Terminal is a terminal other than the process's own that the explorer
 // can run on, such as an SSH session's pseudo-terminal.
 type Terminal struct {
+	// Input is read until a Read fails: Session.Run stops passing it on
+	// when it returns, but a Read under way then is left to end on its own
+	// (an SSH server closes the input when the session ends).
 	Input  io.Reader
 	Output io.Writer
 	// Environ is the terminal's environment as its client reported it:
@@ -41,6 +48,9 @@ type Session struct {
 	program *tea.Program
 	model   *Model
 	profile colorprofile.Profile
+	input   io.Reader
+	term    string
+	silent  *silentInput
 }
 
 // NewSession returns an explorer for the options on the terminal. Its
@@ -57,8 +67,13 @@ func NewSession(opts Options, t Terminal) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
+	silent := &silentInput{done: make(chan struct{})}
+	var progInput io.Reader // nil: no input
+	if t.Input != nil {
+		progInput = silent // Run reads t.Input
+	}
 	popts := []tea.ProgramOption{
-		tea.WithInput(t.Input),
+		tea.WithInput(progInput),
 		tea.WithOutput(t.Output),
 		tea.WithEnvironment(t.Environ),
 		tea.WithColorProfile(profile),
@@ -76,7 +91,14 @@ func NewSession(opts Options, t Terminal) (*Session, error) {
 		popts = append(popts, tea.WithWindowSize(t.Width, t.Height))
 	}
 	popts = append(popts, opts.ProgramOptions...)
-	return &Session{program: tea.NewProgram(m, popts...), model: m, profile: profile}, nil
+	var term string
+	for _, kv := range t.Environ {
+		if v, ok := strings.CutPrefix(kv, "TERM="); ok {
+			term = v
+		}
+	}
+	return &Session{program: tea.NewProgram(m, popts...), model: m, profile: profile,
+		input: t.Input, term: term, silent: silent}, nil
 }
 
 // Profile is the colour profile the session started with.
@@ -84,11 +106,70 @@ func (s *Session) Profile() colorprofile.Profile { return s.profile }
 
 // Run runs the explorer until the user quits or Quit is called, then
 // cancels its background runs so that nothing outlives the session.
+//
+// Run reads the terminal's input itself, with the reader bubbletea would
+// use, and passes its events on with Send, which gives up once the
+// program has ended. The program's own reader (bubbletea v2.1.1) sends
+// to the event loop without looking at the program's end: input that
+// came as the program ended blocked it for good, with the whole session
+// in its hands. The program is given an input that says nothing and ends
+// with Run.
 func (s *Session) Run() error {
+	if s.input != nil {
+		stop := s.passInput()
+		defer stop()
+	}
+	defer s.silent.close()
 	_, err := s.program.Run()
 	s.model.cancelRuns() // the event loop has ended: the model is ours again
 	return err
 }
+
+// passInput passes the input's events to the program until stop is
+// called; after stop, the goroutines still reading hold nothing of the
+// session and end with the Read under way.
+func (s *Session) passInput() (stop func()) {
+	var prog atomic.Pointer[tea.Program]
+	prog.Store(s.program)
+	ctx, cancel := context.WithCancel(context.Background())
+	events := make(chan uv.Event)
+	read := make(chan struct{})
+	r := uv.NewTerminalReader(&pasteCapped{r: s.input}, s.term)
+	go func() {
+		defer close(read)
+		r.StreamEvents(ctx, events)
+	}()
+	go func() {
+		for {
+			select {
+			case ev := <-events:
+				if p := prog.Load(); p != nil {
+					p.Send(ev) // returns once the program has ended
+				}
+			case <-read:
+				return
+			}
+		}
+	}()
+	return func() {
+		prog.Store(nil)
+		cancel()
+	}
+}
+
+// silentInput is the program's own input: it blocks until closed, then
+// ends.
+type silentInput struct {
+	once sync.Once
+	done chan struct{}
+}
+
+func (in *silentInput) Read([]byte) (int, error) {
+	<-in.done
+	return 0, io.EOF
+}
+
+func (in *silentInput) close() { in.once.Do(func() { close(in.done) }) }
 
 // Resize tells the explorer its terminal's new size. Like Quit, it waits
 // for Run to start and does nothing after Run.
@@ -100,3 +181,65 @@ func (s *Session) Resize(width, height int) {
 // may be called from any goroutine; after Run it does nothing, and before
 // Run it waits for Run to start (so call it on its own goroutine then).
 func (s *Session) Quit() { s.program.Quit() }
+
+// maxPaste bounds the bytes of a bracketed paste passed to the input
+// reader, which holds a paste whole until its end: the explorer takes no
+// pastes, and a paste that never ends would grow without limit.
+const maxPaste = 64 << 10
+
+var (
+	pasteStart = [6]byte{0x1b, '[', '2', '0', '0', '~'}
+	pasteEnd   = [6]byte{0x1b, '[', '2', '0', '1', '~'}
+)
+
+// pasteCapped passes r on, dropping what a bracketed paste holds past
+// maxPaste bytes; the paste's end always passes.
+type pasteCapped struct {
+	r    io.Reader
+	buf  [4096]byte
+	out  []byte // passed on, not yet read
+	err  error  // r's, once out is read
+	tail [6]byte
+	in   bool // inside a paste
+	n    int  // the paste's bytes so far
+}
+
+func (p *pasteCapped) Read(b []byte) (int, error) {
+	for len(p.out) == 0 && p.err == nil {
+		n, err := p.r.Read(p.buf[:])
+		p.out, p.err = p.filter(p.out[:0], p.buf[:n]), err
+	}
+	if len(p.out) == 0 {
+		return 0, p.err
+	}
+	n := copy(b, p.out)
+	p.out = p.out[n:]
+	return n, nil
+}
+
+func (p *pasteCapped) filter(dst, src []byte) []byte {
+	for _, c := range src {
+		copy(p.tail[:], p.tail[1:])
+		p.tail[len(p.tail)-1] = c
+		switch {
+		case !p.in && p.tail == pasteStart:
+			p.in, p.n = true, 0
+			dst = append(dst, c)
+		case p.in && p.tail == pasteEnd:
+			p.in = false
+			if p.n > maxPaste { // some of the end may have been dropped
+				dst = append(dst, pasteEnd[:]...)
+			} else {
+				dst = append(dst, c)
+			}
+		case p.in && p.n >= maxPaste:
+			p.n = maxPaste + 1 // dropped
+		default:
+			if p.in {
+				p.n++
+			}
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}

@@ -408,7 +408,8 @@ func (g *Model) sendSixel() tea.Cmd {
 		out = append(out, ';')
 		out = strconv.AppendInt(out, int64(c.rect.X+1), 10)
 		out = append(out, 'H')
-		out = g.six.Append(out, g.rgba, c.rect.W*cell.W, c.rect.H*cell.H)
+		w, h := fitSixel(c.rect.W*cell.W, c.rect.H*cell.H)
+		out = g.six.Append(out, g.rgba, w, h)
 		out = append(out, "\x1b8"...)
 		g.sent[i] = c
 	}
@@ -417,6 +418,18 @@ func (g *Model) sendSixel() tea.Cmd {
 		return nil
 	}
 	return tea.Raw(string(out))
+}
+
+// MaxSixelSide bounds a sixel image's width and height in pixels, which
+// bounds the work and output of a frame whatever the cell size: a larger
+// panel gets its image shrunk to fit, aspect kept.
+const MaxSixelSide = 2048
+
+func fitSixel(w, h int) (int, int) {
+	if s := max(w, h); s > MaxSixelSide {
+		return max(1, w*MaxSixelSide/s), max(1, h*MaxSixelSide/s)
+	}
+	return w, h
 }
 
 // syncKitty sends the kitty images that changed and deletes those gone.

@@ -2,12 +2,13 @@ package serve
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"sync"
-	"time"
 
 	gossh "golang.org/x/crypto/ssh"
 )
@@ -16,18 +17,23 @@ import (
 // found at start.
 var ErrAuthorizedKeys = errors.New("authorized keys")
 
+// maxAuthorizedKeys bounds the authorized-keys file, in bytes: thousands
+// of keys.
+const maxAuthorizedKeys = 1 << 20
+
 // keyring is the set of public keys allowed in, read from an OpenSSH
-// authorized_keys file. It re-reads the file when it changes (as sshd
-// reads authorized_keys at every login); when a changed file cannot be
-// read, the keys read last stay in force and the problem is logged.
+// authorized_keys file. Like sshd, it reads the file at every login, so
+// any change counts at once (it parses it again only when its content
+// changed). While the file is missing, unreadable or malformed, no key
+// gets in, and the problem is logged.
 type keyring struct {
 	path string
 	log  *slog.Logger
 
-	mu    sync.Mutex
-	mtime time.Time
-	size  int64
-	keys  map[string]bool // by the key's wire encoding
+	mu      sync.Mutex
+	sum     [sha256.Size]byte // of the content keys was parsed from
+	keys    map[string]bool   // by the key's wire encoding; nil when unusable
+	problem string            // the problem logged last, "" when none
 }
 
 // loadKeyring reads the authorized-keys file at path. A missing or
@@ -44,25 +50,42 @@ func loadKeyring(path string, log *slog.Logger) (*keyring, error) {
 	return k, nil
 }
 
-// reload reads the file if it changed since it was last read.
+// reload reads the file and parses it if its content changed; on any
+// problem it forgets the keys.
 func (k *keyring) reload() error {
-	fi, err := os.Stat(k.path)
+	b, err := readFileMax(k.path, maxAuthorizedKeys)
 	if err != nil {
+		k.keys = nil
 		return err
 	}
-	if k.keys != nil && fi.ModTime().Equal(k.mtime) && fi.Size() == k.size {
+	sum := sha256.Sum256(b)
+	if k.keys != nil && sum == k.sum {
 		return nil
-	}
-	b, err := os.ReadFile(k.path)
-	if err != nil {
-		return err
 	}
 	keys, err := parseAuthorizedKeys(k.path, b, k.log)
 	if err != nil {
+		k.keys = nil
 		return err
 	}
-	k.keys, k.mtime, k.size = keys, fi.ModTime(), fi.Size()
+	k.keys, k.sum = keys, sum
 	return nil
+}
+
+// readFileMax reads a file of at most max bytes.
+func readFileMax(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > max {
+		return nil, fmt.Errorf("%s: larger than %d bytes", path, max)
+	}
+	return b, nil
 }
 
 // parseAuthorizedKeys parses an authorized_keys file. Keys with options
@@ -89,12 +112,22 @@ func parseAuthorizedKeys(path string, b []byte, log *slog.Logger) (map[string]bo
 	return keys, nil
 }
 
-// allowed reports whether key is in the file.
-func (k *keyring) allowed(key gossh.PublicKey) bool {
+// allowed reports whether key is in the file as it is now. It reports
+// an error, and no key, while the file cannot be used; a new problem is
+// logged once, as is its end.
+func (k *keyring) allowed(key gossh.PublicKey) (bool, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if err := k.reload(); err != nil {
-		k.log.Error("authorized keys: cannot re-read, keeping the keys read before", "file", k.path, "err", err)
+		if err.Error() != k.problem {
+			k.problem = err.Error()
+			k.log.Error("authorized keys unusable: no one gets in until the file is fixed", "file", k.path, "err", err)
+		}
+		return false, err
 	}
-	return k.keys[string(key.Marshal())]
+	if k.problem != "" {
+		k.problem = ""
+		k.log.Info("authorized keys usable again", "file", k.path, "keys", len(k.keys))
+	}
+	return k.keys[string(key.Marshal())], nil
 }

@@ -3,9 +3,15 @@
 // size and colour profile.
 //
 // Authentication is by public key only. With an authorized-keys file only
-// its keys get in; without one any public key is accepted, and only on a
-// loopback address (New refuses any other). Passwords and
+// its keys get in (it is read at every login; while it is missing or
+// malformed no one gets in); without one any public key is accepted, and
+// only on a loopback address (New refuses any other). Passwords and
 // keyboard-interactive are never offered.
+//
+// A session's terminal is at most MaxWidth×MaxHeight cells; agent and X11
+// forwarding and signals are refused, and env requests bounded. A session
+// ended from outside (idle, shutdown, client gone) that does not close
+// within a few seconds has its connection closed.
 //
 // The colour profile of a session comes from what the client sends: the
 // TERM of its pseudo-terminal request, and COLORTERM or NO_COLOR only when
@@ -72,6 +78,21 @@ const (
 // handshakeTimeout bounds how long a connection may take to authenticate.
 const handshakeTimeout = 30 * time.Second
 
+// MaxWidth and MaxHeight bound a session's terminal size in cells: a
+// larger size from the client (pty-req or window-change) is cut down to
+// them, since a session's screen buffers and frames grow with its cells.
+// Real terminals are a few hundred cells a side at most.
+const (
+	MaxWidth  = 500
+	MaxHeight = 200
+)
+
+// clampWindow cuts a window size in cells down to MaxWidth×MaxHeight.
+func clampWindow(w ssh.Window) ssh.Window {
+	w.Width, w.Height = min(w.Width, MaxWidth), min(w.Height, MaxHeight)
+	return w
+}
+
 // Server serves the explorer over SSH.
 type Server struct {
 	cfg    Config
@@ -83,6 +104,7 @@ type Server struct {
 	mu       sync.Mutex
 	closing  bool
 	sessions map[*session]struct{}
+	channels map[*gossh.ServerConn]int // session channels open, by connection
 	handlers sync.WaitGroup
 	nextID   atomic.Uint64
 }
@@ -91,14 +113,21 @@ type Server struct {
 type session struct {
 	ts     *tui.Session
 	reason atomic.Pointer[string] // why it was ended from outside, if it was
+	ended  chan struct{}          // closed when it was
 }
 
 // end quits the explorer for the reason, unless it was already ended.
 func (s *session) end(reason string) {
 	if s.reason.CompareAndSwap(nil, &reason) {
+		close(s.ended)
 		go s.ts.Quit() // Quit waits for Run to start: never block the caller
 	}
 }
+
+// endGrace is how long a session ended from outside (idle, shutdown, a
+// client gone) may take to close before its connection is closed under
+// it: an explorer writing to a client that reads nothing waits for good.
+const endGrace = 3 * time.Second
 
 // New checks the configuration, reads (or makes) the host key and reads
 // the authorized keys. A non-loopback Addr without authorized keys gives
@@ -109,7 +138,7 @@ func New(cfg Config) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, log: log, sessions: make(map[*session]struct{})}
+	s := &Server{cfg: cfg, log: log, sessions: make(map[*session]struct{}), channels: make(map[*gossh.ServerConn]int)}
 	if cfg.MaxSessions < 0 {
 		return nil, fmt.Errorf("max sessions %d: want ≥ 0", cfg.MaxSessions)
 	}
@@ -145,6 +174,7 @@ func New(cfg Config) (*Server, error) {
 		}),
 		func(srv *ssh.Server) error {
 			srv.HandshakeTimeout = handshakeTimeout
+			srv.ChannelHandlers = map[string]ssh.ChannelHandler{"session": s.sessionChannel}
 			// A backstop for connections that never open a session; a
 			// session's own idle timer (input only) closes it first, with
 			// a message.
@@ -235,8 +265,12 @@ func (s *Server) publicKey(ctx ssh.Context, key ssh.PublicKey) bool {
 	var ok bool
 	switch {
 	case s.keys != nil:
-		ok = s.keys.allowed(key)
-		if !ok {
+		var err error
+		ok, err = s.keys.allowed(key)
+		switch {
+		case err != nil:
+			s.refused(ctx, key, "authorized keys unusable")
+		case !ok:
 			s.refused(ctx, key, "not in authorized keys")
 		}
 	case loopbackAddr(addr):
@@ -324,17 +358,22 @@ func (s *Server) handle(sshSess ssh.Session) {
 		refuse("no terminal", MsgNoPty)
 		return
 	}
+	// From here on, the window sizes are read until the client's requests
+	// end, whether or not the explorer runs, so that a window-change never
+	// blocks the connection; the explorer gets the latest.
+	sizes := latestWindows(winch)
 	if cmd := sshSess.RawCommand(); cmd != "" {
 		refuse(fmt.Sprintf("command %q", cmd), MsgCommand)
 		return
 	}
 
-	in := &activityReader{r: sshSess, eof: make(chan struct{})}
-	in.touch()
+	win := clampWindow(pty.Window)
+	in := newInput(sshSess)
+	defer in.Close() // the explorer's reader ends with the session
 	env := append(sshSess.Environ(), "TERM="+pty.Term)
 	ts, err := tui.NewSession(s.cfg.Explorer, tui.Terminal{
 		Input: in, Output: sshSess, Environ: env,
-		Width: pty.Window.Width, Height: pty.Window.Height,
+		Width: win.Width, Height: win.Height,
 	})
 	if err != nil {
 		log.Error("session failed", "err", err)
@@ -342,7 +381,7 @@ func (s *Server) handle(sshSess ssh.Session) {
 		sshSess.Exit(1)
 		return
 	}
-	sess := &session{ts: ts}
+	sess := &session{ts: ts, ended: make(chan struct{})}
 	n, refusal := s.admit(sess)
 	if refusal != "" {
 		refuse(strings.TrimPrefix(refusal, "tweedie: "), refusal)
@@ -350,28 +389,39 @@ func (s *Server) handle(sshSess ssh.Session) {
 	}
 	defer s.leave(sess)
 	log.Info("session start", "term", pty.Term, "profile", ts.Profile().String(),
-		"size", fmt.Sprintf("%dx%d", pty.Window.Width, pty.Window.Height), "sessions", n)
+		"size", fmt.Sprintf("%dx%d", win.Width, win.Height), "sessions", n)
 
 	stop := make(chan struct{})
 	watched := make(chan struct{})
 	go func() {
 		defer close(watched)
-		s.watch(sess, sshSess, winch, in, stop)
+		s.watch(log, sess, sshSess, in, stop)
+	}()
+	go func() {
+		for {
+			select {
+			case w := <-sizes:
+				ts.Resize(w.Width, w.Height) // returns once Run has ended
+			case <-stop:
+				return
+			}
+		}
 	}()
 	err = ts.Run()
-	close(stop)
-	<-watched
+	in.Close()
 
 	reason := "quit"
 	if r := sess.reason.Load(); r != nil {
 		reason = *r
 	}
-	switch reason {
+	switch reason { // still watched: a write that hangs gets the connection closed
 	case "shutdown":
 		fmt.Fprintln(sshSess, "\r"+MsgShutdown)
 	case "idle":
 		fmt.Fprintln(sshSess, "\r"+fmt.Sprintf(MsgIdle, s.cfg.IdleTimeout))
 	}
+	close(stop)
+	<-watched
 	attrs := []any{"reason", reason, "duration", time.Since(start).Round(time.Millisecond).String()}
 	if err != nil && !errors.Is(err, io.EOF) {
 		attrs = append(attrs, "err", err)
@@ -379,17 +429,18 @@ func (s *Server) handle(sshSess ssh.Session) {
 	log.Info("session end", attrs...)
 }
 
-// watch ends the session when its client goes away or falls silent, and
-// passes on window changes, until stop closes.
-func (s *Server) watch(sess *session, sshSess ssh.Session, winch <-chan ssh.Window, in *activityReader, stop <-chan struct{}) {
-	var idle <-chan time.Time
+// watch ends the session when its client goes away or falls silent (its
+// input, not its window changes, counts), and closes the connection when
+// an ended session does not close within endGrace, until stop closes.
+func (s *Server) watch(log *slog.Logger, sess *session, sshSess ssh.Session, in *input, stop <-chan struct{}) {
+	var idle, force <-chan time.Time
 	var timer *time.Timer
 	if s.cfg.IdleTimeout > 0 {
 		timer = time.NewTimer(s.cfg.IdleTimeout)
 		defer timer.Stop()
 		idle = timer.C
 	}
-	eof, gone := in.eof, sshSess.Context().Done()
+	eof, gone, ended := in.eof, sshSess.Context().Done(), sess.ended
 	for {
 		select {
 		case <-stop:
@@ -400,46 +451,88 @@ func (s *Server) watch(sess *session, sshSess ssh.Session, winch <-chan ssh.Wind
 		case <-eof:
 			sess.end("disconnected")
 			eof = nil
-		case w, ok := <-winch:
-			if !ok {
-				winch = nil // the client's requests ended
-				continue
-			}
-			in.touch()
-			sess.ts.Resize(w.Width, w.Height)
 		case <-idle:
 			if left := s.cfg.IdleTimeout - in.since(); left > 0 {
 				timer.Reset(left)
 				continue
 			}
 			sess.end("idle")
+		case <-ended:
+			ended = nil
+			t := time.NewTimer(endGrace)
+			defer t.Stop()
+			force = t.C
+		case <-force:
+			force = nil
+			log.Warn("session did not close: closing its connection", "grace", endGrace.String())
+			if c, ok := sshSess.Context().Value(ssh.ContextKeyConn).(gossh.Conn); ok {
+				c.Close()
+			}
 		}
 	}
 }
 
-// activityReader reads the client's input and notes when it last came.
-type activityReader struct {
-	r    io.Reader
-	last atomic.Int64 // unix nanoseconds
-	once sync.Once
-	eof  chan struct{} // closed when the input ends
+// latestWindows reads the window sizes from winch until it closes (when
+// the client's requests end) and keeps the latest, clamped, for the
+// channel it returns. It never blocks on its reader, so the ssh package's
+// request loop, which sends each window-change on winch, never waits for
+// an explorer that has ended.
+func latestWindows(winch <-chan ssh.Window) <-chan ssh.Window {
+	sizes := make(chan ssh.Window, 1)
+	go func() {
+		for w := range winch {
+			select {
+			case <-sizes: // replaced by the newer size
+			default:
+			}
+			sizes <- clampWindow(w) // the only sender: there is room
+		}
+	}()
+	return sizes
 }
 
-func (a *activityReader) Read(p []byte) (int, error) {
-	n, err := a.r.Read(p)
-	if n > 0 {
-		a.touch()
-	}
-	if err != nil {
-		a.once.Do(func() { close(a.eof) })
-	}
-	return n, err
+// input is a session's input: the client's bytes, copied into a pipe the
+// explorer reads. Closing it ends the explorer's reads at once, even when
+// the client never ends its side; the copy then ends with the channel.
+type input struct {
+	pr   *io.PipeReader
+	last atomic.Int64  // unix nanoseconds of the last input
+	eof  chan struct{} // closed when the client's input ends
 }
 
-func (a *activityReader) touch() { a.last.Store(time.Now().UnixNano()) }
+func newInput(r io.Reader) *input {
+	pr, pw := io.Pipe()
+	in := &input{pr: pr, eof: make(chan struct{})}
+	in.touch()
+	go func() {
+		defer close(in.eof)
+		buf := make([]byte, 4096)
+		for {
+			n, err := r.Read(buf)
+			if n > 0 {
+				in.touch()
+				if _, werr := pw.Write(buf[:n]); werr != nil {
+					return // closed: the session ended
+				}
+			}
+			if err != nil {
+				pw.CloseWithError(err)
+				return
+			}
+		}
+	}()
+	return in
+}
 
-func (a *activityReader) since() time.Duration {
-	return time.Since(time.Unix(0, a.last.Load()))
+func (in *input) Read(p []byte) (int, error) { return in.pr.Read(p) }
+
+// Close ends the explorer's reads, pending ones too.
+func (in *input) Close() error { return in.pr.Close() }
+
+func (in *input) touch() { in.last.Store(time.Now().UnixNano()) }
+
+func (in *input) since() time.Duration {
+	return time.Since(time.Unix(0, in.last.Load()))
 }
 
 // loopbackHost reports whether a listen address is on loopback only:

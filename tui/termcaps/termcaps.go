@@ -9,7 +9,8 @@
 //   - the kitty query (a=q): an "OK" means the kitty protocol;
 //   - CSI 16 t and CSI 14 t: the cell size in pixels, directly or as the
 //     window's pixel size over its size in cells (xterm answers neither
-//     by default, hence a default and an override);
+//     by default, hence a default and an override); sizes beyond
+//     [MaxCell] and [MaxWindow] are ignored;
 //   - XTVERSION: the terminal's name, which tells kitty and ghostty (the
 //     only ones that draw Unicode placeholders) from WezTerm and others
 //     that speak the protocol but do not;
@@ -74,13 +75,19 @@ type Size struct{ W, H int }
 // one.
 var DefaultCell = Size{W: 10, H: 20}
 
-// MaxCell is the largest cell size in pixels taken from an option or a
-// terminal's reply; a larger one is refused (replies are ignored), so no
-// image is scaled to a box larger than the cells times this.
-var MaxCell = Size{W: 200, H: 400}
+// MaxCell is the largest cell size in pixels taken from an option
+// (sixel:WxH) or a terminal's replies, and MaxWindow the largest window
+// size in pixels: a reply beyond them (real cells are a few dozen pixels)
+// is ignored, since the images drawn grow with the cell size.
+var (
+	MaxCell   = Size{W: 200, H: 400}
+	MaxWindow = Size{W: 16384, H: 16384}
+)
 
-// in reports whether s is a cell size between 1×1 and MaxCell.
-func (s Size) in() bool { return s.W >= 1 && s.H >= 1 && s.W <= MaxCell.W && s.H <= MaxCell.H }
+// within reports whether s is at least 1×1 and at most limit.
+func (s Size) within(limit Size) bool {
+	return s.W >= 1 && s.H >= 1 && s.W <= limit.W && s.H <= limit.H
+}
 
 // ParseMode parses MODE or MODE:WxH (the cell size in pixels, for sixel
 // on terminals that do not report it, e.g. "sixel:6x13"). MODE is auto,
@@ -108,7 +115,7 @@ func ParseMode(s string) (Mode, Size, error) {
 		var err1, err2 error
 		sz.W, err1 = strconv.Atoi(w)
 		sz.H, err2 = strconv.Atoi(h)
-		if !ok || err1 != nil || err2 != nil || !sz.in() {
+		if !ok || err1 != nil || err2 != nil || !sz.within(MaxCell) {
 			return Auto, Size{}, fmt.Errorf("graphics mode %q: want a cell size WxH in pixels after the colon, from 1x1 to %dx%d, e.g. sixel:10x20", s, MaxCell.W, MaxCell.H)
 		}
 	}
@@ -184,7 +191,8 @@ type Caps struct {
 	DA1Seen bool
 	// Version is the XTVERSION reply, e.g. "kitty(0.32.2)", "XTerm(390)".
 	Version string
-	// Cell is the cell size in pixels, zero if not reported.
+	// Cell is the cell size in pixels, zero if not reported; never more
+	// than MaxCell.
 	Cell Size
 	// Window sizes in cells and pixels (for CSI 14 t).
 	cols, rows int
@@ -218,13 +226,15 @@ func (c *Caps) Handle(msg any) bool {
 		c.Version = msg.Name
 		return true
 	case uv.CellSizeEvent:
-		if sz := (Size{msg.Width, msg.Height}); sz.in() {
-			c.Cell = sz
+		if s := (Size{msg.Width, msg.Height}); s.within(MaxCell) {
+			c.Cell = s
 		}
 		return true
 	case uv.PixelSizeEvent:
-		c.px = Size{msg.Width, msg.Height}
-		c.cellFromWindow()
+		if s := (Size{msg.Width, msg.Height}); s.within(MaxWindow) {
+			c.px = s
+			c.cellFromWindow()
+		}
 		return true
 	case tea.WindowSizeMsg:
 		c.cols, c.rows = msg.Width, msg.Height
@@ -244,8 +254,8 @@ func (c *Caps) SetWindow(cols, rows int) {
 
 func (c *Caps) cellFromWindow() {
 	if c.px.W > 0 && c.px.H > 0 && c.cols > 0 && c.rows > 0 {
-		if sz := (Size{c.px.W / c.cols, c.px.H / c.rows}); sz.in() {
-			c.Cell = sz
+		if s := (Size{c.px.W / c.cols, c.px.H / c.rows}); s.within(MaxCell) {
+			c.Cell = s
 		}
 	}
 }
@@ -310,7 +320,7 @@ func (c *Caps) ChooseDirect(p colorprofile.Profile) Mode {
 // CellSize is the reported cell size, or def when there is none (or it is
 // outside 1×1 to MaxCell, as one set directly may be).
 func (c *Caps) CellSize(def Size) Size {
-	if c.Cell.in() {
+	if c.Cell.within(MaxCell) {
 		return c.Cell
 	}
 	return def

@@ -146,10 +146,10 @@ func FuzzReplies(f *testing.F) {
 			buf = buf[n:]
 			c.Handle(ev)
 		}
-		if c.Cell != (Size{}) && !c.Cell.in() {
+		if c.Cell != (Size{}) && !c.Cell.within(MaxCell) {
 			t.Fatalf("cell size %v taken", c.Cell)
 		}
-		if s := c.CellSize(DefaultCell); !s.in() {
+		if s := c.CellSize(DefaultCell); !s.within(MaxCell) {
 			t.Fatalf("CellSize = %v", s)
 		}
 		for _, p := range []colorprofile.Profile{colorprofile.TrueColor, colorprofile.ASCII} {
@@ -158,4 +158,34 @@ func FuzzReplies(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Sizes out of range, as a hostile client may report, are taken as
+// replies and ignored: the images drawn grow with the cell size.
+func TestHandleIgnoresHugeSizes(t *testing.T) {
+	var c Caps
+	c.SetWindow(80, 24)
+	for _, msg := range []any{
+		uv.CellSizeEvent{Width: 40000, Height: 20000}, // CSI 6;40000;20000 t
+		uv.CellSizeEvent{Width: 10, Height: MaxCell.H + 1},
+		uv.CellSizeEvent{Width: -1, Height: 20},
+		uv.PixelSizeEvent{Width: MaxWindow.W + 1, Height: 1000},
+		uv.PixelSizeEvent{Width: 80 * (MaxCell.W + 1), Height: 24 * 20}, // cells too wide
+	} {
+		if !c.Handle(msg) {
+			t.Errorf("%+v not taken as a reply", msg)
+		}
+		if got := c.CellSize(DefaultCell); got != DefaultCell {
+			t.Fatalf("after %+v: cell %v, want the default %v", msg, got, DefaultCell)
+		}
+	}
+	// A window one cell wide: its pixel width is the cell's.
+	c.SetWindow(1, 1)
+	if got := c.CellSize(DefaultCell); got != DefaultCell {
+		t.Errorf("1×1 window of %v pixels: cell %v, want the default", c.px, got)
+	}
+	c.Handle(uv.CellSizeEvent{Width: MaxCell.W, Height: MaxCell.H})
+	if got := c.CellSize(DefaultCell); got != MaxCell {
+		t.Errorf("cell %v, want %v (the largest taken)", got, MaxCell)
+	}
 }

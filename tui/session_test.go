@@ -1,0 +1,97 @@
+package tui
+
+import (
+	"bytes"
+	"io"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"testing/iotest"
+	"time"
+)
+
+// A bracketed paste is cut to maxPaste bytes, its end kept; the rest of
+// the input passes as it is, however the reads split it.
+func TestPasteCapped(t *testing.T) {
+	start, end := string(pasteStart[:]), string(pasteEnd[:])
+	long := strings.Repeat("p", 3*maxPaste)
+	in := "ab\x1b[A" + start + "short" + end + "c" + start + long + start + long + end + "d" + start + "open"
+	want := "ab\x1b[A" + start + "short" + end + "c" + start + (long + start + long)[:maxPaste] + end + "d" + start + "open"
+	for name, r := range map[string]io.Reader{
+		"whole":      strings.NewReader(in),
+		"byte-wise":  iotest.OneByteReader(strings.NewReader(in)),
+		"half-reads": iotest.HalfReader(strings.NewReader(in)),
+	} {
+		got, err := io.ReadAll(&pasteCapped{r: r})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !bytes.Equal(got, []byte(want)) {
+			t.Errorf("%s: got %d bytes, want %d", name, len(got), len(want))
+		}
+	}
+}
+
+// keysAfterQ is an input of q and then arrow keys without end, until
+// closed.
+type keysAfterQ struct {
+	sent   atomic.Bool
+	closed chan struct{}
+}
+
+func (k *keysAfterQ) Read(p []byte) (int, error) {
+	select {
+	case <-k.closed:
+		return 0, io.EOF
+	default:
+	}
+	if !k.sent.Swap(true) {
+		return copy(p, "q"), nil
+	}
+	time.Sleep(time.Millisecond)
+	return copy(p, strings.Repeat("\x1b[C", len(p)/3)), nil
+}
+
+// teaGoroutines counts the goroutines running bubbletea's or
+// ultraviolet's code.
+func teaGoroutines() int {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	n := 0
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "charm.land/bubbletea") || strings.Contains(g, "charmbracelet/ultraviolet") {
+			n++
+		}
+	}
+	return n
+}
+
+// Input that keeps coming as the explorer quits leaves no reader behind
+// once the input ends (bubbletea's own reader blocked for good, holding
+// the session).
+func TestSessionInputAfterQuit(t *testing.T) {
+	base := teaGoroutines()
+	in := &keysAfterQ{closed: make(chan struct{})}
+	s, err := NewSession(testOptions(), Terminal{
+		Input: in, Output: io.Discard, Environ: []string{"TERM=xterm-256color"}, Width: 80, Height: 24,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := make(chan error, 1)
+	go func() { ran <- s.Run() }()
+	select {
+	case <-ran:
+	case <-time.After(maxWait(t)):
+		t.Fatal("Run did not return after q")
+	}
+	close(in.closed)
+	deadline := time.Now().Add(2 * time.Second)
+	for teaGoroutines() > base {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines of bubbletea or ultraviolet left, %d before", teaGoroutines(), base)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -47,8 +47,9 @@ func init() {
 			ms, err := newMeasurement(p)
 			return &dps{measurement: ms, zeta: v.Float("zeta"), likelihood: v["dps-form"] == "likelihood", sigma: p.Sigma}, err
 		},
-		Formula: dpsFormula,
-		Short:   dpsShort,
+		Formula:    dpsFormula,
+		Short:      dpsShort,
+		Covariance: func(Values) Cov { return CovZero },
 	})
 }
 

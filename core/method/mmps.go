@@ -61,8 +61,7 @@ func init() {
 		Summary: "moment matching: p(y|x_t) ≈ N(A·x̂0, A·Cov·Aᵀ + σ²·I), Cov = (1−ᾱ_t)/√ᾱ_t·J, solved by CG on VJPs",
 		Params: []Param{
 			{Name: "mmps-solve", Symbol: "solve", Kind: Choice, Choices: []string{"cg", "exact"}, DefaultValue: "cg",
-				Help:    "how MMPS solves (σ²I + A·Cov·Aᵀ)·u = y − A·x̂0: cg (--cg-iters steps of conjugate gradients, azula's MMPS) or exact (the matrix from m VJPs, solved by LU: the exact covariance, on an exact prior only)",
-				InLabel: true},
+				Help: "how MMPS solves (σ²I + A·Cov·Aᵀ)·u = y − A·x̂0: cg (--cg-iters steps of conjugate gradients, azula's MMPS) or exact (the matrix from m VJPs, solved by LU: the exact covariance, on an exact prior only)"},
 			{Name: "cg-iters", Symbol: "n_CG", Kind: Number, NonNegative: true, DefaultValue: "1",
 				Help:   "MMPS's conjugate-gradient steps `n` ≥ 1 per sampling step (one VJP each; default 1, azula's)",
 				Ladder: []float64{1, 2, 3, 5, 10, 20, 50, 100},

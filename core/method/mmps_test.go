@@ -259,3 +259,17 @@ func maxAbs(x []float64) float64 {
 	}
 	return n
 }
+
+// TestMMPSLabel: the solve shows in the label when it is not the default.
+func TestMMPSLabel(t *testing.T) {
+	m, _ := Lookup("mmps")
+	for v, want := range map[string]string{"cg": "MMPS n_CG=2", "exact": "MMPS solve=exact n_CG=2"} {
+		if got := m.Describe(Values{"mmps-solve": v, "cg-iters": "2"}); got != want {
+			t.Errorf("label %q, want %q", got, want)
+		}
+	}
+	d, _ := Lookup("dps")
+	if got := d.Describe(Values{"dps-form": "squared", "zeta": "0.25"}); got != "DPS form=squared ζ=0.25" {
+		t.Errorf("label %q", got)
+	}
+}

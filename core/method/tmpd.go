@@ -3,7 +3,6 @@ package method
 import (
 	"context"
 	"fmt"
-	"math"
 
 	"tweedie/core/operator"
 )
@@ -38,9 +37,14 @@ import (
 // units (images in [-1, 1]), var_y = σ² as in both codes. The corrected x̂0
 // goes to the sampler's step (Tweedie-consistent), as in both codes: azula
 // returns it as the guided denoiser's mean, tmpdjax puts it in the DDPM
-// posterior mean. Row sums can be negative where a diagonal cannot; they
-// are clipped at 0 (neither code clips), and a component with c + σ² = 0
-// is given no weight. Cost: one denoiser evaluation and two VJPs per step.
+// posterior mean. Row sums can be negative where a diagonal cannot (on the
+// MNIST prior, 15–20% of them at high noise for box inpainting): neither
+// code guards against it and neither do we, so such a component's residual
+// enters with the sign flipped or, near c = −σ², magnified. On the default
+// MNIST run (100 steps) that costs PSNR: 7.7 dB as published, 9.9 dB when
+// such components get no weight, and clipping c at 0 (weight 1/σ²)
+// diverges; we keep the published form. Only a component with c + σ² = 0
+// exactly is given no weight. Cost: one denoiser evaluation and two VJPs per step.
 func init() {
 	Register(&Method{
 		Name: "tmpd", Label: "TMPD-diag", Order: 26,
@@ -91,9 +95,8 @@ func (g *tmpd) Guide(ctx context.Context, st *State, out *Output) error {
 	c := g.op.Apply(g.ax, g.cov)
 	s2 := g.sigma * g.sigma
 	for i := range g.u {
-		v := math.Max(gam*c[i], 0) + s2
 		g.u[i] = 0
-		if v > 0 {
+		if v := gam*c[i] + s2; v != 0 {
 			g.u[i] = g.res[i] / v
 		}
 	}

@@ -8,7 +8,7 @@ import (
 )
 
 // denseTMPD is TMPD-diag's g with dense matrices: Cov = γ·Jᵀ,
-// c = A·Cov·Aᵀ·1 (clipped at 0), g = Jᵀ·Aᵀ·((y − A·x̂0) ⊘ (c + σ²)).
+// c = A·Cov·Aᵀ·1, g = Jᵀ·Aᵀ·((y − A·x̂0) ⊘ (c + σ²)).
 func denseTMPD(f *fixture, sigma float64) []float64 {
 	m, d := f.A.Dims()
 	gam := (1 - f.st.AlphaBarT) / math.Sqrt(f.st.AlphaBarT)
@@ -25,7 +25,7 @@ func denseTMPD(f *fixture, sigma float64) []float64 {
 	res := f.residual()
 	u := mat.NewVecDense(m, nil)
 	for i := 0; i < m; i++ {
-		if v := math.Max(c.AtVec(i), 0) + sigma*sigma; v > 0 {
+		if v := c.AtVec(i) + sigma*sigma; v != 0 {
 			u.SetVec(i, res.AtVec(i)/v)
 		}
 	}
@@ -108,5 +108,22 @@ func TestTMPDNeedsAndAxis(t *testing.T) {
 	ph := newFixture(t, "phase")
 	if _, err := ph.bind(t, "tmpd", 0.1, nil); err == nil {
 		t.Error("TMPD-diag bound to phase retrieval")
+	}
+}
+
+// TestTMPDNegativeRowSums: row sums below zero are used as they are, as
+// the published codes do (no clipping): c + σ² < 0 flips the component.
+func TestTMPDNegativeRowSums(t *testing.T) {
+	f := newFixture(t, "sr:factor=2")
+	d := len(f.xt)
+	f.den.J.Scale(-1, f.den.J)
+	f.st.X0Hat = f.den.denoise(make([]float64, d), f.xt)
+	g, err := f.bind(t, "tmpd", 0.1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := f.guide(t, g)
+	if e := relErr(out.ScoreY, denseTMPD(f, 0.1)); e > 1e-10 {
+		t.Errorf("rel err %.2e", e)
 	}
 }

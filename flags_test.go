@@ -111,6 +111,12 @@ func TestVariantFlags(t *testing.T) {
 	if err != nil || values(t, st)["zeta"] != "0.2" {
 		t.Errorf("--zeta with likelihood form: %v", err)
 	}
+	for form, zeta := range map[string]string{"squared": "0.25", "gradnorm": "0.5"} { // inpainting: ζ = 0.5 published
+		st, err = setup(t, "--method", "dps", "--dps-form", form)
+		if err != nil || values(t, st)["dps-form"] != form || values(t, st)["zeta"] != zeta {
+			t.Errorf("--dps-form %s: ζ %q (%v), want %s", form, values(t, st)["zeta"], err, zeta)
+		}
+	}
 	for _, bad := range [][]string{{"--weighting", "song"}, {"--weighting", "alphabar"}, {"--dps-form", "square"},
 		{"--zeta", "x"}, {"--zeta", "NaN"}, {"--method", "dps", "--dps-form", "likelihood", "--sigma", "0"}} {
 		if _, err := setup(t, bad...); err == nil {

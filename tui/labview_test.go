@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"image/color"
 	"math"
 	"strings"
@@ -48,8 +49,8 @@ func TestLabKeyRunsBatch(t *testing.T) {
 	if m.lab.Running() || rep == nil {
 		t.Fatal("batch did not finish")
 	}
-	if len(rep.Results) != 3 {
-		t.Fatalf("%d methods, want ΠG, DPS and the oracle", len(rep.Results))
+	if len(rep.Results) < 3 {
+		t.Fatalf("%d methods, want ΠG, DPS, the oracle and the others that serve the problem", len(rep.Results))
 	}
 	for _, r := range rep.Results {
 		if r.Runs != 4 {
@@ -57,7 +58,8 @@ func TestLabKeyRunsBatch(t *testing.T) {
 		}
 	}
 	out := ansi.Strip(m.render())
-	for _, want := range []string{"done 12/12", "comp", "exact π'", "ΠG r=auto", "DPS ζ=0.5", "oracle", "exact (floor)", "ddpm 20 steps for speed"} {
+	done := fmt.Sprintf("done %d/%d", 4*len(rep.Results), 4*len(rep.Results))
+	for _, want := range []string{done, "comp", "exact π'", "ΠG r=auto", "DPS ζ=0.5", "oracle", "exact (floor)", "ddpm 20 steps for speed"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("lab view lacks %q:\n%s", want, out)
 		}
@@ -223,7 +225,9 @@ func TestLazyExactComparison(t *testing.T) {
 func TestOracleExactInline(t *testing.T) {
 	m := newModel(t)
 	drain(m, m.Init())
-	drain(m, press(m, "m", "m")) // DPS, oracle
+	for i := 0; i < len(m.available()) && m.method().Name != "oracle"; i++ {
+		drain(m, press(m, "m"))
+	}
 	s := m.shown()
 	if m.method().Name != "oracle" || s.lazy || !s.done {
 		t.Fatalf("method %v lazy %v done %v", m.method(), s.lazy, s.done)

@@ -65,3 +65,57 @@ func TestDPSDefaults(t *testing.T) {
 		t.Error("the likelihood form does not need σ > 0")
 	}
 }
+
+// TestDPSForms: each form's step against h = Jᵀ·Aᵀ·(y − A·x̂0) computed
+// densely: norm ζ·h/‖r‖, squared 2ζ·h (−ζ·∇‖r‖²), gradnorm ζ·h/‖h‖, all
+// added to x_s; g = h/σ² whatever the form.
+func TestDPSForms(t *testing.T) {
+	for _, spec := range []string{"inpaint-box:size=2", "sr:factor=2", "svd:dy=5"} {
+		f := newFixture(t, spec)
+		h := f.densePiG(0, 1) // Jᵀ·Aᵀ·(y − A·x̂0)
+		rn := f.residual().Norm(2)
+		hn := 0.0
+		for _, v := range h {
+			hn += v * v
+		}
+		hn = math.Sqrt(hn)
+		for form, scale := range map[string]float64{"norm": 0.7 / rn, "squared": 2 * 0.7, "gradnorm": 0.7 / hn} {
+			g, err := f.bind(t, "dps", 0.1, Values{"zeta": "0.7", "dps-form": form})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := f.guide(t, g)
+			for i := range h {
+				if math.Abs(out.Corr[i]-scale*h[i]) > 1e-12*(1+math.Abs(scale*h[i])) {
+					t.Fatalf("%s %s: corr[%d] = %v, want %v", spec, form, i, out.Corr[i], scale*h[i])
+				}
+				if math.Abs(out.ScoreY[i]-h[i]/0.01) > 1e-10*(1+math.Abs(h[i]/0.01)) {
+					t.Fatalf("%s %s: g[%d] = %v, want h/σ² = %v", spec, form, i, out.ScoreY[i], h[i]/0.01)
+				}
+			}
+			if out.Target != ToXs || math.Abs(out.Residual-rn) > 1e-12 {
+				t.Errorf("%s %s: target %v, residual %v want %v", spec, form, out.Target, out.Residual, rn)
+			}
+		}
+		// gradnorm's step has length ζ.
+		g, _ := f.bind(t, "dps", 0.1, Values{"zeta": "0.3", "dps-form": "gradnorm"})
+		out := f.guide(t, g)
+		n := 0.0
+		for _, v := range out.Corr {
+			n += v * v
+		}
+		if math.Abs(math.Sqrt(n)-0.3) > 1e-12 {
+			t.Errorf("%s gradnorm: step length %v, want ζ = 0.3", spec, math.Sqrt(n))
+		}
+	}
+	m, _ := Lookup("dps")
+	f := newFixture(t, "inpaint-box:size=2")
+	for form, want := range map[string]string{"norm": "0.5", "squared": "0.25", "gradnorm": "0.5", "likelihood": "1"} {
+		if v, err := m.Resolve(Values{"dps-form": form}, f.op); err != nil || v["zeta"] != want {
+			t.Errorf("%s: default ζ %q (%v), want %s", form, v["zeta"], err, want)
+		}
+		if form != "likelihood" && m.Needs(Values{"dps-form": form})&PositiveSigma != 0 {
+			t.Errorf("%s needs σ > 0", form)
+		}
+	}
+}

@@ -80,6 +80,67 @@ type Method struct {
 	Formula func(v Values, f Frame) [2]string
 	// Short is the rule on one line, for compare mode; nil takes Formula's first line.
 	Short func(v Values, f Frame) string
+	// Covariance places the method, with the values v, on the covariance
+	// axis (see Cov); nil or OffAxis: the method is not on it.
+	Covariance func(v Values) Cov
+}
+
+// Cov is a point of the covariance axis: how a method models Cov[x0|x_t]
+// in
+//
+//	p(y | x_t) ≈ N(A·x̂0, A·Cov[x0|x_t]·Aᵀ + σ²·I),
+//	Cov[x0|x_t] = (1−ᾱ_t)/sqrt(ᾱ_t)·J   (J = ∂x̂0/∂x_t, exact for an exact denoiser).
+//
+// The points in order (CovAxis): DPS takes Cov = 0; ΠG r_t²·I; TMPD-diag
+// the Jacobian's covariance with A·Cov·Aᵀ reduced to a diagonal; MMPS the
+// full A·Cov·Aᵀ through VJPs, solved by a few conjugate-gradient steps;
+// exact the exact p(y|x_t) (the oracle) or, for a Gaussian prior where
+// that is the same, the exact A·Cov·Aᵀ solved exactly.
+type Cov int
+
+const (
+	// OffAxis is the zero value: not on the axis.
+	OffAxis Cov = iota
+	// CovZero: Cov[x0|x_t] = 0 (DPS).
+	CovZero
+	// CovIsotropic: Cov[x0|x_t] = r_t²·I (ΠG).
+	CovIsotropic
+	// CovDiagonal: A·Cov·Aᵀ replaced by a diagonal from one VJP (TMPD-diag).
+	CovDiagonal
+	// CovFull: the full A·Cov·Aᵀ, applied through VJPs and solved
+	// iteratively (MMPS).
+	CovFull
+	// CovExact: the exact likelihood, or the exact covariance solved exactly.
+	CovExact
+)
+
+// CovAxis lists the points of the covariance axis in order.
+func CovAxis() []Cov { return []Cov{CovZero, CovIsotropic, CovDiagonal, CovFull, CovExact} }
+
+// String is the point's name on the axis ("TMPD-diag").
+func (c Cov) String() string {
+	switch c {
+	case CovZero:
+		return "DPS"
+	case CovIsotropic:
+		return "ΠG"
+	case CovDiagonal:
+		return "TMPD-diag"
+	case CovFull:
+		return "MMPS"
+	case CovExact:
+		return "exact"
+	}
+	return ""
+}
+
+// CovarianceOf is the method's point on the covariance axis with the
+// values v (OffAxis when it has none).
+func (m *Method) CovarianceOf(v Values) Cov {
+	if m.Covariance == nil {
+		return OffAxis
+	}
+	return m.Covariance(v)
 }
 
 // Frame is what a formula panel shows values of: the problem and the step.

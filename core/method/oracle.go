@@ -21,6 +21,7 @@ func init() {
 			ms, err := newMeasurement(p)
 			return &oracle{ms}, err
 		},
+		Covariance: func(Values) Cov { return CovExact },
 		Formula: func(_ Values, f Frame) [2]string {
 			return [2]string{
 				"oracle  g* = ∇_{x_t} log p(y|x_t), exact for the Gaussian-mixture prior",

@@ -175,12 +175,14 @@ func (m *Method) Resolve(explicit Values, op operator.Operator) (Values, error) 
 }
 
 // Describe is the method's label with the values of its InLabel
-// parameters and of those named in also: "DPS ζ=0.5".
+// parameters, of its choices away from their default and of those named
+// in also: "DPS ζ=0.5", "DPS form=squared ζ=0.25".
 func (m *Method) Describe(v Values, also ...string) string {
 	var b strings.Builder
 	b.WriteString(m.Label)
 	for _, p := range m.Params {
-		if p.InLabel || slices.Contains(also, p.Name) {
+		offDefault := p.Kind == Choice && p.Default == nil && v[p.Name] != "" && v[p.Name] != p.DefaultValue
+		if p.InLabel || offDefault || slices.Contains(also, p.Name) {
 			fmt.Fprintf(&b, " %s=%s", p.Symbol, v[p.Name])
 		}
 	}

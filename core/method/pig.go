@@ -50,10 +50,11 @@ func init() {
 			{Name: "weighting", Symbol: "weighting", Kind: Choice, Choices: []string{"tweedie", "pigdm"}, DefaultValue: "tweedie",
 				Help: "how ΠG's g enters the step: tweedie (x̂0 + (1−ᾱ_t)/√ᾱ_t·w·g) or pigdm (x_s + √(ᾱ_s·ᾱ_t)·w·Jᵀ(A†y − A†A·x̂0), ΠGDM's published code)"},
 		},
-		Needs:   pigNeeds,
-		Bind:    bindPiG,
-		Formula: pigFormula,
-		Short:   pigShort,
+		Needs:      pigNeeds,
+		Bind:       bindPiG,
+		Formula:    pigFormula,
+		Short:      pigShort,
+		Covariance: func(Values) Cov { return CovIsotropic },
 	})
 }
 

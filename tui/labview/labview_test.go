@@ -2,6 +2,7 @@ package labview
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -11,6 +12,7 @@ import (
 	"tweedie/core/gmm"
 	"tweedie/core/img"
 	"tweedie/core/lab"
+	"tweedie/core/method"
 	"tweedie/core/run"
 )
 
@@ -102,8 +104,22 @@ func TestReportUpdatesBarsAndStaleIsDropped(t *testing.T) {
 func TestEntries(t *testing.T) {
 	p := testProblem()
 	es, err := Entries(p, 20)
-	if err != nil || len(es) != 3 {
-		t.Fatalf("%d entries, %v", len(es), err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every guidance method that serves the problem, none of the baselines.
+	var labels []string
+	for _, e := range es {
+		m, err := method.Lookup(e.Settings.Method)
+		if err != nil || m.Baseline {
+			t.Errorf("entry %s: method %q (%v)", e.Label, e.Settings.Method, err)
+		}
+		labels = append(labels, e.Settings.Method)
+	}
+	for _, want := range []string{"pig", "dps", "oracle"} {
+		if !slices.Contains(labels, want) {
+			t.Errorf("entries %v lack %s", labels, want)
+		}
 	}
 	for _, e := range es {
 		if e.Settings.Steps != 20 || e.Settings.Op != p.Settings.Op || e.Settings.Sigma != p.Settings.Sigma {

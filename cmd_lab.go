@@ -352,6 +352,11 @@ type labResultJSON struct {
 	Coverage      export.Float   `json:"coverage"`
 	TruthCoverage export.Float   `json:"truth_coverage"`
 	Frequencies   []export.Float `json:"frequencies"`
+	NFE           float64        `json:"nfe"`
+	VJPs          float64        `json:"vjps"`
+	// Rank orders the results by their distance to the exact posterior
+	// (SW, then TV), 1 the closest.
+	Rank int `json:"rank"`
 }
 
 func newLabJSON(rep *lab.Report, prior *prior.Prior, f *labFlags, entries []lab.Entry) *labJSON {
@@ -367,8 +372,11 @@ func newLabJSON(rep *lab.Report, prior *prior.Prior, f *labFlags, entries []lab.
 			Label: r.Label, Method: s.Method, Steps: s.Steps, Params: entries[i].Values,
 			Runs: r.Runs, Diverged: export.Float(r.Diverged), TV: export.Float(r.TV), SW: export.Float(r.SW),
 			PSNR: export.Float(r.PSNR), Coverage: export.Float(r.Coverage), TruthCoverage: export.Float(r.TruthCoverage),
-			Frequencies: export.Floats(r.Frequencies),
+			Frequencies: export.Floats(r.Frequencies), NFE: r.NFE, VJPs: r.VJPs,
 		})
+	}
+	for rank, i := range rep.Ranked() {
+		out.Results[i].Rank = rank + 1
 	}
 	return out
 }
@@ -396,13 +404,17 @@ func printLab(w io.Writer, rep *labJSON) {
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "method\truns\tdiv\tTV\tSW\tPSNR\tcover\ttruth\t")
+	fmt.Fprintln(tw, "rank\tmethod\truns\tdiv\tTV\tSW\tPSNR\tcover\ttruth\tNFE\tVJPs\t")
+	ranked := make([]labResultJSON, len(rep.Results))
 	for _, r := range rep.Results {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.Label, r.Runs, fmtNum(r.Diverged, "%.2f"),
-			fmtNum(r.TV, "%.3f"), fmtNum(r.SW, "%.3f"), fmtNum(r.PSNR, "%.2f"), fmtNum(r.Coverage, "%.3f"),
-			fmtNum(r.TruthCoverage, "%.3f"))
+		ranked[r.Rank-1] = r
 	}
-	fmt.Fprintf(tw, "exact (floor)\t%d\t\t%s\t%s\t\t%s\t\t\n", rep.Seeds, fmtNum(rep.TVFloor, "%.3f"),
+	for _, r := range ranked {
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f\t%.0f\t\n", r.Rank, r.Label, r.Runs, fmtNum(r.Diverged, "%.2f"),
+			fmtNum(r.TV, "%.3f"), fmtNum(r.SW, "%.3f"), fmtNum(r.PSNR, "%.2f"), fmtNum(r.Coverage, "%.3f"),
+			fmtNum(r.TruthCoverage, "%.3f"), r.NFE, r.VJPs)
+	}
+	fmt.Fprintf(tw, "\texact (floor)\t%d\t\t%s\t%s\t\t%s\t\t\t\t\n", rep.Seeds, fmtNum(rep.TVFloor, "%.3f"),
 		fmtNum(rep.SWFloor, "%.3f"), fmtNum(rep.CoverageFloor, "%.3f"))
 	tw.Flush()
 }
@@ -410,10 +422,11 @@ func printLab(w io.Writer, rep *labJSON) {
 // writeLabCSV writes one row per method.
 func writeLabCSV(w io.Writer, rep *labJSON) error {
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"label", "method", "steps", "params", "runs", "diverged_fraction", "tv", "tv_floor",
+	cw.Write([]string{"rank", "label", "method", "steps", "params", "nfe", "vjps", "runs", "diverged_fraction", "tv", "tv_floor",
 		"sliced_wasserstein", "sw_floor", "mean_psnr", "coverage", "coverage_floor", "truth_coverage"})
 	for _, r := range rep.Results {
-		cw.Write([]string{r.Label, r.Method, strconv.Itoa(r.Steps), formatParams(r.Params), strconv.Itoa(r.Runs),
+		cw.Write([]string{strconv.Itoa(r.Rank), r.Label, r.Method, strconv.Itoa(r.Steps), formatParams(r.Params),
+			export.CSVFloat(r.NFE), export.CSVFloat(r.VJPs), strconv.Itoa(r.Runs),
 			export.CSVFloat(float64(r.Diverged)), export.CSVFloat(float64(r.TV)), export.CSVFloat(float64(rep.TVFloor)),
 			export.CSVFloat(float64(r.SW)), export.CSVFloat(float64(rep.SWFloor)), export.CSVFloat(float64(r.PSNR)),
 			export.CSVFloat(float64(r.Coverage)), export.CSVFloat(float64(rep.CoverageFloor)), export.CSVFloat(float64(r.TruthCoverage))})

@@ -76,6 +76,7 @@ type Config struct {
 type outcome struct {
 	done      bool
 	diverged  bool
+	nfe, vjps int
 	x         []float64
 	component int
 	psnr      float64
@@ -249,12 +250,15 @@ func (l *Lab) runOne(ctx context.Context, e, i int) (outcome, error) {
 	var de *run.DivergedError
 	switch {
 	case errors.As(err, &de):
-		return outcome{done: true, diverged: true}, nil
+		last := tr.Records[tr.Done-1]
+		return outcome{done: true, diverged: true, nfe: last.NFE, vjps: last.VJPs}, nil
 	case err != nil:
 		return outcome{}, err
 	}
 	k, _ := l.cfg.Prior.Classify(tr.Final)
-	return outcome{done: true, x: tr.Final, component: k, psnr: metrics.PSNR(tr.Final, l.cfg.Truth)}, nil
+	last := tr.Records[tr.Done-1]
+	return outcome{done: true, x: tr.Final, component: k, psnr: metrics.PSNR(tr.Final, l.cfg.Truth),
+		nfe: last.NFE, vjps: last.VJPs}, nil
 }
 
 func randomDirection(rng *rand.Rand, d int) []float64 {

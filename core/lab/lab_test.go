@@ -122,3 +122,12 @@ func TestSlicedW2(t *testing.T) {
 		t.Errorf("SW(a, a) = %v", got)
 	}
 }
+
+// TestRanked: results by SW, then TV, those without a converged run last.
+func TestRanked(t *testing.T) {
+	nan := math.NaN()
+	rep := &Report{Results: []Result{{SW: 2, TV: 0.1}, {SW: nan, TV: nan}, {SW: 1, TV: 0.5}, {SW: 2, TV: 0.05}}}
+	if got := rep.Ranked(); !reflect.DeepEqual(got, []int{2, 3, 0, 1}) {
+		t.Errorf("ranked %v", got)
+	}
+}

@@ -20,6 +20,10 @@ type Result struct {
 	// TruthCoverage the fraction of ground-truth pixels inside them.
 	Coverage      float64 `json:"coverage"`
 	TruthCoverage float64 `json:"truth_coverage"`
+	// NFE and VJPs are the network evaluations a sample cost, on average
+	// over the finished runs: inputs denoised and vector–Jacobian products.
+	NFE  float64 `json:"nfe"`
+	VJPs float64 `json:"vjps"`
 }
 
 // Report is the lab's comparison so far.
@@ -37,6 +41,40 @@ type Report struct {
 	Projections   int      `json:"projections"`
 	Seeds         int      `json:"seeds"`
 	Results       []Result `json:"results"`
+}
+
+// Ranked returns the indices of Results from the closest to the exact
+// posterior to the farthest: by SW, then TV; entries with no converged run
+// last, in entry order.
+func (rep *Report) Ranked() []int {
+	idx := make([]int, len(rep.Results))
+	for i := range idx {
+		idx[i] = i
+	}
+	key := func(x float64) float64 {
+		if math.IsNaN(x) {
+			return math.Inf(1)
+		}
+		return x
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		ra, rb := &rep.Results[a], &rep.Results[b]
+		if c := cmpFloat(key(ra.SW), key(rb.SW)); c != 0 {
+			return c
+		}
+		return cmpFloat(key(ra.TV), key(rb.TV))
+	})
+	return idx
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
 
 // Report summarises the runs finished so far. SW uses as many exact
@@ -62,6 +100,8 @@ func (l *Lab) summarise(label string, outs []outcome) Result {
 			continue
 		}
 		r.Runs++
+		r.NFE += float64(o.nfe)
+		r.VJPs += float64(o.vjps)
 		if o.diverged {
 			diverged++
 			continue
@@ -74,6 +114,8 @@ func (l *Lab) summarise(label string, outs []outcome) Result {
 	r.TV, r.SW, r.PSNR, r.Coverage, r.TruthCoverage, r.Diverged = nan, nan, nan, nan, nan, nan
 	if r.Runs > 0 {
 		r.Diverged = float64(diverged) / float64(r.Runs)
+		r.NFE /= float64(r.Runs)
+		r.VJPs /= float64(r.Runs)
 	}
 	n := len(xs)
 	if n == 0 {

@@ -302,8 +302,8 @@ func (m Model) table() []string {
 	for _, r := range rep.Results {
 		nameW = max(nameW, ansi.StringWidth(r.Label))
 	}
-	heads := []string{"runs", "div", "TV", "SW", "PSNR dB", "cover", "truth"}
-	widths := []int{7, 6, 7, 7, 8, 7, 7}
+	heads := []string{"runs", "div", "TV", "SW", "PSNR dB", "cover", "truth", "NFE"}
+	widths := []int{7, 6, 7, 7, 8, 7, 7, 8}
 	var b strings.Builder
 	b.WriteString(st.Label.Render(" " + padRight("method", nameW)))
 	for i, h := range heads {
@@ -316,7 +316,8 @@ func (m Model) table() []string {
 		}
 		return st.Value.Render(padLeft(s, widths[i]))
 	}
-	for i, r := range rep.Results {
+	for _, i := range rep.Ranked() { // closest to the exact posterior first
+		r := rep.Results[i]
 		b.Reset()
 		b.WriteString(" " + m.barStyle(i).Render(padRight(r.Label, nameW)))
 		b.WriteString(cell(0, fmt.Sprintf("%d/%d", r.Runs, rep.Seeds)))
@@ -326,6 +327,7 @@ func (m Model) table() []string {
 		b.WriteString(cell(4, fmtNum(r.PSNR, "%.2f")))
 		b.WriteString(cell(5, fmtNum(r.Coverage, "%.3f")))
 		b.WriteString(cell(6, fmtNum(r.TruthCoverage, "%.3f")))
+		b.WriteString(cell(7, fmtNFE(r.NFE, r.VJPs)))
 		lines = append(lines, b.String())
 	}
 	b.Reset()
@@ -382,4 +384,16 @@ func padLeft(s string, w int) string {
 		return strings.Repeat(" ", d) + s
 	}
 	return s
+}
+
+// fmtNFE is a sample's network evaluations: denoiser calls, with VJPs
+// after a plus ("100+200").
+func fmtNFE(nfe, vjps float64) string {
+	if nfe == 0 {
+		return "–"
+	}
+	if vjps == 0 {
+		return fmt.Sprintf("%.0f", nfe)
+	}
+	return fmt.Sprintf("%.0f+%.0f", nfe, vjps)
 }

@@ -93,6 +93,8 @@ func (m *Model) render() string {
 	b.WriteByte('\n')
 	b.WriteString(fit(m.Styles.Formula.Render(f2), w))
 	b.WriteByte('\n')
+	b.WriteString(fit(m.axisLine(), w))
+	b.WriteByte('\n')
 	b.WriteString(fit(notice, w))
 	// Blank lines down to the help bar at the bottom.
 	helpLines := strings.Count(helpView, "\n") + 1
@@ -356,7 +358,7 @@ func (m *Model) layout() layout {
 	if m.compare {
 		nStatus = 2
 	}
-	l.fixed = 1 + nStatus + 2 + 1 + strings.Count(l.help, "\n") + 1
+	l.fixed = 1 + nStatus + 3 + 1 + strings.Count(l.help, "\n") + 1
 	ps := m.panels()
 	count, scale, cols := chooseLayout(len(ps), m.shape, m.width, m.height-l.fixed-chartMin)
 	if count == 0 {
@@ -536,7 +538,8 @@ func (m *Model) statusLine(meth *method.Method, prefix string) string {
 			v("‖Δ‖=", fmtE(rec.UpdateNorm)) +
 			v("‖y−Ax̂0‖=", fmtG(rec.Residual)) +
 			v("PSNR=", fmt.Sprintf("%.1f", rec.PSNR)) +
-			v("cos*=", cos)
+			v("cos*=", cos) +
+			v("nfe=", fmtNFE(rec))
 	}
 	return st.Dim.Render(prefix) +
 		v("step ", fmt.Sprintf("%d/%d", i+1, s.total)) +
@@ -545,7 +548,43 @@ func (m *Model) statusLine(meth *method.Method, prefix string) string {
 		v("‖update‖ ", fmtE(rec.UpdateNorm)) +
 		v("‖y−A(x̂0)‖ ", fmtG(rec.Residual)) +
 		v("PSNR ", fmt.Sprintf("%.1f dB", rec.PSNR)) +
-		v("cos(g,g*) ", cos)
+		v("cos(g,g*) ", cos) +
+		v("NFE ", fmtNFE(rec))
+}
+
+// fmtNFE is a sample's network evaluations so far: denoiser calls, with
+// VJPs after a plus.
+func fmtNFE(rec run.Record) string {
+	if rec.VJPs == 0 {
+		return fmt.Sprint(rec.NFE)
+	}
+	return fmt.Sprintf("%d+%d", rec.NFE, rec.VJPs)
+}
+
+// axisLine places the methods shown on the axis of how they model
+// Cov[x0|x_t], from 0 (DPS) to the exact covariance.
+func (m *Model) axisLine() string {
+	st := m.Styles
+	on := map[method.Cov]bool{}
+	for _, meth := range m.shownMethods() {
+		on[meth.CovarianceOf(m.values(meth))] = true
+	}
+	var b strings.Builder
+	b.WriteString(st.Dim.Render("    Cov[x0|x_t] models: "))
+	for i, c := range method.CovAxis() {
+		if i > 0 {
+			b.WriteString(st.Dim.Render(" · "))
+		}
+		if on[c] {
+			b.WriteString(st.Value.Render("▸" + c.String()))
+		} else {
+			b.WriteString(st.Dim.Render(c.String()))
+		}
+	}
+	if on[method.OffAxis] {
+		b.WriteString(st.Dim.Render("   (" + m.method().Label + ": off the axis)"))
+	}
+	return b.String()
 }
 
 func fmtCos(x float64) string {

@@ -17,6 +17,9 @@ func offerFor(t *testing.T, spec string, caps Cap) Offer {
 	o := Offer{Op: op.Name(), Caps: caps | VJP | PositiveSigma, NoExact: "no exact prior here"}
 	if op.Linear() {
 		o.Caps |= Linear | PseudoInverse
+		if _, ok := op.(operator.Spectral); ok {
+			o.Caps |= Spectral
+		}
 	} else if _, ok := op.(operator.PseudoInverter); ok {
 		o.Caps |= PseudoInverse
 	}

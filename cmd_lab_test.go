@@ -71,7 +71,7 @@ func TestLabBadInput(t *testing.T) {
 	out := filepath.Join(dir, "lab")
 	for _, args := range [][]string{
 		{"--seeds", "1"},
-		{"--methods", "pig,ddrm"},
+		{"--methods", "pig,no-such-method"},
 		{"--sigma", "0"},
 		{"--sigma", "-1"},
 		{"--steps", "0"},

@@ -58,8 +58,12 @@ func TestServes(t *testing.T) {
 	var names []string
 	for _, m := range Available(o) {
 		names = append(names, m.Name)
+		if m.Needs(Values{})&(VJP|Exact) != 0 {
+			t.Errorf("%s available without VJP or exact", m.Name)
+		}
 	}
-	if strings.Join(names, ",") != "none" {
+	// Those that need neither: the baseline and the projection methods.
+	if strings.Join(names, ",") != "ddrm,none" {
 		t.Errorf("available without VJP or exact: %v", names)
 	}
 }

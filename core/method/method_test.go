@@ -63,7 +63,7 @@ func TestServes(t *testing.T) {
 		}
 	}
 	// Those that need neither: the baseline and the projection methods.
-	if strings.Join(names, ",") != "ddrm,none" {
+	if strings.Join(names, ",") != "ddrm,ddnm,ddnm+,none" {
 		t.Errorf("available without VJP or exact: %v", names)
 	}
 }

@@ -1,0 +1,35 @@
+package method
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestSpectralRefusals: the projection methods refuse nonlinear operators.
+func TestSpectralRefusals(t *testing.T) {
+	for _, name := range []string{"ddrm", "ddnm", "ddnm+", "mcg"} {
+		m, err := Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, spec := range []string{"phase", "quantize:levels=4"} {
+			if err := m.Serves(offerFor(t, spec, 0), nil); err == nil {
+				t.Errorf("%s serves %s", name, spec)
+			}
+			if _, err := newFixture(t, spec).bind(t, name, 0.1, nil); err == nil {
+				t.Errorf("%s bound to %s", name, spec)
+			}
+		}
+		for _, spec := range spectralSpecs {
+			if err := m.Serves(offerFor(t, spec, 0), nil); err != nil {
+				t.Errorf("%s on %s: %v", name, spec, err)
+			}
+		}
+		// Without the capability the refusal names what is missing.
+		o := offerFor(t, "sr:factor=2", 0)
+		o.Caps &^= Spectral
+		if err := m.Serves(o, nil); err == nil || !strings.Contains(err.Error(), "singular value decomposition") {
+			t.Errorf("%s without Spectral: %v", name, err)
+		}
+	}
+}

@@ -37,6 +37,9 @@ func init() {
 		Params:  []Param{stepEtaParam},
 		Needs:   func(Values) Cap { return Linear | Spectral },
 		Bind: func(p *Problem, v Values) (Guide, error) {
+			if err := unitEta("DDNM+", v, "step-eta"); err != nil {
+				return nil, err
+			}
 			sp, err := newSpectral(p, "DDNM+")
 			return &ddnm{spectral: sp, eta: v.Float("step-eta"), sigmaY: p.Sigma, plus: true}, err
 		},

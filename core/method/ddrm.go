@@ -47,6 +47,9 @@ func init() {
 		Params:  []Param{stepEtaParam, etaBParam},
 		Needs:   func(Values) Cap { return Linear | Spectral },
 		Bind: func(p *Problem, v Values) (Guide, error) {
+			if err := unitEta("DDRM", v, "step-eta", "eta-b"); err != nil {
+				return nil, err
+			}
 			sp, err := newSpectral(p, "DDRM")
 			return &ddrm{spectral: sp, eta: v.Float("step-eta"), etaB: v.Float("eta-b"), sigmaY: p.Sigma}, err
 		},

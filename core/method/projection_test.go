@@ -33,3 +33,18 @@ func TestSpectralRefusals(t *testing.T) {
 		}
 	}
 }
+
+// TestSpectralEtaRange: η and η_b outside [0, 1] are refused at Bind.
+func TestSpectralEtaRange(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		v    Values
+	}{{"ddrm", Values{"step-eta": "1.5"}}, {"ddrm", Values{"eta-b": "2"}}, {"ddnm", Values{"step-eta": "1.01"}}, {"ddnm+", Values{"step-eta": "3"}}} {
+		if _, err := newFixture(t, "sr:factor=2").bind(t, c.name, 0.1, c.v); err == nil || !strings.Contains(err.Error(), "[0, 1]") {
+			t.Errorf("%s %v: %v", c.name, c.v, err)
+		}
+	}
+	if _, err := newFixture(t, "sr:factor=2").bind(t, "ddrm", 0.1, Values{"step-eta": "0", "eta-b": "1"}); err != nil {
+		t.Error(err)
+	}
+}

@@ -29,6 +29,16 @@ type spectral struct {
 	xbar, ebar, zbar, cbar, shift, eps []float64
 }
 
+// unitEta checks that the values of the named parameters are in [0, 1].
+func unitEta(label string, v Values, names ...string) error {
+	for _, n := range names {
+		if x := v.Float(n); !(x >= 0 && x <= 1) {
+			return fmt.Errorf("%s's %s = %s: want a number in [0, 1]", label, n, v[n])
+		}
+	}
+	return nil
+}
+
 func newSpectral(p *Problem, label string) (spectral, error) {
 	ms, err := newMeasurement(p)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"tweedie/core/gmm"
 	"tweedie/core/img"
 	"tweedie/core/lab"
+	"tweedie/core/method"
 	"tweedie/core/run"
 )
 
@@ -102,8 +103,23 @@ func TestReportUpdatesBarsAndStaleIsDropped(t *testing.T) {
 func TestEntries(t *testing.T) {
 	p := testProblem()
 	es, err := Entries(p, 20)
-	if err != nil || len(es) != 3 {
-		t.Fatalf("%d entries, %v", len(es), err)
+	prob, perr := p.Settings.Problem(p.Prior, p.Truth)
+	if perr != nil {
+		t.Fatal(perr)
+	}
+	var want []string // every guidance method that serves the problem
+	for _, m := range method.Available(prob.Offer) {
+		if !m.Baseline {
+			want = append(want, m.Label)
+		}
+	}
+	if err != nil || len(es) != len(want) || len(es) < 3 {
+		t.Fatalf("%d entries, %v; want %v", len(es), err, want)
+	}
+	for i, e := range es {
+		if !strings.HasPrefix(e.Label, want[i]) {
+			t.Errorf("entry %d is %q, want %s", i, e.Label, want[i])
+		}
 	}
 	for _, e := range es {
 		if e.Settings.Steps != 20 || e.Settings.Op != p.Settings.Op || e.Settings.Sigma != p.Settings.Sigma {

@@ -44,11 +44,11 @@ func init() {
 			return &ddnm{spectral: sp, eta: v.Float("step-eta"), sigmaY: p.Sigma, plus: true}, err
 		},
 		Formula: func(v Values, f Frame) [2]string {
-			thr := math.Sqrt(f.AlphaBarT) * f.Sigma / math.Sqrt(1-f.AlphaBarT)
 			return [2]string{
-				"DDNM+ x̂0' = x̂0 − V Λ Vᵀ A†(A x̂0 − y),  λ_i = 1, or s_i σ_s √(1−η²)/(√ᾱ_s σ_y) where s_i < √ᾱ_s σ_y/σ_s  (σ_s = √(1−ᾱ_s))",
-				fmt.Sprintf("    x_s = √ᾱ_s x̂0' + V(d1 ⊙ Vᵀz + d2 ⊙ Vᵀε̂), noise made up to σ_s per component   η = %s, σ_y = %s; √ᾱ σ_y/√(1−ᾱ) at ᾱ_t: %s",
-					Fmt(v.Float("step-eta")), Fmt(f.Sigma), Fmt(thr)),
+				fmt.Sprintf("DDNM+  σ_y = %s:  x̂0' = x̂0 − V Λ Vᵀ A†(A x̂0 − y),  λ_i = s_i σ_s √(1−η²)/(√ᾱ_s σ_y) where s_i σ_s < √ᾱ_s σ_y, else 1",
+					Fmt(f.Sigma)),
+				fmt.Sprintf("    η = %s:  x_s = √ᾱ_s x̂0' + V(d1 ⊙ Vᵀz + d2 ⊙ Vᵀε̂), the noise made up to σ_s per component;  ‖y − A x̂0‖ = %s",
+					Fmt(v.Float("step-eta")), Fmt(f.Residual)),
 			}
 		},
 		Short: func(v Values, f Frame) string {

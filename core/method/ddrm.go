@@ -100,15 +100,16 @@ func (g *ddrm) Guide(_ context.Context, st *State, out *Output) error {
 	return nil
 }
 
-// ddrmSigma is DDRM's noise level σ_t = √(1−ᾱ_t)/√ᾱ_t at the frame.
+// ddrmSigma is DDRM's noise level σ_t = √(1−ᾱ_t)/√ᾱ_t at the frame (its
+// σ_s is that of the step's ᾱ_s, one step further).
 func ddrmSigma(f Frame) float64 { return math.Sqrt((1 - f.AlphaBarT) / f.AlphaBarT) }
 
 func ddrmFormula(v Values, f Frame) [2]string {
-	eta, etaB := Fmt(v.Float("step-eta")), Fmt(v.Float("eta-b"))
 	return [2]string{
-		fmt.Sprintf("DDRM per singular component, σ_t = √(1−ᾱ_t)/√ᾱ_t = %s, σ_y = %s:  s_i σ_s > σ_y: x̄' = η_b ȳ_i/s_i + (1−η_b) x̄_i + √(σ_s² − σ_y²η_b²/s_i²) z̄_i",
-			Fmt(ddrmSigma(f)), Fmt(f.Sigma)),
-		fmt.Sprintf("    s_i σ_s < σ_y: x̄' = x̄_i + √(1−η²) σ_s (ȳ_i − s_i x̄_i)/σ_y + η σ_s z̄_i;  s_i = 0: x̄' = x̄_i + √(1−η²) σ_s ε̄_i + η σ_s z̄_i;  x_s = √ᾱ_s V x̄'   η = %s, η_b = %s", eta, etaB),
+		fmt.Sprintf("DDRM  η_b = %s, σ_y = %s, σ_t = %s:  s_i σ_s > σ_y: x̄'_i = η_b ȳ_i/s_i + (1−η_b) x̄_i + √(σ_s² − η_b²σ_y²/s_i²) z̄_i",
+			Fmt(v.Float("eta-b")), Fmt(f.Sigma), Fmt(ddrmSigma(f))),
+		fmt.Sprintf("    η = %s:  s_i σ_s < σ_y: x̄'_i = x̄_i + √(1−η²) σ_s (ȳ_i − s_i x̄_i)/σ_y + η σ_s z̄_i;  s_i = 0: DDIM(η);  x_s = √ᾱ_s V x̄'",
+			Fmt(v.Float("step-eta"))),
 	}
 }
 

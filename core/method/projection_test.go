@@ -48,3 +48,35 @@ func TestSpectralEtaRange(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestProjectionFormulas: the panels show the parameters' and the frame's
+// values, and dashes before the first step.
+func TestProjectionFormulas(t *testing.T) {
+	frame := Frame{AlphaBarT: 0.5, Residual: 2, Sigma: 0.05, Linear: true}
+	for _, c := range []struct {
+		name string
+		v    Values
+		want []string
+	}{
+		{"ddrm", Values{"step-eta": "0.7", "eta-b": "0.9"}, []string{"η = 0.7", "η_b = 0.9", "σ_y = 0.05", "σ_t = 1", "ȳ_i/s_i"}},
+		{"ddnm", Values{"step-eta": "0.7"}, []string{"η = 0.7", "A†(A x̂0 − y)", "= 2"}},
+		{"ddnm+", Values{"step-eta": "0.7"}, []string{"η = 0.7", "σ_y = 0.05", "λ_i"}},
+		{"mcg", Values{"zeta": "0.4"}, []string{"ζ = 0.4", "= 2", "A†A"}},
+	} {
+		m, _ := Lookup(c.name)
+		f := m.Formula(c.v, frame)
+		both := f[0] + "\n" + f[1] + "\n" + m.ShortFormula(c.v, frame)
+		for _, w := range c.want {
+			if !strings.Contains(f[0]+f[1], w) {
+				t.Errorf("%s's panel lacks %q:\n%s", c.name, w, both)
+			}
+		}
+		if !strings.Contains(m.ShortFormula(c.v, frame), m.Label+" ") {
+			t.Errorf("%s's short rule %q", c.name, m.ShortFormula(c.v, frame))
+		}
+		nf := m.Formula(c.v, Frame{AlphaBarT: nan(), Residual: nan(), Sigma: 0.1})
+		if strings.Contains(nf[0]+nf[1], "NaN") {
+			t.Errorf("%s before the first step: %q", c.name, nf)
+		}
+	}
+}

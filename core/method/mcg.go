@@ -18,15 +18,19 @@ import (
 //
 // A†A = V·diag(1[s_i > 0])·Vᵀ: the range-space components of x_s are
 // replaced by those of y noised to the level s. g is DPS's (h/σ², or
-// h/‖y − A·x̂0‖ at σ = 0). ζ defaults to DPS's published value for the
-// operator.
+// h/‖y − A·x̂0‖ at σ = 0).
 //
 // The update follows DPS2022 guided_diffusion/condition_methods.py
 // (ManifoldConstraintGradient: the PosteriorSampling step on the norm, then
 // project with noisy_measurement = q_sample(y, t)). Where ours differs:
 //   - The projection is the orthogonal one, (I − A†A)·x + A†·y_s through
-//     the operator's SVD; the reference's generic project is written for
-//     masks (AᵀA a projector, A† = Aᵀ), where the two agree.
+//     the operator's SVD, for every operator. The reference's project is
+//     per operator: for super-resolution x − AᵀA·x + Aᵀ·y with nearest
+//     upsampling as Aᵀ (for average pooling that is A†, the same
+//     projection); its other linear operators fall back to a generic form
+//     that is not a projection.
+//   - ζ: DPS2022 ships no MCG configuration, so ζ defaults to DPS's
+//     published value for the operator (0.5 inpainting, 0.3 otherwise).
 //   - y is noised to the level s of x_s, as NVlabs/RED-diff algos/mcg.py
 //     does (√ᾱ_s·A†y + √(1−ᾱ_s)·noise on the observed entries), not to t;
 //     its noise is the range-space part of the run's step noise z (for a

@@ -101,37 +101,31 @@ func (a *pool) Singulars() []float64 {
 	return a.sv
 }
 
-// block calls fn for each low-resolution index j with the flattened
-// indices of its n pixels, row-major within the block, in idx.
-func (a *pool) block(idx []int, fn func(j int, idx []int)) {
-	s, f := a.shape, a.f
-	for i := 0; i < a.out.H; i++ {
-		for jj := 0; jj < a.out.W; jj++ {
-			for c := 0; c < s.C; c++ {
-				for p := range idx {
-					idx[p] = s.Index(f*i+p/f, f*jj+p%f, c)
-				}
-				fn(a.out.Index(i, jj, c), idx)
-			}
-		}
-	}
+// pixel is the flattened index of pixel p (row-major within the block) of
+// channel c of the block at low-resolution position (i, jj).
+func (a *pool) pixel(i, jj, c, p int) int {
+	return a.shape.Index(a.f*i+p/a.f, a.f*jj+p%a.f, c)
 }
 
 func (a *pool) VT(dst, x []float64) []float64 {
 	d, m, n := a.shape.Len(), a.out.Len(), a.f*a.f
 	mustLen("pool.VT", "x", x, d)
 	mustLen("pool.VT", "dst", dst, d)
-	idx := make([]int, n)
-	a.block(idx, func(j int, idx []int) {
-		sum := x[idx[0]]
-		null := dst[m+j*(n-1) : m+(j+1)*(n-1)]
-		for k := 1; k < n; k++ { // sum = Σ_{p<k} x_p
-			kf := float64(k)
-			null[k-1] = (sum - kf*x[idx[k]]) / math.Sqrt(kf*(kf+1))
-			sum += x[idx[k]]
+	for i := 0; i < a.out.H; i++ {
+		for jj := 0; jj < a.out.W; jj++ {
+			for c := 0; c < a.shape.C; c++ {
+				j := a.out.Index(i, jj, c)
+				null := dst[m+j*(n-1) : m+(j+1)*(n-1)]
+				sum := x[a.pixel(i, jj, c, 0)] // Σ_{p<k} x_p
+				for k := 1; k < n; k++ {
+					kf, xk := float64(k), x[a.pixel(i, jj, c, k)]
+					null[k-1] = (sum - kf*xk) / math.Sqrt(kf*(kf+1))
+					sum += xk
+				}
+				dst[j] = sum / float64(a.f)
+			}
 		}
-		dst[j] = sum / float64(a.f)
-	})
+	}
 	return dst
 }
 
@@ -139,21 +133,25 @@ func (a *pool) V(dst, c []float64) []float64 {
 	d, m, n := a.shape.Len(), a.out.Len(), a.f*a.f
 	mustLen("pool.V", "c", c, d)
 	mustLen("pool.V", "dst", dst, d)
-	idx := make([]int, n)
-	a.block(idx, func(j int, idx []int) {
-		null := c[m+j*(n-1) : m+(j+1)*(n-1)]
-		tail := 0.0 // Σ_{k>p} c_k/√(k(k+1))
-		for p := n - 1; p >= 0; p-- {
-			v := c[j]/float64(a.f) + tail
-			if p > 0 {
-				pf := float64(p)
-				r := null[p-1] / math.Sqrt(pf*(pf+1))
-				v -= pf * r
-				tail += r
+	for i := 0; i < a.out.H; i++ {
+		for jj := 0; jj < a.out.W; jj++ {
+			for ch := 0; ch < a.shape.C; ch++ {
+				j := a.out.Index(i, jj, ch)
+				null := c[m+j*(n-1) : m+(j+1)*(n-1)]
+				tail := 0.0 // Σ_{k>p} c_k/√(k(k+1))
+				for p := n - 1; p >= 0; p-- {
+					v := c[j]/float64(a.f) + tail
+					if p > 0 {
+						pf := float64(p)
+						r := null[p-1] / math.Sqrt(pf*(pf+1))
+						v -= pf * r
+						tail += r
+					}
+					dst[a.pixel(i, jj, ch, p)] = v
+				}
 			}
-			dst[idx[p]] = v
 		}
-	})
+	}
 	return dst
 }
 

@@ -138,3 +138,21 @@ func TestBlurSingularsAreKernelSpectrum(t *testing.T) {
 		}
 	}
 }
+
+// TestSpectralNoAllocs: applying U, Uᵀ, V and Vᵀ allocates nothing.
+func TestSpectralNoAllocs(t *testing.T) {
+	for _, spec := range []string{"identity", "inpaint-box:size=3", "sr:factor=2", "blur-gauss:size=3,std=1", "svd:dy=4"} {
+		op, _ := Parse(spec, shape6)
+		sp := op.(Spectral)
+		d, m := shape6.Len(), op.OutLen()
+		x, c, y, u := make([]float64, d), make([]float64, d), make([]float64, m), make([]float64, m)
+		if n := testing.AllocsPerRun(10, func() {
+			sp.VT(c, x)
+			sp.V(x, c)
+			sp.UT(u, y)
+			sp.U(y, u)
+		}); n != 0 {
+			t.Errorf("%s: %v allocations", spec, n)
+		}
+	}
+}

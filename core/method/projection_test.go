@@ -80,3 +80,22 @@ func TestProjectionFormulas(t *testing.T) {
 		}
 	}
 }
+
+// TestSpectralGuidesNoAllocs: a step of DDRM, DDNM or DDNM+ allocates nothing.
+func TestSpectralGuidesNoAllocs(t *testing.T) {
+	for _, name := range []string{"ddrm", "ddnm", "ddnm+"} {
+		for _, spec := range []string{"sr:factor=2", "blur-gauss:size=3,std=1", "svd:dy=5"} {
+			f := newFixture(t, spec)
+			f.withStep()
+			g, err := f.bind(t, name, 0.1, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := len(f.xt)
+			out := &Output{ScoreY: make([]float64, d), Corr: make([]float64, d), Xs: make([]float64, d)}
+			if n := testing.AllocsPerRun(10, func() { g.Guide(t.Context(), f.st, out) }); n != 0 {
+				t.Errorf("%s on %s: %v allocations a step", name, spec, n)
+			}
+		}
+	}
+}

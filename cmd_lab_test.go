@@ -77,7 +77,7 @@ func TestLabBadInput(t *testing.T) {
 		{"--workers", "0"},
 		{"--workers", "100000000"},
 		{"--seeds", "10000", "--steps", "1,2,3,4,5,6"},
-		{"--methods", "pig,ddrm"},
+		{"--methods", "pig,no-such-method"},
 		{"--sigma", "0"},
 		{"--sigma", "-1"},
 		{"--steps", "0"},

@@ -158,11 +158,12 @@ func TestMethodCycleAndBindings(t *testing.T) {
 			t.Fatalf("method %v, want %v", got, w)
 		}
 		r, zeta := paramKeysOf(t, m, "r"), paramKeysOf(t, m, "zeta")
-		pig, dps := w == "pig", w == "dps"
-		if r.Down.Enabled() != pig || r.Auto.Enabled() != false {
+		mm, _ := method.Lookup(w)
+		hasR, hasZeta := mm.Param("r") != nil, mm.Param("zeta") != nil
+		if r.Down.Enabled() != hasR || r.Auto.Enabled() != false {
 			t.Errorf("%v: r enabled %v, auto enabled %v", w, r.Down.Enabled(), r.Auto.Enabled())
 		}
-		if zeta.Up.Enabled() != dps {
+		if zeta.Up.Enabled() != hasZeta {
 			t.Errorf("%v: ζ enabled %v", w, zeta.Up.Enabled())
 		}
 		if s := m.shown(); s == nil || !s.done || len(s.steps) != 40 {
@@ -541,5 +542,34 @@ func TestReseedKeepsPosterior(t *testing.T) {
 	drain(m, press(m, "m"))
 	if m.method().Name != "dps" || m.prob != prob || m.runs.post.id != postID || m.runs.post.pending {
 		t.Error("m rebuilt the problem or recomputed the posterior")
+	}
+}
+
+// TestProjectionMethodsInExplorer: the cycle reaches DDRM, its formula
+// panel shows its values and b / B move η_b.
+func TestProjectionMethodsInExplorer(t *testing.T) {
+	m := newModel(t)
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 50})
+	drain(m, m.Init())
+	for i := 0; i < 20 && m.Settings().Method != "ddrm"; i++ {
+		drain(m, press(m, "m"))
+	}
+	if m.Settings().Method != "ddrm" {
+		t.Fatal("the cycle does not reach DDRM")
+	}
+	if s := m.shown(); s == nil || !s.done {
+		t.Fatal("DDRM's run did not complete")
+	}
+	drain(m, press(m, "b"))
+	if got := m.Settings().Params["eta-b"]; got != "0.9" {
+		t.Errorf("b set η_b to %q, want 0.9", got)
+	}
+	out := ansi.Strip(m.render())
+	if !strings.Contains(out, "DDRM") || !strings.Contains(out, "η_b = 0.9") {
+		t.Errorf("no DDRM panel with η_b = 0.9:\n%s", out)
+	}
+	drain(m, press(m, "B"))
+	if got := m.Settings().Params["eta-b"]; got != "1" {
+		t.Errorf("B set η_b to %q, want 1", got)
 	}
 }

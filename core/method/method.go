@@ -51,6 +51,10 @@ const (
 	PositiveSigma
 	// Particles: several particles evolved together.
 	Particles
+	// Spectral: a linear operator with its singular value decomposition
+	// A = U·[diag(s) 0]·Vᵀ (operator.Spectral), for the methods that work
+	// per singular component.
+	Spectral
 )
 
 // Method is a guidance method. Register it from an init function in its
@@ -355,6 +359,8 @@ func (o Offer) lacks(c Cap) string {
 		return "it needs σ > 0 with these settings"
 	case Particles:
 		return "it needs several particles"
+	case Spectral:
+		return "it has no singular value decomposition here (identity, masks, average pooling, circular blurs and svd: have one)"
 	}
 	return fmt.Sprintf("capability %#x is missing", uint(c))
 }

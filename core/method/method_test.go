@@ -17,6 +17,9 @@ func offerFor(t *testing.T, spec string, caps Cap) Offer {
 	o := Offer{Op: op.Name(), Caps: caps | VJP | PositiveSigma, NoExact: "no exact prior here"}
 	if op.Linear() {
 		o.Caps |= Linear | PseudoInverse
+		if _, ok := op.(operator.Spectral); ok {
+			o.Caps |= Spectral
+		}
 	} else if _, ok := op.(operator.PseudoInverter); ok {
 		o.Caps |= PseudoInverse
 	}
@@ -55,8 +58,12 @@ func TestServes(t *testing.T) {
 	var names []string
 	for _, m := range Available(o) {
 		names = append(names, m.Name)
+		if m.Needs(Values{})&(VJP|Exact) != 0 {
+			t.Errorf("%s available without VJP or exact", m.Name)
+		}
 	}
-	if strings.Join(names, ",") != "none" {
+	// Those that need neither: the baseline and the projection methods.
+	if strings.Join(names, ",") != "ddrm,ddnm,ddnm+,none" {
 		t.Errorf("available without VJP or exact: %v", names)
 	}
 }

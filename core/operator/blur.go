@@ -46,6 +46,11 @@ type blur struct {
 	k2     []float64 // |k̂|² per frequency, H×W
 	buf    []complex128
 	fft    *fft2
+	// The real spectral basis (see Spectral): each frequency's conjugate,
+	// the phase of k̂ and the singular values |k̂| per coordinate.
+	conj  []int
+	phase []complex128
+	sv    []float64
 }
 
 // tap is one kernel weight w moving pixel (i, j) to (i+dy, j+dx).
@@ -142,6 +147,7 @@ func newBlur(name string, shape img.Shape, size int, kernel []float64) *blur {
 	}
 	a.buf = make([]complex128, H*W)
 	a.fft = newFFT2(H, W)
+	a.initSpectral(khat)
 	return a
 }
 

@@ -7,15 +7,20 @@ import "tweedie/core/img"
 //	y = x,  Aᵀv = v,  (r²·I + σ²·I)⁻¹·b = b/(r² + σ²).
 type identity struct {
 	shape img.Shape
+	ones  []float64 // its singular values
 }
 
-func newIdentity(shape img.Shape) *identity { return &identity{shape: shape} }
+func newIdentity(shape img.Shape) *identity {
+	a := &identity{shape: shape}
+	a.Singulars()
+	return a
+}
 
 func (a *identity) Name() string       { return "identity" }
 func (a *identity) InShape() img.Shape { return a.shape }
 func (a *identity) OutLen() int        { return a.shape.Len() }
 func (a *identity) Linear() bool       { return true }
-func (a *identity) Clone() Operator    { return &identity{shape: a.shape} }
+func (a *identity) Clone() Operator    { return newIdentity(a.shape) }
 
 // Apply writes x into dst. It panics if lengths differ.
 func (a *identity) Apply(dst, x []float64) []float64 {

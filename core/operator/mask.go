@@ -24,6 +24,8 @@ type mask struct {
 	name  string
 	shape img.Shape
 	obs   []int     // observed flattened indices, ascending
+	miss  []int     // missing flattened indices, ascending
+	ones  []float64 // its singular values, len(obs) ones
 	m     []float64 // 1 observed, 0 missing, length shape.Len()
 }
 
@@ -41,6 +43,15 @@ func newMask(name string, shape img.Shape, observed func(y, x int) bool) *mask {
 				a.m[i] = 1
 			}
 		}
+	}
+	for i, v := range a.m {
+		if v == 0 {
+			a.miss = append(a.miss, i)
+		}
+	}
+	a.ones = make([]float64, len(a.obs))
+	for j := range a.ones {
+		a.ones[j] = 1
 	}
 	return a
 }

@@ -20,6 +20,7 @@ type pool struct {
 	shape img.Shape
 	out   img.Shape
 	f     int
+	sv    []float64 // its singular values, 1/f each
 }
 
 func newPool(shape img.Shape, f int) (*pool, error) {
@@ -29,7 +30,12 @@ func newPool(shape img.Shape, f int) (*pool, error) {
 	if shape.H%f != 0 || shape.W%f != 0 {
 		return nil, fmt.Errorf("factor %d does not divide image %v", f, shape)
 	}
-	return &pool{shape: shape, out: img.Shape{H: shape.H / f, W: shape.W / f, C: shape.C}, f: f}, nil
+	a := &pool{shape: shape, out: img.Shape{H: shape.H / f, W: shape.W / f, C: shape.C}, f: f}
+	a.sv = make([]float64, a.out.Len())
+	for j := range a.sv {
+		a.sv[j] = 1 / float64(f)
+	}
+	return a, nil
 }
 
 func (a *pool) Name() string       { return "sr:factor=" + strconv.Itoa(a.f) }

@@ -7,6 +7,9 @@ import (
 	"slices"
 	"strconv"
 
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/lapack/lapack64"
 	"gonum.org/v1/gonum/mat"
 
 	"tweedie/core/img"
@@ -31,6 +34,13 @@ type svd struct {
 	u     []float64 // dy×dy row-major, columns the left singular vectors
 	s2    []float64 // s_i²
 	tmp   []float64 // length dy
+	// The spectral basis (see Spectral): s, and V = Q·D with Q = H_0⋯H_{dy−1}
+	// the Householder reflectors of the QR factorisation of V_{:dy} (d×dy,
+	// row-major, as LAPACK's geqrf leaves it, with tau) and D = diag(sign R_ii, 1, …, 1),
+	// so that V's first dy columns are V_{:dy} and the rest span its
+	// orthogonal complement, the null space of A.
+	sv, qr, tau, sign []float64
+	work              []float64
 }
 
 func newSVD(shape img.Shape, dy int, seed uint64) (*svd, error) {
@@ -61,7 +71,25 @@ func newSVD(shape img.Shape, dy int, seed uint64) (*svd, error) {
 	}
 	slices.SortFunc(s, func(a, b float64) int { return -cmpFloat(a, b) })
 	op := &svd{shape: shape, dy: dy, seed: seed, a: make([]float64, dy*d),
-		u: make([]float64, dy*dy), s2: make([]float64, dy), tmp: make([]float64, dy)}
+		u: make([]float64, dy*dy), s2: make([]float64, dy), tmp: make([]float64, dy),
+		sv: s, qr: make([]float64, d*dy), tau: make([]float64, dy), sign: make([]float64, dy)}
+	for j := 0; j < d; j++ {
+		for k := 0; k < dy; k++ {
+			op.qr[j*dy+k] = V.At(j, k)
+		}
+	}
+	qr := blas64.General{Rows: d, Cols: dy, Stride: dy, Data: op.qr}
+	work := make([]float64, 1)
+	lapack64.Geqrf(qr, op.tau, work, -1)
+	work = make([]float64, max(d, int(work[0])))
+	lapack64.Geqrf(qr, op.tau, work, len(work))
+	for k := range op.sign { // R = Qᵀ·V_{:dy} is diagonal ±1: V_{:dy} has orthonormal columns
+		op.sign[k] = 1
+		if op.qr[k*dy+k] < 0 {
+			op.sign[k] = -1
+		}
+	}
+	op.work = make([]float64, svdWork)
 	for i := 0; i < dy; i++ {
 		op.s2[i] = s[i] * s[i]
 		for j := 0; j < dy; j++ {
@@ -107,6 +135,7 @@ func (a *svd) Linear() bool       { return true }
 func (a *svd) Clone() Operator {
 	c := *a
 	c.tmp = make([]float64, a.dy)
+	c.work = make([]float64, svdWork)
 	return &c
 }
 
@@ -168,4 +197,75 @@ func (a *svd) Display(y []float64) img.Image {
 	im := newImage(img.Shape{H: 1, W: a.dy, C: 1})
 	copy(im.Pix, y)
 	return im
+}
+
+// svdWork is the length of the scratch of applying the reflectors to one vector.
+const svdWork = 64
+
+// Singulars returns s_1 ≥ … ≥ s_dy.
+func (a *svd) Singulars() []float64 { return a.sv }
+
+// reflect writes Q·x (or Qᵀ·x) into dst, which may be x.
+func (a *svd) reflect(dst, x []float64, trans blas.Transpose) {
+	d := a.shape.Len()
+	if &dst[0] != &x[0] {
+		copy(dst, x)
+	}
+	qr := blas64.General{Rows: d, Cols: a.dy, Stride: a.dy, Data: a.qr}
+	lapack64.Ormqr(blas.Left, trans, qr, a.tau, blas64.General{Rows: d, Cols: 1, Stride: 1, Data: dst}, a.work, len(a.work))
+}
+
+// VT writes D·Qᵀ·x into dst. It panics if lengths differ.
+func (a *svd) VT(dst, x []float64) []float64 {
+	mustLen("svd.VT", "x", x, a.shape.Len())
+	mustLen("svd.VT", "dst", dst, a.shape.Len())
+	a.reflect(dst, x, blas.Trans)
+	for k, s := range a.sign {
+		dst[k] *= s
+	}
+	return dst
+}
+
+// V writes Q·D·c into dst. It panics if lengths differ.
+func (a *svd) V(dst, c []float64) []float64 {
+	mustLen("svd.V", "c", c, a.shape.Len())
+	mustLen("svd.V", "dst", dst, a.shape.Len())
+	copy(dst, c)
+	for k, s := range a.sign {
+		dst[k] *= s
+	}
+	a.reflect(dst, dst, blas.NoTrans)
+	return dst
+}
+
+// UT writes Uᵀ·y into dst. It panics if lengths differ.
+func (a *svd) UT(dst, y []float64) []float64 {
+	mustLen("svd.UT", "y", y, a.dy)
+	mustLen("svd.UT", "dst", dst, a.dy)
+	n := a.dy
+	for k := 0; k < n; k++ {
+		s := 0.0
+		for i := 0; i < n; i++ {
+			s += a.u[i*n+k] * y[i]
+		}
+		a.tmp[k] = s
+	}
+	copy(dst, a.tmp)
+	return dst
+}
+
+// U writes U·c into dst. It panics if lengths differ.
+func (a *svd) U(dst, c []float64) []float64 {
+	mustLen("svd.U", "c", c, a.dy)
+	mustLen("svd.U", "dst", dst, a.dy)
+	n := a.dy
+	copy(a.tmp, c)
+	for i := 0; i < n; i++ {
+		s := 0.0
+		for k := 0; k < n; k++ {
+			s += a.u[i*n+k] * a.tmp[k]
+		}
+		dst[i] = s
+	}
+	return dst
 }

@@ -61,6 +61,9 @@ func offer(prior denoiser.Prior, op operator.Operator, sigma float64) method.Off
 	linear := isLin && op.Linear()
 	if linear {
 		o.Caps |= method.Linear | method.PseudoInverse
+		if _, ok := op.(operator.Spectral); ok {
+			o.Caps |= method.Spectral
+		}
 	} else if _, ok := op.(operator.PseudoInverter); ok {
 		o.Caps |= method.PseudoInverse
 	}

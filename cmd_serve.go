@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -68,9 +67,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 // runServer serves until ctx ends, then shuts down gracefully. ready, when
 // non-nil, gets the address once the server listens.
 func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, ready func(net.Addr)) int {
-	fs := flag.NewFlagSet("tweedie serve", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
+	fs := newFlagSet("tweedie serve")
 	listen := fs.String("listen", "127.0.0.1:23234", "TCP `address` to listen on")
 	hostKey := fs.String("host-key", serve.DefaultHostKeyPath(), "the server's private host key `FILE`, generated if missing")
 	authKeys := fs.String("authorized-keys", "", "OpenSSH authorized_keys `FILE` of the public keys allowed in (needed off loopback)")
@@ -79,21 +76,9 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 	pf := addProblemFlags(fs)
 	priorSpec := addPriorFlag(fs)
 
-	usageErr := func(err error) int {
-		fmt.Fprintf(stderr, "tweedie serve: %v (run tweedie serve -h for usage)\n", err)
-		return 2
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, serveHelp)
-			fs.SetOutput(stdout)
-			fs.PrintDefaults()
-			return 0
-		}
-		return usageErr(err)
-	}
-	if fs.NArg() > 0 {
-		return usageErr(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	usageErr := func(err error) int { return fail(stderr, "serve", usageError{err}) }
+	if status, done := parseNoArgs(fs, args, "serve", serveHelp, stdout, stderr); done {
+		return status
 	}
 	switch {
 	case *maxSessions < 0:
@@ -102,7 +87,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 		return usageErr(fmt.Errorf("--idle-timeout %v: want ≥ 0", *idle))
 	case *hostKey == "":
 		return usageErr(errors.New("--host-key: want a file"))
-	case *authKeys == "" && flagSet(fs, "authorized-keys"):
+	case *authKeys == "" && flagGiven(fs, "authorized-keys"):
 		return usageErr(errors.New("--authorized-keys: want a file (leave the flag out to let any key in on loopback)"))
 	}
 	if _, port, err := net.SplitHostPort(*listen); err != nil {
@@ -111,13 +96,8 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 		return usageErr(fmt.Errorf("--listen %q: malformed port: want HOST:PORT, e.g. 127.0.0.1:23234", *listen))
 	}
 	pd, err := loadPrior(*priorSpec)
-	var ue usageError
-	if errors.As(err, &ue) {
-		return usageErr(err)
-	}
 	if err != nil {
-		fmt.Fprintf(stderr, "tweedie serve: %v\n", err)
-		return 1
+		return fail(stderr, "serve", err)
 	}
 	opts, err := explorerOptions(pf, pd)
 	if err != nil {
@@ -133,13 +113,11 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 	case errors.Is(err, serve.ErrNotLoopback), errors.Is(err, serve.ErrAuthorizedKeys):
 		return usageErr(err)
 	case err != nil:
-		fmt.Fprintf(stderr, "tweedie serve: %v\n", err)
-		return 1
+		return fail(stderr, "serve", err)
 	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
-		fmt.Fprintf(stderr, "tweedie serve: %v\n", err)
-		return 1
+		return fail(stderr, "serve", err)
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -148,8 +126,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 	}
 	select {
 	case err := <-served:
-		fmt.Fprintf(stderr, "tweedie serve: %v\n", err)
-		return 1
+		return fail(stderr, "serve", err)
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
@@ -159,16 +136,8 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 		log.Warn("sessions did not end in time: closed", "err", err)
 	}
 	if err := <-served; err != nil {
-		fmt.Fprintf(stderr, "tweedie serve: %v\n", err)
-		return 1
+		return fail(stderr, "serve", err)
 	}
 	log.Info("stopped")
 	return 0
-}
-
-// flagSet reports whether the flag was given on the command line.
-func flagSet(fs *flag.FlagSet, name string) bool {
-	set := false
-	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
-	return set
 }

@@ -86,9 +86,12 @@ func paramHelp(p *method.Param) string {
 }
 
 // set reports whether the flag was given on the command line.
-func (p *problemFlags) set(name string) bool {
+func (p *problemFlags) set(name string) bool { return flagGiven(p.fs, name) }
+
+// flagGiven reports whether a parsed flag set's flag was given.
+func flagGiven(fs *flag.FlagSet, name string) bool {
 	found := false
-	p.fs.Visit(func(f *flag.Flag) { found = found || f.Name == name })
+	fs.Visit(func(f *flag.Flag) { found = found || f.Name == name })
 	return found
 }
 

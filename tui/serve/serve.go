@@ -26,6 +26,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -56,7 +57,9 @@ type Config struct {
 	// client; 0 means never.
 	IdleTimeout time.Duration
 	// Explorer is every session's starting state. Leave its Profile
-	// Unknown to detect each session's colour profile.
+	// Unknown to detect each session's colour profile. Its Pool, when nil,
+	// becomes one pool for every session: as many runs at once as the
+	// machine has cores, half of them at most per session.
 	Explorer tui.Options
 	// Logger gets connections, refusals and sessions; nil discards them.
 	Logger *slog.Logger
@@ -137,6 +140,10 @@ func New(cfg Config) (*Server, error) {
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Explorer.Pool == nil {
+		n := runtime.GOMAXPROCS(0)
+		cfg.Explorer.Pool = tui.NewPool(n, max(n/2, 1))
 	}
 	s := &Server{cfg: cfg, log: log, sessions: make(map[*session]struct{}), channels: make(map[*gossh.ServerConn]int)}
 	if cfg.MaxSessions < 0 {

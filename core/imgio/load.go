@@ -65,6 +65,11 @@ func Load(path string, shape img.Shape) (img.Image, error) {
 		return img.Image{}, fmt.Errorf("image file: %w", err)
 	}
 	defer f.Close()
+	return Read(f, path, shape)
+}
+
+// Read is Load of an image file's bytes; path names it in errors.
+func Read(f io.ReadSeeker, path string, shape img.Shape) (img.Image, error) {
 	cfg, _, err := image.DecodeConfig(f)
 	if err != nil {
 		return img.Image{}, fmt.Errorf("image file %s: unreadable image (want PNG, JPEG or GIF): %w", path, err)
@@ -112,6 +117,11 @@ func Decode(path string) (image.Image, error) {
 		return nil, err
 	}
 	defer f.Close()
+	return decode(f, path)
+}
+
+// decode is Decode of an image file's bytes.
+func decode(f io.ReadSeeker, path string) (image.Image, error) {
 	cfg, _, err := image.DecodeConfig(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: unreadable image: %w", path, err)

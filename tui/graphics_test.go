@@ -347,20 +347,3 @@ func da1(attrs ...int) tea.Msg { return uv.PrimaryDeviceAttributesEvent(attrs) }
 func kittyOK() tea.Msg {
 	return uv.KittyGraphicsEvent{Options: xkitty.Options{ID: 31}, Payload: []byte("OK")}
 }
-
-// messages runs cmd and the commands of its batches, which must not
-// block, and returns their messages.
-func messages(cmd tea.Cmd) []tea.Msg {
-	if cmd == nil {
-		return nil
-	}
-	msg := cmd()
-	if b, ok := msg.(tea.BatchMsg); ok {
-		var out []tea.Msg
-		for _, c := range b {
-			out = append(out, messages(c)...)
-		}
-		return out
-	}
-	return []tea.Msg{msg}
-}

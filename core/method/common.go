@@ -1,6 +1,7 @@
 package method
 
 import (
+	"context"
 	"fmt"
 	"math"
 
@@ -40,6 +41,18 @@ func (b *measurement) residual(x0Hat []float64) float64 {
 // as a score.
 func TweedieShift(alphaBarT float64) float64 {
 	return (1 - alphaBarT) / math.Sqrt(alphaBarT)
+}
+
+// asScore pulls u (a length-m vector) back to g = Jᵀ·Aᵀ·u and applies g as
+// a score, scaled: x̂0 ← x̂0 + shift·g. back is length-d scratch.
+func asScore(ctx context.Context, st *State, out *Output, lin operator.Linear, u, back []float64, shift float64) error {
+	lin.Adjoint(back, u)
+	if err := st.Point.VJP(ctx, out.ScoreY, back); err != nil {
+		return err
+	}
+	scaleTo(out.Corr, shift, out.ScoreY)
+	out.Target = ToX0Hat
+	return nil
 }
 
 func scaleTo(dst []float64, a float64, x []float64) {

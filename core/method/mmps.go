@@ -201,13 +201,7 @@ func (g *mmps) Guide(ctx context.Context, st *State, out *Output) error {
 	if err != nil {
 		return err
 	}
-	g.lin.Adjoint(g.back, g.u)
-	if err := st.Point.VJP(ctx, out.ScoreY, g.back); err != nil {
-		return err
-	}
-	scaleTo(out.Corr, gam, out.ScoreY)
-	out.Target = ToX0Hat
-	return nil
+	return asScore(ctx, st, out, g.lin, g.u, g.back, gam)
 }
 
 const mmpsRule = "g = Jᵀ Aᵀ (σ² I + γ_t A Jᵀ Aᵀ)⁻¹ (y − A x̂0)"

@@ -100,13 +100,7 @@ func (g *tmpd) Guide(ctx context.Context, st *State, out *Output) error {
 			g.u[i] = g.res[i] / v
 		}
 	}
-	g.lin.Adjoint(g.back, g.u)
-	if err := st.Point.VJP(ctx, out.ScoreY, g.back); err != nil {
-		return err
-	}
-	scaleTo(out.Corr, gam, out.ScoreY)
-	out.Target = ToX0Hat
-	return nil
+	return asScore(ctx, st, out, g.lin, g.u, g.back, gam)
 }
 
 const tmpdRule = "g = Jᵀ Aᵀ ((y − A x̂0) ⊘ (γ_t A Jᵀ Aᵀ 1 + σ²))"

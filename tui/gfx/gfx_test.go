@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
 
+	"tweedie/tui/internal/cmdtest"
 	"tweedie/tui/termcaps"
 )
 
@@ -22,7 +23,7 @@ func TestKittyForcedProfileRepaints(t *testing.T) {
 	clear := fmt.Sprintf("%T", tea.ClearScreen())
 	clears := func(msg tea.Msg) bool {
 		cmd, _ := g.Update(msg)
-		for _, msg := range messages(cmd) {
+		for _, msg := range cmdtest.Messages(cmd) {
 			if fmt.Sprintf("%T", msg) == clear {
 				return true
 			}
@@ -35,7 +36,7 @@ func TestKittyForcedProfileRepaints(t *testing.T) {
 	// The program's own profile: forced again, then repainted again.
 	cmd, _ := g.Update(tea.ColorProfileMsg{Profile: colorprofile.ANSI})
 	var back bool
-	for _, msg := range messages(cmd) {
+	for _, msg := range cmdtest.Messages(cmd) {
 		if p, ok := msg.(tea.ColorProfileMsg); ok && p.Profile == colorprofile.TrueColor {
 			back = true
 		}
@@ -43,21 +44,4 @@ func TestKittyForcedProfileRepaints(t *testing.T) {
 	if !back || !clears(tea.ColorProfileMsg{Profile: colorprofile.TrueColor}) {
 		t.Errorf("the program's profile: forced back %v, then no repaint", back)
 	}
-}
-
-// messages runs cmd and the commands of its batches, which must not
-// block, and returns their messages.
-func messages(cmd tea.Cmd) []tea.Msg {
-	if cmd == nil {
-		return nil
-	}
-	msg := cmd()
-	if b, ok := msg.(tea.BatchMsg); ok {
-		var out []tea.Msg
-		for _, c := range b {
-			out = append(out, messages(c)...)
-		}
-		return out
-	}
-	return []tea.Msg{msg}
 }

@@ -8,9 +8,10 @@ import (
 	tea "charm.land/bubbletea/v2"
 )
 
-// TestKeyFloodLeavesNothing: a flood of keys that each restart the runs
-// leaves only cancelled runs behind, which never allocate a trajectory,
-// and once the explorer ends no goroutine of its remains.
+// TestKeyFloodLeavesNothing: a flood of keys that each change the problem
+// starts no run until input pauses (and a run that did start but was
+// cancelled never allocated before its share of the pool), and once the
+// explorer ends no goroutine of its remains.
 func TestKeyFloodLeavesNothing(t *testing.T) {
 	base := runtime.NumGoroutine()
 	var before runtime.MemStats
@@ -31,6 +32,10 @@ func TestKeyFloodLeavesNothing(t *testing.T) {
 	}
 	var during runtime.MemStats
 	runtime.ReadMemStats(&during)
+	// The burst started no run: they start once input pauses.
+	if n := len(m.runs.slots); n != 0 {
+		t.Errorf("%d runs started during the burst", n)
+	}
 	press(m, "q")
 
 	deadline := time.Now().Add(3 * time.Second)

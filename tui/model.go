@@ -33,6 +33,14 @@ const defaultSpeed = 5 // speedLadder[5] = 50 steps/s
 // tickMsg advances playback; ID ties it to one play session.
 type tickMsg struct{ ID int }
 
+// settleMsg starts the runs a change asked for once input has paused for
+// settleDelay; ID ties it to the latest change, so a burst of keys starts
+// runs once, after the burst.
+type settleMsg struct{ ID int }
+
+// settleDelay is how long input must pause before runs start: a frame.
+const settleDelay = 30 * time.Millisecond
+
 // Model is the explorer's state. Its methods have pointer receivers; View
 // keeps render caches.
 type Model struct {
@@ -53,8 +61,12 @@ type Model struct {
 
 	width, height int
 
-	// runs holds a run per method and the exact posterior.
-	runs runSet
+	// runs holds a run per method and the exact posterior; settleID is the
+	// latest change waiting for input to pause (settleMsg), postStale says
+	// the posterior is to be recomputed then.
+	runs      runSet
+	settleID  int
+	postStale bool
 
 	// The problem shown, built once per change and shared by every run.
 	prob    *run.Problem
@@ -223,9 +235,22 @@ func (m *Model) wanted() []string {
 	return w
 }
 
-// schedule starts the wanted runs that do not exist yet.
+// schedule starts the wanted runs that do not exist yet, and the exact
+// posterior when it is stale, once input has paused for settleDelay.
 func (m *Model) schedule() tea.Cmd {
-	return m.runs.ensure(m.prob, m.set, m.wanted()...)
+	m.settleID++
+	id := m.settleID
+	return tea.Tick(settleDelay, func(time.Time) tea.Msg { return settleMsg{ID: id} })
+}
+
+// settle starts what the changes since the last settle asked for.
+func (m *Model) settle() tea.Cmd {
+	var post tea.Cmd
+	if m.postStale {
+		m.postStale = false
+		post = m.runs.startPosterior(m.prob)
+	}
+	return tea.Batch(post, m.runs.ensure(m.prob, m.set, m.wanted()...))
 }
 
 // cancelRuns cancels every run, the posterior and a running lab batch.
@@ -235,11 +260,12 @@ func (m *Model) cancelRuns() {
 }
 
 // recompute drops every run and the posterior and starts again on the
-// problem of the current settings.
+// problem of the current settings (once input pauses).
 func (m *Model) recompute() tea.Cmd {
 	m.cancelRuns()
 	m.rebuildProblem()
-	return tea.Batch(m.runs.startPosterior(m.prob), m.schedule())
+	m.runs.post.pending, m.postStale = true, true
+	return m.schedule()
 }
 
 // restartRuns drops every run (and a running lab batch) and starts the
@@ -289,6 +315,11 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		return m.advancePlay()
+	case settleMsg:
+		if msg.ID != m.settleID {
+			return nil // a later change will settle
+		}
+		return m.settle()
 	case tea.KeyPressMsg:
 		var cmd tea.Cmd
 		if m.labOn {

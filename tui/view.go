@@ -200,8 +200,12 @@ func (m *Model) header() string {
 	left := fmt.Sprintf(" tweedie │ %s │ %s │ σ = %s │ %s │ %s %d steps │ seed %d ",
 		meth, op, fmtG(m.set.Sigma), image, m.set.Sampler, m.set.Steps, m.set.Seed)
 	right := ""
-	if s := m.shown(); s != nil && !s.done {
-		right = st.Progress.Render(fmt.Sprintf(" computing %d/%d ", len(s.steps), s.total))
+	if s := m.shown(); s == nil || !s.done {
+		n := 0
+		if s != nil {
+			n = len(s.steps)
+		}
+		right = st.Progress.Render(fmt.Sprintf(" computing %d/%d ", n, m.total()))
 	} else if m.playing {
 		right = st.Progress.Render(fmt.Sprintf(" ▶ %d steps/s ", speedLadder[m.speed]))
 	}

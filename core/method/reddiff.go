@@ -31,7 +31,9 @@ import (
 // with μ' the mean after this step's Adam update and z the run's step
 // noise, so the next step denoises μ' noised with z; at s = 0, x_0 = μ'.
 // At the first step ε is read off the run's x_T, ε = (x_T − √ᾱ_T·μ0)/√(1−ᾱ_T),
-// with μ0 = A†y (the reference's initialisation, a pseudo-inverse). One
+// with μ0 = A†y (the reference's initialisation, a pseudo-inverse; from the
+// SVD with singular values at most SpectralCut of the largest dropped, as
+// the reference's SVD operators do, where the operator has one). One
 // denoiser call a step, no VJP.
 //
 // The update follows NVlabs/RED-diff algos/reddiff.py with its
@@ -99,6 +101,19 @@ func bindRedDiff(p *Problem, v Values) (Guide, error) {
 	d := p.Op.InShape().Len()
 	mu0 := make([]float64, d)
 	switch op := p.Op.(type) {
+	case operator.Spectral:
+		// A†y through the SVD with the projection methods' cut, as the
+		// reference's H_pinv: a blur's dead frequencies are not divided by.
+		sp, err := newSpectral(p, "RED-diff")
+		if err != nil {
+			return nil, err
+		}
+		for i, s := range sp.s {
+			if s > 0 {
+				sp.cbar[i] = sp.ybar[i] / s
+			}
+		}
+		sp.sp.V(mu0, sp.cbar)
 	case operator.Linear:
 		if !p.Op.Linear() {
 			return nil, fmt.Errorf("RED-diff cannot serve %s: it is nonlinear and has no pseudo-inverse", p.Op.Name())

@@ -6,13 +6,11 @@ import (
 	"strings"
 	"testing"
 
-	"gonum.org/v1/gonum/mat"
-
 	"tweedie/core/denoiser"
 )
 
 // TestRedDiffMatchesDense: three steps of RED-diff against Adam written out
-// with dense matrices: μ0 = A⁺y (gonum's pseudo-inverse), at each step
+// with dense matrices: μ0 = A⁺y (from gonum's SVD, cut as SpectralCut says), at each step
 // ε = (x_t − √ᾱ_t·μ)/√(1−ᾱ_t), ε̂ from the affine denoiser, the gradient
 // λ·σ̄_t·(ε̂ − ε)/d − Aᵀ(y − A·μ)/m, Adam(0.9, 0.99), x_s = √ᾱ_s·μ + √(1−ᾱ_s)·z.
 func TestRedDiffMatchesDense(t *testing.T) {
@@ -27,22 +25,8 @@ func TestRedDiffMatchesDense(t *testing.T) {
 				t.Fatal(err)
 			}
 			m, d := f.A.Dims()
-			// μ0 = A⁺y: min-norm least squares, from the dense SVD (no cut).
-			var svd mat.SVD
-			svd.Factorize(f.A, mat.SVDFull)
-			var U, V mat.Dense
-			svd.UTo(&U)
-			svd.VTo(&V)
-			s := svd.Values(nil)
-			mu := make([]float64, d)
-			uy := mulVec(U.T(), f.y)
-			for i, si := range s {
-				if si > 1e-10*s[0] {
-					for j := 0; j < d; j++ {
-						mu[j] += V.At(j, i) * uy[i] / si
-					}
-				}
-			}
+			// μ0 = A⁺y with the singular values at most 3e-2 of the largest dropped.
+			mu := mulVec(denseSVD(t, f.A).pinv(), f.y)
 			m1, m2 := make([]float64, d), make([]float64, d)
 			rng := rand.New(rand.NewPCG(3, 4))
 			xt := append([]float64(nil), f.xt...)

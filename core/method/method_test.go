@@ -62,8 +62,9 @@ func TestServes(t *testing.T) {
 			t.Errorf("%s available without VJP or exact", m.Name)
 		}
 	}
-	// Those that need neither: the baseline and the projection methods.
-	if strings.Join(names, ",") != "ddrm,ddnm,ddnm+,none" {
+	// Those that need neither: the baseline, the projection methods,
+	// DiffPIR and RED-diff (DAPS needs σ > 0 with τ = auto).
+	if strings.Join(names, ",") != "ddrm,ddnm,ddnm+,diffpir,reddiff,none" {
 		t.Errorf("available without VJP or exact: %v", names)
 	}
 }

@@ -24,7 +24,10 @@ import (
 //	∇log p(y|x_t) = Σ_k (ρ_k − w_k)·s_k + sqrt(ᾱ)·Σ_k ρ_k·Σ_k·C_k⁻¹·Aᵀ·G_k⁻¹·(y − A·m_k).
 //
 // V_k has eigenvalues (1−ᾱ)·λ_j/c_j on U_k and (1−ᾱ)·s²/c⊥ elsewhere, so G_k
-// is solved by Woodbury (see measurement). Cost per call: O(K·q·d).
+// is solved by Woodbury (see measurement). Cost per call: O(K·q·d) for the
+// bounds, plus O(q³ + q·m) for each component they cannot rule out (ρ_k ≥
+// e^−60·max ρ): after the first call, the bounds of warmBound are nearly
+// tight, and a step of a sampling run usually factors one or two G_k.
 type ExactGuidance struct {
 	ms *measurement
 
@@ -32,6 +35,7 @@ type ExactGuidance struct {
 	bound        []float64   // upper bounds on log ρ̃_k
 	order        []int       // components by decreasing bound
 	m, e, sinv   [][]float64 // m_k, e_k = y − A·m_k, G_k⁻¹·e_k
+	solved       []bool      // sinv[k] holds G_k⁻¹·e_k of some earlier call
 	p            [][]float64 // U_kᵀ·r_k
 	r, back      []float64
 	coef, delta  []float64
@@ -47,7 +51,7 @@ func (mix *Mixture) NewExactGuidance(op operator.Linear, y []float64, sigma floa
 	}
 	K, d, m := len(mix.Components), ms.d, ms.m
 	eg := &ExactGuidance{ms: ms, logW: make([]float64, K), logRho: make([]float64, K),
-		bound: make([]float64, K), order: make([]int, K),
+		bound: make([]float64, K), order: make([]int, K), solved: make([]bool, K),
 		m: make([][]float64, K), e: make([][]float64, K), sinv: make([][]float64, K), p: make([][]float64, K),
 		r: make([]float64, d), back: make([]float64, d),
 		coef: make([]float64, len(ms.tq)), delta: make([]float64, len(ms.tq))}
@@ -80,13 +84,26 @@ func (eg *ExactGuidance) Guidance(dst, xt []float64, alphaBar float64) []float64
 		floats.SubTo(eg.e[k], ms.y, eg.e[k])
 		a, maxDelta := eg.posteriorNoise(c, alphaBar)
 		lmax := (a+maxDelta)*ms.normA2 + ms.sigma2
-		eg.bound[k] = eg.logW[k] - 0.5*(float64(ms.m)*math.Log(2*math.Pi)+ms.baseLogDet(a)+vec.Dot(eg.e[k], eg.e[k])/lmax)
+		eg.bound[k] = eg.logW[k] - 0.5*(float64(ms.m)*math.Log(2*math.Pi)+ms.baseLogDet(a)+eg.logDetMBound(k, a)+vec.Dot(eg.e[k], eg.e[k])/lmax)
+		if eg.solved[k] {
+			eg.bound[k] = math.Min(eg.bound[k], eg.warmBound(k, a, eg.delta[:c.Rank()]))
+		}
 		eg.order[k] = k
 	}
 	// Second pass, O(q³ + q·m) per component, most promising first; a
 	// component whose bound is below the best exact value by skipLogGap has
-	// ρ_k < e^−60 and is left out.
-	slices.SortFunc(eg.order, func(i, j int) int { return cmp.Compare(eg.bound[j], eg.bound[i]) })
+	// ρ_k < e^−60 and is left out. Components solved at an earlier call have
+	// the tight bound of warmBound and go first; the others are solved when
+	// their bound cannot rule them out, and from then on have it too.
+	slices.SortFunc(eg.order, func(i, j int) int {
+		if eg.solved[i] != eg.solved[j] { // tight bounds first: they find the best value
+			if eg.solved[i] {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(eg.bound[j], eg.bound[i])
+	})
 	best := math.Inf(-1)
 	for _, k := range eg.order {
 		if eg.bound[k] < best-skipLogGap {
@@ -100,6 +117,7 @@ func (eg *ExactGuidance) Guidance(dst, xt []float64, alphaBar float64) []float64
 		ms.solve(eg.sinv[k], eg.e[k], k, a, delta)
 		eg.logRho[k] = eg.logW[k] + ms.logNormal(eg.e[k], eg.sinv[k], logDetG)
 		best = math.Max(best, eg.logRho[k])
+		eg.solved[k] = true
 	}
 	normalizeLog(eg.logW)
 	normalizeLog(eg.logRho)
@@ -132,6 +150,46 @@ func (eg *ExactGuidance) Guidance(dst, xt []float64, alphaBar float64) []float64
 		}
 	}
 	return dst
+}
+
+// warmBound returns an upper bound on log(w_k·N(y; A·m_k, G_k)) from the
+// G_k⁻¹·e_k of an earlier call, x, in eg.sinv[k]: for any x,
+//
+//	e·G⁻¹·e = max_z (2·z·e − z·G·z) ≥ 2·x·e − x·G·x,
+//
+// nearly tight when x is the solution of a nearby step, and with the
+// lower bound on log det G_k of logDetMBound this bounds the log-weight
+// without factoring M_k. It costs O(q·m) (one pass over W_k). eg.delta must
+// hold δ (posteriorNoise).
+func (eg *ExactGuidance) warmBound(k int, a float64, delta []float64) float64 {
+	ms := eg.ms
+	x, e := eg.sinv[k], eg.e[k]
+	quad := 2*vec.Dot(x, e) - ms.quadForm(x, k, a, delta, eg.back)
+	logDet := ms.baseLogDet(a) + eg.logDetMBound(k, a)
+	return eg.logW[k] - 0.5*(float64(ms.m)*math.Log(2*math.Pi)+logDet+quad)
+}
+
+// logDetMBound returns a lower bound on log det M_k, M = I + F·WᵀW·F/β
+// (F = diag(sqrt δ), β = a·c + σ²) when A·Aᵀ = c·I, and 0 (M ⪰ I)
+// otherwise. With det M = det(F²)·det(F⁻² + WᵀW/β) and Fiedler's
+// inequality det(P + Q) ≥ Π_i (p_i + q_i) for positive-definite P, Q with
+// eigenvalues p_i, q_i both in decreasing order, pairing the largest 1/δ
+// (the smallest δ) with the largest eigenvalue g_i of WᵀW:
+//
+//	log det M ≥ Σ_i log(1 + δ↑_i·g↓_i/β),
+//
+// which holds for δ ≥ 0 by continuity. eg.delta must hold δ (posteriorNoise).
+func (eg *ExactGuidance) logDetMBound(k int, a float64) float64 {
+	ms := eg.ms
+	if !ms.scalar || ms.gramEigDown == nil {
+		return 0
+	}
+	beta := a*ms.gramC + ms.sigma2
+	s := 0.0
+	for i, j := range ms.eigenUp[k] {
+		s += math.Log1p(eg.delta[j] * ms.gramEigDown[k][i] / beta)
+	}
+	return s
 }
 
 // posteriorNoise fills eg.delta for component k at noise level ᾱ and

@@ -160,23 +160,43 @@ func noisePerp(c *Component, alphaBar float64) float64 {
 	return alphaBar*c.Resid + 1 - alphaBar
 }
 
-// project writes p_j = u_jᵀ·v for the q basis vectors of c into p[:q].
+// project writes p_j = u_jᵀ·v for the q basis vectors of c into p[:q],
+// three at a time (vec.Dot3: the bits of one at a time).
 func project(p []float64, c *Component, v []float64) []float64 {
 	d := len(v)
 	q := c.Rank()
-	for j := 0; j < q; j++ {
-		p[j] = vec.Dot(c.Basis[j*d:(j+1)*d], v)
+	u := c.Basis
+	j := 0
+	for ; j+3 <= q; j += 3 {
+		p[j], p[j+1], p[j+2] = vec.Dot3(u[j*d:(j+1)*d], u[(j+1)*d:(j+2)*d], u[(j+2)*d:(j+3)*d], v)
+	}
+	for ; j < q; j++ {
+		p[j] = vec.Dot(u[j*d:(j+1)*d], v)
 	}
 	return p[:q]
 }
 
-// expand adds Σ_j coef_j·u_j to dst.
+// expand adds Σ_j coef_j·u_j to dst, over the non-zero coef_j in order,
+// four at a time (vec.AddScaled4: the bits of one at a time).
 func expand(dst []float64, c *Component, coef []float64) {
 	d := len(dst)
+	var idx [4]int
+	n := 0
 	for j, a := range coef {
-		if a != 0 {
-			vec.AddScaled(dst, a, c.Basis[j*d:(j+1)*d])
+		if a == 0 {
+			continue
 		}
+		idx[n] = j
+		n++
+		if n == 4 {
+			i0, i1, i2, i3 := idx[0], idx[1], idx[2], idx[3]
+			vec.AddScaled4(dst, coef[i0], coef[i1], coef[i2], coef[i3],
+				c.Basis[i0*d:(i0+1)*d], c.Basis[i1*d:(i1+1)*d], c.Basis[i2*d:(i2+1)*d], c.Basis[i3*d:(i3+1)*d])
+			n = 0
+		}
+	}
+	for _, j := range idx[:n] {
+		vec.AddScaled(dst, coef[j], c.Basis[j*d:(j+1)*d])
 	}
 }
 

@@ -287,8 +287,6 @@ func (dn *row) denoise(mix *Mixture, dst, xt []float64, alphaBar float64) {
 		residualTo(dn.r, xt, c.Mean, sa)
 		p := project(dn.pAll[k], c, dn.r)
 		dn.logW[k] = logComponent(c, alphaBar, dn.r, p)
-		// m_k now, while U_k is in cache, rather than in a second pass.
-		componentMean(dn.m[k], c, alphaBar, xt, p, dn.coef)
 	}
 	logZ := floats.LogSumExp(dn.logW)
 	for k := range dn.logW {
@@ -296,11 +294,14 @@ func (dn *row) denoise(mix *Mixture, dst, xt []float64, alphaBar float64) {
 		dn.w[k] = math.Exp(dn.logW[k])
 	}
 
+	// m_k only where it counts: late in sampling one or two components
+	// carry all the weight, and the others' expansions are saved.
 	clear(dst)
 	for k := range mix.Components {
 		if dn.w[k] < negligible {
 			continue
 		}
+		componentMean(dn.m[k], &mix.Components[k], alphaBar, xt, dn.pAll[k], dn.coef)
 		vec.AddScaled(dst, dn.w[k], dn.m[k])
 	}
 	copy(dn.x0Hat, dst)

@@ -27,9 +27,10 @@ func TestExactGuidanceBounds(t *testing.T) {
 		prev := make([][]float64, len(mix.Components)) // G_k⁻¹·e_k at the previous point
 		for _, ab := range testAlphaBars() {
 			xt := noisyPoint(mix, ab, rng)
-			eg.Guidance(make([]float64, d), xt, ab) // fills e_k (and m_k, w_k)
+			eg.Guidance(make([]float64, d), xt, ab) // fills U_kᵀ·r_k and A·x_t
 			for k := range mix.Components {
 				c := &mix.Components[k]
+				eg.residual(k, xt, ab) // e_k of this point, whether or not Guidance needed it
 				a, _ := eg.posteriorNoise(c, ab)
 				delta := eg.delta[:c.Rank()]
 				fiedler := eg.logDetMBound(k, a)
@@ -45,14 +46,16 @@ func TestExactGuidanceBounds(t *testing.T) {
 				if prev[k] != nil {
 					eg.logW[k] = logW
 					copy(eg.sinv[k], prev[k])
-					if b := eg.warmBound(k, a, delta); b < exact-1e-9*math.Abs(exact) {
+					eg.keep(k)
+					if b := eg.warmBound(k, ab, a, delta); b < exact-1e-9*math.Abs(exact) {
 						t.Errorf("%s ᾱ=%.3g k=%d: warm bound %.6g below the exact %.6g", pc.spec, ab, k, b, exact)
 					}
 					copy(eg.sinv[k], sinv)
+					eg.keep(k)
 					// At the solution the quadratic part is exact: the bound is
 					// off by the log-determinant's bound alone.
 					want := exact + 0.5*(logDetM-fiedler)
-					if b := eg.warmBound(k, a, delta); math.Abs(b-want) > 1e-9*math.Max(1, math.Abs(want)) {
+					if b := eg.warmBound(k, ab, a, delta); math.Abs(b-want) > 1e-9*math.Max(1, math.Abs(want)) {
 						t.Errorf("%s ᾱ=%.3g k=%d: warm bound at the solution %.12g, want %.12g", pc.spec, ab, k, b, want)
 					}
 				}

@@ -113,7 +113,7 @@ func New(prob *Problem, cfg Config) (*Runner, error) {
 	vec := func() []float64 { return make([]float64, d) }
 	r := &Runner{
 		prob: prob, cfg: cfg, values: values, sched: sched,
-		guide: guide,
+		guide:     guide,
 		needExact: needs&method.Exact != 0,
 		noise:     sampler.NewNoise(cfg.Seed),
 		traj:      newTrajectory(prob.Shape(), grid),

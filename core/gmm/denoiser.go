@@ -30,8 +30,9 @@ const negligible = 1e-18
 // cheap bound shows negligible for that row skipped; after the first call
 // at a batch size, calls are allocation-free.
 //
-// A batch is evaluated row by row with the AVX2 dot and axpy kernels of
-// core/internal/vec: projecting the 32 rows at once with gonum's matrix
+// A batch is evaluated row by row with the AVX2 kernels of core/internal/vec
+// (three dot products or four axpys per pass, each vector read once for
+// them, the bits of one at a time): projecting the 32 rows at once with gonum's matrix
 // product (X·U_kᵀ, then Coef·U_k) measured slower here (x̂0 and Jᵀv of 32
 // rows of an MNIST-sized mixture: 43 ms against 26 ms at ᾱ = 0.01, 21
 // against 15 ms at ᾱ = 0.9; BenchmarkBatch32), the rows' kernels running

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 
 	"gonum.org/v1/gonum/floats"
 
@@ -57,6 +58,11 @@ type row struct {
 	w        []float64   // responsibilities
 	m        [][]float64 // m_k, valid where w_k ≥ negligible
 	x0Hat    []float64
+	// For the exact guidance at the same input (ExactGuidance.GuidanceAfter):
+	// x_t, and for the components projected, log w_k before normalisation.
+	xt        []float64
+	raw       []float64
+	projected []bool
 
 	// Scratch.
 	r    []float64   // x_t − sqrt(ᾱ)·μ_k
@@ -80,10 +86,11 @@ func newRow(mix *Mixture) *row {
 		w:     make([]float64, K),
 		m:     make([][]float64, K),
 		x0Hat: make([]float64, d),
-		r:     make([]float64, d),
-		pAll:  make([][]float64, K),
-		p:     make([]float64, qmax),
-		coef:  make([]float64, qmax),
+		xt:    make([]float64, d), raw: make([]float64, K), projected: make([]bool, K),
+		r:    make([]float64, d),
+		pAll: make([][]float64, K),
+		p:    make([]float64, qmax),
+		coef: make([]float64, qmax),
 	}
 	for k := range r.m {
 		r.m[k] = make([]float64, d)
@@ -154,6 +161,15 @@ func (dn *Denoiser) LogResponsibilities(i int) []float64 { return dn.rows[i].log
 
 // Dim returns d.
 func (dn *Denoiser) Dim() int { return dn.mix.Dim() }
+
+// lastRow returns the state of the latest call when it was one input x_t
+// at noise level ᾱ of the mixture, else nil.
+func (dn *Denoiser) lastRow(mix *Mixture, xt []float64, alphaBar float64) *row {
+	if dn.mix != mix || dn.n != 1 || dn.rows[0].alphaBar != alphaBar || !slices.Equal(dn.rows[0].xt, xt) {
+		return nil
+	}
+	return dn.rows[0]
+}
 
 // noisePerp returns, for component c at noise level ᾱ, c⊥ = ᾱ·s² + 1−ᾱ:
 // the eigenvalue of C = ᾱ·Σ + (1−ᾱ)·I off span(U).
@@ -267,6 +283,7 @@ func componentMean(dst []float64, c *Component, alphaBar float64, xt, p, coef []
 // there needs.
 func (dn *row) denoise(mix *Mixture, dst, xt []float64, alphaBar float64) {
 	dn.alphaBar = alphaBar
+	copy(dn.xt, xt)
 	sa := math.Sqrt(alphaBar)
 	// Bound each log-weight without projecting: r·C⁻¹·r lies between
 	// ‖r‖²/c_max and ‖r‖²/c_min. A component whose upper bound is below the
@@ -281,13 +298,15 @@ func (dn *row) denoise(mix *Mixture, dst, xt []float64, alphaBar float64) {
 		best = math.Max(best, lo)
 	}
 	for k := range mix.Components {
-		if dn.logW[k] < best-skipLogGap {
+		dn.projected[k] = dn.logW[k] >= best-skipLogGap
+		if !dn.projected[k] {
 			continue
 		}
 		c := &mix.Components[k]
 		residualTo(dn.r, xt, c.Mean, sa)
 		p := project(dn.pAll[k], c, dn.r)
 		dn.logW[k] = logComponent(c, alphaBar, dn.r, p)
+		dn.raw[k] = dn.logW[k]
 	}
 	logZ := floats.LogSumExp(dn.logW)
 	for k := range dn.logW {

@@ -45,7 +45,7 @@ type ExactGuidance struct {
 	coef, delta  []float64
 }
 
-var _ denoiser.Exact = (*ExactGuidance)(nil)
+var _ denoiser.SharedExact = (*ExactGuidance)(nil)
 
 // NewExactGuidance returns the exact guidance for y = A·x0 + σ·z (σ > 0).
 func (mix *Mixture) NewExactGuidance(op operator.Linear, y []float64, sigma float64) (denoiser.Exact, error) {
@@ -73,6 +73,22 @@ func (mix *Mixture) NewExactGuidance(op operator.Linear, y []float64, sigma floa
 
 // Guidance writes ∇log p(y|x_t) at noise level ᾱ = alphaBar into dst.
 func (eg *ExactGuidance) Guidance(dst, xt []float64, alphaBar float64) []float64 {
+	return eg.guidance(dst, xt, alphaBar, nil)
+}
+
+// GuidanceAfter is Guidance that takes U_kᵀ·r_k and log w_k from den's
+// latest call where it was at x_t and ᾱ (a *Denoiser of the same mixture,
+// one input): the same numbers, one projection per component fewer.
+func (eg *ExactGuidance) GuidanceAfter(dst, xt []float64, alphaBar float64, den denoiser.Denoiser) []float64 {
+	var src *row
+	if dn, ok := den.(*Denoiser); ok {
+		src = dn.lastRow(eg.ms.mix, xt, alphaBar)
+	}
+	return eg.guidance(dst, xt, alphaBar, src)
+}
+
+// guidance is Guidance, with the projections of src where it has them.
+func (eg *ExactGuidance) guidance(dst, xt []float64, alphaBar float64, src *row) []float64 {
 	ms := eg.ms
 	mix := ms.mix
 	sa := math.Sqrt(alphaBar)
@@ -86,9 +102,14 @@ func (eg *ExactGuidance) Guidance(dst, xt []float64, alphaBar float64) []float64
 	ms.op.Apply(eg.ax, xt)
 	for k := range mix.Components {
 		c := &mix.Components[k]
-		residualTo(eg.r, xt, c.Mean, sa)
-		p := project(eg.p[k], c, eg.r)
-		eg.logW[k] = logComponent(c, alphaBar, eg.r, p)
+		if src != nil && src.projected[k] {
+			copy(eg.p[k], src.pAll[k])
+			eg.logW[k] = src.raw[k]
+		} else {
+			residualTo(eg.r, xt, c.Mean, sa)
+			p := project(eg.p[k], c, eg.r)
+			eg.logW[k] = logComponent(c, alphaBar, eg.r, p)
+		}
 		a, maxDelta := eg.posteriorNoise(c, alphaBar)
 		eg.order[k] = k
 		eg.haveE[k] = false

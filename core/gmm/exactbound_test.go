@@ -3,6 +3,7 @@ package gmm
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"tweedie/core/internal/vec"
@@ -96,6 +97,38 @@ func TestExactGuidanceWarmEqualsFresh(t *testing.T) {
 				if math.Abs(got[i]-want[i]) > 1e-12*scale {
 					t.Fatalf("%s ᾱ=%.3g: warm %v, fresh %v at %d", pc.spec, ab, got[i], want[i], i)
 				}
+			}
+		}
+	}
+}
+
+// TestGuidanceAfterSameBits: the guidance that takes the projections of the
+// denoiser's call at the same x_t gives the bits of the one that makes its
+// own, and falls back to its own at another x_t.
+func TestGuidanceAfterSameBits(t *testing.T) {
+	ctx := t.Context()
+	for _, pc := range posteriorCases {
+		mix, op, y := measured(t, pc, 4, 3, 0.1)
+		own, _ := mix.NewExactGuidance(op, y, 0.1)
+		shared, _ := mix.NewExactGuidance(op, y, 0.1)
+		dn := mix.NewDenoiser().(*Denoiser)
+		d := mix.Dim()
+		rng := rand.New(rand.NewPCG(10, 10))
+		for _, ab := range testAlphaBars() {
+			xt := noisyPoint(mix, ab, rng)
+			if err := dn.Denoise(ctx, make([]float64, d), xt, ab); err != nil {
+				t.Fatal(err)
+			}
+			want := own.Guidance(make([]float64, d), xt, ab)
+			got := shared.(*ExactGuidance).GuidanceAfter(make([]float64, d), xt, ab, dn)
+			if !slices.Equal(got, want) {
+				t.Fatalf("%s ᾱ=%.3g: GuidanceAfter differs from Guidance", pc.spec, ab)
+			}
+			other := noisyPoint(mix, ab, rng)
+			want = own.Guidance(make([]float64, d), other, ab)
+			got = shared.(*ExactGuidance).GuidanceAfter(make([]float64, d), other, ab, dn)
+			if !slices.Equal(got, want) {
+				t.Fatalf("%s ᾱ=%.3g: GuidanceAfter at another x_t differs from Guidance", pc.spec, ab)
 			}
 		}
 	}

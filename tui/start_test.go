@@ -8,6 +8,7 @@ import (
 
 	"tweedie/core/prior"
 	"tweedie/core/run"
+	"tweedie/internal/benchcpu"
 	"tweedie/tui/termcaps"
 )
 
@@ -21,6 +22,7 @@ func BenchmarkStart(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
+	cpu := benchcpu.Start()
 	for b.Loop() {
 		m, err := New(Options{Settings: run.DefaultSettings(), Prior: pr, Profile: colorprofile.TrueColor, Graphics: termcaps.Halfblock})
 		if err != nil {
@@ -33,4 +35,5 @@ func BenchmarkStart(b *testing.B) {
 		}
 		m.cancelRuns()
 	}
+	benchcpu.Report(b, cpu)
 }

@@ -6,6 +6,7 @@ import (
 
 	"tweedie/assets"
 	"tweedie/core/run"
+	"tweedie/internal/benchcpu"
 )
 
 // BenchmarkLabKey measures the lab as the explorer's l key runs it, from
@@ -27,6 +28,7 @@ func BenchmarkLabKey(b *testing.B) {
 	}{{"fast", false}, {"full", true}} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
+			cpu := benchcpu.Start()
 			for b.Loop() {
 				m := New(Config{})
 				m.full = bc.full
@@ -41,6 +43,7 @@ func BenchmarkLabKey(b *testing.B) {
 					b.Fatalf("no table:\n%s", v)
 				}
 			}
+			benchcpu.Report(b, cpu)
 		})
 	}
 }

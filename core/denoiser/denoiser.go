@@ -95,6 +95,16 @@ type Exact interface {
 	Guidance(dst, xt []float64, alphaBar float64) []float64
 }
 
+// SharedExact is an Exact that can use, in place of work of its own, what
+// a denoiser of the same prior computed in its latest call when that call
+// was one input at the same x_t and noise level, as a sampler's step makes
+// it just before: the result is the same as Guidance's.
+type SharedExact interface {
+	Exact
+	// GuidanceAfter is Guidance, told which denoiser was called last.
+	GuidanceAfter(dst, xt []float64, alphaBar float64, den Denoiser) []float64
+}
+
 // ExactPrior is a prior whose posterior given a linear measurement is known
 // in closed form.
 type ExactPrior interface {

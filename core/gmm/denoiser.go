@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 
 	"gonum.org/v1/gonum/floats"
 
@@ -30,8 +31,9 @@ const negligible = 1e-18
 // cheap bound shows negligible for that row skipped; after the first call
 // at a batch size, calls are allocation-free.
 //
-// A batch is evaluated row by row with the AVX2 dot and axpy kernels of
-// core/internal/vec: projecting the 32 rows at once with gonum's matrix
+// A batch is evaluated row by row with the AVX2 kernels of core/internal/vec
+// (three dot products or four axpys per pass, each vector read once for
+// them, the bits of one at a time): projecting the 32 rows at once with gonum's matrix
 // product (X·U_kᵀ, then Coef·U_k) measured slower here (x̂0 and Jᵀv of 32
 // rows of an MNIST-sized mixture: 43 ms against 26 ms at ᾱ = 0.01, 21
 // against 15 ms at ᾱ = 0.9; BenchmarkBatch32), the rows' kernels running
@@ -56,6 +58,11 @@ type row struct {
 	w        []float64   // responsibilities
 	m        [][]float64 // m_k, valid where w_k ≥ negligible
 	x0Hat    []float64
+	// For the exact guidance at the same input (ExactGuidance.GuidanceAfter):
+	// x_t, and for the components projected, log w_k before normalisation.
+	xt        []float64
+	raw       []float64
+	projected []bool
 
 	// Scratch.
 	r    []float64   // x_t − sqrt(ᾱ)·μ_k
@@ -79,10 +86,11 @@ func newRow(mix *Mixture) *row {
 		w:     make([]float64, K),
 		m:     make([][]float64, K),
 		x0Hat: make([]float64, d),
-		r:     make([]float64, d),
-		pAll:  make([][]float64, K),
-		p:     make([]float64, qmax),
-		coef:  make([]float64, qmax),
+		xt:    make([]float64, d), raw: make([]float64, K), projected: make([]bool, K),
+		r:    make([]float64, d),
+		pAll: make([][]float64, K),
+		p:    make([]float64, qmax),
+		coef: make([]float64, qmax),
 	}
 	for k := range r.m {
 		r.m[k] = make([]float64, d)
@@ -154,29 +162,58 @@ func (dn *Denoiser) LogResponsibilities(i int) []float64 { return dn.rows[i].log
 // Dim returns d.
 func (dn *Denoiser) Dim() int { return dn.mix.Dim() }
 
+// lastRow returns the state of the latest call when it was one input x_t
+// at noise level ᾱ of the mixture, else nil.
+func (dn *Denoiser) lastRow(mix *Mixture, xt []float64, alphaBar float64) *row {
+	if dn.mix != mix || dn.n != 1 || dn.rows[0].alphaBar != alphaBar || !slices.Equal(dn.rows[0].xt, xt) {
+		return nil
+	}
+	return dn.rows[0]
+}
+
 // noisePerp returns, for component c at noise level ᾱ, c⊥ = ᾱ·s² + 1−ᾱ:
 // the eigenvalue of C = ᾱ·Σ + (1−ᾱ)·I off span(U).
 func noisePerp(c *Component, alphaBar float64) float64 {
 	return alphaBar*c.Resid + 1 - alphaBar
 }
 
-// project writes p_j = u_jᵀ·v for the q basis vectors of c into p[:q].
+// project writes p_j = u_jᵀ·v for the q basis vectors of c into p[:q],
+// three at a time (vec.Dot3: the bits of one at a time).
 func project(p []float64, c *Component, v []float64) []float64 {
 	d := len(v)
 	q := c.Rank()
-	for j := 0; j < q; j++ {
-		p[j] = vec.Dot(c.Basis[j*d:(j+1)*d], v)
+	u := c.Basis
+	j := 0
+	for ; j+3 <= q; j += 3 {
+		p[j], p[j+1], p[j+2] = vec.Dot3(u[j*d:(j+1)*d], u[(j+1)*d:(j+2)*d], u[(j+2)*d:(j+3)*d], v)
+	}
+	for ; j < q; j++ {
+		p[j] = vec.Dot(u[j*d:(j+1)*d], v)
 	}
 	return p[:q]
 }
 
-// expand adds Σ_j coef_j·u_j to dst.
+// expand adds Σ_j coef_j·u_j to dst, over the non-zero coef_j in order,
+// four at a time (vec.AddScaled4: the bits of one at a time).
 func expand(dst []float64, c *Component, coef []float64) {
 	d := len(dst)
+	var idx [4]int
+	n := 0
 	for j, a := range coef {
-		if a != 0 {
-			vec.AddScaled(dst, a, c.Basis[j*d:(j+1)*d])
+		if a == 0 {
+			continue
 		}
+		idx[n] = j
+		n++
+		if n == 4 {
+			i0, i1, i2, i3 := idx[0], idx[1], idx[2], idx[3]
+			vec.AddScaled4(dst, coef[i0], coef[i1], coef[i2], coef[i3],
+				c.Basis[i0*d:(i0+1)*d], c.Basis[i1*d:(i1+1)*d], c.Basis[i2*d:(i2+1)*d], c.Basis[i3*d:(i3+1)*d])
+			n = 0
+		}
+	}
+	for _, j := range idx[:n] {
+		vec.AddScaled(dst, coef[j], c.Basis[j*d:(j+1)*d])
 	}
 }
 
@@ -246,6 +283,7 @@ func componentMean(dst []float64, c *Component, alphaBar float64, xt, p, coef []
 // there needs.
 func (dn *row) denoise(mix *Mixture, dst, xt []float64, alphaBar float64) {
 	dn.alphaBar = alphaBar
+	copy(dn.xt, xt)
 	sa := math.Sqrt(alphaBar)
 	// Bound each log-weight without projecting: r·C⁻¹·r lies between
 	// ‖r‖²/c_max and ‖r‖²/c_min. A component whose upper bound is below the
@@ -260,15 +298,15 @@ func (dn *row) denoise(mix *Mixture, dst, xt []float64, alphaBar float64) {
 		best = math.Max(best, lo)
 	}
 	for k := range mix.Components {
-		if dn.logW[k] < best-skipLogGap {
+		dn.projected[k] = dn.logW[k] >= best-skipLogGap
+		if !dn.projected[k] {
 			continue
 		}
 		c := &mix.Components[k]
 		residualTo(dn.r, xt, c.Mean, sa)
 		p := project(dn.pAll[k], c, dn.r)
 		dn.logW[k] = logComponent(c, alphaBar, dn.r, p)
-		// m_k now, while U_k is in cache, rather than in a second pass.
-		componentMean(dn.m[k], c, alphaBar, xt, p, dn.coef)
+		dn.raw[k] = dn.logW[k]
 	}
 	logZ := floats.LogSumExp(dn.logW)
 	for k := range dn.logW {
@@ -276,11 +314,14 @@ func (dn *row) denoise(mix *Mixture, dst, xt []float64, alphaBar float64) {
 		dn.w[k] = math.Exp(dn.logW[k])
 	}
 
+	// m_k only where it counts: late in sampling one or two components
+	// carry all the weight, and the others' expansions are saved.
 	clear(dst)
 	for k := range mix.Components {
 		if dn.w[k] < negligible {
 			continue
 		}
+		componentMean(dn.m[k], &mix.Components[k], alphaBar, xt, dn.pAll[k], dn.coef)
 		vec.AddScaled(dst, dn.w[k], dn.m[k])
 	}
 	copy(dn.x0Hat, dst)

@@ -11,6 +11,7 @@ import (
 	"tweedie/core/denoiser"
 	"tweedie/core/img"
 	"tweedie/core/schedule"
+	"tweedie/internal/benchcpu"
 )
 
 func maxRelErr(got, want []float64) float64 {
@@ -244,10 +245,12 @@ func BenchmarkBatch32(b *testing.B) {
 			ctx := context.Background()
 			dn := mix.NewDenoiser().(*Denoiser)
 			b.ReportAllocs()
+			cpu := benchcpu.Start()
 			for b.Loop() {
 				pt, _ := dn.Linearize(ctx, x0, xt, ab)
 				pt.VJP(ctx, jv, x0)
 			}
+			benchcpu.Report(b, cpu)
 		})
 	}
 }

@@ -24,7 +24,10 @@ import (
 //	∇log p(y|x_t) = Σ_k (ρ_k − w_k)·s_k + sqrt(ᾱ)·Σ_k ρ_k·Σ_k·C_k⁻¹·Aᵀ·G_k⁻¹·(y − A·m_k).
 //
 // V_k has eigenvalues (1−ᾱ)·λ_j/c_j on U_k and (1−ᾱ)·s²/c⊥ elsewhere, so G_k
-// is solved by Woodbury (see measurement). Cost per call: O(K·q·d).
+// is solved by Woodbury (see measurement). Cost per call: O(K·q·d) for the
+// bounds, plus O(q³ + q·m) for each component they cannot rule out (ρ_k ≥
+// e^−60·max ρ): after the first call, the bounds of warmBound are nearly
+// tight, and a step of a sampling run usually factors one or two G_k.
 type ExactGuidance struct {
 	ms *measurement
 
@@ -32,12 +35,17 @@ type ExactGuidance struct {
 	bound        []float64   // upper bounds on log ρ̃_k
 	order        []int       // components by decreasing bound
 	m, e, sinv   [][]float64 // m_k, e_k = y − A·m_k, G_k⁻¹·e_k
+	solved       []bool      // sinv[k] holds G_k⁻¹·e_k of some earlier call
+	sol          []solution  // what warmBound needs of it
+	haveE        []bool      // m_k and e_k are those of this call
+	amu          [][]float64 // A·μ_k
+	ax           []float64   // A·x_t
 	p            [][]float64 // U_kᵀ·r_k
 	r, back      []float64
 	coef, delta  []float64
 }
 
-var _ denoiser.Exact = (*ExactGuidance)(nil)
+var _ denoiser.SharedExact = (*ExactGuidance)(nil)
 
 // NewExactGuidance returns the exact guidance for y = A·x0 + σ·z (σ > 0).
 func (mix *Mixture) NewExactGuidance(op operator.Linear, y []float64, sigma float64) (denoiser.Exact, error) {
@@ -47,7 +55,8 @@ func (mix *Mixture) NewExactGuidance(op operator.Linear, y []float64, sigma floa
 	}
 	K, d, m := len(mix.Components), ms.d, ms.m
 	eg := &ExactGuidance{ms: ms, logW: make([]float64, K), logRho: make([]float64, K),
-		bound: make([]float64, K), order: make([]int, K),
+		bound: make([]float64, K), order: make([]int, K), solved: make([]bool, K),
+		sol: make([]solution, K), haveE: make([]bool, K), amu: make([][]float64, K), ax: make([]float64, m),
 		m: make([][]float64, K), e: make([][]float64, K), sinv: make([][]float64, K), p: make([][]float64, K),
 		r: make([]float64, d), back: make([]float64, d),
 		coef: make([]float64, len(ms.tq)), delta: make([]float64, len(ms.tq))}
@@ -56,37 +65,76 @@ func (mix *Mixture) NewExactGuidance(op operator.Linear, y []float64, sigma floa
 		eg.sinv[k] = make([]float64, m)
 		eg.e[k] = make([]float64, m)
 		eg.p[k] = make([]float64, mix.Components[k].Rank())
+		eg.sol[k].wx = make([]float64, mix.Components[k].Rank())
+		eg.amu[k] = op.Apply(make([]float64, m), mix.Components[k].Mean)
 	}
 	return eg, nil
 }
 
 // Guidance writes ∇log p(y|x_t) at noise level ᾱ = alphaBar into dst.
 func (eg *ExactGuidance) Guidance(dst, xt []float64, alphaBar float64) []float64 {
+	return eg.guidance(dst, xt, alphaBar, nil)
+}
+
+// GuidanceAfter is Guidance that takes U_kᵀ·r_k and log w_k from den's
+// latest call where it was at x_t and ᾱ (a *Denoiser of the same mixture,
+// one input): the same numbers, one projection per component fewer.
+func (eg *ExactGuidance) GuidanceAfter(dst, xt []float64, alphaBar float64, den denoiser.Denoiser) []float64 {
+	var src *row
+	if dn, ok := den.(*Denoiser); ok {
+		src = dn.lastRow(eg.ms.mix, xt, alphaBar)
+	}
+	return eg.guidance(dst, xt, alphaBar, src)
+}
+
+// guidance is Guidance, with the projections of src where it has them.
+func (eg *ExactGuidance) guidance(dst, xt []float64, alphaBar float64, src *row) []float64 {
 	ms := eg.ms
 	mix := ms.mix
 	sa := math.Sqrt(alphaBar)
 	v := 1 - alphaBar
-	// First pass, O(q·d) per component: w_k, m_k, the residual e_k = y − A·m_k
-	// and an upper bound on log(w_k·N(y; A·m_k, G_k)) that needs no
-	// factorisation: log det G_k ≥ log det B_k (M ⪰ I) and
+	// First pass, one projection per component: w_k and an upper bound on
+	// log(w_k·N(y; A·m_k, G_k)) that needs no factorisation. A component
+	// solved at an earlier call has the bound of warmBound, O(q + m) from
+	// what was kept of its solution; any other gets m_k, e_k = y − A·m_k
+	// and log det G_k ≥ log det B_k (M ⪰ I, or logDetMBound),
 	// e·G_k⁻¹·e ≥ ‖e‖²/λ_max(G_k) with λ_max(G_k) ≤ (a + max δ)·‖A‖² + σ².
+	ms.op.Apply(eg.ax, xt)
 	for k := range mix.Components {
 		c := &mix.Components[k]
-		residualTo(eg.r, xt, c.Mean, sa)
-		p := project(eg.p[k], c, eg.r)
-		eg.logW[k] = logComponent(c, alphaBar, eg.r, p)
-		componentMean(eg.m[k], c, alphaBar, xt, p, eg.coef)
-		ms.op.Apply(eg.e[k], eg.m[k])
-		floats.SubTo(eg.e[k], ms.y, eg.e[k])
+		if src != nil && src.projected[k] {
+			copy(eg.p[k], src.pAll[k])
+			eg.logW[k] = src.raw[k]
+		} else {
+			residualTo(eg.r, xt, c.Mean, sa)
+			p := project(eg.p[k], c, eg.r)
+			eg.logW[k] = logComponent(c, alphaBar, eg.r, p)
+		}
 		a, maxDelta := eg.posteriorNoise(c, alphaBar)
-		lmax := (a+maxDelta)*ms.normA2 + ms.sigma2
-		eg.bound[k] = eg.logW[k] - 0.5*(float64(ms.m)*math.Log(2*math.Pi)+ms.baseLogDet(a)+vec.Dot(eg.e[k], eg.e[k])/lmax)
 		eg.order[k] = k
+		eg.haveE[k] = false
+		if eg.solved[k] {
+			eg.bound[k] = eg.warmBound(k, alphaBar, a, eg.delta[:c.Rank()])
+			continue
+		}
+		eg.residual(k, xt, alphaBar)
+		lmax := (a+maxDelta)*ms.normA2 + ms.sigma2
+		eg.bound[k] = eg.logW[k] - 0.5*(float64(ms.m)*math.Log(2*math.Pi)+ms.baseLogDet(a)+eg.logDetMBound(k, a)+vec.Dot(eg.e[k], eg.e[k])/lmax)
 	}
 	// Second pass, O(q³ + q·m) per component, most promising first; a
 	// component whose bound is below the best exact value by skipLogGap has
-	// ρ_k < e^−60 and is left out.
-	slices.SortFunc(eg.order, func(i, j int) int { return cmp.Compare(eg.bound[j], eg.bound[i]) })
+	// ρ_k < e^−60 and is left out. Components solved at an earlier call have
+	// the tight bound of warmBound and go first; the others are solved when
+	// their bound cannot rule them out, and from then on have it too.
+	slices.SortFunc(eg.order, func(i, j int) int {
+		if eg.solved[i] != eg.solved[j] { // tight bounds first: they find the best value
+			if eg.solved[i] {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(eg.bound[j], eg.bound[i])
+	})
 	best := math.Inf(-1)
 	for _, k := range eg.order {
 		if eg.bound[k] < best-skipLogGap {
@@ -94,12 +142,16 @@ func (eg *ExactGuidance) Guidance(dst, xt []float64, alphaBar float64) []float64
 			continue
 		}
 		c := &mix.Components[k]
+		if !eg.haveE[k] {
+			eg.residual(k, xt, alphaBar)
+		}
 		a, _ := eg.posteriorNoise(c, alphaBar)
 		delta := eg.delta[:c.Rank()]
 		logDetG := ms.baseLogDet(a) + ms.factor(k, a, delta)
 		ms.solve(eg.sinv[k], eg.e[k], k, a, delta)
 		eg.logRho[k] = eg.logW[k] + ms.logNormal(eg.e[k], eg.sinv[k], logDetG)
 		best = math.Max(best, eg.logRho[k])
+		eg.keep(k)
 	}
 	normalizeLog(eg.logW)
 	normalizeLog(eg.logRho)
@@ -132,6 +184,102 @@ func (eg *ExactGuidance) Guidance(dst, xt []float64, alphaBar float64) []float64
 		}
 	}
 	return dst
+}
+
+// residual fills m_k and e_k = y − A·m_k from eg.p[k].
+func (eg *ExactGuidance) residual(k int, xt []float64, alphaBar float64) {
+	ms := eg.ms
+	componentMean(eg.m[k], &ms.mix.Components[k], alphaBar, xt, eg.p[k], eg.coef)
+	ms.op.Apply(eg.e[k], eg.m[k])
+	floats.SubTo(eg.e[k], ms.y, eg.e[k])
+	eg.haveE[k] = true
+}
+
+// solution is what warmBound keeps of x = G_k⁻¹·e_k, the solution of the
+// last call that solved component k: the terms of x·e and x·G·x at any
+// later call that do not depend on it.
+type solution struct {
+	xr, xAmu float64   // x·(y − A·μ_k), x·A·μ_k
+	xx, atx  float64   // ‖x‖², ‖Aᵀ·x‖² (the latter when A·Aᵀ is not scalar)
+	wx       []float64 // W_kᵀ·x
+}
+
+// keep records the solution of component k in eg.sinv[k] for warmBound.
+func (eg *ExactGuidance) keep(k int) {
+	ms := eg.ms
+	x, m := eg.sinv[k], ms.m
+	sol := &eg.sol[k]
+	sol.xAmu = vec.Dot(x, eg.amu[k])
+	sol.xr = vec.Dot(x, ms.y) - sol.xAmu
+	sol.xx = vec.Dot(x, x)
+	if !ms.scalar {
+		at := ms.op.Adjoint(eg.back, x)
+		sol.atx = vec.Dot(at, at)
+	}
+	for j := range sol.wx {
+		sol.wx[j] = vec.Dot(ms.w[k][j*m:(j+1)*m], x)
+	}
+	eg.solved[k] = true
+}
+
+// warmBound returns an upper bound on log(w_k·N(y; A·m_k, G_k)) from x, the
+// solution G_k⁻¹·e_k of an earlier call (kept by keep): for any x,
+//
+//	e·G⁻¹·e = max_z (2·z·e − z·G·z) ≥ 2·x·e − x·G·x,
+//
+// nearly tight when x solved a nearby step, and with the lower bound on
+// log det G_k of logDetMBound this bounds the log-weight without factoring
+// M_k. With m_k = μ_k + sqrt(ᾱ)·(s²/c⊥)·r_k + U_k·b (b the coefficients of
+// componentMean) and W_k = A·U_k,
+//
+//	x·e = x·(y − A·μ_k) − sqrt(ᾱ)·(s²/c⊥)·(x·A·x_t − sqrt(ᾱ)·x·A·μ_k) − (W_kᵀ·x)·b,
+//	x·G·x = σ²·‖x‖² + a·‖Aᵀ·x‖² + Σ_j δ_j·(W_kᵀ·x)_j²,
+//
+// O(q + m) given A·x_t (in eg.ax) and U_kᵀ·r_k (in eg.p[k]). eg.delta must
+// hold δ (posteriorNoise).
+func (eg *ExactGuidance) warmBound(k int, alphaBar, a float64, delta []float64) float64 {
+	ms := eg.ms
+	c := &ms.mix.Components[k]
+	sol := &eg.sol[k]
+	sa := math.Sqrt(alphaBar)
+	sPerp := c.Resid / noisePerp(c, alphaBar)
+	xe := sol.xr - sa*sPerp*(vec.Dot(eg.sinv[k], eg.ax)-sa*sol.xAmu)
+	xgx := ms.sigma2 * sol.xx
+	if ms.scalar {
+		xgx += a * ms.gramC * sol.xx
+	} else {
+		xgx += a * sol.atx
+	}
+	for j, l := range c.Eigen {
+		b := sa * (l/(alphaBar*l+1-alphaBar) - sPerp) * eg.p[k][j]
+		xe -= sol.wx[j] * b
+		xgx += delta[j] * sol.wx[j] * sol.wx[j]
+	}
+	logDet := ms.baseLogDet(a) + eg.logDetMBound(k, a)
+	return eg.logW[k] - 0.5*(float64(ms.m)*math.Log(2*math.Pi)+logDet+2*xe-xgx)
+}
+
+// logDetMBound returns a lower bound on log det M_k, M = I + F·WᵀW·F/β
+// (F = diag(sqrt δ), β = a·c + σ²) when A·Aᵀ = c·I, and 0 (M ⪰ I)
+// otherwise. With det M = det(F²)·det(F⁻² + WᵀW/β) and Fiedler's
+// inequality det(P + Q) ≥ Π_i (p_i + q_i) for positive-definite P, Q with
+// eigenvalues p_i, q_i both in decreasing order, pairing the largest 1/δ
+// (the smallest δ) with the largest eigenvalue g_i of WᵀW:
+//
+//	log det M ≥ Σ_i log(1 + δ↑_i·g↓_i/β),
+//
+// which holds for δ ≥ 0 by continuity. eg.delta must hold δ (posteriorNoise).
+func (eg *ExactGuidance) logDetMBound(k int, a float64) float64 {
+	ms := eg.ms
+	if !ms.scalar || ms.gramEigDown == nil {
+		return 0
+	}
+	beta := a*ms.gramC + ms.sigma2
+	s := 0.0
+	for i, j := range ms.eigenUp[k] {
+		s += math.Log1p(eg.delta[j] * ms.gramEigDown[k][i] / beta)
+	}
+	return s
 }
 
 // posteriorNoise fills eg.delta for component k at noise level ᾱ and

@@ -218,6 +218,27 @@ func (ms *measurement) solve(dst, e []float64, k int, a float64, delta []float64
 	return dst
 }
 
+// quadForm returns x·S·x = x·B·x + ‖F·Wᵀ·x‖² for component k,
+// x·B·x = a·‖Aᵀ·x‖² + σ²·‖x‖² (a·c·‖x‖² + σ²·‖x‖² when A·Aᵀ = c·I).
+// scratch has length d.
+func (ms *measurement) quadForm(x []float64, k int, a float64, delta, scratch []float64) float64 {
+	m := ms.m
+	w := ms.w[k]
+	xx := vec.Dot(x, x)
+	s := ms.sigma2 * xx
+	if ms.scalar {
+		s += a * ms.gramC * xx
+	} else {
+		at := ms.op.Adjoint(scratch, x)
+		s += a * vec.Dot(at, at)
+	}
+	for j, dj := range delta {
+		t := vec.Dot(w[j*m:(j+1)*m], x)
+		s += dj * t * t
+	}
+	return s
+}
+
 // cholesky factors the symmetric positive-definite q×q matrix in the lower
 // triangle of M in place (M = L·Lᵀ) and returns log det M.
 func cholesky(M []float64, q int) float64 {

@@ -1,7 +1,9 @@
 package gmm
 
 import (
+	"cmp"
 	"container/list"
+	"math"
 	"slices"
 	"sync"
 
@@ -24,6 +26,10 @@ type operatorImage struct {
 	w       [][]float64 // per component: W = A·U, q rows of length m
 	wtw     [][]float64 // per component: WᵀW, q×q row-major (scalar case)
 	wt      [][]float64 // per component: W̃ = W·Q, q rows of length m (non-scalar case)
+	// gramEigDown, per component in the scalar case: the eigenvalues of WᵀW
+	// in decreasing order; eigenUp: the indices j of λ_j in increasing order.
+	gramEigDown [][]float64
+	eigenUp     [][]int
 }
 
 // imageCacheSize bounds the cache: an entry is K·q·m floats (7.5 MB for the
@@ -81,6 +87,8 @@ func computeImage(mix *Mixture, op operator.Linear) (*operatorImage, error) {
 	if img.scalar {
 		img.normA2 = img.gramC
 		img.wtw = make([][]float64, len(mix.Components))
+		img.gramEigDown = make([][]float64, len(mix.Components))
+		img.eigenUp = make([][]int, len(mix.Components))
 	} else {
 		eig, vecs, err := gramEigen(op)
 		if err != nil {
@@ -101,6 +109,7 @@ func computeImage(mix *Mixture, op operator.Linear) (*operatorImage, error) {
 		case rank == 0:
 		case img.scalar:
 			img.wtw[k] = gramRows(img.w[k], rank, m)
+			img.gramEigDown[k], img.eigenUp[k] = gramOrder(img.wtw[k], c.Eigen)
 		default:
 			var wt mat.Dense
 			wt.Mul(mat.NewDense(rank, m, img.w[k]), q)
@@ -108,4 +117,26 @@ func computeImage(mix *Mixture, op operator.Linear) (*operatorImage, error) {
 		}
 	}
 	return img, nil
+}
+
+// gramOrder returns the eigenvalues of the q×q symmetric g in decreasing
+// order and the indices of eigen in increasing order of value.
+func gramOrder(g, eigen []float64) ([]float64, []int) {
+	q := len(eigen)
+	var es mat.EigenSym
+	down := make([]float64, q)
+	if es.Factorize(mat.NewSymDense(q, append([]float64(nil), g...)), false) {
+		es.Values(down)
+		for i := range down {
+			down[i] = math.Max(down[i], 0)
+		}
+		slices.Sort(down)
+		slices.Reverse(down)
+	} // else all zero: a valid lower bound on the eigenvalues of a PSD matrix
+	up := make([]int, q)
+	for j := range up {
+		up[j] = j
+	}
+	slices.SortStableFunc(up, func(i, j int) int { return cmp.Compare(eigen[i], eigen[j]) })
+	return down, up
 }

@@ -70,7 +70,7 @@ func TestOracleNearFloor(t *testing.T) {
 // TestDeterministic: the same seeds give the same report, whatever the
 // number of workers (and so the order runs finish in).
 func TestDeterministic(t *testing.T) {
-	cfg := gmm25Config(t, 12, "pig", "dps")
+	cfg := gmm25Config(t, 12, "pig", "dps", "oracle")
 	cfg.Workers = 1
 	a := runLab(t, cfg)
 	cfg.Workers = 3

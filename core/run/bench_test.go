@@ -6,6 +6,7 @@ import (
 
 	"tweedie/assets"
 	"tweedie/core/img"
+	"tweedie/internal/benchcpu"
 )
 
 // benchmarkTrajectory runs a full 1000-step DDPM trajectory at d = 784 with a
@@ -76,6 +77,7 @@ func BenchmarkMNIST(b *testing.B) {
 			}
 			cfg.NoExact = !bc.exact
 			b.ReportAllocs()
+			cpu := benchcpu.Start()
 			for b.Loop() {
 				r, err := New(prob, cfg)
 				if err != nil {
@@ -85,6 +87,7 @@ func BenchmarkMNIST(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+			benchcpu.Report(b, cpu)
 		})
 	}
 }

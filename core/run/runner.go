@@ -62,6 +62,7 @@ type Runner struct {
 	sched  *schedule.Schedule
 	den    denoiser.Denoiser
 	diff   denoiser.Differentiable // den, when the method needs VJPs
+	inner  denoiser.Denoiser       // the prior's denoiser that den counts
 	guide  method.Guide
 	// exact is the exact guidance when the problem has it; exactErr why not.
 	exact     denoiser.Exact
@@ -119,7 +120,8 @@ func New(prob *Problem, cfg Config) (*Runner, error) {
 		traj:      newTrajectory(prob.Shape(), grid),
 		xt:        vec(), xs: vec(), x0Hat: vec(), scoreY: vec(), corr: vec(), z: vec(),
 	}
-	r.den = r.nfe.wrap(prob.Prior.NewDenoiser(), d)
+	r.inner = prob.Prior.NewDenoiser()
+	r.den = r.nfe.wrap(r.inner, d)
 	if needs&method.VJP != 0 {
 		r.diff = r.den.(denoiser.Differentiable) // the offer said so
 	}
@@ -175,7 +177,11 @@ func (r *Runner) Step(ctx context.Context) error {
 		return r.fail(ctx, i, "denoiser", err)
 	}
 	if r.exact != nil && (r.needExact || !r.cfg.NoExact) {
-		st.Exact = r.exact.Guidance(r.exactG, r.xt, abT)
+		if se, ok := r.exact.(denoiser.SharedExact); ok {
+			st.Exact = se.GuidanceAfter(r.exactG, r.xt, abT, r.inner) // the same numbers, sooner
+		} else {
+			st.Exact = r.exact.Guidance(r.exactG, r.xt, abT)
+		}
 	}
 	*out = method.Output{ScoreY: r.scoreY, Corr: r.corr, Xs: r.xs}
 	if err := r.guide.Guide(ctx, st, out); err != nil {

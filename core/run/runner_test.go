@@ -54,7 +54,7 @@ func pigConfig(prob *Problem, steps int) Config {
 
 func TestSameSeedBitIdentical(t *testing.T) {
 	prob := testProblem(t, img.Shape{H: 8, W: 8, C: 1}, 3, 4, "inpaint-box:size=4", 0.05)
-	for _, m := range []string{"pig", "dps", "none"} {
+	for _, m := range []string{"pig", "dps", "none", "oracle"} {
 		cfg := pigConfig(prob, 50)
 		cfg.Method = mustMethod(t, m)
 		a, err := runAll(t, prob, cfg)

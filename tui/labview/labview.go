@@ -12,7 +12,8 @@
 //
 // By default a batch uses at most Config.FastSteps sampling steps (100),
 // whatever the explorer's step count: 32 seeds of three methods at 1000
-// MNIST steps take about two minutes on one core, at 100 steps about 13 s.
+// MNIST steps take about a minute on one core, at 100 steps about 6 s
+// (BenchmarkLabKey).
 // The Steps key switches to the explorer's own step count.
 package labview
 

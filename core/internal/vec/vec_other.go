@@ -6,3 +6,9 @@ const useAsm = false
 
 func dotAsm(x, y []float64) float64     { return dotGo(x, y) }
 func axpyAsm(a float64, x, y []float64) { axpyGo(a, x, y) }
+
+func dot3Asm(x0, x1, x2, y *float64, n int, out *[3]float64) { panic("vec: no assembly") }
+
+func axpy4Asm(y *float64, n int, a *[4]float64, x0, x1, x2, x3 *float64) {
+	panic("vec: no assembly")
+}

@@ -56,6 +56,12 @@ type tickMsg struct{ Gen int }
 // by a caller that knows no reply will come).
 type DetectTimeoutMsg struct{}
 
+// HintMsg tells the component the cell size its terminal's client
+// reported outside the terminal's replies (an SSH client's pty-req or
+// window-change pixel sizes over its cells); zero when unknown. Sixel
+// images are drawn again at the new size.
+type HintMsg struct{ Cell termcaps.Size }
+
 // quitMsg quits after the last raw output went out.
 type quitMsg struct{}
 
@@ -202,6 +208,16 @@ func (g *Model) Update(msg tea.Msg) (cmd tea.Cmd, handled bool) {
 			return g.resendSixel(false), false
 		}
 		return nil, false
+	case HintMsg:
+		if msg.Cell == g.hint {
+			return nil, true
+		}
+		old := g.CellSize()
+		g.hint = msg.Cell
+		if g.mode == termcaps.Sixel && g.CellSize() != old && (len(g.sent) > 0 || g.pending) {
+			return g.resendSixel(true), true
+		}
+		return nil, true
 	case tickMsg:
 		if msg.Gen != g.gen {
 			return nil, true

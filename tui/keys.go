@@ -25,6 +25,7 @@ type KeyMap struct {
 	Reseed    key.Binding
 	Compare   key.Binding
 	Lab       key.Binding
+	Chart     key.Binding // the chart's norms or their ratios to the exact ones
 	Graphics  key.Binding
 	Help      key.Binding
 	Quit      key.Binding
@@ -85,6 +86,7 @@ func DefaultKeyMap() KeyMap {
 		Reseed:    b([]string{"e"}, "e", "reseed"),
 		Compare:   b([]string{"c"}, "c", "compare"),
 		Lab:       b([]string{"l"}, "l", "lab"),
+		Chart:     b([]string{"v"}, "v", "chart: ratios to exact"),
 		Graphics:  b([]string{"g"}, "g", "graphics mode"),
 		Help:      b([]string{"?"}, "?", "more keys"),
 		Quit:      b([]string{"q", "ctrl+c"}, "q", "quit"),
@@ -106,7 +108,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Prev, k.Next, k.Prev10, k.Next10, k.Prev100, k.Next100, k.First, k.Last},
 		{k.Play, k.Faster, k.Slower, k.Method, k.Compare, k.Lab, k.Reseed},
 		k.valueKeys(),
-		{k.Operator, k.NextImage, k.PrevImage, k.Graphics, k.Help, k.Quit},
+		{k.Operator, k.NextImage, k.PrevImage, k.Chart, k.Graphics, k.Help, k.Quit},
 	}
 }
 

@@ -46,7 +46,8 @@ type Model struct {
 	shape img.Shape
 
 	compare bool
-	step    int // the step the user chose; shown clamped to what exists
+	ratios  bool // the chart shows ‖g‖/‖g*‖ and ‖update‖/‖update*‖ (key v)
+	step    int  // the step the user chose; shown clamped to what exists
 	playing bool
 	speed   int // index into speedLadder
 	playID  int
@@ -351,6 +352,9 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, k.Quit):
 		return m.quit()
+	case key.Matches(msg, k.Chart):
+		m.ratios = !m.ratios
+		return nil
 	case key.Matches(msg, k.Graphics):
 		cmd, notice := m.gfx.Cycle()
 		m.notice = notice
@@ -625,6 +629,11 @@ func (m *Model) updateKeys() {
 	} else {
 		p := m.comparePair()
 		k.Compare.SetHelp("c", fmt.Sprintf("compare %s/%s", p[0].Label, p[1].Label))
+	}
+	if m.ratios {
+		k.Chart.SetHelp("v", "chart: norms")
+	} else {
+		k.Chart.SetHelp("v", "chart: ratios to exact")
 	}
 }
 

@@ -347,11 +347,16 @@ func TestGoldenViews(t *testing.T) {
 		w, h    int
 		compare bool
 		ascii   bool
+		keys    []string // pressed before the steps
 	}{
-		{"view_80x24", 80, 24, false, false},
-		{"view_160x48", 160, 48, false, false},
-		{"view_160x48_compare", 160, 48, true, false},
-		{"view_80x24_ascii", 80, 24, false, true},
+		{"view_80x24", 80, 24, false, false, nil},
+		{"view_120x40", 120, 40, false, false, nil},
+		{"view_160x48", 160, 48, false, false, nil},
+		{"view_220x60", 220, 60, false, false, nil},
+		{"view_160x48_compare", 160, 48, true, false, nil},
+		{"view_80x24_compare", 80, 24, true, false, nil},
+		{"view_120x40_ratios", 120, 40, false, false, []string{"v"}},
+		{"view_80x24_ascii", 80, 24, false, true, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			o := testOptions()
@@ -366,6 +371,9 @@ func TestGoldenViews(t *testing.T) {
 			drain(m, m.Init())
 			if c.compare {
 				drain(m, press(m, "c"))
+			}
+			if len(c.keys) > 0 {
+				drain(m, press(m, c.keys...))
 			}
 			press(m, "]", "]", "right")
 			golden(t, c.name+".golden", m.render())

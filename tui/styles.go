@@ -22,9 +22,10 @@ type Styles struct {
 	Help     help.Styles
 	Chart    chart.Styles
 	Lab      labview.Styles
-	// Series are the chart's line colours: guidance norm, residual, and
-	// the second method's in compare mode.
-	Series [4]halfblock.RGB
+	// Series are the chart's line colours: ‖update‖, residual (and σ√m),
+	// the second method's ‖update‖ and residual in compare mode, ‖g‖,
+	// ‖g*‖, the second method's ‖g‖, and one spare.
+	Series [8]halfblock.RGB
 }
 
 // DefaultStyles returns the explorer's styles for a dark or a light
@@ -52,11 +53,15 @@ func DarkStyles() Styles {
 		Help:     help.DefaultDarkStyles(),
 		Chart:    chart.DefaultStyles(),
 		Lab:      labview.DefaultStyles(true),
-		Series: [4]halfblock.RGB{
+		Series: [8]halfblock.RGB{
 			{R: 255, G: 140, B: 60},  // ‖update‖
-			{R: 90, G: 170, B: 255},  // ‖y − A(x̂0)‖
+			{R: 90, G: 170, B: 255},  // ‖y − A(x̂0)‖ and σ√m
 			{R: 220, G: 90, B: 220},  // second method's ‖update‖
 			{R: 100, G: 220, B: 140}, // second method's residual
+			{R: 250, G: 230, B: 90},  // ‖g‖
+			{R: 170, G: 170, B: 185}, // ‖g*‖
+			{R: 240, G: 110, B: 130}, // second method's ‖g‖
+			{R: 150, G: 150, B: 165}, // unused
 		},
 	}
 }
@@ -77,11 +82,15 @@ func LightStyles() Styles {
 		Help:     help.DefaultLightStyles(),
 		Chart:    chart.LightStyles(),
 		Lab:      labview.DefaultStyles(false),
-		Series: [4]halfblock.RGB{
+		Series: [8]halfblock.RGB{
 			{R: 210, G: 90, B: 0},
 			{R: 20, G: 100, B: 210},
 			{R: 160, G: 40, B: 160},
 			{R: 20, G: 140, B: 60},
+			{R: 150, G: 120, B: 0},
+			{R: 90, G: 90, B: 100},
+			{R: 190, G: 30, B: 70},
+			{R: 110, G: 110, B: 120},
 		},
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -355,8 +356,11 @@ func (m *Model) layout() layout {
 	}
 	l.help = fitLines(m.Help.View(m.KeyMap), m.width)
 	nStatus := 1
-	if m.compare {
+	if m.guidanceLines() {
 		nStatus = 2
+	}
+	if m.compare {
+		nStatus *= 2
 	}
 	l.fixed = 1 + nStatus + 3 + 1 + strings.Count(l.help, "\n") + 1
 	ps := m.panels()
@@ -453,8 +457,9 @@ func padTo(s string, w int) string {
 	return s
 }
 
-// drawChart draws the legend and the log-scale chart of the guidance norm
-// and the residual, h lines in all.
+// drawChart draws the legend and the log-scale chart, h lines in all: the
+// guidance norms ‖g‖, ‖g*‖, ‖update‖ and the residual with its noise level
+// σ·√m, or (key v) the ratios ‖g‖/‖g*‖ and ‖update‖/‖update*‖ against 1.
 func (m *Model) drawChart(w, h int) string {
 	st := m.Styles
 	type src struct {
@@ -473,21 +478,42 @@ func (m *Model) drawChart(w, h int) string {
 	c.Steps = m.total()
 	c.Cursor = m.step
 	var legend strings.Builder
-	legend.WriteString(st.Dim.Render(" log scale "))
-	for i, sr := range srcs {
-		var upd, res []float64
-		if sr.s != nil {
-			upd = make([]float64, len(sr.s.steps))
-			res = make([]float64, len(sr.s.steps))
-			for j, sd := range sr.s.steps {
-				upd[j], res[j] = sd.Rec.UpdateNorm, sd.Rec.Residual
-			}
+	add := func(name string, col halfblock.RGB, vals []float64) {
+		c.Series = append(c.Series, chart.Series{Name: name, Values: vals, Color: col})
+		legend.WriteString(swatch(col) + " " + name + "  ")
+	}
+	series := func(s *slot, f func(run.Record) float64) []float64 {
+		if s == nil {
+			return nil
 		}
-		cu, cr := st.Series[2*i], st.Series[2*i+1]
-		c.Series = append(c.Series,
-			chart.Series{Name: sr.prefix + "‖update‖", Values: upd, Color: cu},
-			chart.Series{Name: sr.prefix + "‖y − A(x̂0)‖", Values: res, Color: cr})
-		legend.WriteString(swatch(cu) + " " + sr.prefix + "‖update‖  " + swatch(cr) + " " + sr.prefix + "‖y − A(x̂0)‖  ")
+		v := make([]float64, len(s.steps))
+		for j, sd := range s.steps {
+			v[j] = f(sd.Rec)
+		}
+		return v
+	}
+	if m.ratios {
+		legend.WriteString(st.Dim.Render(" log scale "))
+		for i, sr := range srcs {
+			add(sr.prefix+NameGRatio, st.Series[4+2*i], series(sr.s, func(r run.Record) float64 { return r.GRatio }))
+			add(sr.prefix+NameUpdateRatio, st.Series[2*i], series(sr.s, func(r run.Record) float64 { return r.UpdateRatio }))
+		}
+		c.Refs = []chart.Ref{{Name: "1", Value: 1, Color: st.Chart.Axis}}
+		legend.WriteString(dashes(st.Chart.Axis) + " 1  ")
+	} else {
+		legend.WriteString(st.Dim.Render(" log scale "))
+		for i, sr := range srcs {
+			add(sr.prefix+NameG, st.Series[4+2*i], series(sr.s, func(r run.Record) float64 { return r.GNorm }))
+			if !m.compare {
+				add(NameGExact, st.Series[5], series(sr.s, func(r run.Record) float64 { return r.GExactNorm }))
+			}
+			add(sr.prefix+NameUpdate, st.Series[2*i], series(sr.s, func(r run.Record) float64 { return r.UpdateNorm }))
+			add(sr.prefix+NameResidual, st.Series[2*i+1], series(sr.s, func(r run.Record) float64 { return r.Residual }))
+		}
+		if lvl := m.noiseLevel(); lvl > 0 {
+			c.Refs = []chart.Ref{{Name: NameNoise, Value: lvl, Color: st.Series[1]}}
+			legend.WriteString(dashes(st.Series[1]) + " " + NameNoise + " " + fmtG(lvl) + "  ")
+		}
 	}
 	legend.WriteString(st.Dim.Render(fmt.Sprintf("│ step %d/%d", m.step+1, m.total())))
 	if h <= 1 {
@@ -496,60 +522,140 @@ func (m *Model) drawChart(w, h int) string {
 	return fit(legend.String(), w) + "\n" + c.View()
 }
 
+// The names of the quantities, the same in the chart's legend and the
+// status line at every width.
+const (
+	NameG           = "‖g‖"
+	NameGExact      = "‖g*‖"
+	NameGRatio      = "‖g‖/‖g*‖"
+	NameUpdate      = "‖update‖"
+	NameUpdateRatio = "‖update‖/‖update*‖"
+	NameResidual    = "‖y−A(x̂0)‖"
+	NameNoise       = "σ√m"
+)
+
+// noiseLevel is σ·√m, the norm the measurement's noise is expected to
+// have (m = the measurement's length): a residual well below it fits the
+// noise. Zero without a problem or noise.
+func (m *Model) noiseLevel() float64 {
+	if m.prob == nil {
+		return 0
+	}
+	return m.prob.Sigma * math.Sqrt(float64(len(m.prob.Y)))
+}
+
+func dashes(c halfblock.RGB) string {
+	return fmt.Sprintf("\x1b[38;2;%d;%d;%dm╌╌\x1b[m", c.R, c.G, c.B)
+}
+
 func swatch(c halfblock.RGB) string {
 	return fmt.Sprintf("\x1b[38;2;%d;%d;%dm──\x1b[m", c.R, c.G, c.B)
 }
 
-// statusLines are the numbers of the step shown: one line, or one per
-// method when comparing.
+// statusLines are the numbers of the step shown: two lines, the step and
+// the guidance, or two per method when comparing.
 func (m *Model) statusLines() []string {
 	if m.compare {
 		p := m.comparePair()
 		w := max(ansi.StringWidth(p[0].Label), ansi.StringWidth(p[1].Label)) + 1
-		return []string{m.statusLine(p[0], padTo(p[0].Label, w)), m.statusLine(p[1], padTo(p[1].Label, w))}
+		var lines []string
+		for _, meth := range p {
+			lines = append(lines, m.statusLine(meth, padTo(meth.Label, w))...)
+		}
+		return lines
 	}
-	return []string{m.statusLine(m.method(), "")}
+	return m.statusLine(m.method(), "")
 }
 
-func (m *Model) statusLine(meth *method.Method, prefix string) string {
+// guidanceLines reports whether the status has its guidance line (‖g‖,
+// ‖g*‖, …): in windows of at least 20 lines; below, the chart says it.
+func (m *Model) guidanceLines() bool { return m.height >= 20 }
+
+// statusLine is the two status lines of a method: the step, the residual
+// against σ√m, PSNR, cos(g,g*) and NFE; then the guidance norms and what
+// share of the exact ones they are. The names are the chart's at every
+// width; narrow windows only space them closer and drop units.
+func (m *Model) statusLine(meth *method.Method, prefix string) []string {
 	st := m.Styles
 	s := m.runs.get(meth.Name)
 	rec, ok := m.record(s)
 	if !ok {
-		return st.Dim.Render(prefix + "waiting for the first step…")
+		if !m.guidanceLines() {
+			return []string{st.Dim.Render(prefix + "waiting for the first step…")}
+		}
+		return []string{st.Dim.Render(prefix + "waiting for the first step…"), ""}
+	}
+	narrow := m.width < 110
+	sep, db := "  ", " dB"
+	if narrow {
+		sep, db = " ", ""
 	}
 	v := func(name, val string) string {
-		return st.Dim.Render(name) + st.Value.Render(val) + "  "
+		return st.Dim.Render(name+" ") + st.Value.Render(val) + sep
 	}
 	i := m.shownStep(s)
 	cos := fmtCos(rec.GCos)
+	ratio, updRatio := fmtRatio(rec.GRatio, narrow), fmtRatio(rec.UpdateRatio, narrow)
+	gNorm, gExact, updNorm := fmtNorm(rec.GNorm, narrow), fmtNorm(rec.GExactNorm, narrow), fmtNorm(rec.UpdateNorm, narrow)
 	if s.lazy && i >= s.exact {
-		cos = "computing"
-		if m.width < 110 {
+		cos, ratio, updRatio, gExact = "computing", "…", "…", "…"
+		if narrow {
 			cos = "…"
 		}
 	}
-	if m.width < 110 { // compact, so that every number fits in 80 columns
-		v = func(name, val string) string { return st.Dim.Render(name) + st.Value.Render(val) + " " }
-		return st.Dim.Render(prefix) +
-			v("step ", fmt.Sprintf("%d/%d", i+1, s.total)) +
-			v("t=", fmt.Sprint(rec.T)) +
-			v("ᾱ=", fmtG(rec.AlphaBar)) +
-			v("‖Δ‖=", fmtE(rec.UpdateNorm)) +
-			v("‖y−Ax̂0‖=", fmtG(rec.Residual)) +
-			v("PSNR=", fmt.Sprintf("%.1f", rec.PSNR)) +
-			v("cos*=", cos) +
-			v("nfe=", fmtNFE(rec))
+	res := fmtG(rec.Residual)
+	if lvl := m.noiseLevel(); lvl > 0 && !narrow { // narrow: the chart's legend has it
+		res += st.Dim.Render(" (" + NameNoise + " " + fmtG(lvl) + ")")
 	}
-	return st.Dim.Render(prefix) +
-		v("step ", fmt.Sprintf("%d/%d", i+1, s.total)) +
-		v("t ", fmt.Sprint(rec.T)) +
-		v("ᾱ_t ", fmtG(rec.AlphaBar)) +
-		v("‖update‖ ", fmtE(rec.UpdateNorm)) +
-		v("‖y−A(x̂0)‖ ", fmtG(rec.Residual)) +
-		v("PSNR ", fmt.Sprintf("%.1f dB", rec.PSNR)) +
-		v("cos(g,g*) ", cos) +
-		v("NFE ", fmtNFE(rec))
+	pad := st.Dim.Render(strings.Repeat(" ", ansi.StringWidth(prefix)))
+	alpha := v("ᾱ_t", fmtG(rec.AlphaBar))
+	if narrow && prefix != "" {
+		alpha = "" // comparing in a narrow window: the formula has it
+	}
+	lines := []string{
+		st.Dim.Render(prefix) +
+			v("step", fmt.Sprintf("%d/%d", i+1, s.total)) +
+			v("t", fmt.Sprint(rec.T)) +
+			alpha +
+			v(NameResidual, res) +
+			v("PSNR", fmt.Sprintf("%.1f", rec.PSNR)+db) +
+			v("cos(g,g*)", cos) +
+			v("NFE", fmtNFE(rec)),
+		pad +
+			v(NameG, gNorm) +
+			v(NameGExact, gExact) +
+			v(NameGRatio, ratio) +
+			v(NameUpdate, updNorm) +
+			v(NameUpdateRatio, updRatio),
+	}
+	if !m.guidanceLines() {
+		lines = lines[:1]
+	}
+	return lines
+}
+
+// fmtNorm is a norm, "n/a" when NaN (no exact guidance); short, it has
+// two significant digits and no exponent when it needs none.
+func fmtNorm(x float64, short bool) string {
+	if math.IsNaN(x) {
+		return "n/a"
+	}
+	if short {
+		return strconv.FormatFloat(x, 'g', 2, 64)
+	}
+	return fmtE(x)
+}
+
+// fmtRatio is a ratio of norms to three significant digits (two when
+// short), "n/a" when NaN.
+func fmtRatio(x float64, short bool) string {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return "n/a"
+	}
+	if short {
+		return strconv.FormatFloat(x, 'g', 2, 64)
+	}
+	return strconv.FormatFloat(x, 'g', 3, 64)
 }
 
 // fmtNFE is a sample's network evaluations so far: denoiser calls, with

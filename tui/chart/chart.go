@@ -24,6 +24,14 @@ type Series struct {
 	Color  halfblock.RGB
 }
 
+// Ref is a level drawn across the chart as a dashed line, under the
+// series: an expected value to read them against.
+type Ref struct {
+	Name  string
+	Value float64 // drawn when > 0 and finite
+	Color halfblock.RGB
+}
+
 // Styles are the chart's colours.
 type Styles struct {
 	Axis   halfblock.RGB
@@ -47,6 +55,8 @@ type Model struct {
 	// Cursor is the step marked by a vertical line, or −1.
 	Cursor int
 	Series []Series
+	// Refs are levels drawn under the series; they count in the y range.
+	Refs   []Ref
 	Styles Styles
 
 	width, height int
@@ -64,6 +74,12 @@ const labelWidth = 7
 // over all series, widened to whole decades; ok is false with no such value.
 func (m Model) Range() (lo, hi float64, ok bool) {
 	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, r := range m.Refs {
+		if v := r.Value; v > 0 && !math.IsInf(v, 0) {
+			l := math.Log10(v)
+			lo, hi = math.Min(lo, l), math.Max(hi, l)
+		}
+	}
 	for _, s := range m.Series {
 		for _, v := range s.Values {
 			if v > 0 && !math.IsInf(v, 0) {
@@ -98,6 +114,23 @@ func (m Model) View() string {
 	lo, hi, ok := m.Range()
 	n := max(m.Steps, 1)
 	if ok {
+		// Refs own their cells with −(index+1) until a series crosses them.
+		for ri, r := range m.Refs {
+			v := r.Value
+			if !(v > 0) || math.IsInf(v, 0) {
+				continue
+			}
+			dy := int(math.Round((hi - math.Log10(v)) / (hi - lo) * float64(dotsH-1)))
+			dy = min(max(dy, 0), dotsH-1)
+			for dx := 0; dx < dotsW; dx++ {
+				if dx%4 >= 2 {
+					continue // dashed
+				}
+				c := (dy/4)*pw + dx/2
+				cells[c] |= dotBits[dy%4][dx%2]
+				owner[c] = int8(-(ri + 1))
+			}
+		}
 		for si, s := range m.Series {
 			prev := -1
 			for dx := 0; dx < dotsW; dx++ {
@@ -145,11 +178,13 @@ func (m Model) View() string {
 			b = append(b, '\n')
 		}
 		b = append(b, m.label(row, h, lo, hi, ok)...)
-		cur := -2 // colour index of the current run: −1 cursor, 0 axis, i+1 series
+		cur := -2 // colour index of the current run: −1 cursor, 0 axis, i+1 series, refBase−i ref i
 		for x := 0; x < pw; x++ {
 			c := row*pw + x
 			col, r := 0, rune(0x2800+int(cells[c]))
 			switch {
+			case cells[c] != 0 && owner[c] < 0:
+				col = refBase + int(owner[c]) + 1
 			case cells[c] != 0:
 				col = int(owner[c])
 			case x == cursorCol:
@@ -168,9 +203,14 @@ func (m Model) View() string {
 	return string(b)
 }
 
+// refBase is the colour index of Refs[0]; Refs[i] is refBase − i.
+const refBase = -1000
+
 func (m Model) sgr(b []byte, col int) []byte {
 	var c halfblock.RGB
 	switch {
+	case col <= refBase:
+		c = m.Refs[refBase-col].Color
 	case col < 0:
 		c = m.Styles.Cursor
 	case col == 0:

@@ -36,14 +36,16 @@ type Terminal struct {
 }
 
 // CellOf is the cell size of a window of cols×rows cells and pw×ph
-// pixels, or zero when either is unknown (zero) or the cell would be
-// outside 1×1 to termcaps.MaxCell.
+// pixels, or zero when either is unknown (zero), the cell would be outside
+// 1×1 to termcaps.MaxCell, or it is not taller than wide: terminal cells
+// are, and golang.org/x/crypto/ssh's client sends 8×8-pixel cells whatever
+// its terminal has.
 func CellOf(cols, rows, pw, ph int) termcaps.Size {
 	if cols <= 0 || rows <= 0 || pw <= 0 || ph <= 0 {
 		return termcaps.Size{}
 	}
 	c := termcaps.Size{W: pw / cols, H: ph / rows}
-	if c.W < 1 || c.H < 1 || c.W > termcaps.MaxCell.W || c.H > termcaps.MaxCell.H {
+	if c.W < 1 || c.H <= c.W || c.W > termcaps.MaxCell.W || c.H > termcaps.MaxCell.H {
 		return termcaps.Size{}
 	}
 	return c

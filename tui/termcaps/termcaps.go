@@ -246,6 +246,9 @@ func (c *Caps) Handle(msg any) bool {
 	return false
 }
 
+// Window is the window size in cells, zero when unknown.
+func (c *Caps) Window() (cols, rows int) { return c.cols, c.rows }
+
 // SetWindow sets the window size in cells.
 func (c *Caps) SetWindow(cols, rows int) {
 	c.cols, c.rows = cols, rows

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"tweedie/tui"
 	"tweedie/tui/serve"
 )
 
@@ -78,6 +79,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 	idle := fs.Duration("idle-timeout", 15*time.Minute, "close a session after this `duration` without input, 0 never")
 	pf := addProblemFlags(fs)
 	priorSpec := addPriorFlag(fs)
+	theme := addThemeFlag(fs)
 
 	usageErr := func(err error) int {
 		fmt.Fprintf(stderr, "tweedie serve: %v (run tweedie serve -h for usage)\n", err)
@@ -120,6 +122,9 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 		return 1
 	}
 	opts, err := explorerOptions(pf, pd)
+	if err == nil {
+		opts.Theme, err = tui.ParseTheme(*theme)
+	}
 	if err != nil {
 		return usageErr(err)
 	}

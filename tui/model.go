@@ -103,7 +103,7 @@ func New(opts Options) (*Model, error) {
 	m.lab = labview.New(withGate(opts.Lab, m.runs))
 	m.gfx = gfx.New(gfx.Options{Want: opts.Graphics, Cell: opts.Cell, Profile: opts.Profile,
 		Env: termcaps.ParseEnv(os.Environ())})
-	m.setStyles(m.Styles)
+	m.applyTheme(os.Environ())
 	m.rebuildProblem()
 	m.updateKeys()
 	return m, nil
@@ -122,6 +122,29 @@ const localRuns = 3
 // terminal what it can draw and the colour of its background.
 func (m *Model) Init() tea.Cmd {
 	return tea.Batch(m.recompute(), m.gfx.Init(), tea.RequestBackgroundColor)
+}
+
+// applyTheme chooses the starting styles: the theme given, else the
+// background COLORFGBG in environ tells, else NeutralStyles until the
+// terminal answers the background query.
+func (m *Model) applyTheme(environ []string) {
+	switch m.opts.Theme {
+	case ThemeDark:
+		m.dark = true
+		m.setStyles(DarkStyles())
+		return
+	case ThemeLight:
+		m.dark = false
+		m.setStyles(LightStyles())
+		return
+	}
+	if dark, ok := colorFGBG(environ); ok {
+		m.dark = dark
+		m.setStyles(DefaultStyles(dark))
+		return
+	}
+	m.dark = true
+	m.setStyles(NeutralStyles())
 }
 
 // setStyles sets the styles of the explorer and its parts.
@@ -279,8 +302,10 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		m.width, m.height = msg.Width, msg.Height
 		m.Help.SetWidth(msg.Width)
 	case tea.BackgroundColorMsg:
-		m.dark = msg.IsDark()
-		m.setStyles(DefaultStyles(m.dark))
+		if m.opts.Theme == ThemeAuto { // a given theme stays
+			m.dark = msg.IsDark()
+			m.setStyles(DefaultStyles(m.dark))
+		}
 	case labview.ReportMsg:
 		var cmd tea.Cmd
 		m.lab, cmd = m.lab.Update(msg)

@@ -1,6 +1,9 @@
 package tui
 
 import (
+	"image/color"
+
+	"charm.land/lipgloss/v2"
 	"errors"
 	"flag"
 	"fmt"
@@ -579,5 +582,46 @@ func TestProjectionMethodsInExplorer(t *testing.T) {
 	drain(m, press(m, "B"))
 	if got := m.Settings().Params["eta-b"]; got != "1" {
 		t.Errorf("B set η_b to %q, want 1", got)
+	}
+}
+
+// The theme: given, it stays whatever the terminal answers; auto, it
+// follows COLORFGBG (tmux answers no background query but keeps it),
+// then the terminal's reply, and is neutral (numbers in the terminal's
+// own colour) while neither is known.
+func TestTheme(t *testing.T) {
+	light := testOptions()
+	light.Theme = ThemeLight
+	m, err := New(light)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Update(tea.BackgroundColorMsg{Color: color.Black})
+	if m.Dark() {
+		t.Error("--theme light turned dark on a dark background reply")
+	}
+	auto, err := New(testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	auto.applyTheme([]string{"COLORFGBG=0;15"})
+	if auto.Dark() {
+		t.Error("COLORFGBG=0;15 (black on white) gave dark styles")
+	}
+	auto.applyTheme(nil)
+	if fg := auto.Styles.Value.GetForeground(); fg != (lipgloss.NoColor{}) {
+		t.Errorf("unknown background: the status values are coloured %v, unreadable on one of white or black", fg)
+	}
+	auto.Update(tea.BackgroundColorMsg{Color: color.White})
+	if auto.Dark() {
+		t.Error("a white background reply left dark styles")
+	}
+	for _, s := range []string{"auto", "dark", "light"} {
+		if _, err := ParseTheme(s); err != nil {
+			t.Error(err)
+		}
+	}
+	if _, err := ParseTheme("blue"); err == nil {
+		t.Error("theme blue accepted")
 	}
 }

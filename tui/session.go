@@ -92,6 +92,7 @@ func NewSession(opts Options, t Terminal) (*Session, error) {
 		return nil, err
 	}
 	m.gfx.SetHint(t.Cell)
+	m.applyTheme(t.Environ) // the client's COLORFGBG, if it sent one
 	silent := &silentInput{done: make(chan struct{})}
 	var progInput io.Reader // nil: no input
 	if t.Input != nil {

@@ -1,6 +1,10 @@
 package tui
 
 import (
+	"fmt"
+	"strconv"
+	"strings"
+
 	"charm.land/bubbles/v2/help"
 	"charm.land/lipgloss/v2"
 
@@ -26,6 +30,68 @@ type Styles struct {
 	// the second method's ‖update‖ and residual in compare mode, ‖g‖,
 	// ‖g*‖, the second method's ‖g‖, and one spare.
 	Series [8]halfblock.RGB
+}
+
+// Theme is which styles the explorer uses.
+type Theme int
+
+const (
+	// ThemeAuto follows the terminal: its reply to the background-colour
+	// query, else COLORFGBG, else styles readable on both (NeutralStyles).
+	ThemeAuto Theme = iota
+	ThemeDark
+	ThemeLight
+)
+
+// ParseTheme parses a --theme value: auto, dark or light.
+func ParseTheme(s string) (Theme, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "auto", "":
+		return ThemeAuto, nil
+	case "dark":
+		return ThemeDark, nil
+	case "light":
+		return ThemeLight, nil
+	}
+	return ThemeAuto, fmt.Errorf("theme %q: want auto, dark or light", s)
+}
+
+// colorFGBG reads COLORFGBG ("15;0": foreground 15 on background 0, set
+// by rxvt, Konsole and others, and kept inside tmux, which answers no
+// background query): dark is whether the background is dark; ok is false
+// when it is missing or unreadable.
+func colorFGBG(environ []string) (dark, ok bool) {
+	v := ""
+	for _, kv := range environ {
+		if x, found := strings.CutPrefix(kv, "COLORFGBG="); found {
+			v = x
+		}
+	}
+	if v == "" {
+		return false, false
+	}
+	parts := strings.Split(v, ";")
+	bg, err := strconv.Atoi(parts[len(parts)-1])
+	if err != nil || bg < 0 || bg > 15 {
+		return false, false
+	}
+	return bg <= 6 || bg == 8, true
+}
+
+// NeutralStyles are the styles while the background is unknown: numbers
+// in the terminal's own foreground, bold, and mid-tone colours that read
+// on white and on black.
+func NeutralStyles() Styles {
+	st := LightStyles()
+	base := lipgloss.NewStyle()
+	st.Value = base.Bold(true)
+	st.Dim = base.Foreground(lipgloss.Color("#808088"))
+	st.Label = base.Foreground(lipgloss.Color("#7070B8"))
+	st.Formula = base.Foreground(lipgloss.Color("#3C9A4A"))
+	st.Notice = base.Foreground(lipgloss.Color("#B88A00"))
+	st.Error = base.Foreground(lipgloss.Color("#E03030")).Bold(true)
+	st.Progress = base.Foreground(lipgloss.Color("#3A86E0"))
+	return st
 }
 
 // DefaultStyles returns the explorer's styles for a dark or a light

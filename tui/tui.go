@@ -47,6 +47,9 @@ type Options struct {
 	Image  int
 	// Profile pins the colour profile; the zero value (Unknown) detects it.
 	Profile colorprofile.Profile
+	// Theme pins the styles to dark or light; ThemeAuto follows the
+	// terminal's background (its reply, COLORFGBG, else neutral styles).
+	Theme Theme
 	// Graphics is how images are drawn; the zero value (Auto) asks the
 	// terminal and picks kitty, sixel, half-blocks or characters.
 	Graphics termcaps.Mode

@@ -47,10 +47,16 @@ type Model struct {
 
 	compare bool
 	ratios  bool // the chart shows ‖g‖/‖g*‖ and ‖update‖/‖update*‖ (key v)
-	step    int  // the step the user chose; shown clamped to what exists
-	playing bool
-	speed   int // index into speedLadder
-	playID  int
+	// partner is the method compare mode shows beside the one shown,
+	// chosen with C ("": the first other guided method).
+	partner string
+	// runScale: Δ is scaled to its largest over the run so far, not the
+	// step's (key f).
+	runScale bool
+	step     int // the step the user chose; shown clamped to what exists
+	playing  bool
+	speed    int // index into speedLadder
+	playID   int
 
 	width, height int
 
@@ -200,26 +206,53 @@ func (m *Model) available() []*method.Method {
 	return method.Available(m.prob.Offer)
 }
 
-// comparePair is the two methods compare mode shows: the first two
-// guidance methods that serve the problem, unless the method shown is
-// neither, then the first and the one shown.
+// comparePair is the two methods compare mode shows: the one shown and
+// its partner — the one chosen with C, else the first guidance method
+// that serves the problem and is not the one shown.
 func (m *Model) comparePair() [2]*method.Method {
-	var guided []*method.Method
+	shown := m.method()
+	cands := m.partners()
+	if len(cands) == 0 {
+		return [2]*method.Method{shown, shown}
+	}
+	for _, c := range cands {
+		if c.Name == m.partner {
+			return [2]*method.Method{shown, c}
+		}
+	}
+	return [2]*method.Method{shown, cands[0]}
+}
+
+// partners are the methods the one shown can be compared with: every
+// other method that serves the problem, guidance methods first.
+func (m *Model) partners() []*method.Method {
+	var guided, base []*method.Method
 	for _, meth := range m.available() {
-		if !meth.Baseline {
+		switch {
+		case meth == m.method():
+		case meth.Baseline:
+			base = append(base, meth)
+		default:
 			guided = append(guided, meth)
 		}
 	}
-	shown := m.method()
-	switch {
-	case len(guided) == 0:
-		return [2]*method.Method{shown, shown}
-	case len(guided) == 1:
-		return [2]*method.Method{guided[0], shown}
-	case guided[0] != shown && guided[1] != shown:
-		return [2]*method.Method{guided[0], shown}
+	return append(guided, base...)
+}
+
+// nextPartner moves the compare partner on to the next of partners.
+func (m *Model) nextPartner() {
+	cands := m.partners()
+	if len(cands) == 0 {
+		return
 	}
-	return [2]*method.Method{guided[0], guided[1]}
+	cur := m.comparePair()[1]
+	for i, c := range cands {
+		if c == cur {
+			m.partner = cands[(i+1)%len(cands)].Name
+			return
+		}
+	}
+	m.partner = cands[0].Name
 }
 
 // shownMethods are the methods on screen: one, or the compared pair.
@@ -434,6 +467,13 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Reseed):
 		m.set.Seed++ // the sampler's seed: y and the posterior stay
 		return m.restartRuns()
+	case key.Matches(msg, k.Partner):
+		m.nextPartner()
+		m.compare = true
+		return m.schedule()
+	case key.Matches(msg, k.RunScale):
+		m.runScale = !m.runScale
+		return nil
 	case key.Matches(msg, k.Compare):
 		m.compare = !m.compare
 		return m.schedule()
@@ -619,8 +659,39 @@ func (m *Model) record(s *slot) (run.Record, bool) {
 }
 
 // shownStep is the step a slot shows: the chosen one, or the last that exists.
+//
+// Comparing, both methods show the same step: the latest both have when
+// the one asked for is not there yet.
 func (m *Model) shownStep(s *slot) int {
-	return min(m.step, len(s.steps)-1)
+	i := min(m.step, len(s.steps)-1)
+	if m.compare {
+		for _, meth := range m.comparePair() {
+			if o := m.runs.get(meth.Name); o != nil && len(o.steps) > 0 {
+				i = min(i, len(o.steps)-1)
+			}
+		}
+	}
+	return i
+}
+
+// updScale is the scale of the Δ panels at step i: the largest |Δ| of the
+// methods on screen at that step, or over their run up to it (key f) —
+// one scale for both when comparing.
+func (m *Model) updScale(i int) float64 {
+	mx := 0.0
+	for _, meth := range m.shownMethods() {
+		s := m.runs.get(meth.Name)
+		if s == nil || len(s.steps) == 0 {
+			continue
+		}
+		j := min(i, len(s.steps)-1)
+		if m.runScale {
+			mx = math.Max(mx, s.updMaxTo(len(s.steps)))
+		} else {
+			mx = math.Max(mx, maxAbs32(s.steps[j].Upd))
+		}
+	}
+	return mx
 }
 
 // updateKeys enables the bindings that do something in the current state.
@@ -654,6 +725,12 @@ func (m *Model) updateKeys() {
 	} else {
 		p := m.comparePair()
 		k.Compare.SetHelp("c", fmt.Sprintf("compare %s/%s", p[0].Label, p[1].Label))
+	}
+	k.Partner.SetEnabled(len(m.partners()) > 1 || (!m.compare && len(m.partners()) > 0))
+	if m.runScale {
+		k.RunScale.SetHelp("f", "Δ scale: per step")
+	} else {
+		k.RunScale.SetHelp("f", "Δ scale: whole run")
 	}
 	if m.ratios {
 		k.Chart.SetHelp("v", "chart: norms")

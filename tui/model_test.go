@@ -625,3 +625,48 @@ func TestTheme(t *testing.T) {
 		t.Error("theme blue accepted")
 	}
 }
+
+// Compare mode: C walks the partner through every other method that
+// serves the problem; both methods show one step and one Δ scale (f: over
+// the whole run); with room, each method has a row of its own.
+func TestComparePartnerStepScale(t *testing.T) {
+	m := newModel(t)
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	drain(m, m.Init())
+	drain(m, press(m, "c"))
+	seen := map[string]bool{}
+	for range m.partners() {
+		p := m.comparePair()
+		if p[0] != m.method() || p[1] == p[0] {
+			t.Fatalf("pair %s/%s with %s shown", p[0].Name, p[1].Name, m.method().Name)
+		}
+		seen[p[1].Name] = true
+		drain(m, press(m, "C"))
+	}
+	if len(seen) != len(m.partners()) {
+		t.Errorf("C reached %d of %d partners", len(seen), len(m.partners()))
+	}
+	press(m, "]", "]")
+	p := m.comparePair()
+	a, b := m.runs.get(p[0].Name), m.runs.get(p[1].Name)
+	b.steps = b.steps[:5] // the partner still computing
+	if i, j := m.shownStep(a), m.shownStep(b); i != j || i != 4 {
+		t.Errorf("steps shown %d and %d, want both 4", i, j)
+	}
+	step := m.updScale(4)
+	if want := math.Max(maxAbs32(a.steps[4].Upd), maxAbs32(b.steps[4].Upd)); step != want {
+		t.Errorf("Δ scale %g, want the larger of the two, %g", step, want)
+	}
+	press(m, "f")
+	if whole := m.updScale(4); whole < step {
+		t.Errorf("whole-run Δ scale %g below the step's %g", whole, step)
+	}
+	lay := m.layout()
+	var rows []string
+	for r := 0; r*lay.cols < len(lay.panels); r++ {
+		rows = append(rows, lay.panels[r*lay.cols].label)
+	}
+	if len(rows) != 3 || !strings.HasPrefix(rows[1], p[0].Label) || !strings.HasPrefix(rows[2], p[1].Label) {
+		t.Errorf("rows start with %q: want the shared panels, then one row per method", rows)
+	}
+}

@@ -271,11 +271,11 @@ func (m *Model) runPanels(meth *method.Method, prefix string, prioX0, prioUpd, p
 			return img.Image{Shape: m.shape, Pix: pix}
 		}
 	}
-	scale := maxAbs32(sd.Upd)
+	scale := m.updScale(i)
 	return []panel{
 		{id: id + "xt", label: prefix + "x_t", prio: prioXt, key: key, image: vec(sd.Xt)},
 		{id: id + "x0", label: prefix + "x̂0 Tweedie", prio: prioX0, key: key, image: vec(sd.X0Hat)},
-		{id: id + "upd", label: prefix + "Δ ±" + fmtE(scale), prio: prioUpd, key: key, image: vec(sd.Upd),
+		{id: id + "upd", label: prefix + "Δ ±" + fmtE(scale), prio: prioUpd, key: [2]any{key, scale}, image: vec(sd.Upd),
 			m: halfblock.Map{Kind: halfblock.Diverging, Scale: scale}},
 	}
 }
@@ -327,6 +327,64 @@ func chooseLayout(n int, shape img.Shape, w, h int) (count, scale, cols int) {
 	return 0, 0, 0
 }
 
+// compareLayout lays the panels of compare mode out in rows: the shared
+// ones (ground truth, y, the exact posterior), then each method's x_t, x̂0
+// and Δ on a row of its own, so that they line up. A row too long for the
+// width keeps its panels of lowest prio. It returns nil rows when no scale
+// gives every method at least two panels in the height h.
+func compareLayout(ps []panel, shape img.Shape, w, h int) (rows [][]panel, scale, cols int) {
+	var shared []panel
+	byRun := map[string][]panel{}
+	var order []string
+	for _, p := range ps {
+		pre, _, ok := strings.Cut(p.id, "·")
+		if !ok {
+			shared = append(shared, p)
+			continue
+		}
+		if byRun[pre] == nil {
+			order = append(order, pre)
+		}
+		byRun[pre] = append(byRun[pre], p)
+	}
+	for _, scale = range []int{4, 3, 2, 1, -2} {
+		pw, ph := halfblock.Size(shape, scale)
+		cols = (w + 1) / (pw + 1)
+		if cols < 2 || (len(order)+1)*(ph+1) > h {
+			continue
+		}
+		rows = [][]panel{keepLowest(shared, cols)}
+		wide := len(rows[0])
+		for _, pre := range order {
+			r := keepLowest(byRun[pre], cols)
+			rows = append(rows, r)
+			wide = max(wide, len(r))
+		}
+		return rows, scale, wide
+	}
+	return nil, 0, 0
+}
+
+// keepLowest keeps the n panels of lowest prio, in their order.
+func keepLowest(ps []panel, n int) []panel {
+	if len(ps) <= n {
+		return ps
+	}
+	keep := make([]panel, 0, n)
+	for _, p := range ps {
+		rank := 0
+		for _, q := range ps {
+			if q.prio < p.prio {
+				rank++
+			}
+		}
+		if rank < n {
+			keep = append(keep, p)
+		}
+	}
+	return keep
+}
+
 // layout is where the panels go.
 type layout struct {
 	panels      []panel // the panels shown, in screen order
@@ -364,6 +422,19 @@ func (m *Model) layout() layout {
 	}
 	l.fixed = 1 + nStatus + 3 + 1 + strings.Count(l.help, "\n") + 1
 	ps := m.panels()
+	if m.compare {
+		if rows, scale, cols := compareLayout(ps, m.shape, m.width, m.height-l.fixed-chartMin); rows != nil {
+			for _, row := range rows {
+				l.panels = append(l.panels, row...)
+				for range cols - len(row) {
+					l.panels = append(l.panels, panel{id: "gap"}) // blank: rows line up
+				}
+			}
+			l.scale, l.cols = scale, cols
+			l.pw, l.ph = halfblock.Size(m.shape, scale)
+			return l
+		}
+	}
 	count, scale, cols := chooseLayout(len(ps), m.shape, m.width, m.height-l.fixed-chartMin)
 	if count == 0 {
 		return l

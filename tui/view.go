@@ -76,7 +76,8 @@ func (m *Model) render() string {
 	if imgArea != "" {
 		imgLines = strings.Count(imgArea, "\n") + 1
 	}
-	chartH := min(h-fixed-imgLines, chartMax)
+	// The chart takes the lines the panels leave: at least chartMin.
+	chartH := max(h-fixed-imgLines, 0)
 
 	b.WriteString(fit(header, w))
 	b.WriteByte('\n')
@@ -548,6 +549,7 @@ func (m *Model) drawChart(w, h int) string {
 	c.Styles = st.Chart
 	c.Steps = m.total()
 	c.Cursor = m.step
+	c.XAxis = true
 	var legend strings.Builder
 	add := func(name string, col halfblock.RGB, vals []float64) {
 		c.Series = append(c.Series, chart.Series{Name: name, Values: vals, Color: col})

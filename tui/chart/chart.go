@@ -56,7 +56,10 @@ type Model struct {
 	Cursor int
 	Series []Series
 	// Refs are levels drawn under the series; they count in the y range.
-	Refs   []Ref
+	Refs []Ref
+	// XAxis: the last line labels the x axis with steps (1-based) at
+	// round numbers, when the chart has at least 6 lines.
+	XAxis  bool
 	Styles Styles
 
 	width, height int
@@ -106,6 +109,11 @@ func (m Model) View() string {
 	w, h := m.width, m.height
 	if w <= labelWidth+2 || h < 2 {
 		return halfblock.Blank(w, h)
+	}
+	axis := ""
+	if m.XAxis && h >= 6 {
+		axis = m.xAxis(w)
+		h--
 	}
 	pw := w - labelWidth // plot width in cells
 	dotsW, dotsH := 2*pw, 4*h
@@ -200,7 +208,40 @@ func (m Model) View() string {
 		}
 		b = append(b, "\x1b[m"...)
 	}
+	if axis != "" {
+		b = append(b, '\n')
+		b = append(b, axis...)
+	}
 	return string(b)
+}
+
+// xAxis is the x axis's line, w cells: "step" under the y labels, then
+// round step numbers (1-based) under the columns they fall in.
+func (m Model) xAxis(w int) string {
+	pw := w - labelWidth
+	n := max(m.Steps, 1)
+	line := []rune(strings.Repeat(" ", pw))
+	// A round step between ticks: about one label every 10 cells.
+	target := max(1, n*10/max(pw, 1))
+	tick := 1
+	for p := 1; tick < target; p *= 10 {
+		for _, f := range []int{1, 2, 5} {
+			if tick = f * p; tick >= target {
+				break
+			}
+		}
+	}
+	last := -2
+	for s := 1; s <= n; s = (s/tick + 1) * tick { // 1, then the multiples of tick
+		label := strconv.Itoa(s)
+		col := (s - 1) * pw / n
+		if col <= last || col+len(label) > pw {
+			continue
+		}
+		copy(line[col:], []rune(label))
+		last = col + len(label)
+	}
+	return "\x1b[38;2;130;130;140m" + strings.Repeat(" ", labelWidth-5) + "step " + string(line) + "\x1b[m"
 }
 
 // refBase is the colour index of Refs[0]; Refs[i] is refBase − i.
@@ -237,6 +278,13 @@ func (m Model) label(row, h int, lo, hi float64, ok bool) string {
 			s = decade(hi)
 		case h - 1:
 			s = decade(lo)
+		default:
+			// Every decade in between that falls on a row of its own.
+			for e := hi - 1; e > lo; e-- {
+				if int(math.Round((hi-e)/(hi-lo)*float64(h-1))) == row {
+					s = decade(e)
+				}
+			}
 		}
 	}
 	tick := "│"

@@ -46,7 +46,10 @@ type Model struct {
 	shape img.Shape
 
 	compare bool
-	ratios  bool // the chart shows ‖g‖/‖g*‖ and ‖update‖/‖update*‖ (key v)
+	// chosen is the method the user chose (m, or the start's): shown
+	// again by an operator it serves after one it did not.
+	chosen string
+	ratios bool // the chart shows ‖g‖/‖g*‖ and ‖update‖/‖update*‖ (key v)
 	// partner is the method compare mode shows beside the one shown,
 	// chosen with C ("": the first other guided method).
 	partner string
@@ -106,6 +109,7 @@ func New(opts Options) (*Model, error) {
 		caches: make(map[string]*halfblock.Cache),
 		dark:   true,
 	}
+	m.chosen = opts.Settings.Method
 	m.lab = labview.New(withGate(opts.Lab, m.runs))
 	m.gfx = gfx.New(gfx.Options{Want: opts.Graphics, Cell: opts.Cell, Profile: opts.Profile,
 		Env: termcaps.ParseEnv(os.Environ())})
@@ -452,6 +456,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		// The problem does not depend on the method, so it and the exact
 		// posterior are kept, and so are other methods' runs.
 		m.set.Method = m.nextMethod().Name
+		m.chosen = m.set.Method
 		return m.schedule()
 	case key.Matches(msg, k.SigmaDown, k.SigmaUp):
 		m.set.Sigma = ladderStep(sigmaLadder, m.set.Sigma, key.Matches(msg, k.SigmaUp))
@@ -518,6 +523,15 @@ func (m *Model) nextOperator() tea.Cmd {
 	cmd := m.recompute()
 	if m.prob == nil {
 		return cmd
+	}
+	if m.chosen != "" && m.chosen != m.set.Method {
+		// Back to the method the user chose, where it serves.
+		if c, err := method.Lookup(m.chosen); err == nil && c.Serves(m.prob.Offer, m.values(c)) == nil {
+			m.set.Method = c.Name
+			m.notice = "showing " + c.Label + " again"
+			m.updateKeys()
+			return tea.Batch(cmd, m.schedule())
+		}
 	}
 	meth := m.method()
 	err := meth.Serves(m.prob.Offer, m.values(meth))
@@ -731,6 +745,11 @@ func (m *Model) updateKeys() {
 		k.RunScale.SetHelp("f", "Δ scale: per step")
 	} else {
 		k.RunScale.SetHelp("f", "Δ scale: whole run")
+	}
+	if m.Help.ShowAll {
+		k.Help.SetHelp("?", "fewer keys")
+	} else {
+		k.Help.SetHelp("?", "more keys")
 	}
 	if m.ratios {
 		k.Chart.SetHelp("v", "chart: norms")

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"image/color"
+	"tweedie/core/operator"
 
 	"charm.land/lipgloss/v2"
 	"errors"
@@ -668,5 +669,42 @@ func TestComparePartnerStepScale(t *testing.T) {
 	}
 	if len(rows) != 3 || !strings.HasPrefix(rows[1], p[0].Label) || !strings.HasPrefix(rows[2], p[1].Label) {
 		t.Errorf("rows start with %q: want the shared panels, then one row per method", rows)
+	}
+}
+
+// The inconsistencies of the second round: the open help offers fewer
+// keys; a method switched away from for an operator it does not serve
+// comes back with the next that it serves; guidance that is zero at every
+// step (quantisation's VJP) says so; ᾱ_t near 1 is not shown as 1.
+func TestSecondRoundConsistency(t *testing.T) {
+	m := newModel(t)
+	drain(m, m.Init())
+	press(m, "?")
+	if h := ansi.Strip(m.Help.View(m.KeyMap)); !strings.Contains(h, "fewer keys") || strings.Contains(h, "more keys") {
+		t.Errorf("open help: %q", h)
+	}
+	press(m, "?")
+	start := m.method().Name
+	switched := false
+	for range operator.Defaults() {
+		drain(m, press(m, "o"))
+		switched = switched || m.method().Name != start
+	}
+	if m.method().Name != start {
+		t.Errorf("after a cycle of operators the method is %s, want %s again", m.method().Name, start)
+	}
+	if !switched {
+		t.Log("no operator made the method switch: the restore was not exercised")
+	}
+	if got := fmtAlphaBar(0.9999); got != "0.9999" {
+		t.Errorf("ᾱ_t 0.9999 shown as %q", got)
+	}
+	s := &slot{steps: make([]stepData, 4)}
+	if !zeroGuidance(s) {
+		t.Error("‖g‖ = 0 at 4 steps not noticed")
+	}
+	s.steps[2].Rec.GNorm = 1
+	if zeroGuidance(s) {
+		t.Error("a nonzero ‖g‖ noticed as zero guidance")
 	}
 }

@@ -238,7 +238,7 @@ func (m *Model) panels() []panel {
 		ps = append(ps, panel{id: "pmean", label: "exact E[x0|y]", prio: 8, key: post.id,
 			image: func() img.Image { return img.Image{Shape: m.shape, Pix: mean} }})
 		sMax := maxAbs64(std)
-		ps = append(ps, panel{id: "pstd", label: "exact std " + fmtG(sMax), prio: 9, key: post.id,
+		ps = append(ps, panel{id: "pstd", label: "exact std 0–" + fmtG(sMax), prio: 9, key: post.id,
 			m:     halfblock.Map{Kind: halfblock.Heat, Scale: sMax},
 			image: func() img.Image { return img.Image{Shape: m.shape, Pix: std} }})
 	}
@@ -588,7 +588,12 @@ func (m *Model) drawChart(w, h int) string {
 			legend.WriteString(dashes(st.Series[1]) + " " + NameNoise + " " + fmtG(lvl) + "  ")
 		}
 	}
-	legend.WriteString(st.Dim.Render(fmt.Sprintf("│ step %d/%d", m.step+1, m.total())))
+	shownAt := m.step // the step the panels and status show, as they show it
+	if s := m.shown(); s != nil && len(s.steps) > 0 {
+		shownAt = m.shownStep(s)
+		c.Cursor = shownAt
+	}
+	legend.WriteString(st.Dim.Render(fmt.Sprintf("│ step %d/%d", shownAt+1, m.total())))
 	if h <= 1 {
 		return fit(legend.String(), w)
 	}
@@ -681,7 +686,7 @@ func (m *Model) statusLine(meth *method.Method, prefix string) []string {
 		res += st.Dim.Render(" (" + NameNoise + " " + fmtG(lvl) + ")")
 	}
 	pad := st.Dim.Render(strings.Repeat(" ", ansi.StringWidth(prefix)))
-	alpha := v("ᾱ_t", fmtG(rec.AlphaBar))
+	alpha := v("ᾱ_t", fmtAlphaBar(rec.AlphaBar))
 	if narrow && prefix != "" {
 		alpha = "" // comparing in a narrow window: the formula has it
 	}
@@ -705,6 +710,15 @@ func (m *Model) statusLine(meth *method.Method, prefix string) []string {
 		lines = lines[:1]
 	}
 	return lines
+}
+
+// fmtAlphaBar is ᾱ_t with the digits that tell it from 1 near t = 0
+// (ᾱ_t = 0.9999 where the formula's r_t = √(1−ᾱ_t) is 0.01).
+func fmtAlphaBar(a float64) string {
+	if a > 0.99 && a < 1 {
+		return strconv.FormatFloat(a, 'g', 6, 64)
+	}
+	return fmtG(a)
 }
 
 // fmtNorm is a norm, "n/a" when NaN (no exact guidance); short, it has
@@ -796,6 +810,21 @@ func (m *Model) frameOf(meth *method.Method) method.Frame {
 	return f
 }
 
+// zeroGuidance reports whether a run's ‖g‖ has been 0 at each of its
+// first steps (at least 3): guidance through an operator whose VJP is zero,
+// such as quantisation's, does nothing.
+func zeroGuidance(s *slot) bool {
+	if len(s.steps) < 3 {
+		return false
+	}
+	for _, sd := range s.steps {
+		if sd.Rec.GNorm != 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // noticeLine is the line of errors and notices.
 func (m *Model) noticeLine() string {
 	st := m.Styles
@@ -805,6 +834,9 @@ func (m *Model) noticeLine() string {
 	var parts []string
 	for _, meth := range m.shownMethods() {
 		s := m.runs.get(meth.Name)
+		if s != nil && !meth.Baseline && zeroGuidance(s) {
+			parts = append(parts, st.Notice.Render(meth.Label+": ‖g‖ = 0 at every step so far: the operator passes no gradient back (its VJP is zero), so this guidance does nothing"))
+		}
 		if s != nil && s.exactErr != nil {
 			parts = append(parts, st.Error.Render(meth.Label+": no exact comparison: "+s.exactErr.Error()))
 		}

@@ -195,12 +195,13 @@ func (m *Model) header() string {
 	if m.prob != nil {
 		op = m.prob.Op.Name()
 	}
-	image := m.opts.Images[m.image].Name
+	// The image's number is what --image takes and n/p walk through.
+	image := fmt.Sprintf("#%d %s", m.image, m.opts.Images[m.image].Name)
 	if spec := m.opts.Prior.Spec; spec != "" {
 		image = spec + ": " + image // the prior, and the ground truth it gave
 	}
-	left := fmt.Sprintf(" tweedie │ %s │ %s │ σ = %s │ %s │ %s %d steps │ seed %d ",
-		meth, op, fmtG(m.set.Sigma), image, m.set.Sampler, m.set.Steps, m.set.Seed)
+	left := fmt.Sprintf(" tweedie │ %s │ %s │ σ = %s%s │ %s │ %s %d steps │ seed %d ",
+		meth, op, fmtG(m.set.Sigma), m.headerParams(), image, m.set.Sampler, m.set.Steps, m.set.Seed)
 	right := ""
 	if s := m.shown(); s != nil && !s.done {
 		right = st.Progress.Render(fmt.Sprintf(" computing %d/%d ", len(s.steps), s.total))
@@ -213,6 +214,28 @@ func (m *Model) header() string {
 		return fit(l, m.width-ansi.StringWidth(right)) + right
 	}
 	return l + strings.Repeat(" ", pad) + right
+}
+
+// headerParams are the parameters with keys of the methods on screen, each once,
+// as ", ζ = 0.5, r = auto".
+func (m *Model) headerParams() string {
+	var b strings.Builder
+	seen := map[string]bool{}
+	for _, meth := range m.shownMethods() {
+		v := m.values(meth)
+		for _, p := range meth.Params {
+			if seen[p.Name] || p.Symbol == "" || p.Down == "" || v[p.Name] == "" { // those with keys
+				continue
+			}
+			seen[p.Name] = true
+			val := v[p.Name]
+			if x, err := strconv.ParseFloat(val, 64); err == nil {
+				val = fmtG(x)
+			}
+			b.WriteString(", " + p.Symbol + " = " + val)
+		}
+	}
+	return b.String()
 }
 
 // panels lists the images to show, in screen order.

@@ -49,7 +49,10 @@ type Model struct {
 	// chosen is the method the user chose (m, or the start's): shown
 	// again by an operator it serves after one it did not.
 	chosen string
-	ratios bool // the chart shows ‖g‖/‖g*‖ and ‖update‖/‖update*‖ (key v)
+	// prompting: the prompt (key :) is open with prompt typed so far.
+	prompting bool
+	prompt    string
+	ratios    bool // the chart shows ‖g‖/‖g*‖ and ‖update‖/‖update*‖ (key v)
 	// partner is the method compare mode shows beside the one shown,
 	// chosen with C ("": the first other guided method).
 	partner string
@@ -410,8 +413,14 @@ func (m *Model) moveTo(step int) {
 
 func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := &m.KeyMap
+	if m.prompting {
+		return m.promptKey(msg)
+	}
 	m.notice = ""
 	switch {
+	case key.Matches(msg, k.Prompt):
+		m.prompting = true
+		return nil
 	case key.Matches(msg, k.Quit):
 		return m.quit()
 	case key.Matches(msg, k.Chart):

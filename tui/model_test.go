@@ -708,3 +708,43 @@ func TestSecondRoundConsistency(t *testing.T) {
 		t.Error("a nonzero ‖g‖ noticed as zero guidance")
 	}
 }
+
+// Typed values (key :): a step, the step nearest a t, σ and a
+// parameter by its symbol; a bad one says why and changes nothing.
+func TestPrompt(t *testing.T) {
+	m := newModel(t)
+	drain(m, m.Init())
+	typeIn := func(s string) {
+		drain(m, press(m, ":"))
+		for _, r := range s {
+			drain(m, m.handleKey(tea.KeyPressMsg{Code: r, Text: string(r)}))
+		}
+		drain(m, m.handleKey(tea.KeyPressMsg{Code: tea.KeyEnter}))
+	}
+	typeIn("17")
+	if m.step != 16 {
+		t.Errorf("typed 17: step %d, want index 16", m.step)
+	}
+	s := m.shown()
+	want := s.steps[30].Rec.T
+	typeIn(fmt.Sprintf("t %d", want))
+	if m.step != 30 {
+		t.Errorf("typed t %d: step index %d, want 30", want, m.step)
+	}
+	typeIn("σ 0.123")
+	if m.set.Sigma != 0.123 {
+		t.Errorf("typed σ 0.123: σ = %g", m.set.Sigma)
+	}
+	typeIn("ζ 0.7")
+	if m.set.Params["zeta"] != "0.7" {
+		t.Errorf("typed ζ 0.7: params %v", m.set.Params)
+	}
+	typeIn("σ -1")
+	if m.set.Sigma != 0.123 || !strings.Contains(m.notice, "want 0 to") {
+		t.Errorf("typed σ -1: σ = %g, notice %q", m.set.Sigma, m.notice)
+	}
+	typeIn("step 9999")
+	if !strings.Contains(m.notice, "want 1 to") {
+		t.Errorf("typed step 9999: notice %q", m.notice)
+	}
+}

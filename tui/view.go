@@ -851,6 +851,9 @@ func zeroGuidance(s *slot) bool {
 // noticeLine is the line of errors and notices.
 func (m *Model) noticeLine() string {
 	st := m.Styles
+	if m.prompting {
+		return st.Value.Render(":"+m.prompt+"▏") + st.Dim.Render("   step N · t N · σ X · "+paramNames()+" X   enter · esc")
+	}
 	if m.probErr != nil {
 		return st.Error.Render("problem: " + m.probErr.Error())
 	}

@@ -748,3 +748,22 @@ func TestPrompt(t *testing.T) {
 		t.Errorf("typed step 9999: notice %q", m.notice)
 	}
 }
+
+// ? shows a glossary of the panels and colours above the keys, where
+// there is room.
+func TestGlossaryOnHelp(t *testing.T) {
+	m := newModel(t)
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	drain(m, m.Init())
+	if strings.Contains(ansi.Strip(m.render()), "panels: ") {
+		t.Error("glossary shown before ?")
+	}
+	press(m, "?")
+	out := ansi.Strip(m.render())
+	for _, want := range []string{"panels: ", "Tweedie's E[x0|x_t]", " − ", " + up to the ±", "fewer keys"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("full help lacks %q", want)
+		}
+	}
+	checkFrame(t, "glossary", m.render(), 120, 40)
+}

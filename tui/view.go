@@ -216,6 +216,16 @@ func (m *Model) header() string {
 	return l + strings.Repeat(" ", pad) + right
 }
 
+// glossary is the one-line key to the panels and colours, shown with the
+// full help (?).
+func (m *Model) glossary() string {
+	st := m.Styles
+	sw := func(r, g, b int) string { return fmt.Sprintf("\x1b[38;2;%d;%d;%dm■\x1b[m", r, g, b) }
+	return st.Label.Render("panels: ") + st.Dim.Render("y the measurement (unobserved pixels checkered) · x_t the sample at step t · x̂0 Tweedie's E[x0|x_t] · Δ what guidance changed in x_{t−1}: ") +
+		sw(40, 80, 255) + st.Dim.Render(" − ") + sw(255, 255, 255) + st.Dim.Render(" 0 ") + sw(255, 40, 40) + st.Dim.Render(" + up to the ± in its label · exact E[x0|y] and std from the prior: std ") +
+		sw(0, 0, 0) + st.Dim.Render(" 0 ") + sw(255, 210, 0) + st.Dim.Render(" ") + sw(255, 255, 255) + st.Dim.Render(" the top in its label · chart: ") + st.Dim.Render(NameG+" the method's ∇log p(y|x_t), "+NameGExact+" the exact one, "+NameNoise+" the noise's expected norm")
+}
+
 // headerParams are the parameters with keys of the methods on screen, each once,
 // as ", ζ = 0.5, r = auto".
 func (m *Model) headerParams() string {
@@ -437,6 +447,9 @@ func (m *Model) layout() layout {
 		return l // no images: the lab view has none
 	}
 	l.help = fitLines(m.Help.View(m.KeyMap), m.width)
+	if m.Help.ShowAll && m.height >= 30 { // smaller windows keep their lines for the keys
+		l.help = fitLines(wrap(m.glossary(), m.width), m.width) + "\n" + l.help
+	}
 	nStatus := 1
 	if m.guidanceLines() {
 		nStatus = 2

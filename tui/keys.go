@@ -27,6 +27,7 @@ type KeyMap struct {
 	Partner   key.Binding // the next method to compare with
 	RunScale  key.Binding // Δ scaled per step or over the whole run
 	Lab       key.Binding
+	Snapshot  key.Binding // write the step shown as a PNG
 	Prompt    key.Binding // type a step, t, σ or a parameter's value
 	Chart     key.Binding // the chart's norms or their ratios to the exact ones
 	Graphics  key.Binding
@@ -93,6 +94,7 @@ func DefaultKeyMap() KeyMap {
 		Lab:       b([]string{"l"}, "l", "lab"),
 		Chart:     b([]string{"v"}, "v", "chart: ratios to exact"),
 		Prompt:    b([]string{":"}, ":", "type step/t/σ/r/ζ…"),
+		Snapshot:  b([]string{"P"}, "P", "snapshot PNG"),
 		Graphics:  b([]string{"g"}, "g", "graphics mode"),
 		Help:      b([]string{"?"}, "?", "more keys"),
 		Quit:      b([]string{"q", "ctrl+c"}, "q", "quit"),
@@ -114,7 +116,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Prev, k.Next, k.Prev10, k.Next10, k.Prev100, k.Next100, k.First, k.Last},
 		{k.Play, k.Faster, k.Slower, k.Method, k.Compare, k.Partner, k.RunScale, k.Lab, k.Reseed},
 		k.valueKeys(),
-		{k.Prompt, k.Operator, k.NextImage, k.PrevImage, k.Chart, k.Graphics, k.Help, k.Quit},
+		{k.Prompt, k.Snapshot, k.Operator, k.NextImage, k.PrevImage, k.Chart, k.Graphics, k.Help, k.Quit},
 	}
 }
 

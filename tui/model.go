@@ -341,6 +341,12 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.Help.SetWidth(msg.Width)
+	case snapshotMsg:
+		if msg.Err != nil {
+			m.notice = "snapshot: " + msg.Err.Error()
+		} else {
+			m.notice = "snapshot: wrote " + msg.Path
+		}
 	case tea.BackgroundColorMsg:
 		if m.opts.Theme == ThemeAuto { // a given theme stays
 			m.dark = msg.IsDark()
@@ -421,6 +427,9 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Prompt):
 		m.prompting = true
 		return nil
+	case key.Matches(msg, k.Snapshot):
+		m.notice = "snapshot: drawing…"
+		return m.snapshot()
 	case key.Matches(msg, k.Quit):
 		return m.quit()
 	case key.Matches(msg, k.Chart):
@@ -755,6 +764,7 @@ func (m *Model) updateKeys() {
 	} else {
 		k.RunScale.SetHelp("f", "Δ scale: whole run")
 	}
+	k.Snapshot.SetEnabled(m.opts.SnapshotDir != "")
 	if m.Help.ShowAll {
 		k.Help.SetHelp("?", "fewer keys")
 	} else {

@@ -2,6 +2,9 @@ package tui
 
 import (
 	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
 	"tweedie/core/operator"
 
 	"charm.land/lipgloss/v2"
@@ -766,4 +769,43 @@ func TestGlossaryOnHelp(t *testing.T) {
 		}
 	}
 	checkFrame(t, "glossary", m.render(), 120, 40)
+}
+
+// P writes the step shown as a PNG (panels, chart, formula) and names it
+// in the notice; without a directory (a served session) the key is hidden.
+func TestSnapshot(t *testing.T) {
+	o := testOptions()
+	o.SnapshotDir = t.TempDir()
+	m, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	drain(m, m.Init())
+	press(m, "]", "]")
+	drain(m, press(m, "P"))
+	path := filepath.Join(o.SnapshotDir, "tweedie-pig-step0021.png")
+	if !strings.Contains(m.notice, "wrote "+path) {
+		t.Fatalf("notice %q, want the file %s", m.notice, path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	im, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := im.Bounds(); b.Dx() < 800 || b.Dy() < 600 {
+		t.Errorf("snapshot %v: too small for a slide", b)
+	}
+	if os.Getenv("TWEEDIE_SNAPSHOT_KEEP") != "" {
+		data, _ := os.ReadFile(path)
+		os.WriteFile(os.Getenv("TWEEDIE_SNAPSHOT_KEEP"), data, 0o644)
+	}
+	served := newModel(t)
+	if served.KeyMap.Snapshot.Enabled() {
+		t.Error("snapshot key enabled without a directory")
+	}
 }

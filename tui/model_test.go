@@ -809,3 +809,36 @@ func TestSnapshot(t *testing.T) {
 		t.Error("snapshot key enabled without a directory")
 	}
 }
+
+// The prompt jumps to a class and to an image by number; o keeps a ζ the
+// user set.
+func TestPromptImageAndZetaKept(t *testing.T) {
+	o := testOptions()
+	o.Images = append([]prior.Truth(nil), o.Prior.Truths...)
+	o.Images[1].Label = "7"
+	m, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	drain(m, m.Init())
+	typeIn := func(s string) {
+		drain(m, press(m, ":"))
+		for _, r := range s {
+			drain(m, m.handleKey(tea.KeyPressMsg{Code: r, Text: string(r)}))
+		}
+		drain(m, m.handleKey(tea.KeyPressMsg{Code: tea.KeyEnter}))
+	}
+	typeIn("digit 7")
+	if m.image != 1 {
+		t.Errorf("digit 7: image %d, want 1", m.image)
+	}
+	typeIn("image 0")
+	if m.image != 0 {
+		t.Errorf("image 0: image %d", m.image)
+	}
+	typeIn("ζ 0.9")
+	drain(m, press(m, "o"))
+	if m.set.Params["zeta"] != "0.9" {
+		t.Errorf("after o, ζ is %q, want the 0.9 the user set", m.set.Params["zeta"])
+	}
+}

@@ -15,6 +15,8 @@ import (
 //
 //	120, step 120   go to step 120
 //	t 500           go to the step nearest t = 500
+//	digit 7, class 7  the next ground truth of that class (label)
+//	image 42        ground truth number 42 (what --image takes)
 //	σ 0.1, sigma 0.1  set σ (0 to maxTypedSigma)
 //	r 0.3, ζ 1, zeta 1, r auto, …  set a method parameter, by symbol or name
 //
@@ -96,6 +98,25 @@ func (m *Model) runPrompt(line string) (tea.Cmd, error) {
 		}
 		m.moveTo(best)
 		return nil, nil
+	case "digit", "class", "label":
+		n := len(m.opts.Images)
+		for k := 1; k <= n; k++ {
+			if j := (m.image + k) % n; m.opts.Images[j].Label == val {
+				m.image = j
+				return m.recompute(), nil
+			}
+		}
+		return nil, fmt.Errorf("%s %s: no ground truth of that class", name, val)
+	case "image", "#":
+		x, err := num()
+		if err != nil {
+			return nil, err
+		}
+		if x < 0 || int(x) >= len(m.opts.Images) || x != math.Trunc(x) {
+			return nil, fmt.Errorf("image %s: want 0 to %d", val, len(m.opts.Images)-1)
+		}
+		m.image = int(x)
+		return m.recompute(), nil
 	case "σ", "sigma":
 		x, err := num()
 		if err != nil {
@@ -120,7 +141,7 @@ func (m *Model) runPrompt(line string) (tea.Cmd, error) {
 		m.lab.Stop()
 		return m.schedule(), nil
 	}
-	return nil, fmt.Errorf("%q: no such value; type step, t, σ or a parameter (%s)", name, paramNames())
+	return nil, fmt.Errorf("%q: no such value; type step, t, σ, digit, image or a parameter (%s)", name, paramNames())
 }
 
 func paramNames() string {

@@ -865,7 +865,7 @@ func zeroGuidance(s *slot) bool {
 func (m *Model) noticeLine() string {
 	st := m.Styles
 	if m.prompting {
-		return st.Value.Render(":"+m.prompt+"▏") + st.Dim.Render("   step N · t N · σ X · "+paramNames()+" X   enter · esc")
+		return st.Value.Render(":"+m.prompt+"▏") + st.Dim.Render("   step N · t N · σ X · "+paramNames()+" X · digit D · image N   enter · esc")
 	}
 	if m.probErr != nil {
 		return st.Error.Render("problem: " + m.probErr.Error())

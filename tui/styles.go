@@ -91,6 +91,7 @@ func NeutralStyles() Styles {
 	st.Notice = base.Foreground(lipgloss.Color("#B88A00"))
 	st.Error = base.Foreground(lipgloss.Color("#E03030")).Bold(true)
 	st.Progress = base.Foreground(lipgloss.Color("#3A86E0"))
+	st.Help = greyHelp("#787888", "#8C8C98", "#9A9AA4") // mid greys: neither fades on white nor on black
 	return st
 }
 
@@ -145,7 +146,7 @@ func LightStyles() Styles {
 		Notice:   base.Foreground(lipgloss.Color("#8A6400")),
 		Error:    base.Foreground(lipgloss.Color("#C01818")).Bold(true),
 		Progress: base.Foreground(lipgloss.Color("#1A5FB0")),
-		Help:     help.DefaultLightStyles(),
+		Help:     lightHelp(),
 		Chart:    chart.LightStyles(),
 		Lab:      labview.DefaultStyles(false),
 		Series: [8]halfblock.RGB{
@@ -159,4 +160,19 @@ func LightStyles() Styles {
 			{R: 110, G: 110, B: 120},
 		},
 	}
+}
+
+// lightHelp is bubbles' help for light backgrounds with darker greys: its
+// own (#B2B2B2 and lighter) fade out on white.
+func lightHelp() help.Styles { return greyHelp("#3A3A48", "#5A5A68", "#8A8A98") }
+
+// greyHelp is bubbles' help with the greys given for keys, descriptions
+// and separators.
+func greyHelp(k, d, sp string) help.Styles {
+	h := help.DefaultLightStyles()
+	key, desc, sep := lipgloss.Color(k), lipgloss.Color(d), lipgloss.Color(sp)
+	h.ShortKey, h.FullKey = h.ShortKey.Foreground(key), h.FullKey.Foreground(key)
+	h.ShortDesc, h.FullDesc = h.ShortDesc.Foreground(desc), h.FullDesc.Foreground(desc)
+	h.ShortSeparator, h.FullSeparator, h.Ellipsis = h.ShortSeparator.Foreground(sep), h.FullSeparator.Foreground(sep), h.Ellipsis.Foreground(sep)
+	return h
 }

@@ -9,6 +9,7 @@ import (
 	"image/draw"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/charmbracelet/colorprofile"
@@ -71,7 +72,7 @@ type prober func(env termcaps.Env) (caps termcaps.Caps, cols int, cell termcaps.
 func runRender(args []string, stdout, stderr io.Writer, probe prober) int {
 	fs := newFlagSet("tweedie render")
 	df := addDisplayFlags(fs)
-	width := fs.Int("width", 0, "width in `COLS` (default: the image's width in pixels, at most the terminal's width or 80)")
+	width := fs.Int("width", 0, "width in `COLS` (default: on a terminal, the image fitted to its window, like chafa; elsewhere its width in pixels, at most 80)")
 	files, err := parseFlags(fs, args) // flags may follow the images
 	if errors.Is(err, flag.ErrHelp) {
 		printHelp(stdout, fs, renderUsage)
@@ -93,7 +94,7 @@ func runRender(args []string, stdout, stderr io.Writer, probe prober) int {
 
 	env := termcaps.ParseEnv(os.Environ())
 	caps := termcaps.Caps{Env: env}
-	maxCols := 80
+	maxCols, maxRows := 80, 0 // maxRows 0: no terminal, no bound on rows
 	tty := renderIsTerminal(stdout)
 	if tty {
 		if profile == colorprofile.Unknown {
@@ -105,6 +106,9 @@ func runRender(args []string, stdout, stderr io.Writer, probe prober) int {
 				caps = c
 				if cols > 0 {
 					maxCols = cols
+				}
+				if _, rows := caps.Window(); rows > 1 {
+					maxRows = rows - 1 // the prompt's line
 				}
 				if caps.Cell == (termcaps.Size{}) && px.W > 0 {
 					caps.Cell = px
@@ -132,6 +136,9 @@ func runRender(args []string, stdout, stderr io.Writer, probe prober) int {
 
 	r := renderer{mode: mode, cell: cell, profile: profile, tmux: env.Tmux,
 		placeholders: caps.Placeholders() || env.Tmux, id: 1 + (os.Getpid()&0xffff)<<8}
+	if mode == termcaps.Sixel && strings.HasPrefix(caps.Version, "XTerm(") {
+		r.maxSide = xtermSixelSide
+	}
 	status := 0
 	for i, path := range files {
 		im, err := imgio.Decode(path)
@@ -140,7 +147,10 @@ func runRender(args []string, stdout, stderr io.Writer, probe prober) int {
 			continue
 		}
 		cols := *width
-		if cols == 0 {
+		switch {
+		case cols == 0 && tty:
+			cols = r.fit(im.Bounds(), maxCols, maxRows)
+		case cols == 0:
 			cols = min(im.Bounds().Dx(), maxCols)
 		}
 		if w, h := r.drawSize(im.Bounds(), cols); w > maxDrawSide || h > maxDrawSide || w*h > maxDrawPixels {
@@ -182,6 +192,7 @@ type renderer struct {
 	tmux         bool
 	placeholders bool
 	id           int // kitty image id of the first image
+	maxSide      int // the terminal's largest sixel image, in pixels a side; 0 none known
 	six          sixel.Encoder
 	kit          kitty.Encoder
 }
@@ -202,6 +213,42 @@ func (r *renderer) drawSize(b image.Rectangle, cols int) (w, h int) {
 		w *= r.cell.W
 	}
 	return w, max(1, (b.Dy()*w+b.Dx()/2)/b.Dx())
+}
+
+// xtermSixelSide is xterm's largest sixel image by default (its
+// maxGraphicSize resource, 1000×1000): it draws nothing of a larger one.
+const xtermSixelSide = 1000
+
+// rows is the number of lines a drawing of an image with bounds b, cols
+// cells wide, takes.
+func (r *renderer) rows(b image.Rectangle, cols int) int {
+	_, h := r.drawSize(b, cols)
+	switch r.mode {
+	case termcaps.Sixel, termcaps.Kitty:
+		return (h + r.cell.H - 1) / max(r.cell.H, 1)
+	case termcaps.Halfblock:
+		return (h + 1) / 2
+	}
+	return h
+}
+
+// fit is the width in cells that fits an image with bounds b in a window
+// of maxCols×maxRows cells (maxRows 0: any height), aspect kept, as chafa
+// does by default: the widest drawing that fits, within the terminal's
+// largest sixel image and the drawing bounds.
+func (r *renderer) fit(b image.Rectangle, maxCols, maxRows int) int {
+	cols := max(maxCols, 1)
+	for cols > 1 {
+		w, h := r.drawSize(b, cols)
+		fits := (maxRows == 0 || r.rows(b, cols) <= maxRows) &&
+			w <= maxDrawSide && h <= maxDrawSide && w*h <= maxDrawPixels &&
+			(r.maxSide == 0 || (w <= r.maxSide && h <= r.maxSide))
+		if fits {
+			break
+		}
+		cols--
+	}
+	return cols
 }
 
 // render appends the drawing of im, cols cells wide and followed by a

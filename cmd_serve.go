@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"tweedie/tui"
 	"tweedie/tui/serve"
 )
 
@@ -75,6 +76,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 	idle := fs.Duration("idle-timeout", 15*time.Minute, "close a session after this `duration` without input, 0 never")
 	pf := addProblemFlags(fs)
 	priorSpec := addPriorFlag(fs)
+	theme := addThemeFlag(fs)
 
 	usageErr := func(err error) int { return fail(stderr, "serve", usageError{err}) }
 	if status, done := parseNoArgs(fs, args, "serve", serveHelp, stdout, stderr); done {
@@ -100,6 +102,9 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 		return fail(stderr, "serve", err)
 	}
 	opts, err := explorerOptions(pf, pd)
+	if err == nil {
+		opts.Theme, err = tui.ParseTheme(*theme)
+	}
 	if err != nil {
 		return usageErr(err)
 	}

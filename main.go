@@ -7,6 +7,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -98,6 +99,7 @@ func explore(args []string, stdout, stderr io.Writer) int {
 	pf := addProblemFlags(fs)
 	priorSpec := addPriorFlag(fs)
 	df := addDisplayFlags(fs)
+	theme := addThemeFlag(fs)
 	if status, done := parseNoArgs(fs, args, "", usageText(), stdout, stderr); done {
 		return status
 	}
@@ -108,6 +110,9 @@ func explore(args []string, stdout, stderr io.Writer) int {
 	opts, err := explorerOptions(pf, pd)
 	if err == nil {
 		opts.Graphics, opts.Cell, opts.Profile, err = df.parse()
+	}
+	if err == nil {
+		opts.Theme, err = tui.ParseTheme(*theme)
 	}
 	if err != nil {
 		return fail(stderr, "", usageError{err})
@@ -160,4 +165,9 @@ func explorerOptions(pf *problemFlags, pd *prior.Prior) (tui.Options, error) {
 		return tui.Options{}, err
 	}
 	return opts, nil
+}
+
+// addThemeFlag adds the explorer's --theme.
+func addThemeFlag(fs *flag.FlagSet) *string {
+	return fs.String("theme", "auto", "styles for a `THEME` background: auto (the terminal's reply, else COLORFGBG, else readable on both), dark or light")
 }

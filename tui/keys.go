@@ -24,7 +24,12 @@ type KeyMap struct {
 	PrevImage key.Binding
 	Reseed    key.Binding
 	Compare   key.Binding
+	Partner   key.Binding // the next method to compare with
+	RunScale  key.Binding // Δ scaled per step or over the whole run
 	Lab       key.Binding
+	Snapshot  key.Binding // write the step shown as a PNG
+	Prompt    key.Binding // type a step, t, σ or a parameter's value
+	Chart     key.Binding // the chart's norms or their ratios to the exact ones
 	Graphics  key.Binding
 	Help      key.Binding
 	Quit      key.Binding
@@ -84,7 +89,12 @@ func DefaultKeyMap() KeyMap {
 		PrevImage: b([]string{"p"}, "p", "previous image"),
 		Reseed:    b([]string{"e"}, "e", "reseed"),
 		Compare:   b([]string{"c"}, "c", "compare"),
+		Partner:   b([]string{"C"}, "C", "compare with the next method"),
+		RunScale:  b([]string{"f"}, "f", "Δ scale: whole run"),
 		Lab:       b([]string{"l"}, "l", "lab"),
+		Chart:     b([]string{"v"}, "v", "chart: ratios to exact"),
+		Prompt:    b([]string{":"}, ":", "type step/t/σ/r/ζ…"),
+		Snapshot:  b([]string{"P"}, "P", "snapshot PNG"),
 		Graphics:  b([]string{"g"}, "g", "graphics mode"),
 		Help:      b([]string{"?"}, "?", "more keys"),
 		Quit:      b([]string{"q", "ctrl+c"}, "q", "quit"),
@@ -104,9 +114,9 @@ func (k KeyMap) ShortHelp() []key.Binding {
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Prev, k.Next, k.Prev10, k.Next10, k.Prev100, k.Next100, k.First, k.Last},
-		{k.Play, k.Faster, k.Slower, k.Method, k.Compare, k.Lab, k.Reseed},
+		{k.Play, k.Faster, k.Slower, k.Method, k.Compare, k.Partner, k.RunScale, k.Lab, k.Reseed},
 		k.valueKeys(),
-		{k.Operator, k.NextImage, k.PrevImage, k.Graphics, k.Help, k.Quit},
+		{k.Prompt, k.Snapshot, k.Operator, k.NextImage, k.PrevImage, k.Chart, k.Graphics, k.Help, k.Quit},
 	}
 }
 

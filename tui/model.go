@@ -54,10 +54,23 @@ type Model struct {
 	shape img.Shape
 
 	compare bool
-	step    int // the step the user chose; shown clamped to what exists
-	playing bool
-	speed   int // index into speedLadder
-	playID  int
+	// chosen is the method the user chose (m, or the start's): shown
+	// again by an operator it serves after one it did not.
+	chosen string
+	// prompting: the prompt (key :) is open with prompt typed so far.
+	prompting bool
+	prompt    string
+	ratios    bool // the chart shows ‖g‖/‖g*‖ and ‖update‖/‖update*‖ (key v)
+	// partner is the method compare mode shows beside the one shown,
+	// chosen with C ("": the first other guided method).
+	partner string
+	// runScale: Δ is scaled to its largest over the run so far, not the
+	// step's (key f).
+	runScale bool
+	step     int // the step the user chose; shown clamped to what exists
+	playing  bool
+	speed    int // index into speedLadder
+	playID   int
 
 	width, height int
 
@@ -111,10 +124,11 @@ func New(opts Options) (*Model, error) {
 		caches: make(map[string]*halfblock.Cache),
 		dark:   true,
 	}
+	m.chosen = opts.Settings.Method
 	m.lab = labview.New(withGate(opts.Lab, m.runs))
 	m.gfx = gfx.New(gfx.Options{Want: opts.Graphics, Cell: opts.Cell, Profile: opts.Profile,
 		Env: termcaps.ParseEnv(os.Environ())})
-	m.setStyles(m.Styles)
+	m.applyTheme(os.Environ())
 	m.rebuildProblem()
 	m.updateKeys()
 	return m, nil
@@ -133,6 +147,29 @@ const localRuns = 3
 // terminal what it can draw and the colour of its background.
 func (m *Model) Init() tea.Cmd {
 	return tea.Batch(m.recompute(), m.gfx.Init(), tea.RequestBackgroundColor)
+}
+
+// applyTheme chooses the starting styles: the theme given, else the
+// background COLORFGBG in environ tells, else NeutralStyles until the
+// terminal answers the background query.
+func (m *Model) applyTheme(environ []string) {
+	switch m.opts.Theme {
+	case ThemeDark:
+		m.dark = true
+		m.setStyles(DarkStyles())
+		return
+	case ThemeLight:
+		m.dark = false
+		m.setStyles(LightStyles())
+		return
+	}
+	if dark, ok := colorFGBG(environ); ok {
+		m.dark = dark
+		m.setStyles(DefaultStyles(dark))
+		return
+	}
+	m.dark = true
+	m.setStyles(NeutralStyles())
 }
 
 // setStyles sets the styles of the explorer and its parts.
@@ -188,26 +225,53 @@ func (m *Model) available() []*method.Method {
 	return method.Available(m.prob.Offer)
 }
 
-// comparePair is the two methods compare mode shows: the first two
-// guidance methods that serve the problem, unless the method shown is
-// neither, then the first and the one shown.
+// comparePair is the two methods compare mode shows: the one shown and
+// its partner — the one chosen with C, else the first guidance method
+// that serves the problem and is not the one shown.
 func (m *Model) comparePair() [2]*method.Method {
-	var guided []*method.Method
+	shown := m.method()
+	cands := m.partners()
+	if len(cands) == 0 {
+		return [2]*method.Method{shown, shown}
+	}
+	for _, c := range cands {
+		if c.Name == m.partner {
+			return [2]*method.Method{shown, c}
+		}
+	}
+	return [2]*method.Method{shown, cands[0]}
+}
+
+// partners are the methods the one shown can be compared with: every
+// other method that serves the problem, guidance methods first.
+func (m *Model) partners() []*method.Method {
+	var guided, base []*method.Method
 	for _, meth := range m.available() {
-		if !meth.Baseline {
+		switch {
+		case meth == m.method():
+		case meth.Baseline:
+			base = append(base, meth)
+		default:
 			guided = append(guided, meth)
 		}
 	}
-	shown := m.method()
-	switch {
-	case len(guided) == 0:
-		return [2]*method.Method{shown, shown}
-	case len(guided) == 1:
-		return [2]*method.Method{guided[0], shown}
-	case guided[0] != shown && guided[1] != shown:
-		return [2]*method.Method{guided[0], shown}
+	return append(guided, base...)
+}
+
+// nextPartner moves the compare partner on to the next of partners.
+func (m *Model) nextPartner() {
+	cands := m.partners()
+	if len(cands) == 0 {
+		return
 	}
-	return [2]*method.Method{guided[0], guided[1]}
+	cur := m.comparePair()[1]
+	for i, c := range cands {
+		if c == cur {
+			m.partner = cands[(i+1)%len(cands)].Name
+			return
+		}
+	}
+	m.partner = cands[0].Name
 }
 
 // shownMethods are the methods on screen: one, or the compared pair.
@@ -303,9 +367,17 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.Help.SetWidth(msg.Width)
+	case snapshotMsg:
+		if msg.Err != nil {
+			m.notice = "snapshot: " + msg.Err.Error()
+		} else {
+			m.notice = "snapshot: wrote " + msg.Path
+		}
 	case tea.BackgroundColorMsg:
-		m.dark = msg.IsDark()
-		m.setStyles(DefaultStyles(m.dark))
+		if m.opts.Theme == ThemeAuto { // a given theme stays
+			m.dark = msg.IsDark()
+			m.setStyles(DefaultStyles(m.dark))
+		}
 	case labview.ReportMsg:
 		var cmd tea.Cmd
 		m.lab, cmd = m.lab.Update(msg)
@@ -378,10 +450,22 @@ func (m *Model) moveTo(step int) {
 
 func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := &m.KeyMap
+	if m.prompting {
+		return m.promptKey(msg)
+	}
 	m.notice = ""
 	switch {
+	case key.Matches(msg, k.Prompt):
+		m.prompting = true
+		return nil
+	case key.Matches(msg, k.Snapshot):
+		m.notice = "snapshot: drawing…"
+		return m.snapshot()
 	case key.Matches(msg, k.Quit):
 		return m.quit()
+	case key.Matches(msg, k.Chart):
+		m.ratios = !m.ratios
+		return nil
 	case key.Matches(msg, k.Graphics):
 		cmd, notice := m.gfx.Cycle()
 		m.notice = notice
@@ -421,6 +505,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		// The problem does not depend on the method, so it and the exact
 		// posterior are kept, and so are other methods' runs.
 		m.set.Method = m.nextMethod().Name
+		m.chosen = m.set.Method
 		return m.schedule()
 	case key.Matches(msg, k.SigmaDown, k.SigmaUp):
 		m.set.Sigma = ladderStep(sigmaLadder, m.set.Sigma, key.Matches(msg, k.SigmaUp))
@@ -436,6 +521,13 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Reseed):
 		m.set.Seed++ // the sampler's seed: y and the posterior stay
 		return m.restartRuns()
+	case key.Matches(msg, k.Partner):
+		m.nextPartner()
+		m.compare = true
+		return m.schedule()
+	case key.Matches(msg, k.RunScale):
+		m.runScale = !m.runScale
+		return nil
 	case key.Matches(msg, k.Compare):
 		m.compare = !m.compare
 		return m.schedule()
@@ -480,6 +572,15 @@ func (m *Model) nextOperator() tea.Cmd {
 	cmd := m.recompute()
 	if m.prob == nil {
 		return cmd
+	}
+	if m.chosen != "" && m.chosen != m.set.Method {
+		// Back to the method the user chose, where it serves.
+		if c, err := method.Lookup(m.chosen); err == nil && c.Serves(m.prob.Offer, m.values(c)) == nil {
+			m.set.Method = c.Name
+			m.notice = "showing " + c.Label + " again"
+			m.updateKeys()
+			return tea.Batch(cmd, m.schedule())
+		}
 	}
 	meth := m.method()
 	err := meth.Serves(m.prob.Offer, m.values(meth))
@@ -621,8 +722,39 @@ func (m *Model) record(s *slot) (run.Record, bool) {
 }
 
 // shownStep is the step a slot shows: the chosen one, or the last that exists.
+//
+// Comparing, both methods show the same step: the latest both have when
+// the one asked for is not there yet.
 func (m *Model) shownStep(s *slot) int {
-	return min(m.step, len(s.steps)-1)
+	i := min(m.step, len(s.steps)-1)
+	if m.compare {
+		for _, meth := range m.comparePair() {
+			if o := m.runs.get(meth.Name); o != nil && len(o.steps) > 0 {
+				i = min(i, len(o.steps)-1)
+			}
+		}
+	}
+	return i
+}
+
+// updScale is the scale of the Δ panels at step i: the largest |Δ| of the
+// methods on screen at that step, or over their run up to it (key f) —
+// one scale for both when comparing.
+func (m *Model) updScale(i int) float64 {
+	mx := 0.0
+	for _, meth := range m.shownMethods() {
+		s := m.runs.get(meth.Name)
+		if s == nil || len(s.steps) == 0 {
+			continue
+		}
+		j := min(i, len(s.steps)-1)
+		if m.runScale {
+			mx = math.Max(mx, s.updMaxTo(len(s.steps)))
+		} else {
+			mx = math.Max(mx, maxAbs32(s.steps[j].Upd))
+		}
+	}
+	return mx
 }
 
 // updateKeys enables the bindings that do something in the current state.
@@ -656,6 +788,23 @@ func (m *Model) updateKeys() {
 	} else {
 		p := m.comparePair()
 		k.Compare.SetHelp("c", fmt.Sprintf("compare %s/%s", p[0].Label, p[1].Label))
+	}
+	k.Partner.SetEnabled(len(m.partners()) > 1 || (!m.compare && len(m.partners()) > 0))
+	if m.runScale {
+		k.RunScale.SetHelp("f", "Δ scale: per step")
+	} else {
+		k.RunScale.SetHelp("f", "Δ scale: whole run")
+	}
+	k.Snapshot.SetEnabled(m.opts.SnapshotDir != "")
+	if m.Help.ShowAll {
+		k.Help.SetHelp("?", "fewer keys")
+	} else {
+		k.Help.SetHelp("?", "more keys")
+	}
+	if m.ratios {
+		k.Chart.SetHelp("v", "chart: norms")
+	} else {
+		k.Chart.SetHelp("v", "chart: ratios to exact")
 	}
 }
 

@@ -1,6 +1,13 @@
 package tui
 
 import (
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+	"tweedie/core/operator"
+
+	"charm.land/lipgloss/v2"
 	"errors"
 	"flag"
 	"fmt"
@@ -349,11 +356,16 @@ func TestGoldenViews(t *testing.T) {
 		w, h    int
 		compare bool
 		ascii   bool
+		keys    []string // pressed before the steps
 	}{
-		{"view_80x24", 80, 24, false, false},
-		{"view_160x48", 160, 48, false, false},
-		{"view_160x48_compare", 160, 48, true, false},
-		{"view_80x24_ascii", 80, 24, false, true},
+		{"view_80x24", 80, 24, false, false, nil},
+		{"view_120x40", 120, 40, false, false, nil},
+		{"view_160x48", 160, 48, false, false, nil},
+		{"view_220x60", 220, 60, false, false, nil},
+		{"view_160x48_compare", 160, 48, true, false, nil},
+		{"view_80x24_compare", 80, 24, true, false, nil},
+		{"view_120x40_ratios", 120, 40, false, false, []string{"v"}},
+		{"view_80x24_ascii", 80, 24, false, true, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			o := testOptions()
@@ -368,6 +380,9 @@ func TestGoldenViews(t *testing.T) {
 			drain(m, m.Init())
 			if c.compare {
 				drain(m, press(m, "c"))
+			}
+			if len(c.keys) > 0 {
+				drain(m, press(m, c.keys...))
 			}
 			press(m, "]", "]", "right")
 			golden(t, c.name+".golden", m.render())
@@ -573,5 +588,259 @@ func TestProjectionMethodsInExplorer(t *testing.T) {
 	drain(m, press(m, "B"))
 	if got := m.Settings().Params["eta-b"]; got != "1" {
 		t.Errorf("B set η_b to %q, want 1", got)
+	}
+}
+
+// The theme: given, it stays whatever the terminal answers; auto, it
+// follows COLORFGBG (tmux answers no background query but keeps it),
+// then the terminal's reply, and is neutral (numbers in the terminal's
+// own colour) while neither is known.
+func TestTheme(t *testing.T) {
+	light := testOptions()
+	light.Theme = ThemeLight
+	m, err := New(light)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Update(tea.BackgroundColorMsg{Color: color.Black})
+	if m.Dark() {
+		t.Error("--theme light turned dark on a dark background reply")
+	}
+	auto, err := New(testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	auto.applyTheme([]string{"COLORFGBG=0;15"})
+	if auto.Dark() {
+		t.Error("COLORFGBG=0;15 (black on white) gave dark styles")
+	}
+	auto.applyTheme(nil)
+	if fg := auto.Styles.Value.GetForeground(); fg != (lipgloss.NoColor{}) {
+		t.Errorf("unknown background: the status values are coloured %v, unreadable on one of white or black", fg)
+	}
+	auto.Update(tea.BackgroundColorMsg{Color: color.White})
+	if auto.Dark() {
+		t.Error("a white background reply left dark styles")
+	}
+	for _, s := range []string{"auto", "dark", "light"} {
+		if _, err := ParseTheme(s); err != nil {
+			t.Error(err)
+		}
+	}
+	if _, err := ParseTheme("blue"); err == nil {
+		t.Error("theme blue accepted")
+	}
+}
+
+// Compare mode: C walks the partner through every other method that
+// serves the problem; both methods show one step and one Δ scale (f: over
+// the whole run); with room, each method has a row of its own.
+func TestComparePartnerStepScale(t *testing.T) {
+	m := newModel(t)
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	drain(m, m.Init())
+	drain(m, press(m, "c"))
+	seen := map[string]bool{}
+	for range m.partners() {
+		p := m.comparePair()
+		if p[0] != m.method() || p[1] == p[0] {
+			t.Fatalf("pair %s/%s with %s shown", p[0].Name, p[1].Name, m.method().Name)
+		}
+		seen[p[1].Name] = true
+		drain(m, press(m, "C"))
+	}
+	if len(seen) != len(m.partners()) {
+		t.Errorf("C reached %d of %d partners", len(seen), len(m.partners()))
+	}
+	press(m, "]", "]")
+	p := m.comparePair()
+	a, b := m.runs.get(p[0].Name), m.runs.get(p[1].Name)
+	b.steps = b.steps[:5] // the partner still computing
+	if i, j := m.shownStep(a), m.shownStep(b); i != j || i != 4 {
+		t.Errorf("steps shown %d and %d, want both 4", i, j)
+	}
+	step := m.updScale(4)
+	if want := math.Max(maxAbs32(a.steps[4].Upd), maxAbs32(b.steps[4].Upd)); step != want {
+		t.Errorf("Δ scale %g, want the larger of the two, %g", step, want)
+	}
+	press(m, "f")
+	if whole := m.updScale(4); whole < step {
+		t.Errorf("whole-run Δ scale %g below the step's %g", whole, step)
+	}
+	lay := m.layout()
+	var rows []string
+	for r := 0; r*lay.cols < len(lay.panels); r++ {
+		rows = append(rows, lay.panels[r*lay.cols].label)
+	}
+	if len(rows) != 3 || !strings.HasPrefix(rows[1], p[0].Label) || !strings.HasPrefix(rows[2], p[1].Label) {
+		t.Errorf("rows start with %q: want the shared panels, then one row per method", rows)
+	}
+}
+
+// The inconsistencies of the second round: the open help offers fewer
+// keys; a method switched away from for an operator it does not serve
+// comes back with the next that it serves; guidance that is zero at every
+// step (quantisation's VJP) says so; ᾱ_t near 1 is not shown as 1.
+func TestSecondRoundConsistency(t *testing.T) {
+	m := newModel(t)
+	drain(m, m.Init())
+	press(m, "?")
+	if h := ansi.Strip(m.Help.View(m.KeyMap)); !strings.Contains(h, "fewer keys") || strings.Contains(h, "more keys") {
+		t.Errorf("open help: %q", h)
+	}
+	press(m, "?")
+	start := m.method().Name
+	switched := false
+	for range operator.Defaults() {
+		drain(m, press(m, "o"))
+		switched = switched || m.method().Name != start
+	}
+	if m.method().Name != start {
+		t.Errorf("after a cycle of operators the method is %s, want %s again", m.method().Name, start)
+	}
+	if !switched {
+		t.Log("no operator made the method switch: the restore was not exercised")
+	}
+	if got := fmtAlphaBar(0.9999); got != "0.9999" {
+		t.Errorf("ᾱ_t 0.9999 shown as %q", got)
+	}
+	s := &slot{steps: make([]stepData, 4)}
+	if !zeroGuidance(s) {
+		t.Error("‖g‖ = 0 at 4 steps not noticed")
+	}
+	s.steps[2].Rec.GNorm = 1
+	if zeroGuidance(s) {
+		t.Error("a nonzero ‖g‖ noticed as zero guidance")
+	}
+}
+
+// Typed values (key :): a step, the step nearest a t, σ and a
+// parameter by its symbol; a bad one says why and changes nothing.
+func TestPrompt(t *testing.T) {
+	m := newModel(t)
+	drain(m, m.Init())
+	typeIn := func(s string) {
+		drain(m, press(m, ":"))
+		for _, r := range s {
+			drain(m, m.handleKey(tea.KeyPressMsg{Code: r, Text: string(r)}))
+		}
+		drain(m, m.handleKey(tea.KeyPressMsg{Code: tea.KeyEnter}))
+	}
+	typeIn("17")
+	if m.step != 16 {
+		t.Errorf("typed 17: step %d, want index 16", m.step)
+	}
+	s := m.shown()
+	want := s.steps[30].Rec.T
+	typeIn(fmt.Sprintf("t %d", want))
+	if m.step != 30 {
+		t.Errorf("typed t %d: step index %d, want 30", want, m.step)
+	}
+	typeIn("σ 0.123")
+	if m.set.Sigma != 0.123 {
+		t.Errorf("typed σ 0.123: σ = %g", m.set.Sigma)
+	}
+	typeIn("ζ 0.7")
+	if m.set.Params["zeta"] != "0.7" {
+		t.Errorf("typed ζ 0.7: params %v", m.set.Params)
+	}
+	typeIn("σ -1")
+	if m.set.Sigma != 0.123 || !strings.Contains(m.notice, "want 0 to") {
+		t.Errorf("typed σ -1: σ = %g, notice %q", m.set.Sigma, m.notice)
+	}
+	typeIn("step 9999")
+	if !strings.Contains(m.notice, "want 1 to") {
+		t.Errorf("typed step 9999: notice %q", m.notice)
+	}
+}
+
+// ? shows a glossary of the panels and colours above the keys, where
+// there is room.
+func TestGlossaryOnHelp(t *testing.T) {
+	m := newModel(t)
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	drain(m, m.Init())
+	if strings.Contains(ansi.Strip(m.render()), "panels: ") {
+		t.Error("glossary shown before ?")
+	}
+	press(m, "?")
+	out := ansi.Strip(m.render())
+	for _, want := range []string{"panels: ", "Tweedie's E[x0|x_t]", " − ", " + up to the ±", "fewer keys"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("full help lacks %q", want)
+		}
+	}
+	checkFrame(t, "glossary", m.render(), 120, 40)
+}
+
+// P writes the step shown as a PNG (panels, chart, formula) and names it
+// in the notice; without a directory (a served session) the key is hidden.
+func TestSnapshot(t *testing.T) {
+	o := testOptions()
+	o.SnapshotDir = t.TempDir()
+	m, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	drain(m, m.Init())
+	press(m, "]", "]")
+	drain(m, press(m, "P"))
+	path := filepath.Join(o.SnapshotDir, "tweedie-pig-step0021.png")
+	if !strings.Contains(m.notice, "wrote "+path) {
+		t.Fatalf("notice %q, want the file %s", m.notice, path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	im, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := im.Bounds(); b.Dx() < 800 || b.Dy() < 600 {
+		t.Errorf("snapshot %v: too small for a slide", b)
+	}
+	if os.Getenv("TWEEDIE_SNAPSHOT_KEEP") != "" {
+		data, _ := os.ReadFile(path)
+		os.WriteFile(os.Getenv("TWEEDIE_SNAPSHOT_KEEP"), data, 0o644)
+	}
+	served := newModel(t)
+	if served.KeyMap.Snapshot.Enabled() {
+		t.Error("snapshot key enabled without a directory")
+	}
+}
+
+// The prompt jumps to a class and to an image by number; o keeps a ζ the
+// user set.
+func TestPromptImageAndZetaKept(t *testing.T) {
+	o := testOptions()
+	o.Images = append([]prior.Truth(nil), o.Prior.Truths...)
+	o.Images[1].Label = "7"
+	m, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	drain(m, m.Init())
+	typeIn := func(s string) {
+		drain(m, press(m, ":"))
+		for _, r := range s {
+			drain(m, m.handleKey(tea.KeyPressMsg{Code: r, Text: string(r)}))
+		}
+		drain(m, m.handleKey(tea.KeyPressMsg{Code: tea.KeyEnter}))
+	}
+	typeIn("digit 7")
+	if m.image != 1 {
+		t.Errorf("digit 7: image %d, want 1", m.image)
+	}
+	typeIn("image 0")
+	if m.image != 0 {
+		t.Errorf("image 0: image %d", m.image)
+	}
+	typeIn("ζ 0.9")
+	drain(m, press(m, "o"))
+	if m.set.Params["zeta"] != "0.9" {
+		t.Errorf("after o, ζ is %q, want the 0.9 the user set", m.set.Params["zeta"])
 	}
 }

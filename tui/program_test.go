@@ -105,7 +105,7 @@ func TestProgram(t *testing.T) {
 	scr := newScreen(w, h)
 
 	scr.waitFor(t, tm, func(e *vt.Emulator) bool {
-		return strings.Contains(lineOf(e, 0), "tweedie │ ΠG") && screenHas(e, "step 1/40 t=")
+		return strings.Contains(lineOf(e, 0), "tweedie │ ΠG") && screenHas(e, "step 1/40 t ")
 	})
 	// Images are half-blocks: the x̂0 panel's caption sits over '▀' cells
 	// whose colours are set.
@@ -127,7 +127,7 @@ func TestProgram(t *testing.T) {
 
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyRight})
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyRight})
-	scr.waitFor(t, tm, func(e *vt.Emulator) bool { return screenHas(e, "step 3/40 t=") })
+	scr.waitFor(t, tm, func(e *vt.Emulator) bool { return screenHas(e, "step 3/40 t ") })
 
 	tm.Send(tea.KeyPressMsg{Code: 'm', Text: "m"})
 	scr.waitFor(t, tm, func(e *vt.Emulator) bool {
@@ -136,7 +136,7 @@ func TestProgram(t *testing.T) {
 
 	tm.Send(tea.KeyPressMsg{Code: 's', Text: "s"})
 	scr.waitFor(t, tm, func(e *vt.Emulator) bool {
-		return strings.Contains(lineOf(e, 0), "σ = 0.02") && screenHas(e, "step 3/40 t=")
+		return strings.Contains(lineOf(e, 0), "σ = 0.02") && screenHas(e, "step 3/40 t ")
 	})
 
 	tm.Send(tea.WindowSizeMsg{Width: 10, Height: 24})

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"errors"
+	"math"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -85,6 +86,20 @@ type slot struct {
 	// exactErr says why a problem with an exact posterior got no exact
 	// comparison.
 	exactErr error
+	// updMax[i] is max|Δ| of steps[i], filled as the steps are drawn.
+	updMax []float64
+}
+
+// updMaxTo is the largest max|Δ| over steps[:n] of the slot.
+func (s *slot) updMaxTo(n int) float64 {
+	for len(s.updMax) < min(n, len(s.steps)) {
+		s.updMax = append(s.updMax, maxAbs32(s.steps[len(s.updMax)].Upd))
+	}
+	mx := 0.0
+	for _, v := range s.updMax[:min(n, len(s.updMax))] {
+		mx = math.Max(mx, v)
+	}
+	return mx
 }
 
 // runSet is an explorer's runs, one per method.

@@ -10,6 +10,9 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
 	uv "github.com/charmbracelet/ultraviolet"
+
+	"tweedie/tui/gfx"
+	"tweedie/tui/termcaps"
 )
 
 // Terminal is a terminal other than the process's own that the explorer
@@ -25,6 +28,27 @@ type Terminal struct {
 	Environ []string
 	// Width and Height are its size in cells; zero when unknown.
 	Width, Height int
+	// Cell is the size of a cell in pixels as the client reported it
+	// (an SSH pty-req's pixel sizes over its cells: CellOf); zero when
+	// unknown. Sixel images are sized from it unless the terminal itself
+	// answers CSI 16 t or 14 t.
+	Cell termcaps.Size
+}
+
+// CellOf is the cell size of a window of cols×rows cells and pw×ph
+// pixels, or zero when either is unknown (zero), the cell would be outside
+// 1×1 to termcaps.MaxCell, or it is not taller than wide: terminal cells
+// are, and golang.org/x/crypto/ssh's client sends 8×8-pixel cells whatever
+// its terminal has.
+func CellOf(cols, rows, pw, ph int) termcaps.Size {
+	if cols <= 0 || rows <= 0 || pw <= 0 || ph <= 0 {
+		return termcaps.Size{}
+	}
+	c := termcaps.Size{W: pw / cols, H: ph / rows}
+	if c.W < 1 || c.H <= c.W || c.W > termcaps.MaxCell.W || c.H > termcaps.MaxCell.H {
+		return termcaps.Size{}
+	}
+	return c
 }
 
 // EnvProfile returns the colour profile a terminal with the environment
@@ -67,6 +91,8 @@ func NewSession(opts Options, t Terminal) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
+	m.gfx.SetHint(t.Cell)
+	m.applyTheme(t.Environ) // the client's COLORFGBG, if it sent one
 	silent := &silentInput{done: make(chan struct{})}
 	var progInput io.Reader // nil: no input
 	if t.Input != nil {
@@ -171,9 +197,11 @@ func (in *silentInput) Read([]byte) (int, error) {
 
 func (in *silentInput) close() { in.once.Do(func() { close(in.done) }) }
 
-// Resize tells the explorer its terminal's new size. Like Quit, it waits
-// for Run to start and does nothing after Run.
-func (s *Session) Resize(width, height int) {
+// Resize tells the explorer its terminal's new size in cells, and the
+// cell size in pixels the client reported with it (zero: unknown). Like
+// Quit, it waits for Run to start and does nothing after Run.
+func (s *Session) Resize(width, height int, cell termcaps.Size) {
+	s.program.Send(gfx.HintMsg{Cell: cell})
 	s.program.Send(tea.WindowSizeMsg{Width: width, Height: height})
 }
 

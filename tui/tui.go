@@ -47,12 +47,19 @@ type Options struct {
 	Image  int
 	// Profile pins the colour profile; the zero value (Unknown) detects it.
 	Profile colorprofile.Profile
+	// Theme pins the styles to dark or light; ThemeAuto follows the
+	// terminal's background (its reply, COLORFGBG, else neutral styles).
+	Theme Theme
 	// Graphics is how images are drawn; the zero value (Auto) asks the
 	// terminal and picks kitty, sixel, half-blocks or characters.
 	Graphics termcaps.Mode
 	// Cell is the cell size in pixels for sixel images when the terminal
 	// does not report it; zero means termcaps.DefaultCell.
 	Cell termcaps.Size
+	// SnapshotDir is where the snapshot key (P) writes its PNGs; "" hides
+	// the key (a served session writes nothing on the server). Run uses
+	// the current directory when it is "".
+	SnapshotDir string
 	// Lab is how the lab view runs its batches; the zero value takes
 	// labview's defaults (32 seeds, at most 100 steps, GOMAXPROCS − 1 workers).
 	Lab labview.Config
@@ -96,6 +103,9 @@ func (o *Options) validate() error {
 
 // Run opens the explorer and returns when the user quits.
 func Run(opts Options) error {
+	if opts.SnapshotDir == "" {
+		opts.SnapshotDir = "."
+	}
 	m, err := New(opts)
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -75,7 +76,8 @@ func (m *Model) render() string {
 	if imgArea != "" {
 		imgLines = strings.Count(imgArea, "\n") + 1
 	}
-	chartH := min(h-fixed-imgLines, chartMax)
+	// The chart takes the lines the panels leave: at least chartMin.
+	chartH := max(h-fixed-imgLines, 0)
 
 	b.WriteString(fit(header, w))
 	b.WriteByte('\n')
@@ -193,12 +195,13 @@ func (m *Model) header() string {
 	if m.prob != nil {
 		op = m.prob.Op.Name()
 	}
-	image := m.opts.Images[m.image].Name
+	// The image's number is what --image takes and n/p walk through.
+	image := fmt.Sprintf("#%d %s", m.image, m.opts.Images[m.image].Name)
 	if spec := m.opts.Prior.Spec; spec != "" {
 		image = spec + ": " + image // the prior, and the ground truth it gave
 	}
-	left := fmt.Sprintf(" tweedie │ %s │ %s │ σ = %s │ %s │ %s %d steps │ seed %d ",
-		meth, op, fmtG(m.set.Sigma), image, m.set.Sampler, m.set.Steps, m.set.Seed)
+	left := fmt.Sprintf(" tweedie │ %s │ %s │ σ = %s%s │ %s │ %s %d steps │ seed %d ",
+		meth, op, fmtG(m.set.Sigma), m.headerParams(), image, m.set.Sampler, m.set.Steps, m.set.Seed)
 	right := ""
 	if s := m.shown(); s == nil || !s.done {
 		n := 0
@@ -215,6 +218,38 @@ func (m *Model) header() string {
 		return fit(l, m.width-ansi.StringWidth(right)) + right
 	}
 	return l + strings.Repeat(" ", pad) + right
+}
+
+// glossary is the one-line key to the panels and colours, shown with the
+// full help (?).
+func (m *Model) glossary() string {
+	st := m.Styles
+	sw := func(r, g, b int) string { return fmt.Sprintf("\x1b[38;2;%d;%d;%dm■\x1b[m", r, g, b) }
+	return st.Label.Render("panels: ") + st.Dim.Render("y the measurement (unobserved pixels checkered) · x_t the sample at step t · x̂0 Tweedie's E[x0|x_t] · Δ what guidance changed in x_{t−1}: ") +
+		sw(40, 80, 255) + st.Dim.Render(" − ") + sw(255, 255, 255) + st.Dim.Render(" 0 ") + sw(255, 40, 40) + st.Dim.Render(" + up to the ± in its label · exact E[x0|y] and std from the prior: std ") +
+		sw(0, 0, 0) + st.Dim.Render(" 0 ") + sw(255, 210, 0) + st.Dim.Render(" ") + sw(255, 255, 255) + st.Dim.Render(" the top in its label · chart: ") + st.Dim.Render(NameG+" the method's ∇log p(y|x_t), "+NameGExact+" the exact one, "+NameNoise+" the noise's expected norm")
+}
+
+// headerParams are the parameters with keys of the methods on screen, each once,
+// as ", ζ = 0.5, r = auto".
+func (m *Model) headerParams() string {
+	var b strings.Builder
+	seen := map[string]bool{}
+	for _, meth := range m.shownMethods() {
+		v := m.values(meth)
+		for _, p := range meth.Params {
+			if seen[p.Name] || p.Symbol == "" || p.Down == "" || v[p.Name] == "" { // those with keys
+				continue
+			}
+			seen[p.Name] = true
+			val := v[p.Name]
+			if x, err := strconv.ParseFloat(val, 64); err == nil {
+				val = fmtG(x)
+			}
+			b.WriteString(", " + p.Symbol + " = " + val)
+		}
+	}
+	return b.String()
 }
 
 // panels lists the images to show, in screen order.
@@ -240,7 +275,7 @@ func (m *Model) panels() []panel {
 		ps = append(ps, panel{id: "pmean", label: "exact E[x0|y]", prio: 8, key: post.id,
 			image: func() img.Image { return img.Image{Shape: m.shape, Pix: mean} }})
 		sMax := maxAbs64(std)
-		ps = append(ps, panel{id: "pstd", label: "exact std " + fmtG(sMax), prio: 9, key: post.id,
+		ps = append(ps, panel{id: "pstd", label: "exact std 0–" + fmtG(sMax), prio: 9, key: post.id,
 			m:     halfblock.Map{Kind: halfblock.Heat, Scale: sMax},
 			image: func() img.Image { return img.Image{Shape: m.shape, Pix: std} }})
 	}
@@ -274,11 +309,11 @@ func (m *Model) runPanels(meth *method.Method, prefix string, prioX0, prioUpd, p
 			return img.Image{Shape: m.shape, Pix: pix}
 		}
 	}
-	scale := maxAbs32(sd.Upd)
+	scale := m.updScale(i)
 	return []panel{
 		{id: id + "xt", label: prefix + "x_t", prio: prioXt, key: key, image: vec(sd.Xt)},
 		{id: id + "x0", label: prefix + "x̂0 Tweedie", prio: prioX0, key: key, image: vec(sd.X0Hat)},
-		{id: id + "upd", label: prefix + "Δ ±" + fmtE(scale), prio: prioUpd, key: key, image: vec(sd.Upd),
+		{id: id + "upd", label: prefix + "Δ ±" + fmtE(scale), prio: prioUpd, key: [2]any{key, scale}, image: vec(sd.Upd),
 			m: halfblock.Map{Kind: halfblock.Diverging, Scale: scale}},
 	}
 }
@@ -330,6 +365,64 @@ func chooseLayout(n int, shape img.Shape, w, h int) (count, scale, cols int) {
 	return 0, 0, 0
 }
 
+// compareLayout lays the panels of compare mode out in rows: the shared
+// ones (ground truth, y, the exact posterior), then each method's x_t, x̂0
+// and Δ on a row of its own, so that they line up. A row too long for the
+// width keeps its panels of lowest prio. It returns nil rows when no scale
+// gives every method at least two panels in the height h.
+func compareLayout(ps []panel, shape img.Shape, w, h int) (rows [][]panel, scale, cols int) {
+	var shared []panel
+	byRun := map[string][]panel{}
+	var order []string
+	for _, p := range ps {
+		pre, _, ok := strings.Cut(p.id, "·")
+		if !ok {
+			shared = append(shared, p)
+			continue
+		}
+		if byRun[pre] == nil {
+			order = append(order, pre)
+		}
+		byRun[pre] = append(byRun[pre], p)
+	}
+	for _, scale = range []int{4, 3, 2, 1, -2} {
+		pw, ph := halfblock.Size(shape, scale)
+		cols = (w + 1) / (pw + 1)
+		if cols < 2 || (len(order)+1)*(ph+1) > h {
+			continue
+		}
+		rows = [][]panel{keepLowest(shared, cols)}
+		wide := len(rows[0])
+		for _, pre := range order {
+			r := keepLowest(byRun[pre], cols)
+			rows = append(rows, r)
+			wide = max(wide, len(r))
+		}
+		return rows, scale, wide
+	}
+	return nil, 0, 0
+}
+
+// keepLowest keeps the n panels of lowest prio, in their order.
+func keepLowest(ps []panel, n int) []panel {
+	if len(ps) <= n {
+		return ps
+	}
+	keep := make([]panel, 0, n)
+	for _, p := range ps {
+		rank := 0
+		for _, q := range ps {
+			if q.prio < p.prio {
+				rank++
+			}
+		}
+		if rank < n {
+			keep = append(keep, p)
+		}
+	}
+	return keep
+}
+
 // layout is where the panels go.
 type layout struct {
 	panels      []panel // the panels shown, in screen order
@@ -358,12 +451,31 @@ func (m *Model) layout() layout {
 		return l // no images: the lab view has none
 	}
 	l.help = fitLines(m.Help.View(m.KeyMap), m.width)
+	if m.Help.ShowAll && m.height >= 30 { // smaller windows keep their lines for the keys
+		l.help = fitLines(wrap(m.glossary(), m.width), m.width) + "\n" + l.help
+	}
 	nStatus := 1
-	if m.compare {
+	if m.guidanceLines() {
 		nStatus = 2
+	}
+	if m.compare {
+		nStatus *= 2
 	}
 	l.fixed = 1 + nStatus + 3 + 1 + strings.Count(l.help, "\n") + 1
 	ps := m.panels()
+	if m.compare {
+		if rows, scale, cols := compareLayout(ps, m.shape, m.width, m.height-l.fixed-chartMin); rows != nil {
+			for _, row := range rows {
+				l.panels = append(l.panels, row...)
+				for range cols - len(row) {
+					l.panels = append(l.panels, panel{id: "gap"}) // blank: rows line up
+				}
+			}
+			l.scale, l.cols = scale, cols
+			l.pw, l.ph = halfblock.Size(m.shape, scale)
+			return l
+		}
+	}
 	count, scale, cols := chooseLayout(len(ps), m.shape, m.width, m.height-l.fixed-chartMin)
 	if count == 0 {
 		return l
@@ -457,8 +569,9 @@ func padTo(s string, w int) string {
 	return s
 }
 
-// drawChart draws the legend and the log-scale chart of the guidance norm
-// and the residual, h lines in all.
+// drawChart draws the legend and the log-scale chart, h lines in all: the
+// guidance norms ‖g‖, ‖g*‖, ‖update‖ and the residual with its noise level
+// σ·√m, or (key v) the ratios ‖g‖/‖g*‖ and ‖update‖/‖update*‖ against 1.
 func (m *Model) drawChart(w, h int) string {
 	st := m.Styles
 	type src struct {
@@ -476,84 +589,200 @@ func (m *Model) drawChart(w, h int) string {
 	c.Styles = st.Chart
 	c.Steps = m.total()
 	c.Cursor = m.step
+	c.XAxis = true
 	var legend strings.Builder
-	legend.WriteString(st.Dim.Render(" log scale "))
-	for i, sr := range srcs {
-		var upd, res []float64
-		if sr.s != nil {
-			upd = make([]float64, len(sr.s.steps))
-			res = make([]float64, len(sr.s.steps))
-			for j, sd := range sr.s.steps {
-				upd[j], res[j] = sd.Rec.UpdateNorm, sd.Rec.Residual
-			}
-		}
-		cu, cr := st.Series[2*i], st.Series[2*i+1]
-		c.Series = append(c.Series,
-			chart.Series{Name: sr.prefix + "‖update‖", Values: upd, Color: cu},
-			chart.Series{Name: sr.prefix + "‖y − A(x̂0)‖", Values: res, Color: cr})
-		legend.WriteString(swatch(cu) + " " + sr.prefix + "‖update‖  " + swatch(cr) + " " + sr.prefix + "‖y − A(x̂0)‖  ")
+	add := func(name string, col halfblock.RGB, vals []float64) {
+		c.Series = append(c.Series, chart.Series{Name: name, Values: vals, Color: col})
+		legend.WriteString(swatch(col) + " " + name + "  ")
 	}
-	legend.WriteString(st.Dim.Render(fmt.Sprintf("│ step %d/%d", m.step+1, m.total())))
+	series := func(s *slot, f func(run.Record) float64) []float64 {
+		if s == nil {
+			return nil
+		}
+		v := make([]float64, len(s.steps))
+		for j, sd := range s.steps {
+			v[j] = f(sd.Rec)
+		}
+		return v
+	}
+	if m.ratios {
+		legend.WriteString(st.Dim.Render(" log scale "))
+		for i, sr := range srcs {
+			add(sr.prefix+NameGRatio, st.Series[4+2*i], series(sr.s, func(r run.Record) float64 { return r.GRatio }))
+			add(sr.prefix+NameUpdateRatio, st.Series[2*i], series(sr.s, func(r run.Record) float64 { return r.UpdateRatio }))
+		}
+		c.Refs = []chart.Ref{{Name: "1", Value: 1, Color: st.Chart.Axis}}
+		legend.WriteString(dashes(st.Chart.Axis) + " 1  ")
+	} else {
+		legend.WriteString(st.Dim.Render(" log scale "))
+		for i, sr := range srcs {
+			add(sr.prefix+NameG, st.Series[4+2*i], series(sr.s, func(r run.Record) float64 { return r.GNorm }))
+			if !m.compare {
+				add(NameGExact, st.Series[5], series(sr.s, func(r run.Record) float64 { return r.GExactNorm }))
+			}
+			add(sr.prefix+NameUpdate, st.Series[2*i], series(sr.s, func(r run.Record) float64 { return r.UpdateNorm }))
+			add(sr.prefix+NameResidual, st.Series[2*i+1], series(sr.s, func(r run.Record) float64 { return r.Residual }))
+		}
+		if lvl := m.noiseLevel(); lvl > 0 {
+			c.Refs = []chart.Ref{{Name: NameNoise, Value: lvl, Color: st.Series[1]}}
+			legend.WriteString(dashes(st.Series[1]) + " " + NameNoise + " " + fmtG(lvl) + "  ")
+		}
+	}
+	shownAt := m.step // the step the panels and status show, as they show it
+	if s := m.shown(); s != nil && len(s.steps) > 0 {
+		shownAt = m.shownStep(s)
+		c.Cursor = shownAt
+	}
+	legend.WriteString(st.Dim.Render(fmt.Sprintf("│ step %d/%d", shownAt+1, m.total())))
 	if h <= 1 {
 		return fit(legend.String(), w)
 	}
 	return fit(legend.String(), w) + "\n" + c.View()
 }
 
+// The names of the quantities, the same in the chart's legend and the
+// status line at every width.
+const (
+	NameG           = "‖g‖"
+	NameGExact      = "‖g*‖"
+	NameGRatio      = "‖g‖/‖g*‖"
+	NameUpdate      = "‖update‖"
+	NameUpdateRatio = "‖update‖/‖update*‖"
+	NameResidual    = "‖y−A(x̂0)‖"
+	NameNoise       = "σ√m"
+)
+
+// noiseLevel is σ·√m, the norm the measurement's noise is expected to
+// have (m = the measurement's length): a residual well below it fits the
+// noise. Zero without a problem or noise.
+func (m *Model) noiseLevel() float64 {
+	if m.prob == nil {
+		return 0
+	}
+	return m.prob.Sigma * math.Sqrt(float64(len(m.prob.Y)))
+}
+
+func dashes(c halfblock.RGB) string {
+	return fmt.Sprintf("\x1b[38;2;%d;%d;%dm╌╌\x1b[m", c.R, c.G, c.B)
+}
+
 func swatch(c halfblock.RGB) string {
 	return fmt.Sprintf("\x1b[38;2;%d;%d;%dm──\x1b[m", c.R, c.G, c.B)
 }
 
-// statusLines are the numbers of the step shown: one line, or one per
-// method when comparing.
+// statusLines are the numbers of the step shown: two lines, the step and
+// the guidance, or two per method when comparing.
 func (m *Model) statusLines() []string {
 	if m.compare {
 		p := m.comparePair()
 		w := max(ansi.StringWidth(p[0].Label), ansi.StringWidth(p[1].Label)) + 1
-		return []string{m.statusLine(p[0], padTo(p[0].Label, w)), m.statusLine(p[1], padTo(p[1].Label, w))}
+		var lines []string
+		for _, meth := range p {
+			lines = append(lines, m.statusLine(meth, padTo(meth.Label, w))...)
+		}
+		return lines
 	}
-	return []string{m.statusLine(m.method(), "")}
+	return m.statusLine(m.method(), "")
 }
 
-func (m *Model) statusLine(meth *method.Method, prefix string) string {
+// guidanceLines reports whether the status has its guidance line (‖g‖,
+// ‖g*‖, …): in windows of at least 20 lines; below, the chart says it.
+func (m *Model) guidanceLines() bool { return m.height >= 20 }
+
+// statusLine is the two status lines of a method: the step, the residual
+// against σ√m, PSNR, cos(g,g*) and NFE; then the guidance norms and what
+// share of the exact ones they are. The names are the chart's at every
+// width; narrow windows only space them closer and drop units.
+func (m *Model) statusLine(meth *method.Method, prefix string) []string {
 	st := m.Styles
 	s := m.runs.get(meth.Name)
 	rec, ok := m.record(s)
 	if !ok {
-		return st.Dim.Render(prefix + "waiting for the first step…")
+		if !m.guidanceLines() {
+			return []string{st.Dim.Render(prefix + "waiting for the first step…")}
+		}
+		return []string{st.Dim.Render(prefix + "waiting for the first step…"), ""}
+	}
+	narrow := m.width < 110
+	sep, db := "  ", " dB"
+	if narrow {
+		sep, db = " ", ""
 	}
 	v := func(name, val string) string {
-		return st.Dim.Render(name) + st.Value.Render(val) + "  "
+		return st.Dim.Render(name+" ") + st.Value.Render(val) + sep
 	}
 	i := m.shownStep(s)
 	cos := fmtCos(rec.GCos)
+	ratio, updRatio := fmtRatio(rec.GRatio, narrow), fmtRatio(rec.UpdateRatio, narrow)
+	gNorm, gExact, updNorm := fmtNorm(rec.GNorm, narrow), fmtNorm(rec.GExactNorm, narrow), fmtNorm(rec.UpdateNorm, narrow)
 	if s.lazy && i >= s.exact {
-		cos = "computing"
-		if m.width < 110 {
+		cos, ratio, updRatio, gExact = "computing", "…", "…", "…"
+		if narrow {
 			cos = "…"
 		}
 	}
-	if m.width < 110 { // compact, so that every number fits in 80 columns
-		v = func(name, val string) string { return st.Dim.Render(name) + st.Value.Render(val) + " " }
-		return st.Dim.Render(prefix) +
-			v("step ", fmt.Sprintf("%d/%d", i+1, s.total)) +
-			v("t=", fmt.Sprint(rec.T)) +
-			v("ᾱ=", fmtG(rec.AlphaBar)) +
-			v("‖Δ‖=", fmtE(rec.UpdateNorm)) +
-			v("‖y−Ax̂0‖=", fmtG(rec.Residual)) +
-			v("PSNR=", fmt.Sprintf("%.1f", rec.PSNR)) +
-			v("cos*=", cos) +
-			v("nfe=", fmtNFE(rec))
+	res := fmtG(rec.Residual)
+	if lvl := m.noiseLevel(); lvl > 0 && !narrow { // narrow: the chart's legend has it
+		res += st.Dim.Render(" (" + NameNoise + " " + fmtG(lvl) + ")")
 	}
-	return st.Dim.Render(prefix) +
-		v("step ", fmt.Sprintf("%d/%d", i+1, s.total)) +
-		v("t ", fmt.Sprint(rec.T)) +
-		v("ᾱ_t ", fmtG(rec.AlphaBar)) +
-		v("‖update‖ ", fmtE(rec.UpdateNorm)) +
-		v("‖y−A(x̂0)‖ ", fmtG(rec.Residual)) +
-		v("PSNR ", fmt.Sprintf("%.1f dB", rec.PSNR)) +
-		v("cos(g,g*) ", cos) +
-		v("NFE ", fmtNFE(rec))
+	pad := st.Dim.Render(strings.Repeat(" ", ansi.StringWidth(prefix)))
+	alpha := v("ᾱ_t", fmtAlphaBar(rec.AlphaBar))
+	if narrow && prefix != "" {
+		alpha = "" // comparing in a narrow window: the formula has it
+	}
+	lines := []string{
+		st.Dim.Render(prefix) +
+			v("step", fmt.Sprintf("%d/%d", i+1, s.total)) +
+			v("t", fmt.Sprint(rec.T)) +
+			alpha +
+			v(NameResidual, res) +
+			v("PSNR", fmt.Sprintf("%.1f", rec.PSNR)+db) +
+			v("cos(g,g*)", cos) +
+			v("NFE", fmtNFE(rec)),
+		pad +
+			v(NameG, gNorm) +
+			v(NameGExact, gExact) +
+			v(NameGRatio, ratio) +
+			v(NameUpdate, updNorm) +
+			v(NameUpdateRatio, updRatio),
+	}
+	if !m.guidanceLines() {
+		lines = lines[:1]
+	}
+	return lines
+}
+
+// fmtAlphaBar is ᾱ_t with the digits that tell it from 1 near t = 0
+// (ᾱ_t = 0.9999 where the formula's r_t = √(1−ᾱ_t) is 0.01).
+func fmtAlphaBar(a float64) string {
+	if a > 0.99 && a < 1 {
+		return strconv.FormatFloat(a, 'g', 6, 64)
+	}
+	return fmtG(a)
+}
+
+// fmtNorm is a norm, "n/a" when NaN (no exact guidance); short, it has
+// two significant digits and no exponent when it needs none.
+func fmtNorm(x float64, short bool) string {
+	if math.IsNaN(x) {
+		return "n/a"
+	}
+	if short {
+		return strconv.FormatFloat(x, 'g', 2, 64)
+	}
+	return fmtE(x)
+}
+
+// fmtRatio is a ratio of norms to three significant digits (two when
+// short), "n/a" when NaN.
+func fmtRatio(x float64, short bool) string {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return "n/a"
+	}
+	if short {
+		return strconv.FormatFloat(x, 'g', 2, 64)
+	}
+	return strconv.FormatFloat(x, 'g', 3, 64)
 }
 
 // fmtNFE is a sample's network evaluations so far: denoiser calls, with
@@ -621,15 +850,36 @@ func (m *Model) frameOf(meth *method.Method) method.Frame {
 	return f
 }
 
+// zeroGuidance reports whether a run's ‖g‖ has been 0 at each of its
+// first steps (at least 3): guidance through an operator whose VJP is zero,
+// such as quantisation's, does nothing.
+func zeroGuidance(s *slot) bool {
+	if len(s.steps) < 3 {
+		return false
+	}
+	for _, sd := range s.steps {
+		if sd.Rec.GNorm != 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // noticeLine is the line of errors and notices.
 func (m *Model) noticeLine() string {
 	st := m.Styles
+	if m.prompting {
+		return st.Value.Render(":"+m.prompt+"▏") + st.Dim.Render("   step N · t N · σ X · "+paramNames()+" X · digit D · image N   enter · esc")
+	}
 	if m.probErr != nil {
 		return st.Error.Render("problem: " + m.probErr.Error())
 	}
 	var parts []string
 	for _, meth := range m.shownMethods() {
 		s := m.runs.get(meth.Name)
+		if s != nil && !meth.Baseline && zeroGuidance(s) {
+			parts = append(parts, st.Notice.Render(meth.Label+": ‖g‖ = 0 at every step so far: the operator passes no gradient back (its VJP is zero), so this guidance does nothing"))
+		}
 		if s != nil && s.exactErr != nil {
 			parts = append(parts, st.Error.Render(meth.Label+": no exact comparison: "+s.exactErr.Error()))
 		}

@@ -27,6 +27,21 @@ type plotSeries struct {
 // scale: they break the line (a series with none left is listed in the
 // legend as "(no positive values)").
 func WriteGradNormPlot(w io.Writer, tr *run.Trajectory, method string) error {
+	p, err := GradNormPlot(tr.Records[:tr.Done], tr.Steps(), method, 0)
+	if err != nil {
+		return err
+	}
+	wt, err := p.WriterTo(8*vg.Inch, 4.5*vg.Inch, "png")
+	if err != nil {
+		return err
+	}
+	_, err = wt.WriteTo(w)
+	return err
+}
+
+// GradNormPlot is gradnorm.png's plot of the records of a run of steps
+// steps; noise > 0 adds the level σ·√m the residual is expected to reach.
+func GradNormPlot(records []run.Record, steps int, method string, noise float64) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("guidance per step (%s)", method)
 	p.X.Label.Text = "step"
@@ -46,7 +61,7 @@ func WriteGradNormPlot(w io.Writer, tr *run.Trajectory, method string) error {
 	for _, s := range series {
 		var segs []plotter.XYs
 		var cur plotter.XYs
-		for _, r := range tr.Records[:tr.Done] {
+		for _, r := range records {
 			v := s.value(r)
 			if !(v > 0) || math.IsInf(v, 0) {
 				if len(cur) > 0 {
@@ -70,7 +85,7 @@ func WriteGradNormPlot(w io.Writer, tr *run.Trajectory, method string) error {
 		for j, seg := range segs {
 			l, err := plotter.NewLine(seg)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			l.Color = s.colour
 			l.Width = vg.Points(1.2)
@@ -80,7 +95,7 @@ func WriteGradNormPlot(w io.Writer, tr *run.Trajectory, method string) error {
 			if len(seg) == 1 {
 				sc, err := plotter.NewScatter(seg)
 				if err != nil {
-					return err
+					return nil, err
 				}
 				sc.Color = s.colour
 				p.Add(sc)
@@ -91,6 +106,17 @@ func WriteGradNormPlot(w io.Writer, tr *run.Trajectory, method string) error {
 			}
 		}
 	}
+	if noise > 0 && !math.IsInf(noise, 0) {
+		l, err := plotter.NewLine(plotter.XYs{{X: 0, Y: noise}, {X: math.Max(1, float64(steps-1)), Y: noise}})
+		if err != nil {
+			return nil, err
+		}
+		l.Color = color.RGBA{R: 30, G: 140, B: 60, A: 255}
+		l.Dashes = []vg.Length{vg.Points(2), vg.Points(3)}
+		p.Add(l)
+		p.Legend.Add(fmt.Sprintf("σ√m = %.3g (the noise's norm)", noise), l)
+		lo, hi = math.Min(lo, noise), math.Max(hi, noise)
+	}
 	if math.IsInf(lo, 1) { // nothing to draw
 		lo, hi = 0.1, 1
 	}
@@ -98,11 +124,6 @@ func WriteGradNormPlot(w io.Writer, tr *run.Trajectory, method string) error {
 		lo, hi = lo/2, hi*2
 	}
 	p.Y.Min, p.Y.Max = lo, hi*20 // headroom for the legend
-	p.X.Min, p.X.Max = 0, math.Max(1, float64(tr.Steps()-1))
-	wt, err := p.WriterTo(8*vg.Inch, 4.5*vg.Inch, "png")
-	if err != nil {
-		return err
-	}
-	_, err = wt.WriteTo(w)
-	return err
+	p.X.Min, p.X.Max = 0, math.Max(1, float64(steps-1))
+	return p, nil
 }

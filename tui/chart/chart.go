@@ -24,6 +24,14 @@ type Series struct {
 	Color  halfblock.RGB
 }
 
+// Ref is a level drawn across the chart as a dashed line, under the
+// series: an expected value to read them against.
+type Ref struct {
+	Name  string
+	Value float64 // drawn when > 0 and finite
+	Color halfblock.RGB
+}
+
 // Styles are the chart's colours.
 type Styles struct {
 	Axis   halfblock.RGB
@@ -47,6 +55,11 @@ type Model struct {
 	// Cursor is the step marked by a vertical line, or −1.
 	Cursor int
 	Series []Series
+	// Refs are levels drawn under the series; they count in the y range.
+	Refs []Ref
+	// XAxis: the last line labels the x axis with steps (1-based) at
+	// round numbers, when the chart has at least 6 lines.
+	XAxis  bool
 	Styles Styles
 
 	width, height int
@@ -64,6 +77,12 @@ const labelWidth = 7
 // over all series, widened to whole decades; ok is false with no such value.
 func (m Model) Range() (lo, hi float64, ok bool) {
 	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, r := range m.Refs {
+		if v := r.Value; v > 0 && !math.IsInf(v, 0) {
+			l := math.Log10(v)
+			lo, hi = math.Min(lo, l), math.Max(hi, l)
+		}
+	}
 	for _, s := range m.Series {
 		for _, v := range s.Values {
 			if v > 0 && !math.IsInf(v, 0) {
@@ -91,6 +110,11 @@ func (m Model) View() string {
 	if w <= labelWidth+2 || h < 2 {
 		return halfblock.Blank(w, h)
 	}
+	axis := ""
+	if m.XAxis && h >= 6 {
+		axis = m.xAxis(w)
+		h--
+	}
 	pw := w - labelWidth // plot width in cells
 	dotsW, dotsH := 2*pw, 4*h
 	cells := make([]uint8, pw*h) // braille bits
@@ -98,6 +122,23 @@ func (m Model) View() string {
 	lo, hi, ok := m.Range()
 	n := max(m.Steps, 1)
 	if ok {
+		// Refs own their cells with −(index+1) until a series crosses them.
+		for ri, r := range m.Refs {
+			v := r.Value
+			if !(v > 0) || math.IsInf(v, 0) {
+				continue
+			}
+			dy := int(math.Round((hi - math.Log10(v)) / (hi - lo) * float64(dotsH-1)))
+			dy = min(max(dy, 0), dotsH-1)
+			for dx := 0; dx < dotsW; dx++ {
+				if dx%4 >= 2 {
+					continue // dashed
+				}
+				c := (dy/4)*pw + dx/2
+				cells[c] |= dotBits[dy%4][dx%2]
+				owner[c] = int8(-(ri + 1))
+			}
+		}
 		for si, s := range m.Series {
 			prev := -1
 			for dx := 0; dx < dotsW; dx++ {
@@ -145,11 +186,13 @@ func (m Model) View() string {
 			b = append(b, '\n')
 		}
 		b = append(b, m.label(row, h, lo, hi, ok)...)
-		cur := -2 // colour index of the current run: −1 cursor, 0 axis, i+1 series
+		cur := -2 // colour index of the current run: −1 cursor, 0 axis, i+1 series, refBase−i ref i
 		for x := 0; x < pw; x++ {
 			c := row*pw + x
 			col, r := 0, rune(0x2800+int(cells[c]))
 			switch {
+			case cells[c] != 0 && owner[c] < 0:
+				col = refBase + int(owner[c]) + 1
 			case cells[c] != 0:
 				col = int(owner[c])
 			case x == cursorCol:
@@ -165,12 +208,50 @@ func (m Model) View() string {
 		}
 		b = append(b, "\x1b[m"...)
 	}
+	if axis != "" {
+		b = append(b, '\n')
+		b = append(b, axis...)
+	}
 	return string(b)
 }
+
+// xAxis is the x axis's line, w cells: "step" under the y labels, then
+// round step numbers (1-based) under the columns they fall in.
+func (m Model) xAxis(w int) string {
+	pw := w - labelWidth
+	n := max(m.Steps, 1)
+	line := []rune(strings.Repeat(" ", pw))
+	// A round step between ticks: about one label every 10 cells.
+	target := max(1, n*10/max(pw, 1))
+	tick := 1
+	for p := 1; tick < target; p *= 10 {
+		for _, f := range []int{1, 2, 5} {
+			if tick = f * p; tick >= target {
+				break
+			}
+		}
+	}
+	last := -2
+	for s := 1; s <= n; s = (s/tick + 1) * tick { // 1, then the multiples of tick
+		label := strconv.Itoa(s)
+		col := (s - 1) * pw / n
+		if col <= last || col+len(label) > pw {
+			continue
+		}
+		copy(line[col:], []rune(label))
+		last = col + len(label)
+	}
+	return "\x1b[38;2;130;130;140m" + strings.Repeat(" ", labelWidth-5) + "step " + string(line) + "\x1b[m"
+}
+
+// refBase is the colour index of Refs[0]; Refs[i] is refBase − i.
+const refBase = -1000
 
 func (m Model) sgr(b []byte, col int) []byte {
 	var c halfblock.RGB
 	switch {
+	case col <= refBase:
+		c = m.Refs[refBase-col].Color
 	case col < 0:
 		c = m.Styles.Cursor
 	case col == 0:
@@ -197,6 +278,13 @@ func (m Model) label(row, h int, lo, hi float64, ok bool) string {
 			s = decade(hi)
 		case h - 1:
 			s = decade(lo)
+		default:
+			// Every decade in between that falls on a row of its own.
+			for e := hi - 1; e > lo; e-- {
+				if int(math.Round((hi-e)/(hi-lo)*float64(h-1))) == row {
+					s = decade(e)
+				}
+			}
 		}
 	}
 	tick := "│"

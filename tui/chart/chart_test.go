@@ -43,3 +43,31 @@ func TestEmpty(t *testing.T) {
 		t.Errorf("%d lines", got)
 	}
 }
+
+// The x axis labels round steps; every decade between the top and the
+// bottom that has a row of its own is labelled.
+func TestAxes(t *testing.T) {
+	c := New(60, 10)
+	c.Steps = 1000
+	c.XAxis = true
+	c.Series = []Series{{Name: "a", Values: []float64{1e-3, 1e2}}}
+	lines := strings.Split(ansi.Strip(c.View()), "\n")
+	if len(lines) != 10 {
+		t.Fatalf("%d lines, want 10", len(lines))
+	}
+	x := lines[9]
+	for _, want := range []string{"step", "1 ", "200", "800"} {
+		if !strings.Contains(x, want) {
+			t.Errorf("x axis %q lacks %q", x, want)
+		}
+	}
+	var decades int
+	for _, l := range lines[:9] {
+		if strings.Contains(l, "e+") || strings.Contains(l, "e-") {
+			decades++
+		}
+	}
+	if decades != 6 { // 1e+02 … 1e-03 on 9 rows
+		t.Errorf("%d decades labelled, want 6:\n%s", decades, strings.Join(lines, "\n"))
+	}
+}

@@ -56,6 +56,12 @@ type tickMsg struct{ Gen int }
 // by a caller that knows no reply will come).
 type DetectTimeoutMsg struct{}
 
+// HintMsg tells the component the cell size its terminal's client
+// reported outside the terminal's replies (an SSH client's pty-req or
+// window-change pixel sizes over its cells); zero when unknown. Sixel
+// images are drawn again at the new size.
+type HintMsg struct{ Cell termcaps.Size }
+
 // quitMsg quits after the last raw output went out.
 type quitMsg struct{}
 
@@ -202,6 +208,16 @@ func (g *Model) Update(msg tea.Msg) (cmd tea.Cmd, handled bool) {
 			return g.resendSixel(false), false
 		}
 		return nil, false
+	case HintMsg:
+		if msg.Cell == g.hint {
+			return nil, true
+		}
+		old := g.CellSize()
+		g.hint = msg.Cell
+		if g.mode == termcaps.Sixel && g.CellSize() != old && (len(g.sent) > 0 || g.pending) {
+			return g.resendSixel(true), true
+		}
+		return nil, true
 	case tickMsg:
 		if msg.Gen != g.gen {
 			return nil, true
@@ -293,22 +309,29 @@ func (g *Model) SetMode(mode termcaps.Mode) tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// Cycle is the graphics key: the next mode of termcaps.Modes. It returns
-// a notice naming the mode.
+// Cycle is the graphics key: the next of the modes the terminal was found
+// to draw (termcaps.Caps.Drawable), and the one given by the options; a
+// mode it cannot draw is only ever forced. It returns a notice naming the
+// mode.
 func (g *Model) Cycle() (tea.Cmd, string) {
 	mode := g.mode
 	if mode == termcaps.Auto {
 		mode = termcaps.Halfblock
 	}
-	next := mode.Next()
-	notice := "graphics: " + next.String()
-	if next == termcaps.Kitty && !(g.caps.Kitty && g.caps.Placeholders()) {
-		notice += " (not detected)"
+	ok := map[termcaps.Mode]bool{g.want: g.want != termcaps.Auto}
+	for _, m := range g.caps.Drawable(g.profile) {
+		ok[m] = true
 	}
-	if next == termcaps.Sixel && !g.caps.Sixel() {
-		notice += " (not detected)"
+	next := mode
+	for range termcaps.Modes {
+		if next = next.Next(); ok[next] {
+			break
+		}
 	}
-	return g.SetMode(next), notice
+	if next == mode {
+		return nil, "graphics: " + mode.String() + " (the only mode detected)"
+	}
+	return g.SetMode(next), "graphics: " + next.String()
 }
 
 // Quit deletes kitty images and quits once that went out.

@@ -37,6 +37,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"tweedie/tui"
+	"tweedie/tui/termcaps"
 )
 
 // Config is how to serve.
@@ -374,13 +375,14 @@ func (s *Server) handle(sshSess ssh.Session) {
 		return
 	}
 
+	cell := cellOf(pty.Window)
 	win := clampWindow(pty.Window)
 	in := newInput(sshSess)
 	defer in.Close() // the explorer's reader ends with the session
 	env := append(sshSess.Environ(), "TERM="+pty.Term)
 	ts, err := tui.NewSession(s.cfg.Explorer, tui.Terminal{
 		Input: in, Output: sshSess, Environ: env,
-		Width: win.Width, Height: win.Height,
+		Width: win.Width, Height: win.Height, Cell: cell,
 	})
 	if err != nil {
 		log.Error("session failed", "err", err)
@@ -396,7 +398,8 @@ func (s *Server) handle(sshSess ssh.Session) {
 	}
 	defer s.leave(sess)
 	log.Info("session start", "term", pty.Term, "profile", ts.Profile().String(),
-		"size", fmt.Sprintf("%dx%d", win.Width, win.Height), "sessions", n)
+		"size", fmt.Sprintf("%dx%d", win.Width, win.Height),
+		"cell", fmt.Sprintf("%dx%d", cell.W, cell.H), "sessions", n)
 
 	stop := make(chan struct{})
 	watched := make(chan struct{})
@@ -408,7 +411,7 @@ func (s *Server) handle(sshSess ssh.Session) {
 		for {
 			select {
 			case w := <-sizes:
-				ts.Resize(w.Width, w.Height) // returns once Run has ended
+				ts.Resize(w.Width, w.Height, w.cell) // returns once Run has ended
 			case <-stop:
 				return
 			}
@@ -479,20 +482,34 @@ func (s *Server) watch(log *slog.Logger, sess *session, sshSess ssh.Session, in 
 	}
 }
 
+// cellOf is the cell size in pixels a pty-req or window-change gives:
+// its pixel sizes over its cells (OpenSSH sends the pixel sizes its own
+// terminal reports to the kernel); zero when the client sent none.
+func cellOf(w ssh.Window) termcaps.Size {
+	return tui.CellOf(w.Width, w.Height, w.WidthPixels, w.HeightPixels)
+}
+
+// window is a window size, clamped, with the cell size from its pixel
+// sizes before the clamp.
+type window struct {
+	ssh.Window
+	cell termcaps.Size
+}
+
 // latestWindows reads the window sizes from winch until it closes (when
 // the client's requests end) and keeps the latest, clamped, for the
 // channel it returns. It never blocks on its reader, so the ssh package's
 // request loop, which sends each window-change on winch, never waits for
 // an explorer that has ended.
-func latestWindows(winch <-chan ssh.Window) <-chan ssh.Window {
-	sizes := make(chan ssh.Window, 1)
+func latestWindows(winch <-chan ssh.Window) <-chan window {
+	sizes := make(chan window, 1)
 	go func() {
 		for w := range winch {
 			select {
 			case <-sizes: // replaced by the newer size
 			default:
 			}
-			sizes <- clampWindow(w) // the only sender: there is room
+			sizes <- window{clampWindow(w), cellOf(w)} // the only sender: there is room
 		}
 	}()
 	return sizes

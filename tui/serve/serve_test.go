@@ -206,6 +206,13 @@ func (w termWriter) Write(p []byte) (int, error) {
 // (KEY=VALUE) and starts the shell, that is, the explorer.
 func openTerm(t *testing.T, c *gossh.Client, w, h int, env ...string) *term {
 	t.Helper()
+	return openTermPixels(t, c, w, h, 0, 0, env...)
+}
+
+// openTermPixels is openTerm with the window's size in pixels in the
+// pty-req, pw×ph (0×0: unknown), as OpenSSH sends it.
+func openTermPixels(t *testing.T, c *gossh.Client, w, h, pw, ph int, env ...string) *term {
+	t.Helper()
 	sess, err := c.NewSession()
 	if err != nil {
 		t.Fatal(err)
@@ -217,8 +224,13 @@ func openTerm(t *testing.T, c *gossh.Client, w, h int, env ...string) *term {
 			t.Fatal(err)
 		}
 	}
-	if err := sess.RequestPty("xterm-256color", h, w, gossh.TerminalModes{}); err != nil {
-		t.Fatal(err)
+	ptyReq := struct {
+		Term               string
+		Cols, Rows, PW, PH uint32
+		Modes              string
+	}{"xterm-256color", uint32(w), uint32(h), uint32(pw), uint32(ph), "\x00"}
+	if ok, err := sess.SendRequest("pty-req", true, gossh.Marshal(ptyReq)); err != nil || !ok {
+		t.Fatalf("pty-req: %v %v", ok, err)
 	}
 	if tm.stdin, err = sess.StdinPipe(); err != nil {
 		t.Fatal(err)

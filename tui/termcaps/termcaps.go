@@ -246,6 +246,9 @@ func (c *Caps) Handle(msg any) bool {
 	return false
 }
 
+// Window is the window size in cells, zero when unknown.
+func (c *Caps) Window() (cols, rows int) { return c.cols, c.rows }
+
 // SetWindow sets the window size in cells.
 func (c *Caps) SetWindow(cols, rows int) {
 	c.cols, c.rows = cols, rows
@@ -267,18 +270,57 @@ func (c *Caps) Done() bool { return c.DA1Seen }
 func (c *Caps) Sixel() bool { return slices.Contains(c.DA1, 4) }
 
 // Placeholders reports whether the terminal draws kitty's Unicode
-// placeholders: kitty and ghostty by XTVERSION (or by TERM, or inside
-// tmux, whose XTVERSION is its own, by the variables they set).
+// placeholders: kitty from 0.28 (0.26, Debian 12's, shows empty boxes)
+// and ghostty by XTVERSION (or by TERM, or inside tmux, whose XTVERSION is
+// its own, by the variables they set).
 func (c *Caps) Placeholders() bool {
 	v := strings.ToLower(c.Version)
-	if strings.HasPrefix(v, "kitty") || strings.HasPrefix(v, "ghostty") {
+	if strings.HasPrefix(v, "ghostty") {
 		return true
+	}
+	if strings.HasPrefix(v, "kitty") {
+		major, minor, ok := kittyVersion(v)
+		return !ok || major > 0 || minor >= 28
 	}
 	t := c.Env.Term
 	if c.Version == "" && (t == "xterm-kitty" || t == "xterm-ghostty") {
 		return true
 	}
 	return c.Env.Tmux && c.Env.KittyHint
+}
+
+// kittyVersion parses kitty's XTVERSION reply, "kitty(0.26.5)".
+func kittyVersion(v string) (major, minor int, ok bool) {
+	_, rest, found := strings.Cut(v, "(")
+	if !found {
+		return 0, 0, false
+	}
+	rest, _, _ = strings.Cut(rest, ")")
+	parts := strings.Split(rest, ".")
+	if len(parts) < 2 {
+		return 0, 0, false
+	}
+	var err1, err2 error
+	major, err1 = strconv.Atoi(parts[0])
+	minor, err2 = strconv.Atoi(parts[1])
+	return major, minor, err1 == nil && err2 == nil
+}
+
+// Drawable are the modes the terminal was found to draw, in the order of
+// Modes: kitty with placeholders, sixel, half-blocks where there is
+// colour, and the character ramp always.
+func (c *Caps) Drawable(p colorprofile.Profile) []Mode {
+	var ms []Mode
+	if c.Kitty && c.Placeholders() {
+		ms = append(ms, Kitty)
+	}
+	if c.Sixel() {
+		ms = append(ms, Sixel)
+	}
+	if !NoColour(p) {
+		ms = append(ms, Halfblock)
+	}
+	return append(ms, ASCII)
 }
 
 // Choose picks the best mode: kitty with placeholders, then sixel, then

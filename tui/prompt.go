@@ -1,0 +1,155 @@
+package tui
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"tweedie/core/method"
+)
+
+// The prompt (key :) takes a typed command, for a lecture:
+//
+//	120, step 120   go to step 120
+//	t 500           go to the step nearest t = 500
+//	digit 7, class 7  the next ground truth of that class (label)
+//	image 42        ground truth number 42 (what --image takes)
+//	σ 0.1, sigma 0.1  set σ (0 to maxTypedSigma)
+//	r 0.3, ζ 1, zeta 1, r auto, …  set a method parameter, by symbol or name
+//
+// enter runs it, esc leaves it; the notice line shows it as it is typed.
+
+// maxTypedSigma bounds a typed σ: the measurements live in [−1, 1].
+const maxTypedSigma = 10
+
+// promptKey handles a key while the prompt is open.
+func (m *Model) promptKey(msg tea.KeyPressMsg) tea.Cmd {
+	switch msg.String() {
+	case "esc", "ctrl+c":
+		m.prompt, m.prompting = "", false
+		return nil
+	case "enter":
+		line := m.prompt
+		m.prompt, m.prompting = "", false
+		cmd, err := m.runPrompt(line)
+		if err != nil {
+			m.notice = err.Error()
+		}
+		return cmd
+	case "backspace":
+		if r := []rune(m.prompt); len(r) > 0 {
+			m.prompt = string(r[:len(r)-1])
+		}
+		return nil
+	}
+	if msg.Text != "" && len(m.prompt) < 64 {
+		m.prompt += msg.Text
+	}
+	return nil
+}
+
+// runPrompt runs a typed command.
+func (m *Model) runPrompt(line string) (tea.Cmd, error) {
+	f := strings.Fields(strings.ReplaceAll(line, "=", " "))
+	switch {
+	case len(f) == 0:
+		return nil, nil
+	case len(f) == 1:
+		f = []string{"step", f[0]}
+	case len(f) > 2:
+		return nil, fmt.Errorf("%q: want NAME VALUE, e.g. step 120, t 500, σ 0.1, ζ 1", line)
+	}
+	name, val := strings.ToLower(f[0]), f[1]
+	num := func() (float64, error) {
+		x, err := strconv.ParseFloat(val, 64)
+		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+			return 0, fmt.Errorf("%s %q: want a number", name, val)
+		}
+		return x, nil
+	}
+	switch name {
+	case "step", "s":
+		x, err := num()
+		if err != nil {
+			return nil, err
+		}
+		if x < 1 || x > float64(m.total()) {
+			return nil, fmt.Errorf("step %s: want 1 to %d", val, m.total())
+		}
+		m.moveTo(int(x) - 1)
+		return nil, nil
+	case "t":
+		x, err := num()
+		if err != nil {
+			return nil, err
+		}
+		s := m.shown()
+		if s == nil || len(s.steps) == 0 {
+			return nil, fmt.Errorf("t %s: no steps yet", val)
+		}
+		best := 0
+		for i, sd := range s.steps {
+			if math.Abs(float64(sd.Rec.T)-x) < math.Abs(float64(s.steps[best].Rec.T)-x) {
+				best = i
+			}
+		}
+		m.moveTo(best)
+		return nil, nil
+	case "digit", "class", "label":
+		n := len(m.opts.Images)
+		for k := 1; k <= n; k++ {
+			if j := (m.image + k) % n; m.opts.Images[j].Label == val {
+				m.image = j
+				return m.recompute(), nil
+			}
+		}
+		return nil, fmt.Errorf("%s %s: no ground truth of that class", name, val)
+	case "image", "#":
+		x, err := num()
+		if err != nil {
+			return nil, err
+		}
+		if x < 0 || int(x) >= len(m.opts.Images) || x != math.Trunc(x) {
+			return nil, fmt.Errorf("image %s: want 0 to %d", val, len(m.opts.Images)-1)
+		}
+		m.image = int(x)
+		return m.recompute(), nil
+	case "σ", "sigma":
+		x, err := num()
+		if err != nil {
+			return nil, err
+		}
+		if x < 0 || x > maxTypedSigma {
+			return nil, fmt.Errorf("σ %s: want 0 to %d", val, maxTypedSigma)
+		}
+		m.set.Sigma = x
+		return m.recompute(), nil
+	}
+	for _, p := range method.Params() {
+		if name != strings.ToLower(p.Name) && name != strings.ToLower(p.Symbol) {
+			continue
+		}
+		v, err := p.Parse(val)
+		if err != nil {
+			return nil, err
+		}
+		m.set.Params = m.set.Params.With(p.Name, v)
+		m.runs.cancel(methodNames(method.Having(p.Name))...)
+		m.lab.Stop()
+		return m.schedule(), nil
+	}
+	return nil, fmt.Errorf("%q: no such value; type step, t, σ, digit, image or a parameter (%s)", name, paramNames())
+}
+
+func paramNames() string {
+	var n []string
+	for _, p := range method.Params() {
+		if p.Symbol != "" {
+			n = append(n, p.Symbol)
+		}
+	}
+	return strings.Join(n, ", ")
+}

@@ -1,0 +1,488 @@
+package worker
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"tweedie/core/denoiser"
+)
+
+// Options configure a worker process.
+type Options struct {
+	// Start bounds the time to the handshake (loading a model, an SSH
+	// login); Call bounds each request. Zero means the defaults.
+	Start, Call time.Duration
+	// Queue bounds the requests in flight (default 64): further callers wait.
+	Queue int
+	// Log, when not nil, receives the worker's stderr line by line.
+	Log io.Writer
+}
+
+// Defaults.
+const (
+	DefaultStart = 120 * time.Second
+	DefaultCall  = 60 * time.Second
+	DefaultQueue = 64
+	stderrLines  = 4
+)
+
+// Client is one worker process. Its methods are safe for concurrent use:
+// requests are multiplexed by id.
+type Client struct {
+	command string
+	opts    Options
+	cmd     *exec.Cmd
+	stdin   io.WriteCloser
+	stdout  io.ReadCloser
+	stderr  *tail
+	hello   *Header
+	d       int
+
+	wmu  sync.Mutex // serialises frames on stdin
+	wbuf []byte
+
+	mu      sync.Mutex
+	pending map[uint64]*call
+
+	nextID atomic.Uint64
+	queue  chan struct{}
+
+	dead     chan struct{} // closed by fail
+	failOnce sync.Once
+	err      error
+	exited   chan struct{} // closed when the process has been waited for
+	waitErr  error
+}
+
+// call is a request waiting for its reply.
+type call struct {
+	op      string
+	rows    int
+	tensors int
+	dst     [][]float64
+	done    chan error // buffered: the reader never blocks
+}
+
+// Start runs command with `sh -c` and performs the handshake within
+// opts.Start. The child gets its own process group, killed by Close, by a
+// fatal error or (on Linux) when tweedie dies.
+func Start(ctx context.Context, command string, opts Options) (*Client, error) {
+	if strings.TrimSpace(command) == "" {
+		return nil, errors.New("remote worker: empty command")
+	}
+	if opts.Start <= 0 {
+		opts.Start = DefaultStart
+	}
+	if opts.Call <= 0 {
+		opts.Call = DefaultCall
+	}
+	if opts.Queue <= 0 {
+		opts.Queue = DefaultQueue
+	}
+	c := &Client{
+		command: command, opts: opts,
+		stderr:  &tail{log: opts.Log},
+		pending: map[uint64]*call{},
+		queue:   make(chan struct{}, opts.Queue),
+		dead:    make(chan struct{}),
+		exited:  make(chan struct{}),
+	}
+	c.cmd = exec.Command("/bin/sh", "-c", command)
+	c.cmd.SysProcAttr = sysProcAttr()
+	c.cmd.Stderr = c.stderr
+	var err error
+	if c.stdin, err = c.cmd.StdinPipe(); err != nil {
+		return nil, err
+	}
+	if c.stdout, err = c.cmd.StdoutPipe(); err != nil {
+		return nil, err
+	}
+	if err := c.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("remote worker %q: %w", command, err)
+	}
+	go func() {
+		c.waitErr = c.cmd.Wait()
+		close(c.exited)
+	}()
+	ready := make(chan error, 1)
+	go c.read(ready)
+
+	tctx, cancel := context.WithTimeout(ctx, opts.Start)
+	defer cancel()
+	h := &Header{Op: OpHello, ID: c.nextID.Add(1), Version: Version}
+	if err := c.write(h); err != nil {
+		c.fail(fmt.Errorf("could not send the handshake: %w", err))
+		return nil, c.err
+	}
+	select {
+	case err := <-ready:
+		if err != nil {
+			c.fail(err)
+			return nil, c.err
+		}
+	case <-c.dead:
+		return nil, c.err
+	case <-tctx.Done():
+		if ctx.Err() != nil {
+			c.fail(ctx.Err())
+		} else {
+			c.fail(fmt.Errorf("no handshake within %v", opts.Start))
+		}
+		return nil, c.err
+	}
+	return c, nil
+}
+
+// Hello returns the worker's handshake.
+func (c *Client) Hello() *Header { return c.hello }
+
+// Err returns the error that ended the worker, or nil while it runs.
+func (c *Client) Err() error {
+	select {
+	case <-c.dead:
+		return c.err
+	default:
+		return nil
+	}
+}
+
+// Close asks the worker to shut down, and kills its process group if it
+// has not exited within a second. It is safe to call more than once.
+func (c *Client) Close() error {
+	select {
+	case <-c.dead:
+	default:
+		go func() {
+			_ = c.write(&Header{Op: OpShutdown, ID: c.nextID.Add(1)})
+			_ = c.stdin.Close()
+		}()
+		select {
+		case <-c.exited:
+		case <-time.After(time.Second):
+		}
+	}
+	c.fail(errors.New("closed"))
+	<-c.exited
+	return nil
+}
+
+// fail ends the worker with err (the first error wins): every waiting call
+// gets it, and the process group is killed.
+func (c *Client) fail(err error) {
+	c.failOnce.Do(func() {
+		c.err = c.describe(err)
+		close(c.dead)
+		killGroup(c.cmd)
+		_ = c.stdin.Close()
+		c.mu.Lock()
+		for id, cl := range c.pending {
+			cl.done <- c.err
+			delete(c.pending, id)
+		}
+		c.mu.Unlock()
+	})
+}
+
+// describe makes err one line naming the command, the exit status when the
+// worker has exited, and its last lines of stderr.
+func (c *Client) describe(err error) error {
+	select {
+	case <-c.exited:
+	case <-time.After(200 * time.Millisecond):
+	}
+	msg := err.Error()
+	select {
+	case <-c.exited:
+		if c.waitErr != nil && !strings.Contains(msg, "closed") {
+			msg += fmt.Sprintf(" (%v)", c.waitErr)
+		}
+	default:
+	}
+	if last := c.stderr.last(); last != "" {
+		msg += "; its stderr: " + last
+	}
+	return &Error{Command: c.command, Msg: msg, Err: err}
+}
+
+// Error is a worker's failure.
+type Error struct {
+	Command, Msg string
+	Err          error
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("remote worker %q: %s", e.Command, e.Msg) }
+func (e *Error) Unwrap() error { return e.Err }
+
+func (c *Client) write(h *Header, tensors ...[]float64) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	var err error
+	c.wbuf, err = AppendFrame(c.wbuf[:0], h, tensors...)
+	if err != nil {
+		return err
+	}
+	_, err = c.stdin.Write(c.wbuf)
+	if cap(c.wbuf) > 1<<22 {
+		c.wbuf = nil // keep no large buffer between calls
+	}
+	return err
+}
+
+// read is the reader goroutine: it decodes every frame from the worker and
+// hands each result to its call. Any malformed frame ends the worker.
+func (c *Client) read(ready chan<- error) {
+	r := bufio.NewReaderSize(c.stdout, 1<<16)
+	var hbuf, pbuf []byte
+	var h *Header
+	var err error
+	// The handshake.
+	if h, hbuf, err = ReadHeader(r, hbuf); err != nil {
+		ready <- c.readErr("before the handshake", err)
+		return
+	}
+	if err := CheckHello(h); err != nil {
+		ready <- err
+		return
+	}
+	if _, err := h.PayloadLen(0, 0); err != nil {
+		ready <- fmt.Errorf("handshake with a payload: %v", err)
+		return
+	}
+	c.hello = h
+	c.d = h.Image[0] * h.Image[1] * h.Image[2]
+	ready <- nil
+	for {
+		if h, hbuf, err = ReadHeader(r, hbuf); err != nil {
+			c.fail(c.readErr("", err))
+			return
+		}
+		n, err := h.PayloadLen(c.hello.MaxBatch, c.d)
+		if err != nil {
+			c.fail(fmt.Errorf("bad reply to request %d (%s): %v", h.ID, h.Op, err))
+			return
+		}
+		c.mu.Lock()
+		cl := c.pending[h.ID]
+		delete(c.pending, h.ID)
+		c.mu.Unlock()
+		if cl == nil { // cancelled, or a stray
+			if err := Discard(r, n); err != nil {
+				c.fail(c.readErr("", err))
+				return
+			}
+			continue
+		}
+		switch h.Op {
+		case OpError:
+			var e error = &RequestError{Op: cl.op, Msg: h.Error, Code: h.Code}
+			if h.Code == CodeStale {
+				e = errStale
+			}
+			if err := Discard(r, n); err != nil {
+				cl.done <- c.readErr("", err)
+				c.fail(c.readErr("", err))
+				return
+			}
+			cl.done <- e
+		case OpResult:
+			if h.Tensors != cl.tensors || h.Shape[0] != cl.rows {
+				err := fmt.Errorf("answered %s of %d rows with %d tensor(s) of shape %v, want %d of [%d, %d]",
+					cl.op, cl.rows, h.Tensors, h.Shape, cl.tensors, cl.rows, c.d)
+				cl.done <- err
+				c.fail(err)
+				return
+			}
+			pbuf, err = ReadTensors(r, pbuf, cl.dst...)
+			if cap(pbuf) > 1<<22 {
+				pbuf = nil
+			}
+			if err != nil {
+				cl.done <- c.readErr("", err)
+				c.fail(c.readErr("", err))
+				return
+			}
+			cl.done <- checkFinite(cl.op, cl.dst)
+		default:
+			err := fmt.Errorf("answered request %d with op %q", h.ID, h.Op)
+			cl.done <- err
+			c.fail(err)
+			return
+		}
+	}
+}
+
+func (c *Client) readErr(when string, err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, os.ErrClosed) {
+		select {
+		case <-c.exited:
+		case <-time.After(2 * time.Second):
+		}
+		what := "closed its stdout"
+		select {
+		case <-c.exited:
+			if c.waitErr != nil {
+				what = fmt.Sprintf("exited (%v)", c.waitErr)
+			} else {
+				what = "exited"
+			}
+		default:
+		}
+		if when != "" {
+			what += " " + when
+		}
+		return errors.New(what)
+	}
+	return fmt.Errorf("protocol error: %v", err)
+}
+
+// checkFinite refuses NaN and infinities in a reply.
+func checkFinite(op string, ts [][]float64) error {
+	for _, t := range ts {
+		for i, v := range t {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return &RequestError{Op: op, Msg: fmt.Sprintf("the worker returned %v at index %d", v, i)}
+			}
+		}
+	}
+	return nil
+}
+
+// RequestError is a request the worker answered with an error (or with
+// numbers that are not finite); the worker itself goes on.
+type RequestError struct {
+	Op, Msg, Code string
+}
+
+func (e *RequestError) Error() string { return fmt.Sprintf("remote worker: %s: %s", e.Op, e.Msg) }
+
+var errStale = denoiser.ErrStale
+
+// Do sends one request with its tensors and waits for its reply, which is
+// decoded into dst (rows rows each). It returns ctx's error when cancelled
+// (the worker is told), and the worker's error when it has failed; a call
+// unanswered within Options.Call ends the worker.
+func (c *Client) Do(ctx context.Context, h *Header, rows int, dst [][]float64, tensors ...[]float64) error {
+	if err := c.Err(); err != nil {
+		return err
+	}
+	select {
+	case c.queue <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c.dead:
+		return c.err
+	}
+	defer func() { <-c.queue }()
+	h.ID = c.nextID.Add(1)
+	cl := &call{op: h.Op, rows: rows, tensors: len(dst), dst: dst, done: make(chan error, 1)}
+	c.mu.Lock()
+	c.pending[h.ID] = cl
+	c.mu.Unlock()
+	timer := time.NewTimer(c.opts.Call)
+	defer timer.Stop()
+	if err := c.write(h, tensors...); err != nil {
+		c.fail(fmt.Errorf("could not send %s: %w", h.Op, err))
+		return c.err
+	}
+	select {
+	case err := <-cl.done:
+		return err
+	case <-ctx.Done():
+	case <-timer.C:
+		c.fail(fmt.Errorf("no answer to %s (%d rows) within %v", h.Op, rows, c.opts.Call))
+		return c.err
+	case <-c.dead:
+		return c.err
+	}
+	// Cancelled: withdraw the call unless the reader is already decoding it.
+	c.mu.Lock()
+	_, waiting := c.pending[h.ID]
+	delete(c.pending, h.ID)
+	c.mu.Unlock()
+	if waiting {
+		go c.write(&Header{Op: OpCancel, ID: c.nextID.Add(1), Point: h.ID})
+		return ctx.Err()
+	}
+	select {
+	case <-cl.done:
+	case <-timer.C:
+		c.fail(fmt.Errorf("no answer to %s (%d rows) within %v", h.Op, rows, c.opts.Call))
+	case <-c.dead:
+	}
+	return ctx.Err()
+}
+
+// Send sends a request that has no reply (release, cancel).
+func (c *Client) Send(h *Header) {
+	if c.Err() != nil {
+		return
+	}
+	h.ID = c.nextID.Add(1)
+	if err := c.write(h); err != nil {
+		c.fail(fmt.Errorf("could not send %s: %w", h.Op, err))
+	}
+}
+
+// tail keeps the last lines a worker wrote to stderr and logs them all.
+type tail struct {
+	mu    sync.Mutex
+	log   io.Writer
+	lines []string
+	part  []byte
+}
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.log != nil {
+		_, _ = t.log.Write(p)
+	}
+	t.part = append(t.part, p...)
+	for {
+		i := strings.IndexByte(string(t.part), '\n')
+		if i < 0 {
+			break
+		}
+		t.push(string(t.part[:i]))
+		t.part = t.part[i+1:]
+	}
+	if len(t.part) > 4096 { // a very long line: keep its end
+		t.part = append(t.part[:0], t.part[len(t.part)-1024:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tail) push(line string) {
+	line = strings.TrimSpace(line)
+	if line == "" {
+		return
+	}
+	if len(line) > 300 {
+		line = "…" + line[len(line)-300:]
+	}
+	t.lines = append(t.lines, line)
+	if len(t.lines) > stderrLines {
+		t.lines = t.lines[len(t.lines)-stderrLines:]
+	}
+}
+
+// last returns the last lines joined by " | ".
+func (t *tail) last() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	lines := t.lines
+	if p := strings.TrimSpace(string(t.part)); p != "" {
+		lines = append(lines[:len(lines):len(lines)], p)
+	}
+	return strings.Join(lines, " | ")
+}

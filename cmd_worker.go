@@ -20,7 +20,7 @@ Usage:
 The worker needs Python 3, NumPy and PyTorch. It serves one model over its
 stdin and stdout (the protocol is in the README):
 
-  --model mixture:FILE.npz      the exact mixture of `+"`tweedie prior export FILE.npz`"+`
+  --model mixture:FILE.npz      the exact mixture of ` + "`tweedie prior export FILE.npz`" + `
   --model unet[:HxWxC]          a small randomly initialised UNet (--seed N)
   --model diffusers:FILE.py:F   F() returns a diffusers UNet2DModel and its scheduler
   --model FILE.py:F             F() returns (module, alphas_cumprod, "eps"|"x0"|"v")

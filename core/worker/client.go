@@ -62,6 +62,8 @@ type Client struct {
 	err      error
 	exited   chan struct{} // closed when the process has been waited for
 	waitErr  error
+	// stderrDone is closed when the worker's stderr is closed.
+	stderrDone chan struct{}
 }
 
 // call is a request waiting for its reply.
@@ -99,20 +101,41 @@ func Start(ctx context.Context, command string, opts Options) (*Client, error) {
 	}
 	c.cmd = exec.Command("/bin/sh", "-c", command)
 	c.cmd.SysProcAttr = sysProcAttr()
-	c.cmd.Stderr = c.stderr
-	var err error
-	if c.stdin, err = c.cmd.StdinPipe(); err != nil {
+	// Our own pipes for stdout and stderr, so that the process's exit is
+	// seen at once even when something it started holds them open.
+	outR, outW, err := os.Pipe()
+	if err != nil {
 		return nil, err
 	}
-	if c.stdout, err = c.cmd.StdoutPipe(); err != nil {
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		outR.Close()
+		outW.Close()
 		return nil, err
 	}
-	if err := c.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("remote worker %q: %w", command, err)
+	c.cmd.Stdout, c.cmd.Stderr = outW, errW
+	c.stdout = outR
+	if c.stdin, err = c.cmd.StdinPipe(); err == nil {
+		err = c.cmd.Start()
 	}
+	outW.Close()
+	errW.Close()
+	if err != nil {
+		outR.Close()
+		errR.Close()
+		return nil, fmt.Errorf("remote worker `%s`: %w", command, err)
+	}
+	c.stderrDone = make(chan struct{})
+	go func() {
+		_, _ = io.Copy(c.stderr, errR)
+		errR.Close()
+		close(c.stderrDone)
+	}()
 	go func() {
 		c.waitErr = c.cmd.Wait()
 		close(c.exited)
+		c.fail(errors.New(c.exitMsg()))
+		outR.Close()
 	}()
 	ready := make(chan error, 1)
 	go c.read(ready)
@@ -196,18 +219,7 @@ func (c *Client) fail(err error) {
 // describe makes err one line naming the command, the exit status when the
 // worker has exited, and its last lines of stderr.
 func (c *Client) describe(err error) error {
-	select {
-	case <-c.exited:
-	case <-time.After(200 * time.Millisecond):
-	}
 	msg := err.Error()
-	select {
-	case <-c.exited:
-		if c.waitErr != nil && !strings.Contains(msg, "closed") {
-			msg += fmt.Sprintf(" (%v)", c.waitErr)
-		}
-	default:
-	}
 	if last := c.stderr.last(); last != "" {
 		msg += "; its stderr: " + last
 	}
@@ -220,7 +232,7 @@ type Error struct {
 	Err          error
 }
 
-func (e *Error) Error() string { return fmt.Sprintf("remote worker %q: %s", e.Command, e.Msg) }
+func (e *Error) Error() string { return fmt.Sprintf("remote worker `%s`: %s", e.Command, e.Msg) }
 func (e *Error) Unwrap() error { return e.Err }
 
 func (c *Client) write(h *Header, tensors ...[]float64) error {
@@ -289,8 +301,7 @@ func (c *Client) read(ready chan<- error) {
 				e = errStale
 			}
 			if err := Discard(r, n); err != nil {
-				cl.done <- c.readErr("", err)
-				c.fail(c.readErr("", err))
+				c.failCall(cl, c.readErr("", err))
 				return
 			}
 			cl.done <- e
@@ -298,8 +309,7 @@ func (c *Client) read(ready chan<- error) {
 			if h.Tensors != cl.tensors || h.Shape[0] != cl.rows {
 				err := fmt.Errorf("answered %s of %d rows with %d tensor(s) of shape %v, want %d of [%d, %d]",
 					cl.op, cl.rows, h.Tensors, h.Shape, cl.tensors, cl.rows, c.d)
-				cl.done <- err
-				c.fail(err)
+				c.failCall(cl, err)
 				return
 			}
 			pbuf, err = ReadTensors(r, pbuf, cl.dst...)
@@ -307,42 +317,53 @@ func (c *Client) read(ready chan<- error) {
 				pbuf = nil
 			}
 			if err != nil {
-				cl.done <- c.readErr("", err)
-				c.fail(c.readErr("", err))
+				c.failCall(cl, c.readErr("", err))
 				return
 			}
 			cl.done <- checkFinite(cl.op, cl.dst)
 		default:
-			err := fmt.Errorf("answered request %d with op %q", h.ID, h.Op)
-			cl.done <- err
-			c.fail(err)
+			c.failCall(cl, fmt.Errorf("answered request %d with op %q", h.ID, h.Op))
 			return
 		}
 	}
 }
 
+// failCall ends the worker with err, and gives the call the reader had
+// taken the same error.
+func (c *Client) failCall(cl *call, err error) {
+	c.fail(err)
+	cl.done <- c.err
+}
+
 func (c *Client) readErr(when string, err error) error {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, os.ErrClosed) {
+		// The worker closed its stdout: give it a moment to exit by itself,
+		// for its status.
 		select {
 		case <-c.exited:
-		case <-time.After(2 * time.Second):
+		case <-time.After(300 * time.Millisecond):
+			return errors.New("closed its stdout " + when)
 		}
-		what := "closed its stdout"
-		select {
-		case <-c.exited:
-			if c.waitErr != nil {
-				what = fmt.Sprintf("exited (%v)", c.waitErr)
-			} else {
-				what = "exited"
-			}
-		default:
-		}
+		msg := c.exitMsg()
 		if when != "" {
-			what += " " + when
+			msg += " " + when
 		}
-		return errors.New(what)
+		return errors.New(msg)
 	}
 	return fmt.Errorf("protocol error: %v", err)
+}
+
+// exitMsg describes the exit of the worker, once it has exited, after
+// waiting briefly for the last of its stderr.
+func (c *Client) exitMsg() string {
+	select {
+	case <-c.stderrDone:
+	case <-time.After(200 * time.Millisecond):
+	}
+	if c.waitErr != nil {
+		return fmt.Sprintf("exited (%v)", c.waitErr)
+	}
+	return "exited"
 }
 
 // checkFinite refuses NaN and infinities in a reply.

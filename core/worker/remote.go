@@ -126,7 +126,7 @@ func (r *Remote) NewDenoiser() denoiser.Denoiser {
 	c := r.clients[(r.next.Add(1)-1)%uint64(len(r.clients))]
 	base := &Denoiser{c: c, d: r.shape.Len(), maxB: r.hello.MaxBatch}
 	if r.hello.VJP {
-		return &DiffDenoiser{base}
+		return DiffDenoiser{base}
 	}
 	return base
 }

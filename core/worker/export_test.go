@@ -1,0 +1,4 @@
+package worker
+
+// PID is the process id (and process group) of worker i of r.
+func PID(r *Remote, i int) int { return r.clients[i].cmd.Process.Pid }

@@ -386,7 +386,7 @@ func TestPythonDiffusersAdapter(t *testing.T) {
 				const s2 = 0.25
 				want := make([]float64, 2*d)
 				for i := range x {
-					want[i] = math.Sqrt(ab) * s2 / (ab*s2+1-ab) * x[i]
+					want[i] = math.Sqrt(ab) * s2 / (ab*s2 + 1 - ab) * x[i]
 				}
 				e := relErr(got, want)
 				// float32 arithmetic; from ε, x̂0 = (x − sqrt(1−ᾱ)·ε)/sqrt(ᾱ)

@@ -2,6 +2,7 @@ package prior
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -93,6 +94,10 @@ func loadRemote(args string) (*Prior, error) {
 	r, err := worker.StartRemote(context.Background(), o.Command, o.Workers, o.Worker)
 	if err != nil {
 		closeFile(logf)
+		var we *worker.Error
+		if errors.As(err, &we) {
+			return nil, startError{we} // the spec, and so the command, heads the message
+		}
 		return nil, err
 	}
 	shape := r.ImageShape()
@@ -104,6 +109,12 @@ func loadRemote(args string) (*Prior, error) {
 	}
 	return p, nil
 }
+
+// startError is a worker that failed to start, without its command.
+type startError struct{ e *worker.Error }
+
+func (s startError) Error() string { return "the worker " + s.e.Msg }
+func (s startError) Unwrap() error { return s.e }
 
 func closeFile(f io.Closer) {
 	if f != nil {

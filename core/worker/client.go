@@ -159,7 +159,7 @@ func Start(ctx context.Context, command string, opts Options) (*Client, error) {
 		if ctx.Err() != nil {
 			c.fail(ctx.Err())
 		} else {
-			c.fail(fmt.Errorf("no handshake within %v", opts.Start))
+			c.fail(fmt.Errorf("gave no handshake within %v", opts.Start))
 		}
 		return nil, c.err
 	}
@@ -280,7 +280,7 @@ func (c *Client) read(ready chan<- error) {
 		}
 		n, err := h.PayloadLen(c.hello.MaxBatch, c.d)
 		if err != nil {
-			c.fail(fmt.Errorf("bad reply to request %d (%s): %v", h.ID, h.Op, err))
+			c.fail(fmt.Errorf("broke the protocol: reply to request %d (%s): %v", h.ID, h.Op, err))
 			return
 		}
 		c.mu.Lock()
@@ -296,7 +296,7 @@ func (c *Client) read(ready chan<- error) {
 		}
 		switch h.Op {
 		case OpError:
-			var e error = &RequestError{Op: cl.op, Msg: h.Error, Code: h.Code}
+			var e error = &RequestError{Command: c.command, Op: cl.op, Msg: h.Error, Code: h.Code}
 			if h.Code == CodeStale {
 				e = errStale
 			}
@@ -320,7 +320,12 @@ func (c *Client) read(ready chan<- error) {
 				c.failCall(cl, c.readErr("", err))
 				return
 			}
-			cl.done <- checkFinite(cl.op, cl.dst)
+			if err := checkFinite(cl.op, cl.dst); err != nil {
+				err.Command = c.command
+				cl.done <- err
+			} else {
+				cl.done <- nil
+			}
 		default:
 			c.failCall(cl, fmt.Errorf("answered request %d with op %q", h.ID, h.Op))
 			return
@@ -350,7 +355,7 @@ func (c *Client) readErr(when string, err error) error {
 		}
 		return errors.New(msg)
 	}
-	return fmt.Errorf("protocol error: %v", err)
+	return fmt.Errorf("broke the protocol: %v", err)
 }
 
 // exitMsg describes the exit of the worker, once it has exited, after
@@ -367,7 +372,7 @@ func (c *Client) exitMsg() string {
 }
 
 // checkFinite refuses NaN and infinities in a reply.
-func checkFinite(op string, ts [][]float64) error {
+func checkFinite(op string, ts [][]float64) *RequestError {
 	for _, t := range ts {
 		for i, v := range t {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
@@ -381,10 +386,12 @@ func checkFinite(op string, ts [][]float64) error {
 // RequestError is a request the worker answered with an error (or with
 // numbers that are not finite); the worker itself goes on.
 type RequestError struct {
-	Op, Msg, Code string
+	Command, Op, Msg, Code string
 }
 
-func (e *RequestError) Error() string { return fmt.Sprintf("remote worker: %s: %s", e.Op, e.Msg) }
+func (e *RequestError) Error() string {
+	return fmt.Sprintf("remote worker `%s`: %s: %s", e.Command, e.Op, e.Msg)
+}
 
 var errStale = denoiser.ErrStale
 
@@ -420,7 +427,7 @@ func (c *Client) Do(ctx context.Context, h *Header, rows int, dst [][]float64, t
 		return err
 	case <-ctx.Done():
 	case <-timer.C:
-		c.fail(fmt.Errorf("no answer to %s (%d rows) within %v", h.Op, rows, c.opts.Call))
+		c.fail(fmt.Errorf("gave no answer to %s (%d rows) within %v", h.Op, rows, c.opts.Call))
 		return c.err
 	case <-c.dead:
 		return c.err
@@ -437,7 +444,7 @@ func (c *Client) Do(ctx context.Context, h *Header, rows int, dst [][]float64, t
 	select {
 	case <-cl.done:
 	case <-timer.C:
-		c.fail(fmt.Errorf("no answer to %s (%d rows) within %v", h.Op, rows, c.opts.Call))
+		c.fail(fmt.Errorf("gave no answer to %s (%d rows) within %v", h.Op, rows, c.opts.Call))
 	case <-c.dead:
 	}
 	return ctx.Err()

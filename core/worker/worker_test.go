@@ -129,11 +129,11 @@ func TestFaults(t *testing.T) {
 		want    []string
 	}{
 		{workertest.Exit, true, []string{"exited (exit status 3)", "model.pt not found"}},
-		{workertest.HangHello, true, []string{"no handshake within"}},
+		{workertest.HangHello, true, []string{"gave no handshake within"}},
 		{workertest.Garbage, true, []string{"header of", "something else to stdout"}},
 		{workertest.ExitLater, false, []string{"exit status 1", "CUDA out of memory"}},
 		{workertest.SSHLost, false, []string{"exit status 255", "Broken pipe"}},
-		{workertest.Hang, false, []string{"no answer to denoise (1 rows) within 500ms"}},
+		{workertest.Hang, false, []string{"gave no answer to denoise (1 rows) within 500ms"}},
 		{workertest.Shape, false, []string{"answered denoise of 1 rows with 1 tensor(s) of shape [2 16]"}},
 		{workertest.NaN, false, []string{"NaN at index 0"}},
 	} {

@@ -24,6 +24,8 @@ import (
 const (
 	Env      = "TWEEDIE_FAKE_WORKER"
 	EnvShape = "TWEEDIE_FAKE_SHAPE"
+	// EnvPIDFile names a file the worker writes its process id to.
+	EnvPIDFile = "TWEEDIE_FAKE_PIDFILE"
 )
 
 // Modes.
@@ -78,6 +80,9 @@ func shape() []int {
 // Serve runs a worker in mode over r and w; it returns the exit status.
 func Serve(mode string, r io.Reader, w io.Writer, stderr io.Writer) int {
 	fmt.Fprintln(stderr, "fake worker: starting in mode", mode)
+	if f := os.Getenv(EnvPIDFile); f != "" {
+		_ = os.WriteFile(f, []byte(strconv.Itoa(os.Getpid())), 0o644)
+	}
 	switch mode {
 	case Exit:
 		fmt.Fprintln(stderr, "Traceback (most recent call last):")

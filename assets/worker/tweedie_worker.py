@@ -5,6 +5,7 @@ its vector-Jacobian products to tweedie over stdin/stdout (protocol version
 
     python3 tweedie_worker.py --model mixture:prior.npz     # exact mixture (`tweedie prior export`)
     python3 tweedie_worker.py --model unet:28x28x1           # a small random UNet, for tests
+    python3 tweedie_worker.py --model identity:28x28x1       # x̂0 = x_t, to time the protocol
     python3 tweedie_worker.py --model diffusers:my.py:load   # load() -> (UNet2DModel, scheduler)
     python3 tweedie_worker.py --model my.py:load             # load() -> (module, alphas_cumprod, prediction)
 
@@ -184,6 +185,11 @@ class Net(Model):
         return x0.permute(0, 2, 3, 1).reshape(B, -1)
 
 
+class Identity(torch.nn.Module):
+    def forward(self, x, t):
+        return x * 1.0
+
+
 class TanhX0(torch.nn.Module):
     def __init__(self, net):
         super().__init__()
@@ -234,6 +240,9 @@ def load_model(args):
     kind, _, rest = spec.partition(":")
     if kind == "mixture":
         return Mixture(rest, dev)
+    if kind == "identity":  # x̂0 = x_t: for measuring the protocol's overhead
+        image = parse_shape(rest)
+        return Net(Identity(), linear_alpha_bars(), "x0", image, dev, "identity %dx%dx%d" % image)
     if kind == "unet":
         image = parse_shape(rest)
         torch.manual_seed(args.seed)

@@ -23,7 +23,7 @@ func TestMain(m *testing.M) {
 }
 
 // fakeCommand is the command that runs this test binary as a fake worker.
-func fakeCommand(t *testing.T, mode string) string {
+func fakeCommand(t testing.TB, mode string) string {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {

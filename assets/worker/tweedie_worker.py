@@ -414,7 +414,14 @@ def main(argv=None):
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     t0 = time.time()
-    model = load_model(args)
+    try:
+        model = load_model(args)
+    except Exception as e:
+        import traceback
+
+        traceback.print_exc()
+        log("cannot load --model %s: %s: %s" % (args.model, type(e).__name__, e))
+        sys.exit(1)
     log("%s on %s, loaded in %.1fs" % (model.description, args.device, time.time() - t0))
     Server(model, Conn(sys.stdin.buffer, wr), args).serve()
 

@@ -33,7 +33,7 @@ const (
 	DefaultStart = 120 * time.Second
 	DefaultCall  = 60 * time.Second
 	DefaultQueue = 64
-	stderrLines  = 4
+	stderrLines  = 2
 )
 
 // Client is one worker process. Its methods are safe for concurrent use:

@@ -270,6 +270,7 @@ func (c *Client) read(ready chan<- error) {
 		ready <- fmt.Errorf("handshake with a payload: %v", err)
 		return
 	}
+	h.MaxBatch = min(h.MaxBatch, denoiser.MaxBatch)
 	c.hello = h
 	c.d = h.Image[0] * h.Image[1] * h.Image[2]
 	ready <- nil

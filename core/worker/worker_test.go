@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"tweedie/core/denoiser"
+	"tweedie/core/run"
 	"tweedie/core/worker"
 	"tweedie/core/worker/workertest"
 )
@@ -286,4 +287,45 @@ func float32s(x []float64) []float32 {
 		out[i] = float32(v)
 	}
 	return out
+}
+
+// TestWorkersSameRun: a run is the same whatever the number of workers.
+func TestWorkersSameRun(t *testing.T) {
+	var finals [][]float64
+	for _, n := range []int{1, 3} {
+		r, err := worker.StartRemote(context.Background(), fakeCommand(t, workertest.OK), n, worker.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		s := run.DefaultSettings()
+		s.Op, s.Steps, s.Method = "inpaint-box:size=2", 20, "dps"
+		truth := make([]float64, 16)
+		for i := range truth {
+			truth[i] = math.Sin(float64(i))
+		}
+		// Several runners, as the explorer and the particle methods make,
+		// their denoisers spread over the workers.
+		for k := 0; k < 3; k++ {
+			prob, cfg, err := s.Build(r, truth)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.Seed = uint64(k)
+			rn, err := run.New(prob, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr, err := rn.Run(context.Background(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			finals = append(finals, tr.Final)
+		}
+	}
+	for k := 0; k < 3; k++ {
+		if fmt.Sprint(finals[k]) != fmt.Sprint(finals[3+k]) {
+			t.Errorf("seed %d: the run on 3 workers differs from the run on 1", k)
+		}
+	}
 }

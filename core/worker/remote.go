@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"tweedie/core/denoiser"
 	"tweedie/core/img"
@@ -14,14 +15,28 @@ import (
 
 // Remote is a prior served by one or more worker processes that gave the
 // same handshake. Its denoisers are spread over the workers round-robin.
+//
+// A worker that has failed is started again by the next call on it (at
+// most once per RestartEvery), so that a crash or a dropped SSH link costs
+// the calls in flight, not the session; the new worker must give the same
+// handshake.
 type Remote struct {
-	clients []*Client
+	command string
+	opts    Options
 	shape   img.Shape
 	sched   *schedule.Schedule
 	hello   *Header
 	next    atomic.Uint64
 	close   sync.Once
+
+	mu       sync.Mutex // guards what follows
+	clients  []*Client
+	restarts []time.Time // of each slot, the last attempt
+	closed   bool
 }
+
+// RestartEvery bounds how often a failed worker is started again.
+var RestartEvery = 5 * time.Second
 
 var _ denoiser.Prior = (*Remote)(nil)
 
@@ -42,7 +57,7 @@ func StartRemote(ctx context.Context, command string, n int, opts Options) (*Rem
 		}()
 	}
 	wg.Wait()
-	r := &Remote{clients: clients}
+	r := &Remote{clients: clients, command: command, opts: opts, restarts: make([]time.Time, n)}
 	if err := errors.Join(errs...); err != nil {
 		r.Close()
 		return nil, errs[firstErr(errs)]
@@ -98,8 +113,12 @@ func (r *Remote) Schedule() *schedule.Schedule { return r.sched }
 // Close stops every worker.
 func (r *Remote) Close() error {
 	r.close.Do(func() {
+		r.mu.Lock()
+		r.closed = true
+		clients := r.clients
+		r.mu.Unlock()
 		var wg sync.WaitGroup
-		for _, c := range r.clients {
+		for _, c := range clients {
 			if c != nil {
 				wg.Add(1)
 				go func() { defer wg.Done(); c.Close() }()
@@ -112,6 +131,8 @@ func (r *Remote) Close() error {
 
 // Err returns the error that ended a worker, or nil while they all run.
 func (r *Remote) Err() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	for _, c := range r.clients {
 		if err := c.Err(); err != nil {
 			return err
@@ -120,11 +141,33 @@ func (r *Remote) Err() error {
 	return nil
 }
 
+// client returns the worker of slot i, starting it again if it has failed.
+func (r *Remote) client(ctx context.Context, i int) (*Client, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c := r.clients[i]
+	err := c.Err()
+	if err == nil || r.closed || time.Since(r.restarts[i]) < RestartEvery {
+		return c, err
+	}
+	r.restarts[i] = time.Now()
+	nc, serr := Start(ctx, r.command, r.opts)
+	switch {
+	case serr != nil:
+		return c, serr
+	case !sameModel(nc.Hello(), r.hello):
+		nc.Close()
+		return c, fmt.Errorf("remote worker `%s`: started again, it answered a different handshake", r.command)
+	}
+	r.clients[i] = nc
+	return nc, nil
+}
+
 // NewDenoiser returns a denoiser on the next worker; it takes VJPs when
 // the worker does.
 func (r *Remote) NewDenoiser() denoiser.Denoiser {
-	c := r.clients[(r.next.Add(1)-1)%uint64(len(r.clients))]
-	base := &Denoiser{c: c, d: r.shape.Len(), maxB: r.hello.MaxBatch}
+	slot := int((r.next.Add(1) - 1) % uint64(len(r.clients)))
+	base := &Denoiser{r: r, slot: slot, d: r.shape.Len(), maxB: r.hello.MaxBatch}
 	if r.hello.VJP {
 		return DiffDenoiser{base}
 	}
@@ -134,7 +177,9 @@ func (r *Remote) NewDenoiser() denoiser.Denoiser {
 // Denoiser evaluates x̂0 on a worker. It is not safe for concurrent use
 // (make one per goroutine); denoisers of one worker share it.
 type Denoiser struct {
-	c    *Client
+	r    *Remote
+	slot int
+	c    *Client // the worker of the latest call
 	d    int
 	maxB int
 	// The point of the latest Linearize: the worker's request ids of its
@@ -172,6 +217,9 @@ func (dn *Denoiser) eval(ctx context.Context, op string, dst, xt []float64, alph
 	}
 	dn.release()
 	dn.gen++
+	if dn.c, err = dn.r.client(ctx, dn.slot); err != nil {
+		return denoiser.Point{}, err
+	}
 	ids, err := dn.chunks(ctx, b, func(h *Header, lo, hi int) (*Header, [][]float64, [][]float64) {
 		h.Op, h.Alpha = op, alphaBar
 		return h, [][]float64{dst[lo*dn.d : hi*dn.d]}, [][]float64{xt[lo*dn.d : hi*dn.d]}
@@ -222,6 +270,9 @@ func (dn DiffDenoiser) DenoiseVJP(ctx context.Context, dst, dstVJP, xt, v []floa
 	}
 	dn.release()
 	dn.gen++
+	if dn.c, err = dn.r.client(ctx, dn.slot); err != nil {
+		return err
+	}
 	_, err = dn.chunks(ctx, b, func(h *Header, lo, hi int) (*Header, [][]float64, [][]float64) {
 		h.Op, h.Alpha = OpDenoiseVJP, alphaBar
 		s := func(x []float64) []float64 { return x[lo*dn.d : hi*dn.d] }
@@ -232,6 +283,9 @@ func (dn DiffDenoiser) DenoiseVJP(ctx context.Context, dst, dstVJP, xt, v []floa
 
 // release tells the worker to forget the latest point.
 func (dn *Denoiser) release() {
+	if dn.c == nil {
+		return
+	}
 	for _, id := range dn.points {
 		dn.c.Send(&Header{Op: OpRelease, Point: id})
 	}

@@ -123,6 +123,8 @@ func close32(t *testing.T, what string, got, want []float64) {
 // TestFaults: each failure gives one line with the command and the
 // worker's last stderr, and leaves no process behind.
 func TestFaults(t *testing.T) {
+	defer func(d time.Duration) { worker.RestartEvery = d }(worker.RestartEvery)
+	worker.RestartEvery = time.Hour // see the failure again, not a new worker
 	short := worker.Options{Start: 5 * time.Second, Call: 500 * time.Millisecond}
 	for _, c := range []struct {
 		mode    string
@@ -328,4 +330,36 @@ func TestWorkersSameRun(t *testing.T) {
 			t.Errorf("seed %d: the run on 3 workers differs from the run on 1", k)
 		}
 	}
+}
+
+// TestRestart: a worker that died is started again by the next call.
+func TestRestart(t *testing.T) {
+	r := start(t, workertest.OK, worker.Options{})
+	dn := r.NewDenoiser()
+	x, dst := make([]float64, 16), make([]float64, 16)
+	ctx := context.Background()
+	if err := dn.Denoise(ctx, dst, x, 0.5); err != nil {
+		t.Fatal(err)
+	}
+	pid := worker.PID(r, 0)
+	if err := syscall.Kill(-pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for r.Err() == nil && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := r.Err(); err == nil || !strings.Contains(err.Error(), "signal: killed") {
+		t.Fatalf("after the kill: %v", err)
+	}
+	if err := dn.Denoise(ctx, dst, x, 0.5); err != nil {
+		t.Fatalf("no restart: %v", err)
+	}
+	if p := worker.PID(r, 0); p == pid {
+		t.Fatal("the same process")
+	}
+	groupGone(t, pid)
+	p2 := worker.PID(r, 0)
+	r.Close()
+	groupGone(t, p2)
 }

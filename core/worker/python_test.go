@@ -6,12 +6,14 @@ package worker_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -408,5 +410,54 @@ func TestPythonDiffusersAdapter(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A model that fails at low noise: the worker answers with the error and
+// goes on.
+const failingModel = `
+import torch
+
+class M(torch.nn.Module):
+    def forward(self, x, t):
+        if float(t[0]) < 10:
+            raise RuntimeError("boom at t=%g" % float(t[0]))
+        return x * 0.5
+
+def load():
+    betas = torch.linspace(1e-4, 0.02, 1000, dtype=torch.float64)
+    return M(), torch.cumprod(1 - betas, 0), "x0", (4, 4, 1)
+`
+
+// TestPythonModelError: an exception in the model is that request's error,
+// with its message; the worker serves the next one.
+func TestPythonModelError(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the Python worker's tests start PyTorch (seconds each): skipped under -short")
+	}
+	if _, err := pythonOnce(); err != nil {
+		t.Skip("skipping the Python worker's tests: ", err)
+	}
+	dir, err := workerFiles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "failing_model.py"), []byte(failingModel), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := pythonWorker(t, "--model failing_model.py:load")
+	dn := r.NewDenoiser()
+	x, dst := make([]float64, 16), make([]float64, 16)
+	ctx := context.Background()
+	err = dn.Denoise(ctx, dst, x, r.Schedule().AlphaBar[1])
+	var re *worker.RequestError
+	if !errors.As(err, &re) || !strings.Contains(err.Error(), "boom at t=0") {
+		t.Fatalf("the model's exception: %v", err)
+	}
+	for i := range x {
+		x[i] = 1
+	}
+	if err := dn.Denoise(ctx, dst, x, r.Schedule().AlphaBar[500]); err != nil || dst[0] != 0.5 {
+		t.Fatalf("after the error: %v, x̂0[0] = %v", err, dst[0])
 	}
 }

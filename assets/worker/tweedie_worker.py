@@ -314,9 +314,10 @@ class Conn:
 class Server:
     def __init__(self, model, conn, args):
         self.m, self.conn, self.args = model, conn, args
-        self.points = {}  # linearize id -> (x, x0hat) with the graph
+        self.points = {}  # linearize id -> (x, x0hat, rows lo, hi) with the graph
         self.cancelled = set()
         self.q = queue.Queue()
+        self.batches = 0  # forward passes shared by several requests
 
     def reader(self):
         try:
@@ -343,19 +344,65 @@ class Server:
 
     def serve(self):
         threading.Thread(target=self.reader, daemon=True).start()
+        backlog = []
         while True:
-            h, ts = self.q.get()
+            h, ts = backlog.pop(0) if backlog else self.q.get()
             if h is None or h.get("op") == "shutdown":
+                log("shutting down; %d forward passes were shared by several requests" % self.batches)
                 return
             rid = h.get("id")
             if rid in self.cancelled:
                 self.cancelled.discard(rid)
                 continue
+            group = [(h, ts)]
+            if h.get("op") in ("denoise", "linearize"):
+                # Requests of other callers waiting at the same noise level
+                # join this one's forward pass, up to max_batch rows.
+                rows = len(ts[0])
+                while not backlog:
+                    try:
+                        nh, nts = self.q.get_nowait()
+                    except queue.Empty:
+                        break
+                    if (nh is not None and nh.get("op") == h.get("op") and nh.get("alpha_bar") == h.get("alpha_bar")
+                            and rows + len(nts[0]) <= self.args.max_batch and nh.get("id") not in self.cancelled):
+                        group.append((nh, nts))
+                        rows += len(nts[0])
+                    else:
+                        backlog.append((nh, nts))
             try:
-                self.handle(h, ts)
+                if len(group) > 1:
+                    self.batched(group)
+                else:
+                    self.handle(h, ts)
             except Exception as e:
-                log("request %s (%s) failed: %r" % (rid, h.get("op"), e))
-                self.conn.send({"op": "error", "id": rid, "error": str(e) or type(e).__name__})
+                for gh, _ in group:
+                    log("request %s (%s) failed: %r" % (gh.get("id"), gh.get("op"), e))
+                    self.conn.send({"op": "error", "id": gh.get("id"), "error": str(e) or type(e).__name__})
+
+    def batched(self, group):
+        """One forward pass for several denoise or linearize requests."""
+        self.batches += 1
+        op = group[0][0]["op"]
+        ab = float(group[0][0]["alpha_bar"])
+        x = self.tensor(np.concatenate([ts[0] for _, ts in group]), grad=op == "linearize")
+        if op == "denoise":
+            with torch.no_grad():
+                y = self.m.x0hat(x, ab)
+        else:
+            y = self.m.x0hat(x, ab)
+        lo = 0
+        for h, ts in group:
+            hi = lo + len(ts[0])
+            if op == "linearize":
+                self.keep(h["id"], (x, y, lo, hi))
+            self.conn.send({"op": "result", "id": h["id"]}, self.out(y[lo:hi]))
+            lo = hi
+
+    def keep(self, rid, point):
+        self.points[rid] = point
+        while len(self.points) > self.args.max_points:
+            self.points.pop(next(iter(self.points)))
 
     def handle(self, h, ts):
         op, rid = h.get("op"), h.get("id")
@@ -372,19 +419,22 @@ class Server:
         elif op == "linearize":
             x = self.tensor(ts[0], grad=True)
             y = m.x0hat(x, float(h["alpha_bar"]))
-            self.points[rid] = (x, y)
-            while len(self.points) > self.args.max_points:
-                self.points.pop(next(iter(self.points)))
+            self.keep(rid, (x, y, 0, len(x)))
             self.conn.send({"op": "result", "id": rid}, self.out(y))
         elif op == "vjp":
             pt = self.points.get(h.get("point"))
             if pt is None:
                 self.conn.send({"op": "error", "id": rid, "code": "stale", "error": "no such point"})
                 return
-            x, y = pt
-            v = self.tensor(ts[0])
+            x, y, lo, hi = pt
+            if len(ts[0]) != hi - lo:
+                raise ValueError("vjp of %d rows at a point of %d" % (len(ts[0]), hi - lo))
+            v = torch.zeros_like(y)
+            v[lo:hi] = self.tensor(ts[0])
+            # Rows are independent: the rows of the other requests of a
+            # shared forward pass get zero and are not returned.
             (g,) = torch.autograd.grad(y, x, v, retain_graph=True)
-            self.conn.send({"op": "result", "id": rid}, self.out(g))
+            self.conn.send({"op": "result", "id": rid}, self.out(g[lo:hi]))
         elif op == "denoise_vjp":
             x = self.tensor(ts[0], grad=True)
             y = m.x0hat(x, float(h["alpha_bar"]))

@@ -74,12 +74,33 @@ func pythonWorker(t testing.TB, args string) *worker.Remote {
 		t.Fatal(err)
 	}
 	cmd := fmt.Sprintf("cd %q && exec %q tweedie_worker.py --threads 1 %s", dir, py, args)
-	r, err := worker.StartRemote(context.Background(), cmd, 1, worker.Options{})
+	lg := &testLog{t: t}
+	r, err := worker.StartRemote(context.Background(), cmd, 1, worker.Options{Log: lg})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { r.Close() })
+	t.Cleanup(func() {
+		r.Close()
+		lg.mu.Lock()
+		lg.t = nil // the test is ending: drop what comes later
+		lg.mu.Unlock()
+	})
 	return r
+}
+
+// testLog logs a worker's stderr in the test's log (seen with -v).
+type testLog struct {
+	mu sync.Mutex
+	t  testing.TB
+}
+
+func (l *testLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.t != nil {
+		l.t.Log(strings.TrimRight(string(p), "\n"))
+	}
+	return len(p), nil
 }
 
 func relErr(got, want []float64) float64 {
@@ -459,5 +480,57 @@ func TestPythonModelError(t *testing.T) {
 	}
 	if err := dn.Denoise(ctx, dst, x, r.Schedule().AlphaBar[500]); err != nil || dst[0] != 0.5 {
 		t.Fatalf("after the error: %v, x̂0[0] = %v", err, dst[0])
+	}
+}
+
+// TestPythonSharedBatches: denoisers on several goroutines share one
+// worker, which runs their requests at one noise level in one forward
+// pass; each still gets its own x̂0 and Jᵀv.
+func TestPythonSharedBatches(t *testing.T) {
+	r := pythonWorker(t, "--model mixture:mnist.npz")
+	mix, _ := assets.MNISTPrior()
+	digits := assets.TestDigits()
+	const d, goroutines, calls = 784, 6, 5
+	errs := make(chan error, goroutines)
+	for g := 0; g < goroutines; g++ {
+		go func() {
+			remote := r.NewDenoiser().(denoiser.Differentiable)
+			exact := mix.NewDenoiser().(denoiser.Differentiable)
+			ctx := context.Background()
+			x, v := make([]float64, d), make([]float64, d)
+			for i := range x {
+				x[i] = 0.7*digits[g%len(digits)].Image.Pix[i] + 0.1*float64(i%7)
+				v[i] = float64((i+g)%5) - 2
+			}
+			round32(x)
+			got, ref := make([]float64, d), make([]float64, d)
+			for k := 0; k < calls; k++ {
+				pt, err := remote.Linearize(ctx, got, x, 0.5)
+				if err != nil {
+					errs <- err
+					return
+				}
+				pe, _ := exact.Linearize(ctx, ref, x, 0.5)
+				if e := relErr(got, ref); e > 1e-5 {
+					errs <- fmt.Errorf("goroutine %d: x̂0 off by %.2e", g, e)
+					return
+				}
+				if err := pt.VJP(ctx, got, v); err != nil {
+					errs <- err
+					return
+				}
+				_ = pe.VJP(ctx, ref, v)
+				if e := relErr(got, ref); e > 1e-5 {
+					errs <- fmt.Errorf("goroutine %d: Jᵀv off by %.2e", g, e)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for g := 0; g < goroutines; g++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
 	}
 }

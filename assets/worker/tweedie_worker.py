@@ -370,6 +370,7 @@ class Server:
                         rows += len(nts[0])
                     else:
                         backlog.append((nh, nts))
+            self.t0 = time.perf_counter()
             try:
                 if len(group) > 1:
                     self.batched(group)
@@ -396,8 +397,12 @@ class Server:
             hi = lo + len(ts[0])
             if op == "linearize":
                 self.keep(h["id"], (x, y, lo, hi))
-            self.conn.send({"op": "result", "id": h["id"]}, self.out(y[lo:hi]))
+            self.result(h["id"], y[lo:hi])
             lo = hi
+
+    def result(self, rid, *tensors):
+        # "seconds": the model's time for the request, for overhead figures.
+        self.conn.send({"op": "result", "id": rid, "seconds": time.perf_counter() - self.t0}, *[self.out(t) for t in tensors])
 
     def keep(self, rid, point):
         self.points[rid] = point
@@ -415,12 +420,12 @@ class Server:
         elif op == "denoise":
             with torch.no_grad():
                 y = m.x0hat(self.tensor(ts[0]), float(h["alpha_bar"]))
-            self.conn.send({"op": "result", "id": rid}, self.out(y))
+            self.result(rid, y)
         elif op == "linearize":
             x = self.tensor(ts[0], grad=True)
             y = m.x0hat(x, float(h["alpha_bar"]))
             self.keep(rid, (x, y, 0, len(x)))
-            self.conn.send({"op": "result", "id": rid}, self.out(y))
+            self.result(rid, y)
         elif op == "vjp":
             pt = self.points.get(h.get("point"))
             if pt is None:
@@ -434,12 +439,12 @@ class Server:
             # Rows are independent: the rows of the other requests of a
             # shared forward pass get zero and are not returned.
             (g,) = torch.autograd.grad(y, x, v, retain_graph=True)
-            self.conn.send({"op": "result", "id": rid}, self.out(g[lo:hi]))
+            self.result(rid, g[lo:hi])
         elif op == "denoise_vjp":
             x = self.tensor(ts[0], grad=True)
             y = m.x0hat(x, float(h["alpha_bar"]))
             (g,) = torch.autograd.grad(y, x, self.tensor(ts[1]))
-            self.conn.send({"op": "result", "id": rid}, self.out(y), self.out(g))
+            self.result(rid, y, g)
         elif op == "release":
             self.points.pop(h.get("point"), None)
         else:

@@ -55,7 +55,9 @@ type Client struct {
 	pending map[uint64]*call
 
 	nextID atomic.Uint64
-	queue  chan struct{}
+	// compute sums the model's time the worker reported (nanoseconds).
+	compute atomic.Int64
+	queue   chan struct{}
 
 	dead     chan struct{} // closed by fail
 	failOnce sync.Once
@@ -113,14 +115,24 @@ func Start(ctx context.Context, command string, opts Options) (*Client, error) {
 		outW.Close()
 		return nil, err
 	}
-	c.cmd.Stdout, c.cmd.Stderr = outW, errW
-	c.stdout = outR
-	if c.stdin, err = c.cmd.StdinPipe(); err == nil {
-		err = c.cmd.Start()
+	inR, inW, err := os.Pipe()
+	if err != nil {
+		outR.Close()
+		outW.Close()
+		errR.Close()
+		errW.Close()
+		return nil, err
 	}
+	growPipe(inW)
+	growPipe(outW)
+	c.cmd.Stdin, c.cmd.Stdout, c.cmd.Stderr = inR, outW, errW
+	c.stdin, c.stdout = inW, outR
+	err = c.cmd.Start()
+	inR.Close()
 	outW.Close()
 	errW.Close()
 	if err != nil {
+		inW.Close()
 		outR.Close()
 		errR.Close()
 		return nil, fmt.Errorf("remote worker `%s`: %w", command, err)
@@ -312,6 +324,9 @@ func (c *Client) read(ready chan<- error) {
 					cl.op, cl.rows, h.Tensors, h.Shape, cl.tensors, cl.rows, c.d)
 				c.failCall(cl, err)
 				return
+			}
+			if h.Seconds > 0 && h.Seconds < 1e6 {
+				c.compute.Add(int64(h.Seconds * 1e9))
 			}
 			pbuf, err = ReadTensors(r, pbuf, cl.dst...)
 			if cap(pbuf) > 1<<22 {

@@ -28,12 +28,12 @@
 //
 //	hello   {"op":"hello","id":1,"version":1,"image":[H,W,C],"alpha_bars":[ᾱ_1,…,ᾱ_T],
 //	         "prediction":"eps"|"x0"|"v","max_batch":B,"vjp":true,"model":"…"}
-//	result  {"op":"result","id":…,"shape":[B,d],"tensors":1 or 2,"dtype":"float32"} + x̂0 [+ Jᵀv]
+//	result  {"op":"result","id":…,"shape":[B,d],"tensors":1 or 2,"dtype":"float32","seconds":s} + x̂0 [+ Jᵀv]
 //	error   {"op":"error","id":…,"error":"message","code":"stale"|"…"}
 //
 // A worker answers requests in any order; it may skip a cancelled one. Its
 // x̂0 is already converted from its prediction type (the type is reported
-// for display only). tweedie checks every size against the handshake before
+// for display only; "seconds", optional, is the model's time). tweedie checks every size against the handshake before
 // allocating and treats any malformed frame as the worker's failure.
 package worker
 
@@ -89,6 +89,9 @@ type Header struct {
 	DType   string  `json:"dtype,omitempty"`
 	Alpha   float64 `json:"alpha_bar,omitempty"`
 	Error   string  `json:"error,omitempty"`
+	// Seconds is, in a result, the model's own time for the request
+	// (optional): what the overhead of the protocol is measured against.
+	Seconds float64 `json:"seconds,omitempty"`
 	Code    string  `json:"code,omitempty"`
 
 	// The handshake.

@@ -141,6 +141,18 @@ func (r *Remote) Err() error {
 	return nil
 }
 
+// ModelTime is the time the workers reported their models took, over
+// every request so far.
+func (r *Remote) ModelTime() time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var t int64
+	for _, c := range r.clients {
+		t += c.compute.Load()
+	}
+	return time.Duration(t)
+}
+
 // client returns the worker of slot i, starting it again if it has failed.
 func (r *Remote) client(ctx context.Context, i int) (*Client, error) {
 	r.mu.Lock()

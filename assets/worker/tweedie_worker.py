@@ -8,6 +8,8 @@ its vector-Jacobian products to tweedie over stdin/stdout (protocol version
     python3 tweedie_worker.py --model identity:28x28x1       # x̂0 = x_t, to time the protocol
     python3 tweedie_worker.py --model diffusers:my.py:load   # load() -> (UNet2DModel, scheduler)
     python3 tweedie_worker.py --model my.py:load             # load() -> (module, alphas_cumprod, prediction)
+    python3 tweedie_worker.py --train-mnist train-images-idx3-ubyte.gz --minutes 15 --out mnist_unet.pt
+    python3 tweedie_worker.py --model learned:mnist_unet.pt  # the UNet trained so
 
 A factory of the last kind returns a module called as module(x, t) with x of
 shape (B, C, H, W) in [-1, 1] and t a float tensor of shape (B,) of 0-based
@@ -199,6 +201,57 @@ class TanhX0(torch.nn.Module):
         return torch.tanh(self.net(x, t))
 
 
+def read_idx_images(path):
+    """The images of an MNIST idx3 file (gzipped or not) as float32 in [-1, 1]."""
+    import gzip
+
+    op = gzip.open if path.endswith(".gz") else open
+    with op(path, "rb") as f:
+        raw = f.read()
+    magic, n, h, w = struct.unpack(">IIII", raw[:16])
+    if magic != 2051 or len(raw) != 16 + n * h * w:
+        raise SystemExit("worker: %s is not an idx3 image file" % path)
+    x = np.frombuffer(raw, dtype=np.uint8, offset=16).reshape(n, 1, h, w)
+    return x.astype(np.float32) / 127.5 - 1.0
+
+
+def train_mnist(args):
+    """Trains the small UNet to predict ε on MNIST for --minutes and saves it."""
+    torch.manual_seed(args.seed)
+    data = torch.from_numpy(read_idx_images(args.train_mnist))
+    dev = torch.device(args.device)
+    net = SmallUNet(channels=1, width=args.width).to(dev)
+    opt = torch.optim.Adam(net.parameters(), lr=args.lr)
+    ab = torch.as_tensor(linear_alpha_bars(), dtype=torch.float32, device=dev)
+    log("training on %d images of %s, %d parameters, for %.1f min" % (len(data), args.train_mnist, sum(p.numel() for p in net.parameters()), args.minutes))
+    t0, it, avg = time.time(), 0, None
+    while time.time() - t0 < 60 * args.minutes:
+        idx = torch.randint(0, len(data), (args.batch,))
+        x0 = data[idx].to(dev)
+        t = torch.randint(0, len(ab), (args.batch,), device=dev)
+        a = ab[t][:, None, None, None]
+        eps = torch.randn_like(x0)
+        loss = torch.mean((net(a.sqrt() * x0 + (1 - a).sqrt() * eps, t.float()) - eps) ** 2)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        it += 1
+        avg = loss.item() if avg is None else 0.99 * avg + 0.01 * loss.item()
+        if it % 200 == 0:
+            log("iteration %d, %.0f s: loss %.4f (running mean)" % (it, time.time() - t0, avg))
+    torch.save({"state_dict": net.state_dict(), "width": args.width, "iterations": it, "loss": avg,
+                "seconds": time.time() - t0}, args.out)
+    log("saved %s: %d iterations in %.0f s, final loss %.4f" % (args.out, it, time.time() - t0, avg))
+
+
+def learned_model(path, dev):
+    ck = torch.load(path, map_location=dev)
+    net = SmallUNet(channels=1, width=ck["width"])
+    net.load_state_dict(ck["state_dict"])
+    desc = "MNIST UNet %s (%d iterations, loss %.4f)" % (os.path.basename(path), ck["iterations"], ck["loss"])
+    return Net(net, linear_alpha_bars(), "eps", (28, 28, 1), dev, desc)
+
+
 def parse_shape(s, default=(28, 28, 1)):
     if not s:
         return default
@@ -240,6 +293,8 @@ def load_model(args):
     kind, _, rest = spec.partition(":")
     if kind == "mixture":
         return Mixture(rest, dev)
+    if kind == "learned":
+        return learned_model(rest, dev)
     if kind == "identity":  # x̂0 = x_t: for measuring the protocol's overhead
         image = parse_shape(rest)
         return Net(Identity(), linear_alpha_bars(), "x0", image, dev, "identity %dx%dx%d" % image)
@@ -453,7 +508,13 @@ class Server:
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", required=True, help="mixture:FILE.npz, unet[:HxWxC], diffusers:FILE.py:FUNC or FILE.py:FUNC")
+    ap.add_argument("--model", help="mixture:FILE.npz, unet[:HxWxC], learned:FILE.pt, identity[:HxWxC], diffusers:FILE.py:FUNC or FILE.py:FUNC")
+    ap.add_argument("--train-mnist", metavar="IDX", help="train a UNet on this MNIST train-images-idx3-ubyte(.gz) file instead of serving")
+    ap.add_argument("--out", default="mnist_unet.pt", help="where --train-mnist saves the model (serve it with --model learned:FILE)")
+    ap.add_argument("--minutes", type=float, default=15, help="training time")
+    ap.add_argument("--width", type=int, default=32, help="channels of the trained UNet")
+    ap.add_argument("--batch", type=int, default=64, help="training batch")
+    ap.add_argument("--lr", type=float, default=2e-3, help="Adam's learning rate")
     ap.add_argument("--device", default="cpu", help="torch device (cpu, cuda, cuda:1, mps)")
     ap.add_argument("--image", default="", help="HxWxC, for a model that does not state it")
     ap.add_argument("--prediction", default="", choices=["", "eps", "x0", "v"], help="override the prediction type")
@@ -462,12 +523,16 @@ def main(argv=None):
     ap.add_argument("--max-points", type=int, default=16, help="linearised points kept for VJPs")
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     args = ap.parse_args(argv)
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
+    if args.train_mnist:
+        return train_mnist(args)
+    if not args.model:
+        ap.error("--model is required")
     # The protocol owns stdout: anything else printed goes to stderr.
     wr = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     sys.stdout = sys.stderr
-    if args.threads > 0:
-        torch.set_num_threads(args.threads)
     t0 = time.time()
     try:
         model = load_model(args)

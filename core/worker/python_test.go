@@ -36,6 +36,10 @@ var pythonOnce = sync.OnceValues(func() (string, error) {
 	return py, nil
 })
 
+// workerFilesMade is set once workerFiles has made its directory, which
+// TestMain removes.
+var workerFilesMade bool
+
 // workerFiles writes the worker script and the exported MNIST mixture into
 // a temporary directory, once per test binary.
 var workerFiles = sync.OnceValues(func() (string, error) {
@@ -43,6 +47,7 @@ var workerFiles = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	workerFilesMade = true
 	if err := os.WriteFile(filepath.Join(dir, "tweedie_worker.py"), []byte(assets.WorkerPy), 0o644); err != nil {
 		return "", err
 	}
@@ -532,5 +537,43 @@ func TestPythonSharedBatches(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestPythonTrainSmoke: --train-mnist trains on an idx3 file and saves a
+// model that --model learned:FILE serves (a few seconds on 50 images: the
+// plumbing, not the quality).
+func TestPythonTrainSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the Python worker's tests start PyTorch (seconds each): skipped under -short")
+	}
+	py, err := pythonOnce()
+	if err != nil {
+		t.Skip("skipping the Python worker's tests: ", err)
+	}
+	dir, err := workerFiles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx := []byte{0, 0, 8, 3, 0, 0, 0, 50, 0, 0, 0, 28, 0, 0, 0, 28}
+	for i := 0; i < 50*784; i++ {
+		idx = append(idx, byte(i*7))
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tiny-idx3-ubyte"), idx, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(py, filepath.Join(dir, "tweedie_worker.py"), "--threads", "1", "--train-mnist", filepath.Join(dir, "tiny-idx3-ubyte"),
+		"--minutes", "0.03", "--width", "8", "--batch", "4", "--out", filepath.Join(dir, "tiny.pt")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("training: %v: %s", err, out)
+	}
+	t.Logf("%s", out)
+	r := pythonWorker(t, "--model learned:tiny.pt")
+	if h := r.Hello(); h.Prediction != "eps" || fmt.Sprint(h.Image) != "[28 28 1]" {
+		t.Fatalf("handshake %+v", h)
+	}
+	x, dst := make([]float64, 784), make([]float64, 784)
+	if err := r.NewDenoiser().Denoise(context.Background(), dst, x, 0.5); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -20,7 +20,12 @@ import (
 
 func TestMain(m *testing.M) {
 	workertest.Main()
-	os.Exit(m.Run())
+	code := m.Run()
+	if workerFilesMade { // the Python tests' files
+		dir, _ := workerFiles()
+		os.RemoveAll(dir)
+	}
+	os.Exit(code)
 }
 
 // fakeCommand is the command that runs this test binary as a fake worker.

@@ -435,7 +435,7 @@ func (c *Client) Do(ctx context.Context, h *Header, rows int, dst [][]float64, t
 	timer := time.NewTimer(c.opts.Call)
 	defer timer.Stop()
 	if err := c.write(h, tensors...); err != nil {
-		c.fail(fmt.Errorf("could not send %s: %w", h.Op, err))
+		c.sendFailed(h.Op, err)
 		return c.err
 	}
 	select {
@@ -473,8 +473,18 @@ func (c *Client) Send(h *Header) {
 	}
 	h.ID = c.nextID.Add(1)
 	if err := c.write(h); err != nil {
-		c.fail(fmt.Errorf("could not send %s: %w", h.Op, err))
+		c.sendFailed(h.Op, err)
 	}
+}
+
+// sendFailed ends the worker after a failed write: most often it has
+// exited, which its exit status says better than a broken pipe.
+func (c *Client) sendFailed(op string, err error) {
+	select {
+	case <-c.dead:
+	case <-time.After(300 * time.Millisecond):
+	}
+	c.fail(fmt.Errorf("could not send %s: %w", op, err))
 }
 
 // tail keeps the last lines a worker wrote to stderr and logs them all.

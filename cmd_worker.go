@@ -24,6 +24,8 @@ stdin and stdout (the protocol is in the README):
   --model unet[:HxWxC]          a small randomly initialised UNet (--seed N)
   --model diffusers:FILE.py:F   F() returns a diffusers UNet2DModel and its scheduler
   --model FILE.py:F             F() returns (module, alphas_cumprod, "eps"|"x0"|"v")
+  --model learned:FILE.pt       a UNet trained by --train-mnist
+  --train-mnist IDX --minutes M trains a small UNet on MNIST's training split (no serving)
   --device cuda                 any torch device; --max-batch N rows per request
 
 Examples:

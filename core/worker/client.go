@@ -101,7 +101,7 @@ func Start(ctx context.Context, command string, opts Options) (*Client, error) {
 		dead:    make(chan struct{}),
 		exited:  make(chan struct{}),
 	}
-	c.cmd = exec.Command("/bin/sh", "-c", command)
+	c.cmd = exec.Command("/bin/sh", "-c", shellScript(command))
 	c.cmd.SysProcAttr = sysProcAttr()
 	// Our own pipes for stdout and stderr, so that the process's exit is
 	// seen at once even when something it started holds them open.
@@ -176,6 +176,21 @@ func Start(ctx context.Context, command string, opts Options) (*Client, error) {
 		return nil, c.err
 	}
 	return c, nil
+}
+
+// shellScript is command for sh -c, prefixed with exec when it is one
+// simple command: the worker is then sh's own process, which the kernel
+// kills should tweedie die (Linux), rather than a child of a shell.
+func shellScript(command string) string {
+	f := strings.Fields(command)
+	if strings.ContainsAny(command, ";&|<>()$`\\\n{}*?!#~") || len(f) == 0 || strings.Contains(f[0], "=") {
+		return command
+	}
+	switch f[0] {
+	case "exec", "cd", "time", "ulimit", "umask", "export", "set", "source", ".", "eval", "if", "while", "for", "case", "until", "command":
+		return command
+	}
+	return "exec " + command
 }
 
 // Hello returns the worker's handshake.

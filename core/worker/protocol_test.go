@@ -120,3 +120,19 @@ func FuzzReadFrame(f *testing.F) {
 		}
 	})
 }
+
+func TestShellScript(t *testing.T) {
+	for cmd, want := range map[string]string{
+		"python3 w.py --model m.py:load":      "exec python3 w.py --model m.py:load",
+		"ssh box 'python3 w.py --model unet'": "exec ssh box 'python3 w.py --model unet'",
+		"A=1 python3 w.py":                    "A=1 python3 w.py",
+		"cd /x && python3 w.py":               "cd /x && python3 w.py",
+		"sleep 1 & python3 w.py":              "sleep 1 & python3 w.py",
+		"exec python3 w.py":                   "exec python3 w.py",
+		"time python3 w.py":                   "time python3 w.py",
+	} {
+		if got := shellScript(cmd); got != want {
+			t.Errorf("shellScript(%q) = %q, want %q", cmd, got, want)
+		}
+	}
+}

@@ -227,7 +227,7 @@ func TestCancel(t *testing.T) {
 	if err := dn.Denoise(ctx, dst, x, 0.5); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("cancelled call: %v", err)
 	}
-	if el := time.Since(t0); el > time.Second { // the worker takes 300 ms
+	if el := time.Since(t0); el > time.Second { // the worker takes 1.5 s
 		t.Errorf("cancel took %v", el)
 	}
 	if err := dn.Denoise(context.Background(), dst, x, 0.5); err != nil {

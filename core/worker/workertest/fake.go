@@ -39,7 +39,7 @@ const (
 	Shape     = "shape"      // answers with the wrong number of rows
 	NaN       = "nan"        // answers with NaN
 	SSHLost   = "ssh-lost"   // as ssh when the link drops, at the first request
-	Slow      = "slow"       // answers each request after 300 ms
+	Slow      = "slow"       // answers each request after 1.5 s
 )
 
 // Main runs the fake worker and exits when Env is set; it returns at once
@@ -145,7 +145,7 @@ func Serve(mode string, r io.Reader, w io.Writer, stderr io.Writer) int {
 			case Hang:
 				time.Sleep(time.Hour)
 			case Slow:
-				time.Sleep(300 * time.Millisecond)
+				time.Sleep(1500 * time.Millisecond)
 			}
 			var x []float64
 			ab := h.Alpha

@@ -382,6 +382,8 @@ class Server:
                     break
                 op = h.get("op")
                 if op == "cancel":
+                    if len(self.cancelled) > 4096:  # cancels of requests already answered
+                        self.cancelled.clear()
                     self.cancelled.add(h.get("point"))
                     continue
                 self.q.put((h, ts))

@@ -156,7 +156,7 @@ func Start(ctx context.Context, command string, opts Options) (*Client, error) {
 	defer cancel()
 	h := &Header{Op: OpHello, ID: c.nextID.Add(1), Version: Version}
 	if err := c.write(h); err != nil {
-		c.fail(fmt.Errorf("could not send the handshake: %w", err))
+		c.sendFailed("the handshake", err)
 		return nil, c.err
 	}
 	select {

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"tweedie/core/imgio"
 	"tweedie/core/method"
 	"tweedie/core/prior"
 	"tweedie/core/run"
+	"tweedie/core/worker"
 )
 
 // Exit statuses of every subcommand.
@@ -112,14 +114,40 @@ func addPriorFlag(fs *flag.FlagSet) *string {
 	return fs.String("prior", "mnist", "the prior `NAME[:options]` ("+strings.Join(prior.Names(), ", ")+")")
 }
 
-// loadPrior loads a --prior spec; a bad spec is a usage error.
+// loadPrior loads a --prior spec; a bad spec, or a model worker that
+// fails to start, is a usage error. A prior that holds a worker is closed
+// when the command returns (closePriors).
 func loadPrior(spec string) (*prior.Prior, error) {
 	p, err := prior.Load(spec)
 	var se *prior.SpecError
-	if errors.As(err, &se) {
+	var we *worker.Error
+	if errors.As(err, &se) || errors.As(err, &we) {
 		return nil, usageError{err}
 	}
+	if err == nil && p.Close != nil {
+		openPriors.Lock()
+		openPriors.list = append(openPriors.list, p)
+		openPriors.Unlock()
+	}
 	return p, err
+}
+
+// openPriors are the priors loaded that hold a worker process.
+var openPriors struct {
+	sync.Mutex
+	list []*prior.Prior
+}
+
+// closePriors closes every prior loadPrior opened: no worker process
+// outlives the command.
+func closePriors() {
+	openPriors.Lock()
+	list := openPriors.list
+	openPriors.list = nil
+	openPriors.Unlock()
+	for _, p := range list {
+		_ = p.Close()
+	}
 }
 
 // checkImageFlags refuses an empty --image or --image-file given on the

@@ -250,6 +250,9 @@ func cmdLab(args []string, stdout, stderr io.Writer) int {
 			return fail(stderr, "lab", usagef("%s %d: want %d to %d", c.name, c.v, c.lo, c.hi))
 		}
 	}
+	if name, _, _ := strings.Cut(f.prior, ":"); strings.EqualFold(strings.TrimSpace(name), "remote") {
+		return fail(stderr, "lab", usagef("--prior %s: the lab needs an exact mixture (its exact posterior is the reference); a served model has none — use run or the explorer with it", f.prior))
+	}
 	pd, err := loadPrior(f.prior)
 	if err != nil {
 		return fail(stderr, "lab", err)

@@ -67,6 +67,7 @@ func main() {
 var startExplorer = tui.Run
 
 func realMain(args []string, stdout, stderr io.Writer) int {
+	defer closePriors()
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, ok := commands[args[0]]
 		if !ok {

@@ -42,6 +42,9 @@ type Prior struct {
 	// MNIST, the digit) and LabelTitle heads them ("digit"); nil numbers them.
 	ComponentLabels []string
 	LabelTitle      string
+	// Close, when not nil, releases what the prior holds (a worker
+	// process): callers call it when done with the prior.
+	Close func() error
 }
 
 // Source is an entry of the registry: how to load a prior from the part
@@ -122,6 +125,9 @@ func Load(spec string) (*Prior, error) {
 		return nil, fmt.Errorf("--prior %s: %w", spec, err)
 	}
 	if len(p.Truths) == 0 || p.Model == nil {
+		if p.Close != nil {
+			_ = p.Close()
+		}
 		return nil, fmt.Errorf("--prior %s: the prior has no model or no ground truths", spec)
 	}
 	p.Spec = spec

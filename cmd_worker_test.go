@@ -1,0 +1,134 @@
+//go:build linux
+
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"tweedie/assets"
+	"tweedie/core/worker/workertest"
+)
+
+func TestMain(m *testing.M) {
+	workertest.Main() // the fake model worker, when this binary is run as one
+	os.Exit(m.Run())
+}
+
+// fakeSpec is a --prior remote: spec running this test binary as a fake
+// worker of 28×28×1 images in mode, writing its process id to pidFile.
+func fakeSpec(t *testing.T, opts, mode, pidFile string) string {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("remote:%s%s=%s %s=28x28x1 %s=%s exec %s -test.run=^$", opts,
+		workertest.Env, mode, workertest.EnvShape, workertest.EnvPIDFile, pidFile, exe)
+}
+
+// noProcessLeft checks that the worker's process group is gone.
+func noProcessLeft(t *testing.T, pidFile string) {
+	t.Helper()
+	b, err := os.ReadFile(pidFile)
+	if err != nil {
+		return // never started
+	}
+	pid, _ := strconv.Atoi(string(b))
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		if err := syscall.Kill(-pid, 0); errors.Is(err, syscall.ESRCH) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the worker's process group %d outlived tweedie", pid)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestRunRemoteFaults: a worker that fails gives one line naming it and
+// its last stderr, with exit status 2 when it fails before the run and 1
+// when during it, and no process left either way.
+func TestRunRemoteFaults(t *testing.T) {
+	for _, c := range []struct {
+		mode, opts string
+		status     int
+		want       []string
+	}{
+		{workertest.OK, "", exitOK, nil},
+		{workertest.Exit, "", exitUsage, []string{"the worker exited (exit status 3)", "model.pt not found"}},
+		{workertest.HangHello, "start=500ms:", exitUsage, []string{"the worker gave no handshake within 500ms"}},
+		{workertest.Garbage, "", exitUsage, []string{"the worker broke the protocol", "something else to stdout"}},
+		{workertest.ExitLater, "", exitFailure, []string{"step 1 of 10", "exit status 1", "CUDA out of memory"}},
+		{workertest.SSHLost, "", exitFailure, []string{"exit status 255", "Broken pipe"}},
+		{workertest.Hang, "timeout=500ms:", exitFailure, []string{"gave no answer to linearize (1 rows) within 500ms"}},
+		{workertest.Shape, "", exitFailure, []string{"answered linearize of 1 rows", "shape [2 784]"}},
+		{workertest.NaN, "", exitFailure, []string{"the worker returned NaN"}},
+	} {
+		t.Run(c.mode, func(t *testing.T) {
+			pidFile := filepath.Join(t.TempDir(), "pid")
+			spec := fakeSpec(t, c.opts, c.mode, pidFile)
+			status, _, stderr := runMain(t, "run", "--prior", spec, "--steps", "10")
+			if status != c.status {
+				t.Errorf("exit status %d, want %d; stderr %q", status, c.status, stderr)
+			}
+			if c.status != exitOK {
+				if n := strings.Count(strings.TrimSpace(stderr), "\n"); n != 0 {
+					t.Errorf("stderr of %d lines: %q", n+1, stderr)
+				}
+				if !strings.Contains(stderr, "remote") || !strings.Contains(stderr, "exec ") {
+					t.Errorf("stderr %q does not name the worker's command", stderr)
+				}
+			}
+			for _, w := range c.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr %q lacks %q", stderr, w)
+				}
+			}
+			noProcessLeft(t, pidFile)
+		})
+	}
+	t.Run("missing", func(t *testing.T) {
+		status, _, stderr := runMain(t, "run", "--prior", "remote:/nonexistent/worker --model x", "--steps", "10")
+		if status != exitUsage || !strings.Contains(stderr, "/nonexistent/worker") || !strings.Contains(stderr, "exit status 127") {
+			t.Errorf("status %d, stderr %q", status, stderr)
+		}
+	})
+	t.Run("bad options", func(t *testing.T) {
+		status, _, stderr := runMain(t, "run", "--prior", "remote:timeout=never:python3 w.py")
+		if status != exitUsage || !strings.Contains(stderr, "timeout") {
+			t.Errorf("status %d, stderr %q", status, stderr)
+		}
+	})
+}
+
+// TestLabRefusesRemote: the lab needs the exact posterior, which a served
+// model does not have; it says so before starting the worker.
+func TestLabRefusesRemote(t *testing.T) {
+	status, _, stderr := runMain(t, "lab", "--prior", "remote:python3 w.py --model unet")
+	if status != exitUsage || !strings.Contains(stderr, "exact mixture") {
+		t.Errorf("status %d, stderr %q", status, stderr)
+	}
+}
+
+func TestWorkerCommand(t *testing.T) {
+	status, stdout, _ := runMain(t, "worker")
+	if status != exitOK || stdout != assets.WorkerPy {
+		t.Fatalf("tweedie worker: status %d, %d bytes", status, len(stdout))
+	}
+	f := filepath.Join(t.TempDir(), "w.py")
+	if status, _, stderr := runMain(t, "worker", f); status != exitOK {
+		t.Fatalf("tweedie worker FILE: status %d: %s", status, stderr)
+	}
+	if b, err := os.ReadFile(f); err != nil || string(b) != assets.WorkerPy {
+		t.Fatalf("written file: %v", err)
+	}
+}

@@ -1,0 +1,168 @@
+package prior
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"tweedie/assets"
+	"tweedie/core/img"
+	"tweedie/core/worker"
+)
+
+func init() {
+	Register("remote", Source{
+		Help: "a model served by a worker process over its stdin/stdout (remote:[timeout=60s,start=120s,workers=1,log=FILE:]CMD, e.g. remote:\"python3 tweedie_worker.py --model unet\"; see `tweedie worker`)",
+		Load: loadRemote,
+	})
+}
+
+// RemoteOptions are the options of a remote: spec before its command.
+type RemoteOptions struct {
+	Command string
+	Workers int
+	Worker  worker.Options
+	LogFile string
+}
+
+// remoteOpts matches a leading "key=value,…:" of known keys.
+var remoteOpts = regexp.MustCompile(`^((?:timeout|start|workers|log|queue)=[^,:]*(?:,(?:timeout|start|workers|log|queue)=[^,:]*)*):`)
+
+// ParseRemote splits a remote: spec's arguments into options and command.
+func ParseRemote(args string) (RemoteOptions, error) {
+	o := RemoteOptions{Workers: 1}
+	if m := remoteOpts.FindStringSubmatch(args); m != nil {
+		args = args[len(m[0]):]
+		for _, kv := range strings.Split(m[1], ",") {
+			k, v, _ := strings.Cut(kv, "=")
+			var err error
+			switch k {
+			case "timeout", "start":
+				var d time.Duration
+				if d, err = time.ParseDuration(v); err == nil && d <= 0 {
+					err = fmt.Errorf("want a positive duration")
+				}
+				if k == "timeout" {
+					o.Worker.Call = d
+				} else {
+					o.Worker.Start = d
+				}
+			case "workers", "queue":
+				var n int
+				if n, err = strconv.Atoi(v); err == nil && (n < 1 || n > 64 && k == "workers" || n > 4096) {
+					err = fmt.Errorf("out of range")
+				}
+				if k == "workers" {
+					o.Workers = n
+				} else {
+					o.Worker.Queue = n
+				}
+			case "log":
+				o.LogFile = v
+			}
+			if err != nil {
+				return o, Specf("remote: %s=%q: %v", k, v, err)
+			}
+		}
+	}
+	o.Command = strings.TrimSpace(args)
+	if o.Command == "" {
+		return o, Specf("remote: no command (remote:CMD, e.g. remote:\"python3 tweedie_worker.py --model unet\")")
+	}
+	return o, nil
+}
+
+func loadRemote(args string) (*Prior, error) {
+	o, err := ParseRemote(args)
+	if err != nil {
+		return nil, err
+	}
+	var logf *os.File
+	if o.LogFile != "" {
+		if logf, err = os.OpenFile(o.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644); err != nil {
+			return nil, Specf("remote: log=%s: %v", o.LogFile, err)
+		}
+		o.Worker.Log = logf
+	}
+	r, err := worker.StartRemote(context.Background(), o.Command, o.Workers, o.Worker)
+	if err != nil {
+		closeFile(logf)
+		var we *worker.Error
+		if errors.As(err, &we) {
+			return nil, startError{we} // the spec, and so the command, heads the message
+		}
+		return nil, err
+	}
+	shape := r.ImageShape()
+	p := &Prior{Model: r, Truths: remoteTruths(shape)}
+	p.Close = func() error {
+		err := r.Close()
+		closeFile(logf)
+		return err
+	}
+	return p, nil
+}
+
+// startError is a worker that failed to start, without its command.
+type startError struct{ e *worker.Error }
+
+func (s startError) Error() string { return "the worker " + s.e.Msg }
+func (s startError) Unwrap() error { return s.e }
+
+func closeFile(f io.Closer) {
+	if f != nil {
+		_ = f.Close()
+	}
+}
+
+// remoteTruths are the ground truths of a served model: the MNIST test
+// digits for a 28×28×1 model, a few smooth test patterns otherwise.
+func remoteTruths(s img.Shape) []Truth {
+	if s == assets.MNISTShape {
+		digits := assets.TestDigits()
+		truths := make([]Truth, len(digits))
+		for i, d := range digits {
+			truths[i] = Truth{Name: fmt.Sprintf("digit %d (test #%d)", d.Label, d.Index), Label: fmt.Sprint(d.Label), Image: d.Image}
+		}
+		return truths
+	}
+	patterns := []struct {
+		name string
+		f    func(y, x float64, c int) float64
+	}{
+		{"disc", func(y, x float64, c int) float64 {
+			if math.Hypot(y-0.5, x-0.5) < 0.3 {
+				return 0.8 - 0.3*float64(c)
+			}
+			return -0.8
+		}},
+		{"stripes", func(y, x float64, c int) float64 { return 0.9 * math.Sin(2*math.Pi*(3*x+float64(c)/3)) }},
+		{"gradient", func(y, x float64, c int) float64 { return 2*(x+y)/2 - 1 }},
+		{"checkerboard", func(y, x float64, c int) float64 {
+			if (int(4*y)+int(4*x))%2 == 0 {
+				return 0.8
+			}
+			return -0.8
+		}},
+	}
+	truths := make([]Truth, len(patterns))
+	for i, p := range patterns {
+		im := img.Image{Shape: s, Pix: make([]float64, s.Len())}
+		for y := 0; y < s.H; y++ {
+			for x := 0; x < s.W; x++ {
+				for c := 0; c < s.C; c++ {
+					im.Pix[(y*s.W+x)*s.C+c] = p.f((float64(y)+0.5)/float64(s.H), (float64(x)+0.5)/float64(s.W), c)
+				}
+			}
+		}
+		truths[i] = Truth{Name: "test pattern: " + p.name, Label: p.name, Image: im}
+	}
+	return truths
+}

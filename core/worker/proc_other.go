@@ -1,0 +1,19 @@
+//go:build !unix
+
+package worker
+
+import (
+	"os"
+	"os/exec"
+	"syscall"
+)
+
+func sysProcAttr() *syscall.SysProcAttr { return nil }
+
+func killGroup(cmd *exec.Cmd) {
+	if cmd.Process != nil {
+		_ = cmd.Process.Kill()
+	}
+}
+
+func growPipe(*os.File) {}

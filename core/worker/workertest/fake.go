@@ -1,0 +1,202 @@
+// Package workertest is a worker for tests, written in Go so that the fault
+// tests need no Python: a test binary runs it as its child when the
+// environment variable Env names a mode (Main).
+//
+// Its model is the linear x̂0_i = s·(x_i + ½·x_{i+1 mod d}), s = sqrt(ᾱ),
+// whose J is not symmetric: (Jᵀv)_j = s·(v_j + ½·v_{j−1 mod d}).
+package workertest
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"tweedie/core/schedule"
+	"tweedie/core/worker"
+)
+
+// Env names the mode; EnvShape the image shape "HxWxC" (default 4x4x1).
+const (
+	Env      = "TWEEDIE_FAKE_WORKER"
+	EnvShape = "TWEEDIE_FAKE_SHAPE"
+	// EnvPIDFile names a file the worker writes its process id to.
+	EnvPIDFile = "TWEEDIE_FAKE_PIDFILE"
+)
+
+// Modes.
+const (
+	OK        = "ok"         // a correct worker
+	Exit      = "exit"       // exits with status 3 before the handshake
+	ExitLater = "exit-later" // exits at the first request
+	HangHello = "hang-hello" // never answers the handshake
+	Hang      = "hang"       // never answers a request
+	Garbage   = "garbage"    // writes text to stdout
+	Shape     = "shape"      // answers with the wrong number of rows
+	NaN       = "nan"        // answers with NaN
+	SSHLost   = "ssh-lost"   // as ssh when the link drops, at the first request
+	Slow      = "slow"       // answers each request after 1.5 s
+)
+
+// Main runs the fake worker and exits when Env is set; it returns at once
+// otherwise. Call it first in TestMain.
+func Main() {
+	mode := os.Getenv(Env)
+	if mode == "" {
+		return
+	}
+	os.Exit(Serve(mode, os.Stdin, os.Stdout, os.Stderr))
+}
+
+// Fake computes the fake model's x̂0 (and, with v, Jᵀv) of one row.
+func Fake(dst, x []float64, alphaBar float64, transpose bool) {
+	s, d := math.Sqrt(alphaBar), len(x)
+	for i := range x {
+		if transpose {
+			dst[i] = s * (x[i] + 0.5*x[(i-1+d)%d])
+		} else {
+			dst[i] = s * (x[i] + 0.5*x[(i+1)%d])
+		}
+	}
+}
+
+func shape() []int {
+	s := os.Getenv(EnvShape)
+	if s == "" {
+		return []int{4, 4, 1}
+	}
+	var out []int
+	for _, f := range strings.Split(s, "x") {
+		n, _ := strconv.Atoi(f)
+		out = append(out, n)
+	}
+	return out
+}
+
+// Serve runs a worker in mode over r and w; it returns the exit status.
+func Serve(mode string, r io.Reader, w io.Writer, stderr io.Writer) int {
+	fmt.Fprintln(stderr, "fake worker: starting in mode", mode)
+	if f := os.Getenv(EnvPIDFile); f != "" {
+		_ = os.WriteFile(f, []byte(strconv.Itoa(os.Getpid())), 0o644)
+	}
+	switch mode {
+	case Exit:
+		fmt.Fprintln(stderr, "Traceback (most recent call last):")
+		fmt.Fprintln(stderr, "FileNotFoundError: model.pt not found")
+		return 3
+	case Garbage:
+		fmt.Fprintln(w, "Loading checkpoint shards: 100%|██████████| 2/2")
+		time.Sleep(10 * time.Second)
+		return 0
+	}
+	br := bufio.NewReader(r)
+	bw := bufio.NewWriter(w)
+	im := shape()
+	d := im[0] * im[1] * im[2]
+	points := map[uint64][]float64{} // linearize id → x_t and ᾱ (last)
+	var hbuf, pbuf []byte
+	for {
+		h, nb, err := worker.ReadHeader(br, hbuf)
+		hbuf = nb
+		if err != nil {
+			return 0 // EOF: tweedie is gone
+		}
+		n, err := h.PayloadLen(4096, d)
+		if err != nil {
+			fmt.Fprintln(stderr, "fake worker: bad request:", err)
+			return 4
+		}
+		ts := make([][]float64, h.Tensors)
+		for i := range ts {
+			ts[i] = make([]float64, n/4/max(h.Tensors, 1))
+		}
+		if pbuf, err = worker.ReadTensors(br, pbuf, ts...); err != nil {
+			return 0
+		}
+		reply := &worker.Header{Op: worker.OpResult, ID: h.ID}
+		var out [][]float64
+		switch h.Op {
+		case worker.OpHello:
+			if mode == HangHello {
+				time.Sleep(time.Hour)
+			}
+			sched := schedule.Default()
+			reply = &worker.Header{Op: worker.OpHello, ID: h.ID, Version: worker.Version, Image: im,
+				AlphaBars: sched.AlphaBar[1:], Prediction: "x0", MaxBatch: 3, VJP: true, Model: "fake " + mode}
+		case worker.OpShutdown:
+			return 0
+		case worker.OpRelease:
+			delete(points, h.Point)
+			continue
+		case worker.OpCancel:
+			continue
+		case worker.OpDenoise, worker.OpLinearize, worker.OpVJP, worker.OpDenoiseVJP:
+			switch mode {
+			case ExitLater:
+				fmt.Fprintln(stderr, "RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB")
+				return 1
+			case SSHLost:
+				fmt.Fprintln(stderr, "client_loop: send disconnect: Broken pipe")
+				return 255
+			case Hang:
+				time.Sleep(time.Hour)
+			case Slow:
+				time.Sleep(1500 * time.Millisecond)
+			}
+			var x []float64
+			ab := h.Alpha
+			if h.Op == worker.OpVJP {
+				p, ok := points[h.Point]
+				if !ok {
+					reply = &worker.Header{Op: worker.OpError, ID: h.ID, Code: worker.CodeStale, Error: "no such point"}
+					break
+				}
+				ab = p[len(p)-1]
+				x = ts[0]
+				out = [][]float64{rows(x, d, ab, true)}
+			} else {
+				x = ts[0]
+				out = [][]float64{rows(x, d, ab, false)}
+				if h.Op == worker.OpLinearize {
+					points[h.ID] = append(append([]float64(nil), x...), ab)
+				}
+				if h.Op == worker.OpDenoiseVJP {
+					out = append(out, rows(ts[1], d, ab, true))
+				}
+			}
+			b := len(x) / d
+			switch mode {
+			case Shape:
+				b++
+				out[0] = append(out[0], make([]float64, d)...)
+			case NaN:
+				out[0][0] = math.NaN()
+			}
+			reply.Shape, reply.Tensors, reply.DType = []int{b, d}, len(out), "float32"
+		default:
+			reply = &worker.Header{Op: worker.OpError, ID: h.ID, Error: "unknown op " + h.Op}
+		}
+		frame, err := worker.AppendFrame(nil, reply, out...)
+		if err != nil {
+			return 5
+		}
+		if _, err := bw.Write(frame); err != nil {
+			return 0
+		}
+		if err := bw.Flush(); err != nil {
+			return 0
+		}
+	}
+}
+
+func rows(x []float64, d int, ab float64, transpose bool) []float64 {
+	out := make([]float64, len(x))
+	for i := 0; i < len(x); i += d {
+		Fake(out[i:i+d], x[i:i+d], ab, transpose)
+	}
+	return out
+}

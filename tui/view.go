@@ -346,10 +346,10 @@ func fmtE(x float64) string {
 // chooseLayout picks how many of n panels to show (dropping the least
 // important), at which scale, in how many columns, for a w×h area: as many
 // panels as possible, each as large as possible.
-func chooseLayout(n int, shape img.Shape, w, h int) (count, scale, cols int) {
+func chooseLayout(n int, shape img.Shape, w, h int) (count int, scale halfblock.Options, cols int) {
 	for count = n; count >= 1; count-- {
-		for _, scale = range []int{4, 3, 2, 1, -2} {
-			pw, ph := halfblock.Size(shape, scale)
+		for _, scale = range panelScales {
+			pw, ph := halfblock.SizeOf(shape, scale)
 			ph++ // caption
 			cols = (w + 1) / (pw + 1)
 			if cols < 1 {
@@ -362,7 +362,14 @@ func chooseLayout(n int, shape img.Shape, w, h int) (count, scale, cols int) {
 			}
 		}
 	}
-	return 0, 0, 0
+	return 0, halfblock.Options{}, 0
+}
+
+// panelScales are the sizes a panel may take, largest first: the whole
+// scales, the halves between them, and a shrink by 2.
+var panelScales = []halfblock.Options{
+	{Scale: 4}, {Scale: 3, Half: true}, {Scale: 3}, {Scale: 2, Half: true}, {Scale: 2},
+	{Scale: 1, Half: true}, {Scale: 1}, {Scale: -2},
 }
 
 // compareLayout lays the panels of compare mode out in rows: the shared
@@ -370,7 +377,7 @@ func chooseLayout(n int, shape img.Shape, w, h int) (count, scale, cols int) {
 // and Δ on a row of its own, so that they line up. A row too long for the
 // width keeps its panels of lowest prio. It returns nil rows when no scale
 // gives every method at least two panels in the height h.
-func compareLayout(ps []panel, shape img.Shape, w, h int) (rows [][]panel, scale, cols int) {
+func compareLayout(ps []panel, shape img.Shape, w, h int) (rows [][]panel, scale halfblock.Options, cols int) {
 	var shared []panel
 	byRun := map[string][]panel{}
 	var order []string
@@ -385,8 +392,8 @@ func compareLayout(ps []panel, shape img.Shape, w, h int) (rows [][]panel, scale
 		}
 		byRun[pre] = append(byRun[pre], p)
 	}
-	for _, scale = range []int{4, 3, 2, 1, -2} {
-		pw, ph := halfblock.Size(shape, scale)
+	for _, scale = range panelScales {
+		pw, ph := halfblock.SizeOf(shape, scale)
 		cols = (w + 1) / (pw + 1)
 		if cols < 2 || (len(order)+1)*(ph+1) > h {
 			continue
@@ -400,7 +407,7 @@ func compareLayout(ps []panel, shape img.Shape, w, h int) (rows [][]panel, scale
 		}
 		return rows, scale, wide
 	}
-	return nil, 0, 0
+	return nil, halfblock.Options{}, 0
 }
 
 // keepLowest keeps the n panels of lowest prio, in their order.
@@ -425,11 +432,12 @@ func keepLowest(ps []panel, n int) []panel {
 
 // layout is where the panels go.
 type layout struct {
-	panels      []panel // the panels shown, in screen order
-	scale, cols int
-	pw, ph      int    // a panel's image size in cells (its caption is above)
-	help        string // the help view
-	fixed       int    // lines that are neither images nor chart
+	panels []panel           // the panels shown, in screen order
+	scale  halfblock.Options // Scale and Half of the panels' images
+	cols   int
+	pw, ph int    // a panel's image size in cells (its caption is above)
+	help   string // the help view
+	fixed  int    // lines that are neither images nor chart
 }
 
 // imageTop is the screen line of the first row of panels' captions.
@@ -472,7 +480,7 @@ func (m *Model) layout() layout {
 				}
 			}
 			l.scale, l.cols = scale, cols
-			l.pw, l.ph = halfblock.Size(m.shape, scale)
+			l.pw, l.ph = halfblock.SizeOf(m.shape, scale)
 			return l
 		}
 	}
@@ -494,7 +502,7 @@ func (m *Model) layout() layout {
 		}
 	}
 	l.panels, l.scale, l.cols = keep, scale, cols
-	l.pw, l.ph = halfblock.Size(m.shape, scale)
+	l.pw, l.ph = halfblock.SizeOf(m.shape, scale)
 	return l
 }
 
@@ -558,8 +566,8 @@ func (m *Model) drawPanels(lay layout) string {
 	return b.String()
 }
 
-func (m *Model) renderOpts(scale int, mp halfblock.Map) halfblock.Options {
-	return halfblock.Options{Scale: scale, Map: mp, ASCII: m.gfx.Mode() == termcaps.ASCII}
+func (m *Model) renderOpts(scale halfblock.Options, mp halfblock.Map) halfblock.Options {
+	return halfblock.Options{Scale: scale.Scale, Half: scale.Half, Map: mp, ASCII: m.gfx.Mode() == termcaps.ASCII}
 }
 
 func padTo(s string, w int) string {

@@ -55,6 +55,10 @@ type Options struct {
 	// Scale repeats every pixel Scale×Scale times (Scale ≥ 1). A negative
 	// Scale -f shrinks the image by averaging f×f blocks instead.
 	Scale int
+	// Half adds ½ to a Scale ≥ 1: the image is drawn at (Scale + ½) times
+	// its size, pixels repeated Scale or Scale + 1 times in turn (nearest
+	// neighbour), so a layout can take sizes between the whole scales.
+	Half bool
 	Map   Map
 	// ASCII draws a grayscale character ramp with no colour codes.
 	ASCII bool
@@ -98,6 +102,29 @@ func fit(s img.Shape, scale int) int {
 		return 1
 	}
 	return -f
+}
+
+// SizeOf returns the size in cells (columns, rows) that Render gives an
+// image of the shape with the options' Scale and Half.
+func SizeOf(s img.Shape, o Options) (w, h int) {
+	if num, ok := halfScale(s, o); ok {
+		return s.W * num / 2, (s.H*num/2 + 1) / 2
+	}
+	return Size(s, o.Scale)
+}
+
+// halfScale returns 2·(Scale + ½) when the options ask for a half scale
+// that fits MaxSide and MaxPixels.
+func halfScale(s img.Shape, o Options) (num int, ok bool) {
+	if !o.Half || o.Scale < 1 || !s.Valid() || o.Scale > MaxSide {
+		return 0, false
+	}
+	num = 2*o.Scale + 1
+	w, h := s.W*num/2, s.H*num/2
+	if s.W > MaxSide || s.H > MaxSide || w > MaxSide || h > MaxSide || w*h > MaxPixels {
+		return 0, false
+	}
+	return num, true
 }
 
 // Size returns the size in cells (columns, rows) that Render gives an image
@@ -200,10 +227,10 @@ func (g *grid) at(x, y int) []float64 {
 	return g.v[i : i+g.c]
 }
 
-// resample applies Options.Scale, as fit bounds it, to im.
-func resample(im img.Image, scale int) grid {
+// resample applies Options.Scale and Half, as fit bounds them, to im.
+func resample(im img.Image, o Options) grid {
 	s := im.Shape
-	scale = fit(s, scale)
+	scale := fit(s, o.Scale)
 	c := 1
 	if s.C >= 3 {
 		c = 3
@@ -212,6 +239,16 @@ func resample(im img.Image, scale int) grid {
 		for k := 0; k < c; k++ {
 			dst[k] = im.Pix[s.Index(y, x, k)]
 		}
+	}
+	if num, ok := halfScale(s, o); ok {
+		w, h := s.W*num/2, s.H*num/2
+		g := grid{w, h, c, make([]float64, w*h*c)}
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				pick(g.at(x, y), min(y*2/num, s.H-1), min(x*2/num, s.W-1))
+			}
+		}
+		return g
 	}
 	switch {
 	case scale < -1:
@@ -281,7 +318,7 @@ func Append(dst []byte, im img.Image, o Options) []byte {
 	if !valid(im) {
 		return dst
 	}
-	g := resample(im, o.Scale)
+	g := resample(im, o)
 	if o.ASCII {
 		return appendASCII(dst, &g, o.Map)
 	}

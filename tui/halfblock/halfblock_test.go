@@ -220,3 +220,42 @@ func TestLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestHalfScale: Scale + ½ draws 28 pixels as 42 columns and 21 rows,
+// every source pixel 1 or 2 times in turn, and Size agrees with Render.
+func TestHalfScale(t *testing.T) {
+	s := img.Shape{H: 28, W: 28, C: 1}
+	pix := make([]float64, s.Len())
+	for i := range pix {
+		pix[i] = float64(i%28)/27*2 - 1
+	}
+	o := Options{Scale: 1, Half: true}
+	w, h := SizeOf(s, o)
+	if w != 42 || h != 21 {
+		t.Fatalf("SizeOf = %d×%d, want 42×21", w, h)
+	}
+	out := Render(img.Image{Shape: s, Pix: pix}, o)
+	lines := strings.Split(out, "\n")
+	if len(lines) != h {
+		t.Fatalf("%d lines, want %d", len(lines), h)
+	}
+	for _, l := range lines {
+		if n := ansi.StringWidth(l); n != w {
+			t.Fatalf("a line %d cells wide, want %d", n, w)
+		}
+	}
+	g := resample(img.Image{Shape: s, Pix: pix}, o)
+	counts := make([]int, 28)
+	for x := 0; x < g.w; x++ {
+		v := g.at(x, 0)[0]
+		counts[int(math.Round((v+1)/2*27))]++
+	}
+	for i, c := range counts {
+		if c != 1 && c != 2 {
+			t.Fatalf("source column %d drawn %d times", i, c)
+		}
+	}
+	if w, _ := SizeOf(s, Options{Scale: 2}); w != 56 {
+		t.Errorf("whole scales unchanged: %d", w)
+	}
+}

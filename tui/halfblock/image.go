@@ -19,7 +19,7 @@ func RGBA(dst *image.RGBA, im img.Image, m Map) *image.RGBA {
 	if dst == nil || dst.Rect.Dx() != s.W || dst.Rect.Dy() != s.H {
 		dst = image.NewRGBA(image.Rect(0, 0, s.W, s.H))
 	}
-	g := resample(im, 1)
+	g := resample(im, Options{Scale: 1})
 	for y := 0; y < g.h; y++ {
 		p := dst.Pix[y*dst.Stride:]
 		for x := 0; x < g.w; x++ {

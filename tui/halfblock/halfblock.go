@@ -59,7 +59,7 @@ type Options struct {
 	// its size, pixels repeated Scale or Scale + 1 times in turn (nearest
 	// neighbour), so a layout can take sizes between the whole scales.
 	Half bool
-	Map   Map
+	Map  Map
 	// ASCII draws a grayscale character ramp with no colour codes.
 	ASCII bool
 }

@@ -55,6 +55,20 @@ func asScore(ctx context.Context, st *State, out *Output, lin operator.Linear, u
 	return nil
 }
 
+// renoise makes the step from an estimate x0 of x0 itself: x_s =
+// √ᾱ_s·x0 + √(1−ᾱ_s)·z with the step's noise z, reporting g as the move of
+// x̂0 to x0 read as a score, (x0 − x̂0)/((1−ᾱ_t)/√ᾱ_t).
+func renoise(st *State, out *Output, x0 []float64) {
+	as, bs := math.Sqrt(st.AlphaBarS), math.Sqrt(1-st.AlphaBarS)
+	shift := TweedieShift(st.AlphaBarT)
+	for j := range out.Xs {
+		out.Xs[j] = as*x0[j] + bs*st.Z[j]
+		out.ScoreY[j] = (x0[j] - st.X0Hat[j]) / shift
+	}
+	clear(out.Corr)
+	out.Target = Replace
+}
+
 func scaleTo(dst []float64, a float64, x []float64) {
 	for i := range dst {
 		dst[i] = a * x[i]

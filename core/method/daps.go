@@ -261,13 +261,6 @@ func (g *daps) Guide(ctx context.Context, st *State, out *Output) error {
 		}
 	}
 	// 3. Re-noise to level s.
-	as, bs := math.Sqrt(st.AlphaBarS), math.Sqrt(1-st.AlphaBarS)
-	shift := TweedieShift(st.AlphaBarT)
-	for j := range out.Xs {
-		out.Xs[j] = as*g.x[j] + bs*st.Z[j]
-		out.ScoreY[j] = (g.x[j] - st.X0Hat[j]) / shift
-	}
-	clear(out.Corr)
-	out.Target = Replace
+	renoise(st, out, g.x)
 	return nil
 }

@@ -159,13 +159,6 @@ func (g *reddiff) Guide(_ context.Context, st *State, out *Output) error {
 		g.m2[j] = adamBeta2*g.m2[j] + (1-adamBeta2)*gj*gj
 		g.mu[j] -= g.lr * (g.m1[j] / c1) / (math.Sqrt(g.m2[j]/c2) + adamEps)
 	}
-	as, bs := math.Sqrt(st.AlphaBarS), math.Sqrt(1-st.AlphaBarS)
-	shift := TweedieShift(st.AlphaBarT)
-	for j := range out.Xs {
-		out.Xs[j] = as*g.mu[j] + bs*st.Z[j]
-		out.ScoreY[j] = (g.mu[j] - st.X0Hat[j]) / shift
-	}
-	clear(out.Corr)
-	out.Target = Replace
+	renoise(st, out, g.mu)
 	return nil
 }

@@ -70,8 +70,3 @@ func (s Settings) Build(prior denoiser.Prior, truth []float64) (*Problem, Config
 	}
 	return prob, cfg, nil
 }
-
-// Values resolves the settings' method parameters for an operator.
-func (s Settings) Values(m *method.Method, op operator.Operator) (method.Values, error) {
-	return m.Resolve(s.Params, op)
-}

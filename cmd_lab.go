@@ -20,6 +20,7 @@ import (
 	"tweedie/core/lab"
 	"tweedie/core/method"
 	"tweedie/core/prior"
+	"tweedie/core/run"
 )
 
 const labHelp = `tweedie lab — measure ΠG and DPS against the exact posterior
@@ -63,7 +64,7 @@ type labFlags struct {
 	seeds, workers, projections                      int
 	firstSeed, seed                                  uint64
 	out                                              string
-	json                                             bool
+	json, counterfactual                             bool
 }
 
 func addLabFlags(fs *flag.FlagSet) *labFlags {
@@ -87,6 +88,7 @@ func addLabFlags(fs *flag.FlagSet) *labFlags {
 	fs.Uint64Var(&f.seed, "seed", 1, "seed of the exact reference samples and the projections")
 	fs.StringVar(&f.out, "out", "", "write lab.json and lab.csv to `DIR`")
 	fs.BoolVar(&f.json, "json", false, "print the report as JSON instead of a table")
+	fs.BoolVar(&f.counterfactual, "counterfactual", false, "also run each guidance method with its update at the exact size, in the exact direction and along the exact, and report how much of its distance each removes")
 	return f
 }
 
@@ -271,6 +273,9 @@ func cmdLab(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "lab", usageError{err})
 	}
+	if f.counterfactual {
+		entries = lab.WithCounterfactuals(entries)
+	}
 	if runs := len(entries) * f.seeds; runs > maxLabRuns {
 		return fail(stderr, "lab", usagef("%d settings × %d seeds = %d runs: want at most %d", len(entries), f.seeds, runs, maxLabRuns))
 	}
@@ -340,23 +345,27 @@ type labJSON struct {
 	Weights       []export.Float  `json:"posterior_weights"`
 	Labels        []string        `json:"component_labels,omitempty"`
 	Results       []labResultJSON `json:"results"`
+	// Splits are the counterfactual splits (--counterfactual).
+	Splits []lab.Split `json:"counterfactual_splits,omitempty"`
 }
 
 type labResultJSON struct {
-	Label         string         `json:"label"`
-	Method        string         `json:"method"`
-	Steps         int            `json:"steps"`
-	Params        method.Values  `json:"params"`
-	Runs          int            `json:"runs"`
-	Diverged      export.Float   `json:"diverged_fraction"`
-	TV            export.Float   `json:"tv"`
-	SW            export.Float   `json:"sliced_wasserstein"`
-	PSNR          export.Float   `json:"mean_psnr"`
-	Coverage      export.Float   `json:"coverage"`
-	TruthCoverage export.Float   `json:"truth_coverage"`
-	Frequencies   []export.Float `json:"frequencies"`
-	NFE           float64        `json:"nfe"`
-	VJPs          float64        `json:"vjps"`
+	Label  string        `json:"label"`
+	Method string        `json:"method"`
+	Steps  int           `json:"steps"`
+	Params method.Values `json:"params"`
+	// Counterfactual is "plain" or the update's replacement.
+	Counterfactual string         `json:"counterfactual"`
+	Runs           int            `json:"runs"`
+	Diverged       export.Float   `json:"diverged_fraction"`
+	TV             export.Float   `json:"tv"`
+	SW             export.Float   `json:"sliced_wasserstein"`
+	PSNR           export.Float   `json:"mean_psnr"`
+	Coverage       export.Float   `json:"coverage"`
+	TruthCoverage  export.Float   `json:"truth_coverage"`
+	Frequencies    []export.Float `json:"frequencies"`
+	NFE            float64        `json:"nfe"`
+	VJPs           float64        `json:"vjps"`
 	// Rank orders the results by their distance to the exact posterior
 	// (SW, then TV), 1 the closest.
 	Rank int `json:"rank"`
@@ -373,13 +382,17 @@ func newLabJSON(rep *lab.Report, prior *prior.Prior, f *labFlags, entries []lab.
 		s := entries[i].Settings
 		out.Results = append(out.Results, labResultJSON{
 			Label: r.Label, Method: s.Method, Steps: s.Steps, Params: entries[i].Values,
-			Runs: r.Runs, Diverged: export.Float(r.Diverged), TV: export.Float(r.TV), SW: export.Float(r.SW),
+			Counterfactual: entries[i].Counterfactual.String(),
+			Runs:           r.Runs, Diverged: export.Float(r.Diverged), TV: export.Float(r.TV), SW: export.Float(r.SW),
 			PSNR: export.Float(r.PSNR), Coverage: export.Float(r.Coverage), TruthCoverage: export.Float(r.TruthCoverage),
 			Frequencies: export.Floats(r.Frequencies), NFE: r.NFE, VJPs: r.VJPs,
 		})
 	}
 	for rank, i := range rep.Ranked() {
 		out.Results[i].Rank = rank + 1
+	}
+	if f.counterfactual {
+		out.Splits = rep.Splits(entries)
 	}
 	return out
 }
@@ -420,15 +433,39 @@ func printLab(w io.Writer, rep *labJSON) {
 	fmt.Fprintf(tw, "\texact (floor)\t%d\t\t%s\t%s\t\t%s\t\t\t\t\n", rep.Seeds, fmtNum(rep.TVFloor, "%.3f"),
 		fmtNum(rep.SWFloor, "%.3f"), fmtNum(rep.CoverageFloor, "%.3f"))
 	tw.Flush()
+	printSplits(w, rep.Splits)
+}
+
+// printSplits writes the counterfactual splits: per method, the share of
+// its distance above the floor that each replacement of its update removes.
+func printSplits(w io.Writer, splits []lab.Split) {
+	if len(splits) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\ncounterfactual split: the share of the distance above the floor (TV / SW) each change of the update removes")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprint(tw, "method\tTV\tSW\t")
+	for _, c := range run.Counterfactuals {
+		fmt.Fprintf(tw, "%s\t", c.Describe())
+	}
+	fmt.Fprintln(tw)
+	for _, s := range splits {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t", s.Label, fmtNum(s.TV, "%.3f"), fmtNum(s.SW, "%.3f"))
+		for _, r := range s.Rows {
+			fmt.Fprintf(tw, "%s / %s\t", fmtNum(r.TVRemoved, "%+.2f"), fmtNum(r.SWRemoved, "%+.2f"))
+		}
+		fmt.Fprintln(tw)
+	}
+	tw.Flush()
 }
 
 // writeLabCSV writes one row per method.
 func writeLabCSV(w io.Writer, rep *labJSON) error {
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"rank", "label", "method", "steps", "params", "nfe", "vjps", "runs", "diverged_fraction", "tv", "tv_floor",
+	cw.Write([]string{"rank", "label", "method", "counterfactual", "steps", "params", "nfe", "vjps", "runs", "diverged_fraction", "tv", "tv_floor",
 		"sliced_wasserstein", "sw_floor", "mean_psnr", "coverage", "coverage_floor", "truth_coverage"})
 	for _, r := range rep.Results {
-		cw.Write([]string{strconv.Itoa(r.Rank), r.Label, r.Method, strconv.Itoa(r.Steps), formatParams(r.Params),
+		cw.Write([]string{strconv.Itoa(r.Rank), r.Label, r.Method, r.Counterfactual, strconv.Itoa(r.Steps), formatParams(r.Params),
 			export.CSVFloat(r.NFE), export.CSVFloat(r.VJPs), strconv.Itoa(r.Runs),
 			export.CSVFloat(float64(r.Diverged)), export.CSVFloat(float64(r.TV)), export.CSVFloat(float64(rep.TVFloor)),
 			export.CSVFloat(float64(r.SW)), export.CSVFloat(float64(rep.SWFloor)), export.CSVFloat(float64(r.PSNR)),

@@ -97,3 +97,36 @@ func TestLabBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestLabCounterfactual: --counterfactual adds each guidance method's three
+// counterfactual runs and a split table; lab.json carries the splits.
+func TestLabCounterfactual(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "lab")
+	code, stdout, stderr := runMain(t, "lab", "--prior", "gmm25:d=8", "--op", "svd:dy=2", "--sigma", "0.5",
+		"--methods", "dps,oracle", "--steps", "30", "--seeds", "4", "--projections", "8", "--counterfactual", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"counterfactual split", " S=30 · own direction, exact size", "exact direction, own size", "own component along the exact"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	raw, err := os.ReadFile(filepath.Join(out, "lab.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Results []struct{ Counterfactual string }
+		Splits  []struct {
+			Label string
+			Rows  []struct{ Counterfactual string } `json:"counterfactuals"`
+		} `json:"counterfactual_splits"`
+	}
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Results) != 5 || len(rep.Splits) != 1 || len(rep.Splits[0].Rows) != 3 || rep.Splits[0].Rows[1].Counterfactual != "exact-direction" {
+		t.Errorf("results %+v, splits %+v", rep.Results, rep.Splits)
+	}
+}

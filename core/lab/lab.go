@@ -49,6 +49,9 @@ type Entry struct {
 	Settings run.Settings
 	// Values are the method's parameters with defaults resolved, for reports.
 	Values method.Values
+	// Counterfactual replaces the method's update (run.Counterfactual);
+	// WithCounterfactuals adds such entries.
+	Counterfactual run.Counterfactual
 }
 
 // Config is a lab run: one problem, several entries, Seeds runs of each.
@@ -131,6 +134,7 @@ func New(cfg Config) (*Lab, error) {
 			return nil, fmt.Errorf("lab: %s: %w", e.Label, err)
 		}
 		configs[i].NoExact = true
+		configs[i].Counterfactual = e.Counterfactual
 	}
 	lin, ok := prob.Op.(operator.Linear)
 	if !ok || !prob.Op.Linear() {

@@ -33,6 +33,10 @@ type Config struct {
 	// the run even where the problem has it; a method that needs it gets it
 	// all the same. CompareExact can fill the comparison in afterwards.
 	NoExact bool
+	// Counterfactual, when not Plain, replaces the method's update with one
+	// made of it and the exact update (see Counterfactual); it needs the
+	// exact guidance.
+	Counterfactual Counterfactual
 }
 
 // DivergeLimit is the largest |x_s| a run accepts: images live in [-1, 1],
@@ -110,6 +114,12 @@ func New(prob *Problem, cfg Config) (*Runner, error) {
 		return nil, err
 	}
 	needs := m.Needs(values)
+	if cfg.Counterfactual != Plain {
+		if !prob.HasExact() {
+			return nil, fmt.Errorf("the counterfactual %s needs the exact guidance: %s", cfg.Counterfactual, prob.Offer.NoExact)
+		}
+		needs |= method.Exact
+	}
 	d := prob.Shape().Len()
 	vec := func() []float64 { return make([]float64, d) }
 	r := &Runner{
@@ -187,6 +197,10 @@ func (r *Runner) Step(ctx context.Context) error {
 	if err := r.guide.Guide(ctx, st, out); err != nil {
 		return r.fail(ctx, i, r.cfg.Method.Label, err)
 	}
+	if r.cfg.Counterfactual != Plain {
+		r.asUpdate(out, co)
+		r.cfg.Counterfactual.apply(r.corr, st.Exact, co.A*method.TweedieShift(abT))
+	}
 
 	var a0, as float64 // update = a0·Δ0 + as·Δs
 	switch out.Target {
@@ -197,7 +211,7 @@ func (r *Runner) Step(ctx context.Context) error {
 	}
 	updNorm, maxAbs := 0.0, 0.0
 	for j := range r.xs {
-		plain := co.A*r.x0Hat[j] + co.B*r.xt[j] + co.C*r.z[j] // the unconditional step
+		plain := r.plain(co, j)
 		var u, x float64
 		if out.Target == method.Replace {
 			x = r.xs[j]
@@ -242,6 +256,27 @@ func (r *Runner) Step(ctx context.Context) error {
 		tr.Final = append([]float64(nil), r.xt...)
 	}
 	return nil
+}
+
+// plain is coordinate j of the unconditional step from x_t.
+func (r *Runner) plain(co sampler.Coeffs, j int) float64 {
+	return co.A*r.x0Hat[j] + co.B*r.xt[j] + co.C*r.z[j]
+}
+
+// asUpdate rewrites the method's output as the update of x_s it makes
+// (Target ToXs): the same step, in the form a counterfactual changes.
+func (r *Runner) asUpdate(out *method.Output, co sampler.Coeffs) {
+	switch out.Target {
+	case method.ToX0Hat:
+		for j := range r.corr {
+			r.corr[j] *= co.A
+		}
+	case method.Replace:
+		for j := range r.corr {
+			r.corr[j] = r.xs[j] - r.plain(co, j)
+		}
+	}
+	out.Target = method.ToXs
 }
 
 // coeffs returns ᾱ_t and ᾱ_s of step i and the sampler's coefficients.

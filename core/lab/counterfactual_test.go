@@ -1,0 +1,95 @@
+package lab
+
+import (
+	"context"
+	"math"
+	"slices"
+	"testing"
+
+	"tweedie/core/run"
+)
+
+// TestWithCounterfactuals: each guidance method is followed by its three
+// counterfactuals; the oracle and the unguided baseline get none.
+func TestWithCounterfactuals(t *testing.T) {
+	cfg := gmm25Config(t, 2, "pig", "oracle", "dps", "none")
+	es := WithCounterfactuals(cfg.Entries)
+	var got []string
+	for _, e := range es {
+		got = append(got, e.Settings.Method+"/"+e.Counterfactual.String())
+	}
+	want := []string{"pig/plain", "pig/exact-size", "pig/exact-direction", "pig/along", "oracle/plain",
+		"dps/plain", "dps/exact-size", "dps/exact-direction", "dps/along", "none/plain"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("entries %v\nwant %v", got, want)
+	}
+}
+
+// TestCounterfactualEntriesRun: a counterfactual entry's sample is the one
+// run.Runner makes with that counterfactual and the same seed, bit for bit,
+// and not the plain method's.
+func TestCounterfactualEntriesRun(t *testing.T) {
+	cfg := gmm25Config(t, 2, "dps")
+	cfg.Entries = WithCounterfactuals(cfg.Entries)
+	l, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for e := range cfg.Entries {
+		o, err := l.runOne(context.Background(), e, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := cfg.Entries[e].Settings
+		prob, rc, err := s.Build(cfg.Prior, cfg.Truth)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc.Seed, rc.Counterfactual = cfg.FirstSeed, cfg.Entries[e].Counterfactual
+		r, err := run.New(prob, rc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, err := r.Run(context.Background(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(o.x, tr.Final) {
+			t.Errorf("%s: the lab's sample differs from the runner's", cfg.Entries[e].Label)
+		}
+		if e > 0 {
+			plain, _ := l.runOne(context.Background(), 0, 0)
+			if slices.Equal(o.x, plain.x) {
+				t.Errorf("%s: same sample as the plain method", cfg.Entries[e].Label)
+			}
+		}
+	}
+}
+
+// TestSplits: the removed fractions follow their definition, and the rows
+// pair with the plain entry before them.
+func TestSplits(t *testing.T) {
+	cfg := gmm25Config(t, 2, "dps", "pig")
+	es := WithCounterfactuals(cfg.Entries)
+	rep := &Report{TVFloor: 0.1, SWFloor: 1}
+	for i := range es {
+		rep.Results = append(rep.Results, Result{Label: es[i].Label, TV: 0.5 - 0.1*float64(i%4), SW: 3 + float64(i)})
+	}
+	splits := rep.Splits(es)
+	if len(splits) != 2 || splits[0].Entry != 0 || splits[1].Entry != 4 || len(splits[1].Rows) != 3 {
+		t.Fatalf("splits %+v", splits)
+	}
+	for _, s := range splits {
+		for _, row := range s.Rows {
+			r := rep.Results[row.Entry]
+			wantTV := (float64(s.TV) - r.TV) / (float64(s.TV) - rep.TVFloor)
+			wantSW := (float64(s.SW) - r.SW) / (float64(s.SW) - rep.SWFloor)
+			if math.Abs(float64(row.TVRemoved)-wantTV) > 1e-15 || math.Abs(float64(row.SWRemoved)-wantSW) > 1e-15 {
+				t.Errorf("%s %s: removed TV %v SW %v, want %v %v", s.Label, row.Counterfactual, row.TVRemoved, row.SWRemoved, wantTV, wantSW)
+			}
+		}
+	}
+	if got := removed(0.1, 0.05, 0.1); !math.IsNaN(float64(got)) {
+		t.Errorf("a method at the floor: removed %v, want NaN", got)
+	}
+}

@@ -63,6 +63,8 @@ type Options struct {
 	// Lab is how the lab view runs its batches; the zero value takes
 	// labview's defaults (32 seeds, at most 100 steps, GOMAXPROCS − 1 workers).
 	Lab labview.Config
+	// Tour opens the explorer in the guided tour (tweedie tour).
+	Tour TourOptions
 	// Pool bounds the runs computing at once; explorers that share one (the
 	// sessions of a server) share its cores. Nil: a pool of this explorer's own.
 	Pool *Pool

@@ -42,6 +42,7 @@ type panel struct {
 	image func() img.Image
 	m     halfblock.Map
 	text  string // shown instead of an image when image is nil
+	hi    bool   // marked by the tour
 }
 
 // View draws the explorer.
@@ -81,6 +82,11 @@ func (m *Model) render() string {
 
 	b.WriteString(fit(header, w))
 	b.WriteByte('\n')
+	if n := m.tourLines(); n > 0 {
+		box, _ := m.tourBox(w, n)
+		b.WriteString(strings.Join(box, "\n"))
+		b.WriteByte('\n')
+	}
 	if imgArea != "" {
 		b.WriteString(imgArea)
 		b.WriteByte('\n')
@@ -91,12 +97,14 @@ func (m *Model) render() string {
 		b.WriteString(fit(s, w))
 		b.WriteByte('\n')
 	}
-	b.WriteString(fit(m.Styles.Formula.Render(f1), w))
-	b.WriteByte('\n')
-	b.WriteString(fit(m.Styles.Formula.Render(f2), w))
-	b.WriteByte('\n')
-	b.WriteString(fit(m.axisLine(), w))
-	b.WriteByte('\n')
+	if m.showFormula() {
+		b.WriteString(fit(m.Styles.Formula.Render(f1), w))
+		b.WriteByte('\n')
+		b.WriteString(fit(m.Styles.Formula.Render(f2), w))
+		b.WriteByte('\n')
+		b.WriteString(fit(m.axisLine(), w))
+		b.WriteByte('\n')
+	}
 	b.WriteString(fit(notice, w))
 	// Blank lines down to the help bar at the bottom.
 	helpLines := strings.Count(helpView, "\n") + 1
@@ -279,6 +287,8 @@ func (m *Model) panels() []panel {
 			m:     halfblock.Map{Kind: halfblock.Heat, Scale: sMax},
 			image: func() img.Image { return img.Image{Shape: m.shape, Pix: std} }})
 	}
+	ps = append(ps, m.tourPanels()...)
+	m.markPanels(ps)
 	return ps
 }
 
@@ -438,6 +448,7 @@ type layout struct {
 	pw, ph int    // a panel's image size in cells (its caption is above)
 	help   string // the help view
 	fixed  int    // lines that are neither images nor chart
+	below  int    // lines between the header and the panels (the tour's box)
 }
 
 // imageTop is the screen line of the first row of panels' captions.
@@ -447,7 +458,7 @@ const imageTop = 1
 func (l *layout) rect(i int) gfx.Rect {
 	return gfx.Rect{
 		X: (i % l.cols) * (l.pw + 1),
-		Y: imageTop + (i/l.cols)*(l.ph+1) + 1,
+		Y: imageTop + l.below + (i/l.cols)*(l.ph+1) + 1,
 		W: l.pw, H: l.ph,
 	}
 }
@@ -469,7 +480,8 @@ func (m *Model) layout() layout {
 	if m.compare {
 		nStatus *= 2
 	}
-	l.fixed = 1 + nStatus + 3 + 1 + strings.Count(l.help, "\n") + 1
+	l.below = m.tourLines()
+	l.fixed = 1 + nStatus + 3 + 1 + strings.Count(l.help, "\n") + 1 + m.tourExtraLines()
 	ps := m.panels()
 	if m.compare {
 		if rows, scale, cols := compareLayout(ps, m.shape, m.width, m.height-l.fixed-chartMin); rows != nil {
@@ -518,7 +530,11 @@ func (m *Model) drawPanels(lay layout) string {
 	blocks := make([][]string, len(keep))
 	for i, p := range keep {
 		lines := make([]string, 0, ph+1)
-		lines = append(lines, m.Styles.Label.Render(padTo(fit(p.label, pw), pw)))
+		label := m.Styles.Label
+		if p.hi {
+			label = m.Styles.Value
+		}
+		lines = append(lines, label.Render(padTo(fit(p.label, pw), pw)))
 		body := ""
 		if p.image != nil {
 			body = m.gfx.Placeholder(i, pw, ph)
@@ -601,7 +617,7 @@ func (m *Model) drawChart(w, h int) string {
 	var legend strings.Builder
 	add := func(name string, col halfblock.RGB, vals []float64) {
 		c.Series = append(c.Series, chart.Series{Name: name, Values: vals, Color: col})
-		legend.WriteString(swatch(col) + " " + name + "  ")
+		legend.WriteString(swatch(col) + " " + m.seriesName(name) + "  ")
 	}
 	series := func(s *slot, f func(run.Record) float64) []float64 {
 		if s == nil {

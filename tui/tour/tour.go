@@ -102,7 +102,8 @@ type Stop struct {
 	// Highlight names the panels (truth, y, xt, x0, upd, pmean, pstd, covt)
 	// and chart series (‖g‖, ‖g*‖, ‖g‖/‖g*‖, …) to mark.
 	Highlight []string `json:"highlight,omitempty"`
-	// Keys are the explorer's keys worth pressing here, as the KeyMap spells them.
+	// Keys are the explorer's keys worth pressing here, as the KeyMap spells
+	// them; the ui labels "key.K" say what each does, in every language.
 	Keys []string `json:"keys,omitempty"`
 	// Exact is the exact quantity shown beside the approximation.
 	Exact string `json:"exact,omitempty"`
@@ -129,7 +130,7 @@ const (
 // verbs each takes.
 var uiFormats = map[string]int{
 	"tour": 0, "next": 0, "back": 0, "leave": 0, "try": 0, "exact": 0, "na": 0,
-	ExactX0: 3, ExactCov: 4, ExactScore: 1, "scoreOf": 3, ExactFinal: 3, "covPanel": 0,
+	ExactX0: 3, ExactCov: 3, ExactScore: 1, "scoreOf": 3, ExactFinal: 3, "covPanel": 0,
 }
 
 // checkFormat checks that a label takes exactly n string arguments
@@ -209,6 +210,13 @@ func (t *Tour) validate() error {
 		}
 		if len(s.Keys) > 3 {
 			return fmt.Errorf("%s: %d keys: want at most 3", where, len(s.Keys))
+		}
+		for _, k := range s.Keys {
+			for _, l := range Langs {
+				if t.UI[l]["key."+k] == "" {
+					return fmt.Errorf("%s: key %q has no ui %s label \"key.%s\"", where, k, l, k)
+				}
+			}
 		}
 		for _, l := range Langs {
 			tx, ok := s.Text[l]

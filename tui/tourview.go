@@ -284,10 +284,17 @@ func (m *Model) tourUpdate(msg tea.Msg) bool {
 	return true
 }
 
-// tourLines is how many lines the tour's box takes in a window h lines
-// high: a quarter of it, at least 6. Below hideFormulaBelow lines the box
-// takes the place of the method's formula and the covariance axis.
+// tourLines is how many lines the tour's box takes: what its text needs,
+// at most tourBudget.
 func (m *Model) tourLines() int {
+	lines, _ := m.tourBox(m.width, m.tourBudget())
+	return len(lines)
+}
+
+// tourBudget is the most lines the tour's box may take in the window: a
+// quarter of its height, at least 6. Below hideFormulaBelow lines the box
+// takes the place of the method's formula and the covariance axis.
+func (m *Model) tourBudget() int {
 	if _, ok := m.stop(); !ok {
 		return 0
 	}
@@ -301,7 +308,7 @@ const hideFormulaBelow = 30
 // tourExtraLines is how many more lines than the explorer's own the tour takes.
 func (m *Model) tourExtraLines() int {
 	n := m.tourLines()
-	if n > 0 && m.height < hideFormulaBelow {
+	if m.tourBudget() > 0 && m.height < hideFormulaBelow {
 		n -= 3
 	}
 	return n
@@ -309,12 +316,13 @@ func (m *Model) tourExtraLines() int {
 
 // showFormula reports whether the method's formula and the axis are drawn.
 func (m *Model) showFormula() bool {
-	return m.tourLines() == 0 || m.height >= hideFormulaBelow
+	return m.tourBudget() == 0 || m.height >= hideFormulaBelow
 }
 
 // tourBox is the tour's box: a line with the stop's title and keys, the
-// formula, the text wrapped to the width, the exact line. n lines of at
-// most w cells; the text is cut with … when it does not fit (cut reports it).
+// formula, the text wrapped to the width, the exact line: at most n lines
+// of at most w cells; the text is cut with … when it does not fit (cut
+// reports it).
 func (m *Model) tourBox(w, n int) (lines []string, cut bool) {
 	st, ok := m.stop()
 	if !ok || n <= 0 {
@@ -357,9 +365,6 @@ func (m *Model) tourBox(w, n int) (lines []string, cut bool) {
 	lines = append(lines, exact...)
 	if len(lines) > n {
 		lines, cut = lines[:n], true
-	}
-	for len(lines) < n {
-		lines = append(lines, "")
 	}
 	for i, l := range lines {
 		lines[i] = fit(l, w)

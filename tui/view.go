@@ -82,8 +82,7 @@ func (m *Model) render() string {
 
 	b.WriteString(fit(header, w))
 	b.WriteByte('\n')
-	if n := m.tourLines(); n > 0 {
-		box, _ := m.tourBox(w, n)
+	if box, _ := m.tourBox(w, m.tourBudget()); len(box) > 0 {
 		b.WriteString(strings.Join(box, "\n"))
 		b.WriteByte('\n')
 	}
@@ -426,10 +425,10 @@ func keepLowest(ps []panel, n int) []panel {
 		return ps
 	}
 	keep := make([]panel, 0, n)
-	for _, p := range ps {
+	for i, p := range ps {
 		rank := 0
-		for _, q := range ps {
-			if q.prio < p.prio {
+		for j, q := range ps {
+			if q.prio < p.prio || (q.prio == p.prio && j < i) { // ties: the first kept
 				rank++
 			}
 		}
@@ -502,10 +501,10 @@ func (m *Model) layout() layout {
 	}
 	// Keep the count panels of lowest prio, in screen order.
 	keep := make([]panel, 0, count)
-	for _, p := range ps {
+	for i, p := range ps {
 		rank := 0
-		for _, q := range ps {
-			if q.prio < p.prio {
+		for j, q := range ps {
+			if q.prio < p.prio || (q.prio == p.prio && j < i) { // ties: the first kept
 				rank++
 			}
 		}

@@ -8,7 +8,10 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+	"github.com/charmbracelet/x/vt"
 
 	"tweedie/core/method"
 	"tweedie/core/operator"
@@ -323,4 +326,69 @@ func TestWrapLines(t *testing.T) {
 			t.Errorf("wrapLines(%q, %d) = %q, want %q", c.s, c.w, got, c.want)
 		}
 	}
+}
+
+// The tour as a program on a terminal emulator: from stop 1, tab through
+// every stop in Chinese at 80×24; each stop's title shows and no line of
+// the screen wraps; esc leaves.
+func TestTourProgram(t *testing.T) {
+	const w, h = 80, 24
+	data, _ := tour.Load()
+	o := testOptions()
+	o.Tour = TourOptions{Stop: 1, Lang: tour.Zh}
+	m, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := teatest.NewTestModel(t, m,
+		teatest.WithInitialTermSize(w, h),
+		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.TrueColor), tea.WithFPS(30)))
+	scr := newScreen(w, h)
+	for i, st := range data.Stops {
+		head := fmt.Sprintf("导览 %d/%d │ %s", i+1, len(data.Stops), st.Text[tour.Zh].Title)
+		scr.waitFor(t, tm, func(e *vt.Emulator) bool {
+			return strings.Contains(wideLineOf(e, 1), head) && strings.Contains(lineOf(e, 0), "tweedie │ ")
+		})
+		// The box's lines are whole: the title line and the last body
+		// line end inside the screen (a wide character at the edge would
+		// push the rest of the line onto the next).
+		scr.mu.Lock()
+		for y := 1; y < 7; y++ {
+			if l := wideLineOf(scr.emu, y); ansi.StringWidth(strings.TrimRight(l, " ")) > w {
+				t.Errorf("stop %d line %d: %d cells", i+1, y, ansi.StringWidth(l))
+			}
+		}
+		body := strings.Join(strings.Fields(strings.Join([]string{wideLineOf(scr.emu, 3), wideLineOf(scr.emu, 4), wideLineOf(scr.emu, 5)}, "")), "")
+		scr.mu.Unlock()
+		if want := []rune(strings.Join(strings.Fields(st.Text[tour.Zh].Body), "")); !strings.Contains(body, string(want[:len(want)/2])) {
+			t.Errorf("stop %d: the body's start is not on lines 3–5: %q", i+1, body)
+		}
+		if i+1 < len(data.Stops) {
+			tm.Send(tea.KeyPressMsg{Code: tea.KeyTab})
+		}
+	}
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEscape})
+	scr.waitFor(t, tm, func(e *vt.Emulator) bool { return !strings.Contains(wideLineOf(e, 1), "导览") && screenHas(e, "Cov[x0|x_t] models") })
+
+	if err := tm.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	tm.WaitFinished(t, teatest.WithFinalTimeout(maxWait(t)))
+}
+
+// wideLineOf is a line of the emulator's screen with each wide character
+// once (lineOf shows the cell it covers as a space).
+func wideLineOf(e *vt.Emulator, y int) string {
+	var b strings.Builder
+	for x := 0; x < e.Width(); x++ {
+		c := e.CellAt(x, y)
+		switch {
+		case c == nil || (c.Content == "" && c.Width == 0):
+		case c.Content == "":
+			b.WriteByte(' ')
+		default:
+			b.WriteString(c.Content)
+		}
+	}
+	return b.String()
 }

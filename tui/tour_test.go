@@ -368,7 +368,9 @@ func TestTourProgram(t *testing.T) {
 		}
 	}
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyEscape})
-	scr.waitFor(t, tm, func(e *vt.Emulator) bool { return !strings.Contains(wideLineOf(e, 1), "导览") && screenHas(e, "Cov[x0|x_t] models") })
+	scr.waitFor(t, tm, func(e *vt.Emulator) bool {
+		return !strings.Contains(wideLineOf(e, 1), "导览") && screenHas(e, "Cov[x0|x_t] models")
+	})
 
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)

@@ -933,7 +933,8 @@ func (m *Model) noticeLine() string {
 // frame is where the layout puts its images, for the gfx component.
 func (m *Model) frame() gfx.Frame {
 	lay := m.layout()
-	f := gfx.Frame{Sig: [4]int{len(lay.panels), lay.cols, lay.pw, lay.ph}}
+	// The rows above the panels (the tour's box) move them too.
+	f := gfx.Frame{Sig: [4]int{len(lay.panels) | lay.below<<16, lay.cols, lay.pw, lay.ph}}
 	for i, p := range lay.panels {
 		if p.image != nil {
 			f.Images = append(f.Images, gfx.Placed{Pos: i, ID: p.id, Key: p.key, Map: p.m, Rect: lay.rect(i), Image: p.image})

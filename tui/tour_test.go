@@ -394,3 +394,47 @@ func wideLineOf(e *vt.Emulator, y int) string {
 	}
 	return b.String()
 }
+
+// The prompt's commands the tour's stops use: method, op and step by
+// position, with clear errors.
+func TestPromptMethodOpStep(t *testing.T) {
+	m := newModel(t)
+	drain(m, m.Init())
+	run := func(line string) error {
+		t.Helper()
+		cmd, err := m.runPrompt(line)
+		drain(m, cmd)
+		return err
+	}
+	for _, c := range []struct {
+		line string
+		ok   func() bool
+	}{
+		{"method dps", func() bool { return m.Settings().Method == "dps" && m.chosen == "dps" }},
+		{"method ΠG", nil}, // not a name
+		{"method pig", func() bool { return m.Settings().Method == "pig" }},
+		{"op sr:factor=4", func() bool { return m.prob.Op.Name() == "sr:factor=4" }},
+		{"op inpaint-box:size=14", func() bool { return m.prob.Op.Name() == "inpaint-box:size=14" }},
+		{"op nope", nil},
+		{"step last", func() bool { return m.Step() == 39 }},
+		{"step first", func() bool { return m.Step() == 0 }},
+		{"step 50%", func() bool { return m.Step() == 20 }},
+		{"step 101%", nil},
+		{"σ 0", func() bool { return m.Settings().Sigma == 0 }},
+		{"method oracle", nil}, // needs σ > 0
+	} {
+		err := run(c.line)
+		if c.ok == nil {
+			if err == nil {
+				t.Errorf("%q accepted", c.line)
+			}
+			continue
+		}
+		if err != nil || !c.ok() {
+			t.Errorf("%q: error %v, method %s, op %s, step %d", c.line, err, m.Settings().Method, m.prob.Op.Name(), m.Step())
+		}
+	}
+	if m.Settings().Method != "pig" {
+		t.Errorf("a refused method changed the method to %s", m.Settings().Method)
+	}
+}

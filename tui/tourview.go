@@ -45,8 +45,10 @@ type tourState struct {
 }
 
 // covState is the exact Cov[x0|x_t] at the step shown, computed off the UI
-// goroutine: want is the step last asked for, have the one computed.
+// goroutine, one computation at a time (playback moves faster than it):
+// want is the x_t being or last computed, have the one shown.
 type covState struct {
+	busy         bool
 	want, have   covKey
 	diag         []float64
 	meanVar, top float64
@@ -217,7 +219,7 @@ func (m *Model) tourPanels() []panel {
 	if m.opts.Prior.Mixture == nil || c.err != nil {
 		return []panel{{id: "covt", label: label, prio: 5, text: m.tour.data.Label(m.tour.lang, "na")}}
 	}
-	if c.diag == nil || c.have != c.want {
+	if c.diag == nil {
 		return []panel{{id: "covt", label: label, prio: 5, text: "computing…"}}
 	}
 	diag, top := c.diag, maxAbs64(c.diag)
@@ -240,10 +242,10 @@ func (m *Model) tourSync() tea.Cmd {
 	}
 	i := m.shownStep(s)
 	k := covKey{run: s.id, step: i, method: m.set.Method}
-	if k == m.tour.cov.want {
-		return nil
+	if k == m.tour.cov.want || m.tour.cov.busy {
+		return nil // done, or the next starts when this one ends
 	}
-	m.tour.cov.want = k
+	m.tour.cov.want, m.tour.cov.busy = k, true
 	sd := s.steps[i]
 	xt := make([]float64, len(sd.Xt))
 	for j, x := range sd.Xt {
@@ -277,8 +279,8 @@ func (m *Model) tourUpdate(msg tea.Msg) bool {
 	if !ok {
 		return false
 	}
-	if cm.key == m.tour.cov.want {
-		c := &m.tour.cov
+	if c := &m.tour.cov; cm.key == c.want {
+		c.busy = false
 		c.have, c.diag, c.meanVar, c.top, c.err = cm.key, cm.diag, cm.meanVar, cm.top, cm.err
 	}
 	return true
@@ -492,7 +494,7 @@ func (m *Model) exactLine(st tour.Stop) string {
 		if c.err != nil {
 			return c.err.Error()
 		}
-		if c.diag == nil || c.have != c.want {
+		if c.diag == nil || c.have.step >= len(s.steps) {
 			return "…"
 		}
 		ab := s.steps[c.have.step].Rec.AlphaBar

@@ -164,3 +164,24 @@ func TestCondCovBadInput(t *testing.T) {
 		t.Error("Top beyond MaxTopIters accepted")
 	}
 }
+
+// BenchmarkCondCov is the tour's Cov[x0|x_t] at MNIST's size (K = 10,
+// q = 120, 28×28): the diagonal and 40 Lanczos steps.
+func BenchmarkCondCov(b *testing.B) {
+	mix := Random(img.Shape{H: 28, W: 28, C: 1}, 10, 120, 1)
+	rng := rand.New(rand.NewPCG(1, 2))
+	xt := make([]float64, mix.Dim())
+	for i := range xt {
+		xt[i] = rng.NormFloat64()
+	}
+	for b.Loop() {
+		cc, err := mix.CondCov(xt, 0.3)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = cc.Diag()
+		if _, err := cc.Top(1, 40); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

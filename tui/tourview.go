@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -447,24 +449,14 @@ func wrapTokens(s string) []string {
 			cur.WriteRune(r)
 			// a wide character is a token of its own (with its punctuation)
 		default:
-			if cur.Len() > 0 {
-				if last, _ := utf8LastRune(cur.String()); ansi.StringWidth(string(last)) == 2 {
-					emit()
-				}
+			if last, _ := utf8.DecodeLastRuneInString(cur.String()); cur.Len() > 0 && ansi.StringWidth(string(last)) == 2 {
+				emit()
 			}
 			cur.WriteRune(r)
 		}
 	}
 	emit()
 	return toks
-}
-
-func utf8LastRune(s string) (rune, int) {
-	rs := []rune(s)
-	if len(rs) == 0 {
-		return 0, 0
-	}
-	return rs[len(rs)-1], len(rs)
 }
 
 // exactLine is the stop's exact quantity against its approximation, in
@@ -541,8 +533,8 @@ func (m *Model) rSquared(alphaBar float64) float64 {
 		r := p.AutoAt(alphaBar)
 		return r * r
 	}
-	var r float64
-	if _, err := fmt.Sscan(v, &r); err != nil {
+	r, err := strconv.ParseFloat(v, 64)
+	if err != nil {
 		return math.NaN()
 	}
 	return r * r
@@ -561,8 +553,8 @@ func rmse32(a []float32, ref []float64) float64 {
 	return math.Sqrt(s / float64(len(a)))
 }
 
-// byKey returns the enabled-or-not binding of the explorer a key (as a
-// binding spells it: "z", "right", "tab") presses.
+// byKey returns the binding of the explorer (enabled or not) that a key,
+// as bindings spell it ("z", "right", "tab"), presses.
 func (k KeyMap) byKey(name string) (key.Binding, bool) {
 	for _, group := range k.FullHelp() {
 		for _, b := range group {

@@ -12,6 +12,10 @@
 // their parameter keys and formula panels come from the method registry
 // (core/method); images are the gfx component's (tui/gfx).
 //
+// The guided tour (key t, tweedie tour; tourview.go, package tour) walks
+// through the derivation of ΠG and DPS in stops that set the explorer's
+// state and show the exact quantity beside each approximation.
+//
 // The lab view (key l, package labview) runs a batch of seeds of ΠG, DPS
 // and the oracle for the problem shown and compares them with the exact
 // posterior as the seeds finish. Styles follow the terminal's background,

@@ -170,6 +170,9 @@ func (m *Model) runPrompt(line string) (tea.Cmd, error) {
 		if err != nil {
 			return nil, err
 		}
+		if old, ok := m.set.Params[p.Name]; ok && old == v {
+			return nil, nil // unchanged: the runs stand
+		}
 		m.set.Params = m.set.Params.With(p.Name, v)
 		m.runs.cancel(methodNames(method.Having(p.Name))...)
 		m.lab.Stop()

@@ -438,3 +438,23 @@ func TestPromptMethodOpStep(t *testing.T) {
 		t.Errorf("a refused method changed the method to %s", m.Settings().Method)
 	}
 }
+
+// Moving to a stop with the same problem, method and parameters keeps
+// the run: only the step moves.
+func TestTourKeepsRuns(t *testing.T) {
+	data, _ := tour.Load()
+	for i := 0; i+1 < len(data.Stops); i++ {
+		a, b := data.Stops[i], data.Stops[i+1]
+		if a.Method != b.Method || a.Op != b.Op || *a.Sigma != *b.Sigma || !maps.Equal(a.Params, b.Params) || *a.Compare || *b.Compare {
+			continue
+		}
+		m := tourModel(t, i+1, tour.En, 120, 40)
+		id := m.shown().id
+		drain(m, press(m, "."))
+		if m.shown() == nil || m.shown().id != id {
+			t.Errorf("stop %d → %d: the %s run was recomputed", i+1, i+2, a.Method)
+		}
+		return
+	}
+	t.Skip("no two consecutive stops share a problem and method")
+}

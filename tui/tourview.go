@@ -144,13 +144,18 @@ func (m *Model) tourKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 }
 
 // openStop shows stop i: its state is set by the prompt's commands, after
-// every method parameter is put back to its default, so that a stop looks
-// the same however it is reached.
+// every method parameter the stop does not set is put back to its default,
+// so that a stop looks the same however it is reached. Runs whose values
+// do not change are kept.
 func (m *Model) openStop(i int) tea.Cmd {
 	m.tour.at = i
 	st := m.tour.data.Stops[i]
-	old := m.set.Params
-	m.set.Params = method.Values{}
+	for name := range m.set.Params {
+		if _, set := st.Params[name]; !set {
+			m.set.Params = m.set.Params.Without(name)
+			m.runs.cancel(methodNames(method.Having(name))...)
+		}
+	}
 	m.playing = false
 	m.compare, m.partner, m.ratios = *st.Compare, st.Partner, *st.Ratios
 	var cmds []tea.Cmd
@@ -160,12 +165,6 @@ func (m *Model) openStop(i int) tea.Cmd {
 		cmds = append(cmds, cmd)
 		if err != nil {
 			errs = append(errs, err.Error())
-		}
-	}
-	// Runs of a parameter the reset changed are stale.
-	for name := range old {
-		if old[name] != m.set.Params[name] {
-			m.runs.cancel(methodNames(method.Having(name))...)
 		}
 	}
 	m.notice = strings.Join(errs, "; ")

@@ -35,6 +35,7 @@ var commands = map[string]command{
 	"serve":     {summary: "serve the explorer over SSH, one explorer per session (tweedie serve -h)", run: cmdServe},
 	"render":    renderCommand,
 	"lab":       {summary: "many seeds per method against the exact posterior: TV, sliced Wasserstein, coverage", run: cmdLab},
+	"tour":      {summary: "a guided tour of the derivation, from Tweedie's formula to ΠG and DPS (--stop N, --lang en|zh)", run: cmdTour},
 }
 
 const usage = `tweedie — a terminal explorer for diffusion-model posterior samplers

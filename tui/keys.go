@@ -31,8 +31,11 @@ type KeyMap struct {
 	Prompt    key.Binding // type a step, t, σ or a parameter's value
 	Chart     key.Binding // the chart's norms or their ratios to the exact ones
 	Graphics  key.Binding
-	Help      key.Binding
-	Quit      key.Binding
+	// The guided tour (tour.go): t opens or closes it, the others move
+	// between its stops and leave it (enabled while it is open).
+	Tour, TourNext, TourPrev, TourLeave key.Binding
+	Help                                key.Binding
+	Quit                                key.Binding
 }
 
 // ParamKeys are the keys of one method parameter: a step down and up its
@@ -96,6 +99,10 @@ func DefaultKeyMap() KeyMap {
 		Prompt:    b([]string{":"}, ":", "type step/t/σ/r/ζ…"),
 		Snapshot:  b([]string{"P"}, "P", "snapshot PNG"),
 		Graphics:  b([]string{"g"}, "g", "graphics mode"),
+		Tour:      b([]string{"t"}, "t", "guided tour"),
+		TourNext:  b([]string{"tab", "."}, "tab", "next stop"),
+		TourPrev:  b([]string{"shift+tab", ","}, "⇧tab", "previous stop"),
+		TourLeave: b([]string{"esc"}, "esc", "leave the tour"),
 		Help:      b([]string{"?"}, "?", "more keys"),
 		Quit:      b([]string{"q", "ctrl+c"}, "q", "quit"),
 	}
@@ -103,7 +110,7 @@ func DefaultKeyMap() KeyMap {
 
 // ShortHelp is the one-line help bar.
 func (k KeyMap) ShortHelp() []key.Binding {
-	bs := []key.Binding{k.Prev, k.Next, k.Play, k.Method, k.SigmaDown}
+	bs := []key.Binding{k.TourNext, k.TourPrev, k.TourLeave, k.Prev, k.Next, k.Play, k.Method, k.SigmaDown}
 	for _, p := range k.Params {
 		bs = append(bs, p.Down)
 	}
@@ -117,6 +124,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Play, k.Faster, k.Slower, k.Method, k.Compare, k.Partner, k.RunScale, k.Lab, k.Reseed},
 		k.valueKeys(),
 		{k.Prompt, k.Snapshot, k.Operator, k.NextImage, k.PrevImage, k.Chart, k.Graphics, k.Help, k.Quit},
+		{k.Tour, k.TourNext, k.TourPrev, k.TourLeave},
 	}
 }
 

@@ -99,6 +99,9 @@ type Model struct {
 
 	// dark is the terminal's background as last reported (dark until then).
 	dark bool
+
+	// tour is the guided tour (key t, tourview.go).
+	tour tourState
 }
 
 // New returns the explorer's model for the options.
@@ -130,6 +133,9 @@ func New(opts Options) (*Model, error) {
 		Env: termcaps.ParseEnv(os.Environ())})
 	m.applyTheme(os.Environ())
 	m.rebuildProblem()
+	if err := m.initTour(opts.Tour, os.Getenv); err != nil {
+		return nil, err
+	}
 	m.updateKeys()
 	return m, nil
 }
@@ -352,10 +358,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if m.gfx.Notice != "" {
 		m.notice, m.gfx.Notice = m.gfx.Notice, ""
 	}
-	return m, tea.Batch(cmd, m.gfx.Sync(m.frame))
+	return m, tea.Batch(cmd, m.gfx.Sync(m.frame), m.tourSync())
 }
 
 func (m *Model) update(msg tea.Msg) tea.Cmd {
+	if m.tourUpdate(msg) {
+		return nil
+	}
 	if cmd, ok := m.runs.handle(msg); ok {
 		m.updateKeys()
 		if done, isDone := msg.(runDoneMsg); isDone && m.runs.current(done.Method, done.ID) != nil {
@@ -454,6 +463,9 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.promptKey(msg)
 	}
 	m.notice = ""
+	if cmd, ok := m.tourKey(msg); ok {
+		return cmd
+	}
 	switch {
 	case key.Matches(msg, k.Prompt):
 		m.prompting = true
@@ -556,8 +568,7 @@ func (m *Model) nextMethod() *method.Method {
 	return avail[0]
 }
 
-// nextOperator cycles through the operators. A method that cannot serve
-// the new one gives way to the first that can, with a notice saying why.
+// nextOperator cycles through the operators.
 func (m *Model) nextOperator() tea.Cmd {
 	specs := operator.Defaults()
 	i := -1
@@ -568,7 +579,14 @@ func (m *Model) nextOperator() tea.Cmd {
 			}
 		}
 	}
-	m.set.Op = specs[(i+1)%len(specs)]
+	return m.setOperator(specs[(i+1)%len(specs)])
+}
+
+// setOperator shows the problem of another operator (a spec of
+// operator.Parse). A method that cannot serve it gives way to the first
+// that can, with a notice saying why.
+func (m *Model) setOperator(spec string) tea.Cmd {
+	m.set.Op = spec
 	cmd := m.recompute()
 	if m.prob == nil {
 		return cmd
@@ -800,6 +818,14 @@ func (m *Model) updateKeys() {
 		k.Help.SetHelp("?", "fewer keys")
 	} else {
 		k.Help.SetHelp("?", "more keys")
+	}
+	for _, b := range []*key.Binding{&k.TourNext, &k.TourPrev, &k.TourLeave} {
+		b.SetEnabled(m.tour.on)
+	}
+	if m.tour.on {
+		k.Tour.SetHelp("t", "leave the tour")
+	} else {
+		k.Tour.SetHelp("t", "guided tour")
 	}
 	if m.ratios {
 		k.Chart.SetHelp("v", "chart: norms")

@@ -9,16 +9,20 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"tweedie/core/method"
+	"tweedie/core/operator"
+	"tweedie/tui/tour"
 )
 
 // The prompt (key :) takes a typed command, for a lecture:
 //
-//	120, step 120   go to step 120
+//	120, step 120   go to step 120 (also step first, step last, step 50%)
 //	t 500           go to the step nearest t = 500
 //	digit 7, class 7  the next ground truth of that class (label)
 //	image 42        ground truth number 42 (what --image takes)
 //	σ 0.1, sigma 0.1  set σ (0 to maxTypedSigma)
 //	r 0.3, ζ 1, zeta 1, r auto, …  set a method parameter, by symbol or name
+//	method dps      show a method (one that serves the problem)
+//	op sr:factor=4  another operator (as --op takes it)
 //
 // enter runs it, esc leaves it; the notice line shows it as it is typed.
 
@@ -53,6 +57,9 @@ func (m *Model) promptKey(msg tea.KeyPressMsg) tea.Cmd {
 
 // runPrompt runs a typed command.
 func (m *Model) runPrompt(line string) (tea.Cmd, error) {
+	if name, spec, ok := strings.Cut(strings.TrimSpace(line), " "); ok && (name == "op" || name == "operator") {
+		return m.promptOperator(strings.TrimSpace(spec)) // a spec has '=' of its own
+	}
 	f := strings.Fields(strings.ReplaceAll(line, "=", " "))
 	switch {
 	case len(f) == 0:
@@ -72,6 +79,14 @@ func (m *Model) runPrompt(line string) (tea.Cmd, error) {
 	}
 	switch name {
 	case "step", "s":
+		if val == "first" || val == "last" || strings.HasSuffix(val, "%") {
+			i, err := tour.ParseStep(val, m.total())
+			if err != nil {
+				return nil, err
+			}
+			m.moveTo(i)
+			return nil, nil
+		}
 		x, err := num()
 		if err != nil {
 			return nil, err
@@ -125,8 +140,27 @@ func (m *Model) runPrompt(line string) (tea.Cmd, error) {
 		if x < 0 || x > maxTypedSigma {
 			return nil, fmt.Errorf("σ %s: want 0 to %d", val, maxTypedSigma)
 		}
+		if x == m.set.Sigma {
+			return nil, nil
+		}
 		m.set.Sigma = x
 		return m.recompute(), nil
+	case "method":
+		meth, err := method.Lookup(val)
+		if err != nil {
+			return nil, err
+		}
+		if m.prob != nil {
+			if err := meth.Serves(m.prob.Offer, m.values(meth)); err != nil {
+				return nil, fmt.Errorf("method %s: %w", meth.Name, err)
+			}
+		}
+		m.chosen = meth.Name
+		if meth.Name == m.set.Method {
+			return nil, nil
+		}
+		m.set.Method = meth.Name
+		return m.schedule(), nil
 	}
 	for _, p := range method.Params() {
 		if name != strings.ToLower(p.Name) && name != strings.ToLower(p.Symbol) {
@@ -136,12 +170,27 @@ func (m *Model) runPrompt(line string) (tea.Cmd, error) {
 		if err != nil {
 			return nil, err
 		}
+		if old, ok := m.set.Params[p.Name]; ok && old == v {
+			return nil, nil // unchanged: the runs stand
+		}
 		m.set.Params = m.set.Params.With(p.Name, v)
 		m.runs.cancel(methodNames(method.Having(p.Name))...)
 		m.lab.Stop()
 		return m.schedule(), nil
 	}
-	return nil, fmt.Errorf("%q: no such value; type step, t, σ, digit, image or a parameter (%s)", name, paramNames())
+	return nil, fmt.Errorf("%q: no such value; type step, t, σ, digit, image, method, op or a parameter (%s)", name, paramNames())
+}
+
+// promptOperator shows the problem of an operator spec, as --op takes it.
+func (m *Model) promptOperator(spec string) (tea.Cmd, error) {
+	op, err := operator.Parse(spec, m.shape)
+	if err != nil {
+		return nil, err
+	}
+	if m.prob != nil && op.Name() == m.prob.Op.Name() {
+		return nil, nil
+	}
+	return m.setOperator(op.Name()), nil
 }
 
 func paramNames() string {

@@ -12,6 +12,10 @@
 // their parameter keys and formula panels come from the method registry
 // (core/method); images are the gfx component's (tui/gfx).
 //
+// The guided tour (key t, tweedie tour; tourview.go, package tour) walks
+// through the derivation of ΠG and DPS in stops that set the explorer's
+// state and show the exact quantity beside each approximation.
+//
 // The lab view (key l, package labview) runs a batch of seeds of ΠG, DPS
 // and the oracle for the problem shown and compares them with the exact
 // posterior as the seeds finish. Styles follow the terminal's background,
@@ -63,6 +67,8 @@ type Options struct {
 	// Lab is how the lab view runs its batches; the zero value takes
 	// labview's defaults (32 seeds, at most 100 steps, GOMAXPROCS − 1 workers).
 	Lab labview.Config
+	// Tour opens the explorer in the guided tour (tweedie tour).
+	Tour TourOptions
 	// Pool bounds the runs computing at once; explorers that share one (the
 	// sessions of a server) share its cores. Nil: a pool of this explorer's own.
 	Pool *Pool

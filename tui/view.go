@@ -42,6 +42,7 @@ type panel struct {
 	image func() img.Image
 	m     halfblock.Map
 	text  string // shown instead of an image when image is nil
+	hi    bool   // marked by the tour
 }
 
 // View draws the explorer.
@@ -81,6 +82,10 @@ func (m *Model) render() string {
 
 	b.WriteString(fit(header, w))
 	b.WriteByte('\n')
+	if box, _ := m.tourBox(w, m.tourBudget()); len(box) > 0 {
+		b.WriteString(strings.Join(box, "\n"))
+		b.WriteByte('\n')
+	}
 	if imgArea != "" {
 		b.WriteString(imgArea)
 		b.WriteByte('\n')
@@ -91,12 +96,14 @@ func (m *Model) render() string {
 		b.WriteString(fit(s, w))
 		b.WriteByte('\n')
 	}
-	b.WriteString(fit(m.Styles.Formula.Render(f1), w))
-	b.WriteByte('\n')
-	b.WriteString(fit(m.Styles.Formula.Render(f2), w))
-	b.WriteByte('\n')
-	b.WriteString(fit(m.axisLine(), w))
-	b.WriteByte('\n')
+	if m.showFormula() {
+		b.WriteString(fit(m.Styles.Formula.Render(f1), w))
+		b.WriteByte('\n')
+		b.WriteString(fit(m.Styles.Formula.Render(f2), w))
+		b.WriteByte('\n')
+		b.WriteString(fit(m.axisLine(), w))
+		b.WriteByte('\n')
+	}
 	b.WriteString(fit(notice, w))
 	// Blank lines down to the help bar at the bottom.
 	helpLines := strings.Count(helpView, "\n") + 1
@@ -279,6 +286,8 @@ func (m *Model) panels() []panel {
 			m:     halfblock.Map{Kind: halfblock.Heat, Scale: sMax},
 			image: func() img.Image { return img.Image{Shape: m.shape, Pix: std} }})
 	}
+	ps = append(ps, m.tourPanels()...)
+	m.markPanels(ps)
 	return ps
 }
 
@@ -416,10 +425,10 @@ func keepLowest(ps []panel, n int) []panel {
 		return ps
 	}
 	keep := make([]panel, 0, n)
-	for _, p := range ps {
+	for i, p := range ps {
 		rank := 0
-		for _, q := range ps {
-			if q.prio < p.prio {
+		for j, q := range ps {
+			if q.prio < p.prio || (q.prio == p.prio && j < i) { // ties: the first kept
 				rank++
 			}
 		}
@@ -438,6 +447,7 @@ type layout struct {
 	pw, ph int    // a panel's image size in cells (its caption is above)
 	help   string // the help view
 	fixed  int    // lines that are neither images nor chart
+	below  int    // lines between the header and the panels (the tour's box)
 }
 
 // imageTop is the screen line of the first row of panels' captions.
@@ -447,7 +457,7 @@ const imageTop = 1
 func (l *layout) rect(i int) gfx.Rect {
 	return gfx.Rect{
 		X: (i % l.cols) * (l.pw + 1),
-		Y: imageTop + (i/l.cols)*(l.ph+1) + 1,
+		Y: imageTop + l.below + (i/l.cols)*(l.ph+1) + 1,
 		W: l.pw, H: l.ph,
 	}
 }
@@ -469,7 +479,8 @@ func (m *Model) layout() layout {
 	if m.compare {
 		nStatus *= 2
 	}
-	l.fixed = 1 + nStatus + 3 + 1 + strings.Count(l.help, "\n") + 1
+	l.below = m.tourLines()
+	l.fixed = 1 + nStatus + 3 + 1 + strings.Count(l.help, "\n") + 1 + m.tourExtraLines()
 	ps := m.panels()
 	if m.compare {
 		if rows, scale, cols := compareLayout(ps, m.shape, m.width, m.height-l.fixed-chartMin); rows != nil {
@@ -490,10 +501,10 @@ func (m *Model) layout() layout {
 	}
 	// Keep the count panels of lowest prio, in screen order.
 	keep := make([]panel, 0, count)
-	for _, p := range ps {
+	for i, p := range ps {
 		rank := 0
-		for _, q := range ps {
-			if q.prio < p.prio {
+		for j, q := range ps {
+			if q.prio < p.prio || (q.prio == p.prio && j < i) { // ties: the first kept
 				rank++
 			}
 		}
@@ -518,7 +529,11 @@ func (m *Model) drawPanels(lay layout) string {
 	blocks := make([][]string, len(keep))
 	for i, p := range keep {
 		lines := make([]string, 0, ph+1)
-		lines = append(lines, m.Styles.Label.Render(padTo(fit(p.label, pw), pw)))
+		label := m.Styles.Label
+		if p.hi {
+			label = m.Styles.Value
+		}
+		lines = append(lines, label.Render(padTo(fit(p.label, pw), pw)))
 		body := ""
 		if p.image != nil {
 			body = m.gfx.Placeholder(i, pw, ph)
@@ -601,7 +616,7 @@ func (m *Model) drawChart(w, h int) string {
 	var legend strings.Builder
 	add := func(name string, col halfblock.RGB, vals []float64) {
 		c.Series = append(c.Series, chart.Series{Name: name, Values: vals, Color: col})
-		legend.WriteString(swatch(col) + " " + name + "  ")
+		legend.WriteString(swatch(col) + " " + m.seriesName(name) + "  ")
 	}
 	series := func(s *slot, f func(run.Record) float64) []float64 {
 		if s == nil {
@@ -918,7 +933,8 @@ func (m *Model) noticeLine() string {
 // frame is where the layout puts its images, for the gfx component.
 func (m *Model) frame() gfx.Frame {
 	lay := m.layout()
-	f := gfx.Frame{Sig: [4]int{len(lay.panels), lay.cols, lay.pw, lay.ph}}
+	// The rows above the panels (the tour's box) move them too.
+	f := gfx.Frame{Sig: [4]int{len(lay.panels) | lay.below<<16, lay.cols, lay.pw, lay.ph}}
 	for i, p := range lay.panels {
 		if p.image != nil {
 			f.Images = append(f.Images, gfx.Placed{Pos: i, ID: p.id, Key: p.key, Map: p.m, Rect: lay.rect(i), Image: p.image})

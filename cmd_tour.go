@@ -1,0 +1,111 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+
+	"tweedie/core/method"
+	"tweedie/tui"
+	"tweedie/tui/tour"
+)
+
+// tourHelp is tweedie tour's help.
+const tourHelp = `tweedie tour — a guided tour of the derivation, live on the exact prior
+
+Usage:
+  tweedie tour [flags]
+
+The explorer opens in a sequence of stops, from Gaussians and the score
+through Tweedie's formula, the inverse problem, Bayes' split and the
+intractable p(y|x_t) to the Gaussian approximation and its two limits, ΠG
+and DPS, and the exact posterior. Each stop sets the operator, method, σ,
+parameters and step, marks what it talks about, and shows the exact
+quantity from the prior beside the approximation. tab (or .) moves on,
+shift+tab (or ,) back, esc leaves the tour keeping the state, t comes back;
+every other key of the explorer works inside a stop.
+
+Each stop sets --op, --method, --sigma and the methods' parameters, so the
+tour does not take them; the other problem flags (--image, --steps,
+--sampler, --seed, --prior, …) and the display flags work as in the explorer.
+
+Examples:
+  tweedie tour                      from the first stop, in the locale's language
+  tweedie tour --stop 5 --lang zh   stop 5 (Bayes' split), in Chinese
+  tweedie tour --steps 200          shorter runs, quicker stops
+
+`
+
+// cmdTour opens the explorer in the guided tour.
+func cmdTour(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("tweedie tour")
+	pf := addProblemFlags(fs)
+	priorSpec := addPriorFlag(fs)
+	df := addDisplayFlags(fs)
+	theme := addThemeFlag(fs)
+	n := tui.TourStops()
+	stop := fs.String("stop", "1", fmt.Sprintf("open stop `N` (1 to %d)", n))
+	lang := fs.String("lang", "", "language of the texts: en or zh (default: zh when LC_ALL, LC_MESSAGES or LANG starts with zh, else en)")
+	if status, done := parseNoArgs(fs, args, "tour", tourHelp, stdout, stderr); done {
+		return status
+	}
+	to, err := tourFlags(pf, *stop, *lang, n)
+	if err != nil {
+		return fail(stderr, "tour", usageError{err})
+	}
+	pd, err := loadPrior(*priorSpec)
+	if err != nil {
+		return fail(stderr, "tour", err)
+	}
+	opts, err := explorerOptions(pf, pd)
+	if err == nil {
+		opts.Graphics, opts.Cell, opts.Profile, err = df.parse()
+	}
+	if err == nil {
+		opts.Theme, err = tui.ParseTheme(*theme)
+	}
+	if err != nil {
+		return fail(stderr, "tour", usageError{err})
+	}
+	opts.Tour = to
+	if err := startExplorer(opts); err != nil {
+		var se *tui.SignalError
+		if errors.As(err, &se) {
+			return 128 + int(se.Signal)
+		}
+		return fail(stderr, "tour", err)
+	}
+	return exitOK
+}
+
+// tourFlags checks --stop and --lang and refuses the flags every stop sets.
+func tourFlags(pf *problemFlags, stop, lang string, n int) (tui.TourOptions, error) {
+	var to tui.TourOptions
+	for _, name := range tourSets() {
+		if pf.set(name) {
+			return to, fmt.Errorf("--%s: each stop of the tour sets it (use the explorer, or change it inside a stop)", name)
+		}
+	}
+	s, err := strconv.Atoi(stop)
+	if err != nil || s < 1 || s > n {
+		return to, fmt.Errorf("--stop %q: want a stop number from 1 to %d", stop, n)
+	}
+	to.Stop = s
+	if lang != "" {
+		if to.Lang, err = tour.ParseLang(lang); err != nil {
+			return to, fmt.Errorf("--lang: %w", err)
+		}
+	}
+	return to, nil
+}
+
+// tourSets are the flags the tour's stops set: the problem's operator,
+// method, σ and every method parameter.
+func tourSets() []string {
+	names := []string{"op", "method", "sigma"}
+	for _, p := range method.Params() {
+		names = append(names, p.Name)
+	}
+	return names
+}

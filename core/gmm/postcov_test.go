@@ -130,3 +130,39 @@ func TestJointMatchesDense(t *testing.T) {
 		}
 	}
 }
+
+// TestSampleManyMoments: the batched draws have the exact component
+// frequencies (4.5 binomial standard errors) and per-pixel means (4.5
+// standard errors), as Sample's.
+func TestSampleManyMoments(t *testing.T) {
+	const sigma, N = 0.3, 4000
+	mix, op, y := measured(t, posteriorCases[0], 3, 2, sigma)
+	post, err := mix.Posterior(op, y, sigma)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := mix.Dim()
+	xs := make([][]float64, N)
+	for i := range xs {
+		xs[i] = make([]float64, d)
+	}
+	ks := post.SampleMany(xs, rand.New(rand.NewPCG(5, 5)))
+	count := make([]float64, len(post.Weights))
+	for _, k := range ks {
+		count[k]++
+	}
+	for k, w := range post.Weights {
+		if se := math.Sqrt(w * (1 - w) / N); math.Abs(count[k]/N-w) > 4.5*se+1e-12 {
+			t.Errorf("component %d: frequency %.4f, π' %.4f", k, count[k]/N, w)
+		}
+	}
+	for i := 0; i < d; i++ {
+		mean := 0.0
+		for _, x := range xs {
+			mean += x[i] / N
+		}
+		if se := post.Std[i] / math.Sqrt(N); math.Abs(mean-post.Mean[i]) > 4.5*se {
+			t.Errorf("pixel %d: mean %.4f, exact %.4f (se %.4f)", i, mean, post.Mean[i], se)
+		}
+	}
+}

@@ -111,3 +111,20 @@ func (post *Posterior) SampleMany(dst [][]float64, rng *rand.Rand) []int {
 	}
 	return ks
 }
+
+// MeasuredTrace returns tr(A·Σ'_k·Aᵀ) and tr(A·Aᵀ), by the rows a_j = Aᵀ·e_j
+// of A: Σ_j a_jᵀ·Σ'_k·a_j and Σ_j ‖a_j‖² (m applications, one vector of
+// scratch at a time).
+func (post *Posterior) MeasuredTrace(k int) (trACA, trAA float64) {
+	ms := post.ms
+	apply := post.covApplier(k)
+	e, row, cv := make([]float64, ms.m), make([]float64, ms.d), make([]float64, ms.d)
+	for j := 0; j < ms.m; j++ {
+		e[j] = 1
+		ms.op.Adjoint(row, e)
+		e[j] = 0
+		trACA += vec.Dot(row, apply(cv, row))
+		trAA += vec.Dot(row, row)
+	}
+	return trACA, trAA
+}

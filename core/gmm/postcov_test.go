@@ -33,6 +33,18 @@ func TestApplyCovMatchesDense(t *testing.T) {
 			if e := maxRelErr(got, want.RawVector().Data); e > 1e-9 {
 				t.Errorf("%s: Σ'_%d·v rel err %.2e", pc.spec, k, e)
 			}
+			var AC, ACA mat.Dense
+			AC.Mul(A, covs[k])
+			ACA.Mul(&AC, A.T())
+			var AA mat.Dense
+			AA.Mul(A, A.T())
+			gotACA, gotAA := post.MeasuredTrace(k)
+			if w := mat.Trace(&ACA); math.Abs(gotACA-w) > 1e-9*(1+w) {
+				t.Errorf("%s: tr(AΣ'_%dAᵀ) = %v, dense %v", pc.spec, k, gotACA, w)
+			}
+			if w := mat.Trace(&AA); math.Abs(gotAA-w) > 1e-9*(1+w) {
+				t.Errorf("%s: tr(AAᵀ) = %v, dense %v", pc.spec, gotAA, w)
+			}
 			diag := post.CovDiag(k)
 			for i := range diag {
 				if w := covs[k].At(i, i); math.Abs(diag[i]-w) > 1e-9*(1+w) {

@@ -14,9 +14,9 @@ import (
 // from.
 type sampleSet struct {
 	n      int
-	comp   []int     // argmax_k p(k | x0)
-	psnr   []float64 // against the ground truth
-	resid2 []float64 // ‖y − A·x0‖²
+	comp   []int       // argmax_k p(k | x0)
+	psnr   []float64   // against the ground truth
+	resid2 []float64   // ‖y − A·x0‖²
 	ax     [][]float64 // A·x0
 	proj   [][]float64
 	perm   [][]int32
@@ -180,4 +180,3 @@ func rankValue(sorted []float64, perm []int32, counts []int32, r int) float64 {
 	}
 	return sorted[0]
 }
-

@@ -60,7 +60,7 @@ func (lp LinePanel) plot() (*plot.Plot, error) {
 	if lp.InvertX {
 		p.X.Scale = plot.InvertedScale{Normalizer: plot.LinearScale{}}
 	}
-	p.Legend.Top = true
+	p.Legend.Top, p.Legend.Left = true, true
 	p.Add(plotter.NewGrid())
 	for i, s := range lp.Series {
 		if len(s.X) != len(s.Y) || (s.Lo != nil && (len(s.Lo) != len(s.X) || len(s.Hi) != len(s.X))) {

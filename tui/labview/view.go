@@ -333,10 +333,10 @@ func (m Model) table() []string {
 	b.Reset()
 	b.WriteString(" " + st.Exact.Render(padRight("exact (floor)", nameW)))
 	b.WriteString(strings.Repeat(" ", widths[0]+widths[1]))
-	b.WriteString(cell(2, fmtNum(rep.TVFloor, "%.3f")))
-	b.WriteString(cell(3, fmtNum(rep.SWFloor, "%.3f")))
+	b.WriteString(cell(2, fmtNum(rep.TVFloor.Median, "%.3f")))
+	b.WriteString(cell(3, fmtNum(rep.SWFloor.Median, "%.3f")))
 	b.WriteString(strings.Repeat(" ", widths[4]))
-	b.WriteString(cell(5, fmtNum(rep.CoverageFloor, "%.3f")))
+	b.WriteString(cell(5, fmtNum(rep.CoverageFloor.Median, "%.3f")))
 	lines = append(lines, b.String())
 	return lines
 }

@@ -98,21 +98,29 @@ type KeyMap struct {
 	Back key.Binding
 	// Steps switches between the fast step count and the explorer's.
 	Steps key.Binding
+	// Section cycles the middle of the view: components, mode TV over
+	// time, calibration.
+	Section key.Binding
+	// Sweep switches to a batch of the explorer's method over a grid of
+	// its parameter, and back.
+	Sweep key.Binding
 }
 
 // DefaultKeyMap returns the lab view's keys.
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
 		Back:  key.NewBinding(key.WithKeys("l", "esc"), key.WithHelp("l/esc", "back to the explorer")),
-		Steps: key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "explorer's steps")),
+		Steps:   key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "explorer's steps")),
+		Section: key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "over time / calibration")),
+		Sweep:   key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "sweep the method's parameter")),
 	}
 }
 
 // ShortHelp is the view's help bar.
-func (k KeyMap) ShortHelp() []key.Binding { return []key.Binding{k.Back, k.Steps} }
+func (k KeyMap) ShortHelp() []key.Binding { return []key.Binding{k.Back, k.Steps, k.Section, k.Sweep} }
 
 // FullHelp is the view's full help.
-func (k KeyMap) FullHelp() [][]key.Binding { return [][]key.Binding{{k.Back, k.Steps}} }
+func (k KeyMap) FullHelp() [][]key.Binding { return [][]key.Binding{{k.Back, k.Steps, k.Section, k.Sweep}} }
 
 // ReportMsg is a batch's report so far, stamped with the batch's id.
 type ReportMsg struct {
@@ -141,9 +149,11 @@ type Model struct {
 	// ASCII draws bars with '#' instead of block elements.
 	ASCII bool
 
-	cfg  Config
-	prob Problem
-	full bool // the explorer's step count, not cfg.FastSteps
+	cfg     Config
+	prob    Problem
+	full    bool // the explorer's step count, not cfg.FastSteps
+	section section
+	sweep   bool // a batch over the explorer's method's parameter
 
 	id      int
 	key     string // the batch's problem and entries
@@ -182,6 +192,9 @@ func (m *Model) Start(p Problem) tea.Cmd {
 	m.prob = p
 	m.updateKeys()
 	entries, err := Entries(p, m.steps(p))
+	if m.sweep {
+		entries, err = SweepEntries(p, m.steps(p))
+	}
 	k := fmt.Sprintf("%s|%d|%d|%+v|%v", p.TruthName, len(p.Truth), m.cfg.Seeds, entries, err)
 	if m.started && k == m.key {
 		return nil
@@ -310,8 +323,16 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		id, b := msg.ID, msg.b
 		return m, tea.Tick(m.cfg.Every, func(time.Time) tea.Msg { return poll(id, b) })
 	case tea.KeyPressMsg:
-		if key.Matches(msg, m.KeyMap.Steps) {
+		switch {
+		case key.Matches(msg, m.KeyMap.Steps):
 			m.full = !m.full
+			m.updateKeys()
+			return m, m.Start(m.prob)
+		case key.Matches(msg, m.KeyMap.Section):
+			m.section = (m.section + 1) % sections
+			m.updateKeys()
+		case key.Matches(msg, m.KeyMap.Sweep):
+			m.sweep = !m.sweep
 			m.updateKeys()
 			return m, m.Start(m.prob)
 		}
@@ -327,5 +348,12 @@ func (m *Model) updateKeys() {
 		m.KeyMap.Steps.SetHelp("f", fmt.Sprintf("fast: %d steps", m.cfg.FastSteps))
 	} else {
 		m.KeyMap.Steps.SetHelp("f", fmt.Sprintf("explorer's %d steps", p.Steps))
+	}
+	m.KeyMap.Section.SetEnabled(!m.sweep)
+	m.KeyMap.Section.SetHelp("t", ((m.section + 1) % sections).String())
+	if m.sweep {
+		m.KeyMap.Sweep.SetHelp("w", "back to the methods")
+	} else {
+		m.KeyMap.Sweep.SetHelp("w", "sweep "+p.Method+"'s parameter")
 	}
 }

@@ -109,7 +109,7 @@ type KeyMap struct {
 // DefaultKeyMap returns the lab view's keys.
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
-		Back:  key.NewBinding(key.WithKeys("l", "esc"), key.WithHelp("l/esc", "back to the explorer")),
+		Back:    key.NewBinding(key.WithKeys("l", "esc"), key.WithHelp("l/esc", "back to the explorer")),
 		Steps:   key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "explorer's steps")),
 		Section: key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "over time / calibration")),
 		Sweep:   key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "sweep the method's parameter")),
@@ -120,7 +120,9 @@ func DefaultKeyMap() KeyMap {
 func (k KeyMap) ShortHelp() []key.Binding { return []key.Binding{k.Back, k.Steps, k.Section, k.Sweep} }
 
 // FullHelp is the view's full help.
-func (k KeyMap) FullHelp() [][]key.Binding { return [][]key.Binding{{k.Back, k.Steps, k.Section, k.Sweep}} }
+func (k KeyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{k.Back, k.Steps, k.Section, k.Sweep}}
+}
 
 // ReportMsg is a batch's report so far, stamped with the batch's id.
 type ReportMsg struct {

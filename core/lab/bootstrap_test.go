@@ -30,15 +30,15 @@ func TestBootstrapMean(t *testing.T) {
 			}
 			out[0] = s / float64(n)
 		}
-		iv := bootstrap(n, 2000, 7, 1, 1, stat)[0]
+		iv := bootstrap(n, 2000, 7, 1, 1, nil, stat)[0]
 		want := 2 * 1.645 * sd / math.Sqrt(float64(n))
 		if math.Abs(iv.Width()-want) > 0.1*want || !iv.Contains(mean) {
 			t.Errorf("n = %d: interval %+v around %.4f, want width %.4f", n, iv, mean, want)
 		}
-		if again := bootstrap(n, 2000, 7, 1, 1, stat)[0]; again != iv {
+		if again := bootstrap(n, 2000, 7, 1, 1, nil, stat)[0]; again != iv {
 			t.Errorf("n = %d: same seed, intervals %+v and %+v", n, iv, again)
 		}
-		if other := bootstrap(n, 2000, 8, 1, 1, stat)[0]; other == iv {
+		if other := bootstrap(n, 2000, 8, 1, 1, nil, stat)[0]; other == iv {
 			t.Errorf("n = %d: another seed, the same interval %+v", n, iv)
 		}
 	}
@@ -68,7 +68,15 @@ func TestIntervalsShrink(t *testing.T) {
 		l.post.SampleMany(xs, rand.New(rand.NewPCG(uint64(n), 1)))
 		s := l.prepare(xs, l.prob.Op.Clone().Apply)
 		tables := l.tablesFor(n)
-		return bootstrap(n, cfg.Resamples, 1, 2, int(figures), func(c []int32, out []float64) { l.score(s, c, tables, out) })
+		point := make([]float64, figures)
+		l.score(s, nil, tables, point)
+		ivs := bootstrap(n, cfg.Resamples, 1, 2, int(figures), point, func(c []int32, out []float64) { l.score(s, c, tables, out) })
+		for _, f := range []figure{figSW, figPSNR, figCoverage, figResidual} {
+			if !ivs[f].Contains(point[f]) {
+				t.Errorf("n = %d: figure %d = %.4g outside its interval %+v", n, f, point[f], ivs[f])
+			}
+		}
+		return ivs
 	}
 	small, large := widths(100), widths(1600)
 	for _, f := range []struct {

@@ -239,7 +239,7 @@ func (l *Lab) summarise(e int, outs []outcome, ref []TimePoint) Result {
 	l.score(s, nil, tables, fig)
 	r.SW, r.TV, r.PSNR, r.Coverage, r.TruthCoverage, r.Residual =
 		fig[figSW], fig[figTV], fig[figPSNR], fig[figCoverage], fig[figTruthCoverage], fig[figResidual]
-	ivs := bootstrap(n, l.cfg.Resamples, l.cfg.Seed, bootstrapStream+uint64(e), int(figures),
+	ivs := bootstrap(n, l.cfg.Resamples, l.cfg.Seed, bootstrapStream+uint64(e), int(figures), fig,
 		func(counts []int32, out []float64) { l.score(s, counts, tables, out) })
 	r.SWCI, r.TVCI, r.PSNRCI, r.CoverageCI, r.ResidualCI = ivs[figSW], ivs[figTV], ivs[figPSNR], ivs[figCoverage], ivs[figResidual]
 	r.Calibration = l.calibrate(xs, s)

@@ -164,7 +164,7 @@ func (l *Lab) timeReference(g *timeGrid, c int, stream uint64) (TimePoint, error
 	}
 	p := g.ref[c]
 	p.TVExact, p.NLLExact = l.timeFigures(all, 0, nil)
-	ivs := bootstrap(len(all), min(l.cfg.Resamples, referenceResamples), l.cfg.Seed, stream^0x7e5, 2,
+	ivs := bootstrap(len(all), min(l.cfg.Resamples, referenceResamples), l.cfg.Seed, stream^0x7e5, 2, []float64{p.TVExact, p.NLLExact},
 		func(counts []int32, out []float64) { out[0], out[1] = l.timeFigures(all, 0, counts) })
 	p.TVExactCI, p.NLLExactCI = ivs[0], ivs[1]
 	return p, nil

@@ -111,13 +111,13 @@ func DefaultKeyMap() KeyMap {
 	return KeyMap{
 		Back:    key.NewBinding(key.WithKeys("l", "esc"), key.WithHelp("l/esc", "back to the explorer")),
 		Steps:   key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "explorer's steps")),
-		Section: key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "over time / calibration")),
+		Section: key.NewBinding(key.WithKeys("t"), key.WithHelp("t", sectionTime.short())),
 		Sweep:   key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "sweep the method's parameter")),
 	}
 }
 
 // ShortHelp is the view's help bar.
-func (k KeyMap) ShortHelp() []key.Binding { return []key.Binding{k.Back, k.Steps, k.Section, k.Sweep} }
+func (k KeyMap) ShortHelp() []key.Binding { return []key.Binding{k.Back, k.Steps, k.Section} }
 
 // FullHelp is the view's full help.
 func (k KeyMap) FullHelp() [][]key.Binding {
@@ -352,7 +352,7 @@ func (m *Model) updateKeys() {
 		m.KeyMap.Steps.SetHelp("f", fmt.Sprintf("explorer's %d steps", p.Steps))
 	}
 	m.KeyMap.Section.SetEnabled(!m.sweep)
-	m.KeyMap.Section.SetHelp("t", ((m.section + 1) % sections).String())
+	m.KeyMap.Section.SetHelp("t", ((m.section + 1) % sections).short())
 	if m.sweep {
 		m.KeyMap.Sweep.SetHelp("w", "back to the methods")
 	} else {

@@ -25,8 +25,9 @@ const (
 	sections
 )
 
-func (s section) String() string {
-	return [...]string{"components", "mode TV over time", "calibration"}[s]
+// short names the section in the help bar.
+func (s section) short() string {
+	return [...]string{"components", "over time", "calibration"}[s]
 }
 
 // caption is the line over a section.

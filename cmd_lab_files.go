@@ -169,12 +169,12 @@ func writeSweepCSV(w io.Writer, rep *labJSON) error {
 // writeSweepPNG draws the heat map of SW over the grid (log colours).
 func writeSweepPNG(w io.Writer, rep *labJSON) error {
 	hm := export.HeatMap{
-		Title: fmt.Sprintf("SW to the exact posterior over %s · %s · %s · σ = %g · %d seeds · floor %.3g–%.3g",
-			rep.Sweep.Param, rep.Prior, rep.Op, rep.Sigma, rep.Seeds, rep.SWFloor.Lo, rep.SWFloor.Hi),
+		Title: fmt.Sprintf("SW to the exact posterior · %s · %s · σ = %g · %d seeds · exact sampler %.3g–%.3g",
+			rep.Prior, rep.Op, rep.Sigma, rep.Seeds, rep.SWFloor.Lo, rep.SWFloor.Hi),
 		XLabel: rep.Sweep.Param, ZLabel: "SW", XTicks: sweepTicks(rep), Rows: rep.Sweep.Rows,
 		Z: sweepGrid(rep, func(r labResultJSON) float64 { return float64(r.SW) }), Log: true,
 	}
-	height := vg.Length(1.6+0.45*float64(len(hm.Rows))) * vg.Inch
+	height := vg.Length(2.2+0.5*float64(len(hm.Rows))) * vg.Inch
 	return export.WriteHeatMapPNG(w, 10*vg.Inch, height, hm)
 }
 

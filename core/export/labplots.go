@@ -205,6 +205,7 @@ func WriteHeatMapPNG(w io.Writer, width, height vg.Length, hm HeatMap) error {
 	h.NaN = color.RGBA{R: 200, G: 200, B: 200, A: 255}
 	p := plot.New()
 	p.Title.Text = hm.Title
+	p.Title.Padding = vg.Points(8)
 	p.X.Label.Text = hm.XLabel
 	p.X.Tick.Marker = nominalTicks(hm.XTicks)
 	p.Y.Tick.Marker = nominalTicks(hm.Rows)
@@ -232,6 +233,8 @@ func WriteHeatMapPNG(w io.Writer, width, height vg.Length, hm HeatMap) error {
 	// Colour legend: the palette's range in a thin strip.
 	leg := plot.New()
 	leg.HideX()
+	leg.Title.Text = " "
+	leg.Title.Padding = vg.Points(8)
 	leg.Y.Label.Text = hm.ZLabel
 	if hm.Log {
 		leg.Y.Label.Text = "log10 " + hm.ZLabel
@@ -241,8 +244,8 @@ func WriteHeatMapPNG(w io.Writer, width, height vg.Length, hm HeatMap) error {
 	img := vgimg.New(width, height)
 	dc := draw.New(img)
 	legW := vg.Length(0.12) * width
-	main := draw.Crop(dc, 0, -legW, 0, 0)
-	side := draw.Crop(dc, width-legW, 0, 0, 0)
+	main := draw.Crop(dc, 0, -legW, vg.Points(4), 0)
+	side := draw.Crop(dc, width-legW, 0, vg.Points(4), 0)
 	p.Draw(main)
 	leg.Draw(side)
 	_, err = vgimg.PngCanvas{Canvas: img}.WriteTo(w)

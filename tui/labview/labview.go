@@ -39,6 +39,7 @@ const (
 	DefaultSeeds     = 32
 	DefaultFastSteps = 100
 	DefaultEvery     = 250 * time.Millisecond
+	DefaultResamples = 200
 )
 
 // Config is how a batch is run.
@@ -56,6 +57,10 @@ type Config struct {
 	Every time.Duration
 	// Projections of the sliced Wasserstein distance; 0 means lab's default.
 	Projections int
+	// Resamples of the bootstrap intervals; 0 means DefaultResamples
+	// (fewer than the lab command's: a report is recomputed at every poll
+	// while runs finish).
+	Resamples int
 	// Gate is passed to the lab: each run holds it while it computes.
 	Gate func(ctx context.Context) (release func(), err error)
 }
@@ -73,6 +78,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Every <= 0 {
 		c.Every = DefaultEvery
+	}
+	if c.Resamples <= 0 {
+		c.Resamples = DefaultResamples
 	}
 	return c
 }
@@ -214,6 +222,7 @@ func (m *Model) Start(p Problem) tea.Cmd {
 	cfg := lab.Config{
 		Prior: p.Prior, Truth: p.Truth, Entries: entries, Seeds: m.cfg.Seeds,
 		FirstSeed: p.Settings.Seed, Workers: m.cfg.Workers, Projections: m.cfg.Projections, Seed: 1, Gate: m.cfg.Gate,
+		Resamples: m.cfg.Resamples,
 	}
 	return startBatch(ctx, m.id, cfg)
 }

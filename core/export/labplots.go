@@ -244,7 +244,7 @@ func WriteHeatMapPNG(w io.Writer, width, height vg.Length, hm HeatMap) error {
 	img := vgimg.New(width, height)
 	dc := draw.New(img)
 	legW := vg.Length(0.12) * width
-	main := draw.Crop(dc, 0, -legW, vg.Points(4), 0)
+	main := draw.Crop(dc, vg.Points(8), -legW, vg.Points(4), 0)
 	side := draw.Crop(dc, width-legW, 0, vg.Points(4), 0)
 	p.Draw(main)
 	leg.Draw(side)

@@ -137,3 +137,37 @@ func TestLabSweep(t *testing.T) {
 		t.Errorf("sweep.csv: %v, %v", rows, err)
 	}
 }
+
+// TestLabSweepSteps: a sweep of the step count places each method's runs
+// in one row, a column per step count.
+func TestLabSweepSteps(t *testing.T) {
+	code, stdout, stderr := runMain(t, "lab", "--prior", "gmm25:d=8", "--op", "svd:dy=1", "--sigma", "0.1",
+		"--methods", "oracle,dps", "--seeds", "3", "--projections", "4", "--resamples", "20", "--floor-draws", "3",
+		"--time-points", "3", "--sweep", "steps=5:10:lin:2", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rep struct {
+		Sweep struct {
+			Param  string
+			Values []float64
+			Rows   []string
+		}
+		Results []struct {
+			Steps  int
+			Row    string `json:"sweep_row"`
+			Column int    `json:"sweep_column"`
+		}
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Sweep.Param != "steps" || !slices.Equal(rep.Sweep.Values, []float64{5, 10}) || !slices.Equal(rep.Sweep.Rows, []string{"oracle", "DPS"}) {
+		t.Fatalf("sweep %+v", rep.Sweep)
+	}
+	for _, r := range rep.Results {
+		if want := map[int]int{5: 0, 10: 1}[r.Steps]; r.Column != want {
+			t.Errorf("steps %d in column %d (row %s)", r.Steps, r.Column, r.Row)
+		}
+	}
+}

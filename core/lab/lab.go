@@ -280,12 +280,14 @@ func (l *Lab) Run(ctx context.Context, onDone func(entry, seed int)) error {
 				case runJob:
 					r.out, r.err = l.runOne(ctx, j.entry, j.seed)
 				case floorJob:
-					r.floor, r.err = l.gated(ctx, func() ([]float64, error) { return l.floorDraw(j.floor) })
+					r.err = l.gated(ctx, func() (err error) {
+						r.floor, err = l.floorDraw(j.floor)
+						return err
+					})
 				case timeJob:
-					_, r.err = l.gated(ctx, func() ([]float64, error) {
-						var err error
-						r.ref, err = l.timeReference(j.grid, j.point, uint64(0x71e<<20|j.gridIndex<<12|j.point))
-						return nil, err
+					r.err = l.gated(ctx, func() (err error) {
+						r.ref, err = l.timeReference(j.grid, j.point, timeStream(j.gridIndex, j.point))
+						return err
 					})
 				}
 				select {
@@ -357,26 +359,32 @@ func (l *Lab) Run(ctx context.Context, onDone func(entry, seed int)) error {
 }
 
 // gated runs f holding the configuration's gate, if any.
-func (l *Lab) gated(ctx context.Context, f func() ([]float64, error)) ([]float64, error) {
+func (l *Lab) gated(ctx context.Context, f func() error) error {
 	if l.cfg.Gate != nil {
 		release, err := l.cfg.Gate(ctx)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		defer release()
 	}
 	return f()
 }
 
-// runOne runs entry e with seed index i, scoring x_t at the grid's steps.
-func (l *Lab) runOne(ctx context.Context, e, i int) (outcome, error) {
-	if l.cfg.Gate != nil {
-		release, err := l.cfg.Gate(ctx)
-		if err != nil {
-			return outcome{}, err
-		}
-		defer release()
-	}
+// timeStream is the PCG stream of the exact time reference at scored step
+// point of the gridIndex-th distinct grid.
+func timeStream(gridIndex, point int) uint64 { return uint64(0x71e<<20 | gridIndex<<12 | point) }
+
+// runOne runs entry e with seed index i (holding the gate).
+func (l *Lab) runOne(ctx context.Context, e, i int) (out outcome, err error) {
+	err = l.gated(ctx, func() error {
+		out, err = l.runEntry(ctx, e, i)
+		return err
+	})
+	return out, err
+}
+
+// runEntry runs entry e with seed index i, scoring x_t at the grid's steps.
+func (l *Lab) runEntry(ctx context.Context, e, i int) (outcome, error) {
 	cfg := l.configs[e]
 	cfg.Seed = l.cfg.FirstSeed + uint64(i)
 	r, err := run.New(l.prob, cfg)

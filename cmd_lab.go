@@ -344,6 +344,9 @@ const (
 	maxLabResamples   = 20000
 	maxLabFloorDraws  = 1000
 	maxLabTimePoints  = 1000
+	// maxLabTimeNumbers bounds the time-resolved scores kept until the
+	// report (runs × scored steps × components, float32 each).
+	maxLabTimeNumbers = 50_000_000
 )
 
 func cmdLab(args []string, stdout, stderr io.Writer) int {
@@ -409,6 +412,10 @@ func cmdLab(args []string, stdout, stderr io.Writer) int {
 	}
 	if runs := len(les) * f.seeds; runs > maxLabRuns {
 		return fail(stderr, "lab", usagef("%d settings × %d seeds = %d runs: want at most %d", len(les), f.seeds, runs, maxLabRuns))
+	}
+	if n := len(les) * f.seeds * f.timePoints * len(pd.Mixture.Components); n > maxLabTimeNumbers {
+		return fail(stderr, "lab", usagef("--time-points %d: %d runs × %d steps × %d components = %d scores to keep: want at most %d (lower --time-points, or 0 for none)",
+			f.timePoints, len(les)*f.seeds, f.timePoints, len(pd.Mixture.Components), n, maxLabTimeNumbers))
 	}
 	entries := make([]lab.Entry, len(les))
 	for i, e := range les {

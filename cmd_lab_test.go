@@ -103,6 +103,7 @@ func TestLabBadInput(t *testing.T) {
 		{"--sweep", "zeta=1:2:lin:3", "--methods", "pig"},
 		{"--sweep", "eta=0:1:lin:3"},
 		{"--sweep", "zeta=1:2:lin:64", "--seeds", "10000", "--methods", "dps"},
+		{"--prior", "gmm25:d=8", "--op", "svd:dy=1", "--sigma", "0.1", "--methods", "dps", "--seeds", "5000", "--time-points", "1000"},
 	} {
 		code, _, stderr := runMain(t, append([]string{"lab", "--seeds", "2", "--steps", "10", "--out", out}, args...)...)
 		if code != 2 || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {

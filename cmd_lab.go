@@ -2,25 +2,20 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"os/signal"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"tweedie/core/export"
 	"tweedie/core/lab"
 	"tweedie/core/method"
 	"tweedie/core/prior"
-	"tweedie/core/run"
 )
 
 const labHelp = `tweedie lab — measure ΠG and DPS against the exact posterior
@@ -29,18 +24,30 @@ Usage:
   tweedie lab [flags]
 
 For one problem, runs N seeds of each method (and of each setting in a
-sweep) in parallel on all cores, and reports per method:
+sweep) in parallel on all cores, and reports per method, with 90% bootstrap
+intervals over the seeds (--resamples):
   TV        total-variation distance between the frequencies of the mixture
             components the samples reach and the exact posterior weights
-  SW        sliced Wasserstein-2 distance to as many exact posterior samples
-            (--projections random directions)
-  floor     the TV, SW and coverage of a second set of exact posterior samples of
-            the same size: what an exact sampler scores with this many seeds
+  SW        sliced Wasserstein-2 distance to the exact posterior itself: each of
+            --projections random directions compares the samples' projections
+            with the exact projected posterior (a 1-D Gaussian mixture), so the
+            figure carries no reference-sample noise
+  floor     a band: median and 5–95% of the figures of --floor-draws sets of N
+            exact posterior samples — what an exact sampler scores with N seeds
   PSNR      mean PSNR of the samples against the ground truth
   cover     exact posterior mass inside the samples' per-pixel 90% intervals
             (0.90 for an exact sampler with many seeds, a little less with few);
             "truth" the fraction of ground-truth pixels inside them
+  resid     sqrt(mean ‖y − A·x0‖²), beside its exact expectation
   div       the fraction of runs that diverged (left out of the others)
+Then per posterior component (samples assigned by argmax p(k | x0)): the mean
+error, the spread (trace ratio), the variance along A and the coverage; and
+the mode TV over time: TV_t between the mean p(k | x_t, y) over the seeds and
+π', 0 for an exact sampler at every t (--time-points steps per run).
+
+Grid sweep: --sweep NAME=LO:HI:log|lin:N runs every method that has the
+parameter NAME (a method parameter, steps, or DDIM's eta) at N values and
+writes a heat map of SW over the grid (sweep.png and sweep.csv with --out).
 
 Lists sweep: --methods pig,dps --zeta 0.1,1 --steps 100,1000 runs ΠG at each
 step count and DPS at each (ζ, steps); every method parameter takes a list.
@@ -51,7 +58,8 @@ Examples:
   tweedie lab                                          MNIST, centre box, σ = 0.05, every method, 100 seeds
   tweedie lab --seeds 20 --steps 100 --sampler ddim    quicker
   tweedie lab --prior gmm25:d=8 --op svd:dy=1 --sigma 0.1 --methods pig,dps,oracle --steps 100,1000 --zeta 0.1,1
-  tweedie lab --prior gmm25:d=80 --op svd:dy=4 --sigma 1 --out lab80   lab.json and lab.csv in lab80/
+  tweedie lab --prior gmm25:d=80 --op svd:dy=4 --sigma 1 --out lab80   lab.json, CSVs and plots in lab80/
+  tweedie lab --prior gmm25:d=8 --op svd:dy=1 --sigma 0.1 --sweep zeta=0.01:10:log:9 --out zeta
 
 `
 
@@ -62,13 +70,15 @@ type labFlags struct {
 	methods, steps                                   string
 	params                                           map[string]*string
 	seeds, workers, projections                      int
+	resamples, floorDraws, timePoints                int
 	firstSeed, seed                                  uint64
-	out                                              string
+	out, sweep                                       string
 	json, counterfactual                             bool
+	fs                                               *flag.FlagSet
 }
 
 func addLabFlags(fs *flag.FlagSet) *labFlags {
-	f := &labFlags{params: map[string]*string{}}
+	f := &labFlags{params: map[string]*string{}, fs: fs}
 	fs.StringVar(&f.prior, "prior", "mnist", "the prior `NAME[:options]` ("+strings.Join(prior.Names(), ", ")+")")
 	fs.StringVar(&f.image, "image", "0", "ground truth: test image `N` of the prior")
 	fs.StringVar(&f.op, "op", "", "measurement operator `NAME[:key=value,…]` (default: the prior's; inpaint-box:size=14 for MNIST)")
@@ -85,8 +95,12 @@ func addLabFlags(fs *flag.FlagSet) *labFlags {
 	fs.Uint64Var(&f.firstSeed, "first-seed", 1, "the first sampler `seed`")
 	fs.IntVar(&f.workers, "workers", runtime.GOMAXPROCS(0), "parallel runs")
 	fs.IntVar(&f.projections, "projections", lab.DefaultProjections, "random directions of the sliced Wasserstein distance")
-	fs.Uint64Var(&f.seed, "seed", 1, "seed of the exact reference samples and the projections")
-	fs.StringVar(&f.out, "out", "", "write lab.json and lab.csv to `DIR`")
+	fs.IntVar(&f.resamples, "resamples", lab.DefaultResamples, "bootstrap resamples of the 90% intervals")
+	fs.IntVar(&f.floorDraws, "floor-draws", lab.DefaultFloorDraws, "exact sample sets of the floor band")
+	fs.IntVar(&f.timePoints, "time-points", lab.DefaultTimePoints, "steps per run scored against the exact p_t(x_t|y) (0: none)")
+	fs.Uint64Var(&f.seed, "seed", 1, "seed of the projections, the exact samples and the bootstrap")
+	fs.StringVar(&f.sweep, "sweep", "", "run over a grid `NAME=LO:HI:log|lin:N` of a parameter (steps, eta or a method's)")
+	fs.StringVar(&f.out, "out", "", "write lab.json, CSVs and plots to `DIR`")
 	fs.BoolVar(&f.json, "json", false, "print the report as JSON instead of a table")
 	fs.BoolVar(&f.counterfactual, "counterfactual", false, "also run each guidance method with its update at the exact size, in the exact direction and along the exact, and report how much of its distance each removes")
 	return f
@@ -126,9 +140,42 @@ func (f *labFlags) sweeps(m *method.Method) (combos [][]string, swept []string) 
 	return combos, swept
 }
 
+// labEntry is a lab entry and, in a grid sweep, its place in the heat map:
+// the row (the method and any other listed values) and the column (the
+// swept value's index).
+type labEntry struct {
+	lab.Entry
+	row string
+	col int
+}
+
+// applySweep turns the sweep into the list of its parameter's values,
+// refusing a parameter also given as a flag.
+func (f *labFlags) applySweep(sw *lab.Sweep) error {
+	if sw == nil {
+		return nil
+	}
+	if flagGiven(f.fs, sw.Param) {
+		return fmt.Errorf("--sweep %s and --%s: give the parameter one way", sw.Param, sw.Param)
+	}
+	list := strings.Join(sw.Text, ",")
+	switch sw.Param {
+	case lab.SweepSteps:
+		f.steps = list
+	case lab.SweepEta:
+		if f.sampler != "ddim" {
+			return errors.New("--sweep eta: η is DDIM's, add --sampler ddim")
+		}
+		f.eta = list
+	default:
+		*f.params[sw.Param] = list
+	}
+	return nil
+}
+
 // entries expands the method and sweep lists into lab entries, checking each
 // through the same flags and validation as `tweedie run`.
-func (f *labFlags) entries(pd *prior.Prior) ([]lab.Entry, error) {
+func (f *labFlags) entries(pd *prior.Prior, sw *lab.Sweep) ([]labEntry, error) {
 	op := f.op
 	if op == "" {
 		op = pd.DefaultOp
@@ -141,51 +188,108 @@ func (f *labFlags) entries(pd *prior.Prior) ([]lab.Entry, error) {
 	if f.methods != "" && len(methods) == 0 {
 		return nil, errors.New("--methods: empty list")
 	}
-	var es []lab.Entry
+	steps, etas := splitList(f.steps), splitList(f.eta)
+	var es []labEntry
 	for _, name := range methods {
 		m, err := method.Lookup(name)
 		if err != nil {
 			return nil, fmt.Errorf("--methods: %w", err)
 		}
+		if sw != nil && sw.Param != lab.SweepSteps && sw.Param != lab.SweepEta && m.Param(sw.Param) == nil {
+			return nil, fmt.Errorf("--sweep %s: %s has no parameter %s", sw.Param, m.Label, sw.Param)
+		}
 		combos, swept := f.sweeps(m)
 		for _, c := range combos {
-			for _, steps := range splitList(f.steps) {
-				args := []string{"--image", f.image, "--sigma", f.sigma, "--sampler", f.sampler, "--eta", f.eta,
-					"--method", m.Name, "--steps", steps}
-				if op != "" {
-					args = append(args, "--op", op)
+			for _, st := range steps {
+				for _, eta := range etas {
+					args := []string{"--image", f.image, "--sigma", f.sigma, "--sampler", f.sampler, "--eta", eta,
+						"--method", m.Name, "--steps", st}
+					if op != "" {
+						args = append(args, "--op", op)
+					}
+					e, err := f.entry(pd, m, ns, append(args, c...), swept)
+					if err != nil {
+						return nil, err
+					}
+					e.row, e.col = f.place(m, e, sw, len(steps) > 1, len(etas) > 1)
+					es = append(es, e)
 				}
-				fs := newFlagSet("lab")
-				pf := addProblemFlags(fs)
-				if err := fs.Parse(append(args, c...)); err != nil {
-					return nil, err
-				}
-				pr, err := pf.settings(pd)
-				if err != nil {
-					return nil, err
-				}
-				s := pr.Settings
-				s.NoiseSeed = ns
-				prob, err := s.Problem(pd.Model, pd.Truths[pr.Image].Image.Pix)
-				if err != nil {
-					return nil, err
-				}
-				v, err := m.Resolve(s.Params, prob.Op)
-				if err != nil {
-					return nil, err
-				}
-				if err := m.Serves(prob.Offer, v); err != nil {
-					return nil, err
-				}
-				es = append(es, lab.Entry{Label: fmt.Sprintf("%s S=%d", m.Describe(v, swept...), s.Steps), Settings: s, Values: v})
 			}
 		}
 	}
 	return es, nil
 }
 
-// defaultMethods are the guidance methods that serve the lab's problem.
-func (f *labFlags) defaultMethods(pd *prior.Prior) error {
+// entry checks one setting and labels it.
+func (f *labFlags) entry(pd *prior.Prior, m *method.Method, noiseSeed uint64, args, swept []string) (labEntry, error) {
+	fs := newFlagSet("lab")
+	pf := addProblemFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return labEntry{}, err
+	}
+	pr, err := pf.settings(pd)
+	if err != nil {
+		return labEntry{}, err
+	}
+	s := pr.Settings
+	s.NoiseSeed = noiseSeed
+	prob, err := s.Problem(pd.Model, pd.Truths[pr.Image].Image.Pix)
+	if err != nil {
+		return labEntry{}, err
+	}
+	v, err := m.Resolve(s.Params, prob.Op)
+	if err != nil {
+		return labEntry{}, err
+	}
+	if err := m.Serves(prob.Offer, v); err != nil {
+		return labEntry{}, err
+	}
+	label := fmt.Sprintf("%s S=%d", m.Describe(v, swept...), s.Steps)
+	if len(splitList(f.eta)) > 1 {
+		label += fmt.Sprintf(" η=%g", s.Eta)
+	}
+	return labEntry{Entry: lab.Entry{Label: label, Settings: s, Values: v}}, nil
+}
+
+// place returns an entry's row and column in the sweep's heat map: the row
+// names the method and the values of the other listed settings.
+func (f *labFlags) place(m *method.Method, e labEntry, sw *lab.Sweep, manySteps, manyEtas bool) (string, int) {
+	if sw == nil {
+		return "", 0
+	}
+	row, col := m.Label, -1
+	for _, p := range m.Params {
+		if p.Name != sw.Param && len(splitList(*f.params[p.Name])) > 1 {
+			row += fmt.Sprintf(" %s=%s", p.Symbol, e.Values[p.Name])
+		}
+	}
+	s := e.Settings
+	if manySteps && sw.Param != lab.SweepSteps {
+		row += fmt.Sprintf(" S=%d", s.Steps)
+	}
+	if manyEtas && sw.Param != lab.SweepEta {
+		row += fmt.Sprintf(" η=%g", s.Eta)
+	}
+	var v string
+	switch sw.Param {
+	case lab.SweepSteps:
+		v = strconv.Itoa(s.Steps)
+	case lab.SweepEta:
+		v = strconv.FormatFloat(s.Eta, 'g', 4, 64)
+	default:
+		v = e.Values[sw.Param]
+	}
+	for i, t := range sw.Text {
+		if x, err := strconv.ParseFloat(v, 64); err == nil && x == sw.Values[i] || t == v {
+			col = i
+		}
+	}
+	return row, col
+}
+
+// defaultMethods are the guidance methods that serve the lab's problem
+// (in a sweep of a method parameter, those that have it).
+func (f *labFlags) defaultMethods(pd *prior.Prior, sw *lab.Sweep) error {
 	if f.methods != "" {
 		return nil
 	}
@@ -208,9 +312,13 @@ func (f *labFlags) defaultMethods(pd *prior.Prior) error {
 	}
 	var names []string
 	for _, m := range method.Available(prob.Offer) {
-		if !m.Baseline {
-			names = append(names, m.Name)
+		if m.Baseline || sw != nil && sw.Param != lab.SweepSteps && sw.Param != lab.SweepEta && m.Param(sw.Param) == nil {
+			continue
 		}
+		names = append(names, m.Name)
+	}
+	if len(names) == 0 {
+		return fmt.Errorf("--sweep %s: no method that serves the problem has it", sw.Param)
 	}
 	f.methods = strings.Join(names, ",")
 	return nil
@@ -226,12 +334,20 @@ func cmpOr(a, b string) string {
 // Bounds of the lab's sizes: the exact reference samples take 2·seeds·d
 // numbers, the directions projections·d and the samples of the runs
 // runs·d (runs = seeds × the entries the lists sweep), so these are checked
-// before anything is allocated.
+// before anything is allocated. The bootstrap costs resamples ×
+// projections × seeds per entry, the floor band floor-draws × seeds exact
+// samples, the time-resolved figures time-points × K numbers per run.
 const (
 	maxLabSeeds       = 10000
 	maxLabWorkers     = 256
 	maxLabProjections = 4096
 	maxLabRuns        = 50000
+	maxLabResamples   = 20000
+	maxLabFloorDraws  = 1000
+	maxLabTimePoints  = 1000
+	// maxLabTimeNumbers bounds the time-resolved scores kept until the
+	// report (runs × scored steps × components, float32 each).
+	maxLabTimeNumbers = 50_000_000
 )
 
 func cmdLab(args []string, stdout, stderr io.Writer) int {
@@ -247,9 +363,23 @@ func cmdLab(args []string, stdout, stderr io.Writer) int {
 		{"--seeds", f.seeds, 2, maxLabSeeds},
 		{"--workers", f.workers, 1, maxLabWorkers},
 		{"--projections", f.projections, 1, maxLabProjections},
+		{"--resamples", f.resamples, 2, maxLabResamples},
+		{"--floor-draws", f.floorDraws, 2, maxLabFloorDraws},
+		{"--time-points", f.timePoints, 0, maxLabTimePoints},
 	} {
 		if c.v < c.lo || c.v > c.hi {
 			return fail(stderr, "lab", usagef("%s %d: want %d to %d", c.name, c.v, c.lo, c.hi))
+		}
+	}
+	var sw *lab.Sweep
+	if f.sweep != "" {
+		s, err := lab.ParseSweep(f.sweep)
+		if err != nil {
+			return fail(stderr, "lab", usageError{err})
+		}
+		sw = &s
+		if err := f.applySweep(sw); err != nil {
+			return fail(stderr, "lab", usageError{err})
 		}
 	}
 	if name, _, _ := strings.Cut(f.prior, ":"); strings.EqualFold(strings.TrimSpace(name), "remote") {
@@ -266,21 +396,45 @@ func cmdLab(args []string, stdout, stderr io.Writer) int {
 	if err != nil || n < 0 || n >= len(pd.Truths) {
 		return fail(stderr, "lab", usagef("--image %q: want a test image number in [0, %d)", f.image, len(pd.Truths)))
 	}
-	if err := f.defaultMethods(pd); err != nil {
+	if err := f.defaultMethods(pd, sw); err != nil {
 		return fail(stderr, "lab", usageError{err})
 	}
-	entries, err := f.entries(pd)
+	// The grid's size before its entries are built: methods × the values
+	// listed, each list bounded by its flag's length.
+	if sw != nil {
+		if runs := len(splitList(f.methods)) * len(sw.Values) * f.seeds; runs > maxLabRuns {
+			return fail(stderr, "lab", usagef("--sweep: %d methods × %d values × %d seeds = %d runs: want at most %d",
+				len(splitList(f.methods)), len(sw.Values), f.seeds, runs, maxLabRuns))
+		}
+	}
+	les, err := f.entries(pd, sw)
 	if err != nil {
 		return fail(stderr, "lab", usageError{err})
 	}
 	if f.counterfactual {
-		entries = lab.WithCounterfactuals(entries)
+		if sw != nil {
+			return fail(stderr, "lab", usagef("--counterfactual and --sweep: choose one (a sweep's map has no place for the counterfactual runs)"))
+		}
+		les = withCounterfactuals(les)
 	}
-	if runs := len(entries) * f.seeds; runs > maxLabRuns {
-		return fail(stderr, "lab", usagef("%d settings × %d seeds = %d runs: want at most %d", len(entries), f.seeds, runs, maxLabRuns))
+	if runs := len(les) * f.seeds; runs > maxLabRuns {
+		return fail(stderr, "lab", usagef("%d settings × %d seeds = %d runs: want at most %d", len(les), f.seeds, runs, maxLabRuns))
+	}
+	if n := len(les) * f.seeds * f.timePoints * len(pd.Mixture.Components); n > maxLabTimeNumbers {
+		return fail(stderr, "lab", usagef("--time-points %d: %d runs × %d steps × %d components = %d scores to keep: want at most %d (lower --time-points, or 0 for none)",
+			f.timePoints, len(les)*f.seeds, f.timePoints, len(pd.Mixture.Components), n, maxLabTimeNumbers))
+	}
+	entries := make([]lab.Entry, len(les))
+	for i, e := range les {
+		entries[i] = e.Entry
+	}
+	timePoints := f.timePoints
+	if timePoints == 0 {
+		timePoints = -1 // none
 	}
 	cfg := lab.Config{Prior: pd.Mixture, Truth: pd.Truths[n].Image.Pix, Entries: entries, Seeds: f.seeds,
-		FirstSeed: f.firstSeed, Workers: f.workers, Projections: f.projections, Seed: f.seed}
+		FirstSeed: f.firstSeed, Workers: f.workers, Projections: f.projections, Seed: f.seed,
+		Resamples: f.resamples, FloorDraws: f.floorDraws, TimePoints: timePoints}
 	lb, err := lab.New(cfg)
 	if err != nil {
 		return fail(stderr, "lab", usageError{err})
@@ -307,7 +461,7 @@ func cmdLab(args []string, stdout, stderr io.Writer) int {
 		}
 		return fail(stderr, "lab", err)
 	}
-	rep := newLabJSON(lb.Report(), pd, f, entries)
+	rep := newLabJSON(lb.Report(), pd, f, les, sw)
 	if f.json {
 		if err := export.WriteJSON(stdout, rep); err != nil {
 			return fail(stderr, "lab", err)
@@ -316,14 +470,11 @@ func cmdLab(args []string, stdout, stderr io.Writer) int {
 		printLab(stdout, rep)
 	}
 	if out != nil {
-		err := out.Write("lab.json", func(w io.Writer) error { return export.WriteJSON(w, rep) })
-		if err == nil {
-			err = out.Write("lab.csv", func(w io.Writer) error { return writeLabCSV(w, rep) })
+		if err := writeLabFiles(out, rep); err != nil {
+			out.Abort()
+			return fail(stderr, "lab", err)
 		}
-		if err == nil {
-			err = out.Commit()
-		}
-		if err != nil {
+		if err := out.Commit(); err != nil {
 			out.Abort()
 			return fail(stderr, "lab", err)
 		}
@@ -331,156 +482,14 @@ func cmdLab(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// labJSON is the lab report as written: NaN (no converged run) as null.
-type labJSON struct {
-	Prior         string          `json:"prior"`
-	Op            string          `json:"op"`
-	Sigma         float64         `json:"sigma"`
-	Image         string          `json:"image"`
-	Seeds         int             `json:"seeds"`
-	Projections   int             `json:"projections"`
-	SWFloor       export.Float    `json:"sw_floor"`
-	TVFloor       export.Float    `json:"tv_floor"`
-	CoverageFloor export.Float    `json:"coverage_floor"`
-	Weights       []export.Float  `json:"posterior_weights"`
-	Labels        []string        `json:"component_labels,omitempty"`
-	Results       []labResultJSON `json:"results"`
-	// Splits are the counterfactual splits (--counterfactual).
-	Splits []lab.Split `json:"counterfactual_splits,omitempty"`
-}
-
-type labResultJSON struct {
-	Label  string        `json:"label"`
-	Method string        `json:"method"`
-	Steps  int           `json:"steps"`
-	Params method.Values `json:"params"`
-	// Counterfactual is "plain" or the update's replacement.
-	Counterfactual string         `json:"counterfactual"`
-	Runs           int            `json:"runs"`
-	Diverged       export.Float   `json:"diverged_fraction"`
-	TV             export.Float   `json:"tv"`
-	SW             export.Float   `json:"sliced_wasserstein"`
-	PSNR           export.Float   `json:"mean_psnr"`
-	Coverage       export.Float   `json:"coverage"`
-	TruthCoverage  export.Float   `json:"truth_coverage"`
-	Frequencies    []export.Float `json:"frequencies"`
-	NFE            float64        `json:"nfe"`
-	VJPs           float64        `json:"vjps"`
-	// Rank orders the results by their distance to the exact posterior
-	// (SW, then TV), 1 the closest.
-	Rank int `json:"rank"`
-}
-
-func newLabJSON(rep *lab.Report, prior *prior.Prior, f *labFlags, entries []lab.Entry) *labJSON {
-	n, _ := strconv.Atoi(f.image)
-	s0 := entries[0].Settings
-	out := &labJSON{Prior: f.prior, Op: s0.Op, Sigma: s0.Sigma, Image: prior.Truths[n].Name, Seeds: rep.Seeds,
-		Projections: rep.Projections, SWFloor: export.Float(rep.SWFloor), TVFloor: export.Float(rep.TVFloor),
-		CoverageFloor: export.Float(rep.CoverageFloor), Weights: export.Floats(rep.Weights),
-		Labels: prior.ComponentLabels}
-	for i, r := range rep.Results {
-		s := entries[i].Settings
-		out.Results = append(out.Results, labResultJSON{
-			Label: r.Label, Method: s.Method, Steps: s.Steps, Params: entries[i].Values,
-			Counterfactual: entries[i].Counterfactual.String(),
-			Runs:           r.Runs, Diverged: export.Float(r.Diverged), TV: export.Float(r.TV), SW: export.Float(r.SW),
-			PSNR: export.Float(r.PSNR), Coverage: export.Float(r.Coverage), TruthCoverage: export.Float(r.TruthCoverage),
-			Frequencies: export.Floats(r.Frequencies), NFE: r.NFE, VJPs: r.VJPs,
-		})
-	}
-	for rank, i := range rep.Ranked() {
-		out.Results[i].Rank = rank + 1
-	}
-	if f.counterfactual {
-		out.Splits = rep.Splits(entries)
+// withCounterfactuals adds each guidance method's counterfactual runs
+// after it (lab.WithCounterfactuals).
+func withCounterfactuals(les []labEntry) []labEntry {
+	var out []labEntry
+	for _, e := range les {
+		for _, x := range lab.WithCounterfactuals([]lab.Entry{e.Entry}) {
+			out = append(out, labEntry{Entry: x, row: e.row, col: e.col})
+		}
 	}
 	return out
-}
-
-func fmtNum(v export.Float, format string) string {
-	if math.IsNaN(float64(v)) {
-		return "—"
-	}
-	return fmt.Sprintf(format, float64(v))
-}
-
-// printLab writes the report as an aligned table.
-func printLab(w io.Writer, rep *labJSON) {
-	fmt.Fprintf(w, "lab · %s · %s · σ = %g · %s · %d seeds · SW over %d projections\n",
-		rep.Prior, rep.Op, rep.Sigma, rep.Image, rep.Seeds, rep.Projections)
-	fmt.Fprint(w, "exact posterior weights:")
-	for k, p := range rep.Weights {
-		if p >= 0.001 {
-			name := strconv.Itoa(k)
-			if rep.Labels != nil {
-				name = rep.Labels[k]
-			}
-			fmt.Fprintf(w, "  %s: %.3f", name, float64(p))
-		}
-	}
-	fmt.Fprintln(w)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "rank\tmethod\truns\tdiv\tTV\tSW\tPSNR\tcover\ttruth\tNFE\tVJPs\t")
-	ranked := make([]labResultJSON, len(rep.Results))
-	for _, r := range rep.Results {
-		ranked[r.Rank-1] = r
-	}
-	for _, r := range ranked {
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f\t%.0f\t\n", r.Rank, r.Label, r.Runs, fmtNum(r.Diverged, "%.2f"),
-			fmtNum(r.TV, "%.3f"), fmtNum(r.SW, "%.3f"), fmtNum(r.PSNR, "%.2f"), fmtNum(r.Coverage, "%.3f"),
-			fmtNum(r.TruthCoverage, "%.3f"), r.NFE, r.VJPs)
-	}
-	fmt.Fprintf(tw, "\texact (floor)\t%d\t\t%s\t%s\t\t%s\t\t\t\t\n", rep.Seeds, fmtNum(rep.TVFloor, "%.3f"),
-		fmtNum(rep.SWFloor, "%.3f"), fmtNum(rep.CoverageFloor, "%.3f"))
-	tw.Flush()
-	printSplits(w, rep.Splits)
-}
-
-// printSplits writes the counterfactual splits: per method, the share of
-// its distance above the floor that each replacement of its update removes.
-func printSplits(w io.Writer, splits []lab.Split) {
-	if len(splits) == 0 {
-		return
-	}
-	fmt.Fprintln(w, "\ncounterfactual split: the share of the distance above the floor (TV / SW) each change of the update removes")
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprint(tw, "method\tTV\tSW\t")
-	for _, c := range run.Counterfactuals {
-		fmt.Fprintf(tw, "%s\t", c.Describe())
-	}
-	fmt.Fprintln(tw)
-	for _, s := range splits {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t", s.Label, fmtNum(s.TV, "%.3f"), fmtNum(s.SW, "%.3f"))
-		for _, r := range s.Rows {
-			fmt.Fprintf(tw, "%s / %s\t", fmtNum(r.TVRemoved, "%+.2f"), fmtNum(r.SWRemoved, "%+.2f"))
-		}
-		fmt.Fprintln(tw)
-	}
-	tw.Flush()
-}
-
-// writeLabCSV writes one row per method.
-func writeLabCSV(w io.Writer, rep *labJSON) error {
-	cw := csv.NewWriter(w)
-	cw.Write([]string{"rank", "label", "method", "counterfactual", "steps", "params", "nfe", "vjps", "runs", "diverged_fraction", "tv", "tv_floor",
-		"sliced_wasserstein", "sw_floor", "mean_psnr", "coverage", "coverage_floor", "truth_coverage"})
-	for _, r := range rep.Results {
-		cw.Write([]string{strconv.Itoa(r.Rank), r.Label, r.Method, r.Counterfactual, strconv.Itoa(r.Steps), formatParams(r.Params),
-			export.CSVFloat(r.NFE), export.CSVFloat(r.VJPs), strconv.Itoa(r.Runs),
-			export.CSVFloat(float64(r.Diverged)), export.CSVFloat(float64(r.TV)), export.CSVFloat(float64(rep.TVFloor)),
-			export.CSVFloat(float64(r.SW)), export.CSVFloat(float64(rep.SWFloor)), export.CSVFloat(float64(r.PSNR)),
-			export.CSVFloat(float64(r.Coverage)), export.CSVFloat(float64(rep.CoverageFloor)), export.CSVFloat(float64(r.TruthCoverage))})
-	}
-	cw.Flush()
-	return cw.Error()
-}
-
-// formatParams is parameter values as "name=value" pairs, sorted.
-func formatParams(v method.Values) string {
-	var kv []string
-	for k, x := range v {
-		kv = append(kv, k+"="+x)
-	}
-	slices.Sort(kv)
-	return strings.Join(kv, " ")
 }

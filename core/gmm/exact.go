@@ -87,12 +87,37 @@ func (eg *ExactGuidance) GuidanceAfter(dst, xt []float64, alphaBar float64, den 
 	return eg.guidance(dst, xt, alphaBar, src)
 }
 
+// Joint writes the responsibilities ρ_k = p(k | x_t, y) into rho (length
+// K) and returns log p_t(x_t | y) at noise level ᾱ, given log p(y) (the
+// posterior's LogEvidence):
+//
+//	log p_t(x_t | y) = log Σ_k π_k·N(x_t; sqrt(ᾱ)·μ_k, C_k)·N(y; A·m_k, G_k) − log p(y),
+//
+// the joint p_t(x_t, y) = p_t(x_t)·p(y | x_t) over the evidence. Components
+// the bounds rule out (ρ_k < e^−60 of the largest) count as 0.
+func (eg *ExactGuidance) Joint(rho, xt []float64, alphaBar, logEvidence float64) float64 {
+	logJoint := eg.weigh(xt, alphaBar, nil)
+	for k := range rho {
+		rho[k] = math.Exp(eg.logRho[k])
+	}
+	return logJoint - 0.5*float64(len(xt))*math.Log(2*math.Pi) - logEvidence
+}
+
 // guidance is Guidance, with the projections of src where it has them.
 func (eg *ExactGuidance) guidance(dst, xt []float64, alphaBar float64, src *row) []float64 {
+	eg.weigh(xt, alphaBar, src)
+	clear(dst)
+	eg.gradientTerms(dst, xt, alphaBar)
+	return dst
+}
+
+// weigh computes log w_k (eg.logW) and the responsibilities log ρ_k
+// (eg.logRho), both normalised, and returns log Σ_k π_k·N(x_t; sqrt(ᾱ)·μ_k,
+// C_k)·N(y; A·m_k, G_k) without the (2π)^(d/2) of the first factor.
+func (eg *ExactGuidance) weigh(xt []float64, alphaBar float64, src *row) float64 {
 	ms := eg.ms
 	mix := ms.mix
 	sa := math.Sqrt(alphaBar)
-	v := 1 - alphaBar
 	// First pass, one projection per component: w_k and an upper bound on
 	// log(w_k·N(y; A·m_k, G_k)) that needs no factorisation. A component
 	// solved at an earlier call has the bound of warmBound, O(q + m) from
@@ -153,10 +178,18 @@ func (eg *ExactGuidance) guidance(dst, xt []float64, alphaBar float64, src *row)
 		best = math.Max(best, eg.logRho[k])
 		eg.keep(k)
 	}
+	logJoint := floats.LogSumExp(eg.logRho)
 	normalizeLog(eg.logW)
 	normalizeLog(eg.logRho)
+	return logJoint
+}
 
-	clear(dst)
+// gradientTerms is the second half of guidance, after weigh.
+func (eg *ExactGuidance) gradientTerms(dst, xt []float64, alphaBar float64) {
+	ms := eg.ms
+	mix := ms.mix
+	sa := math.Sqrt(alphaBar)
+	v := 1 - alphaBar
 	for k := range mix.Components {
 		c := &mix.Components[k]
 		w, rho := math.Exp(eg.logW[k]), math.Exp(eg.logRho[k])
@@ -183,7 +216,6 @@ func (eg *ExactGuidance) guidance(dst, xt []float64, alphaBar float64, src *row)
 			expand(dst, c, pv)
 		}
 	}
-	return dst
 }
 
 // residual fills m_k and e_k = y − A·m_k from eg.p[k].

@@ -28,6 +28,8 @@ type Posterior struct {
 	// Std is the per-pixel posterior standard deviation,
 	// sqrt(Σ_k π'_k·(Σ'_k,ii + m'_ki²) − E[x0_i|y]²); nil from PosteriorWeights.
 	Std []float64
+	// LogEvidence is log p(y) = log Σ_k π_k·N(y; A·μ_k, S_k).
+	LogEvidence float64
 
 	ms *measurement
 }
@@ -73,6 +75,7 @@ func (mix *Mixture) posterior(op operator.Linear, y []float64, sigma float64, wi
 		mix.applyCov(post.Means[k], c, back, 1)
 	}
 	logZ := floats.LogSumExp(logW)
+	post.LogEvidence = logZ
 	for k := range logW {
 		post.Weights[k] = math.Exp(logW[k] - logZ)
 		vec.AddScaled(post.Mean, post.Weights[k], post.Means[k])

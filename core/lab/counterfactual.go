@@ -37,8 +37,8 @@ func splittable(e Entry) bool {
 }
 
 // Split is how much of one method's distance to the exact posterior each
-// counterfactual removes: for a distance D (TV or SW) with floor D_f (what
-// an exact sampler scores with as many seeds),
+// counterfactual removes: for a distance D (TV or SW) with floor D_f (the
+// median of what an exact sampler scores with as many seeds),
 //
 //	removed = (D_plain − D_counterfactual) / (D_plain − D_f),
 //
@@ -52,15 +52,15 @@ type Split struct {
 	// TV and SW are the plain method's.
 	TV   export.Float `json:"tv"`
 	SW   export.Float `json:"sliced_wasserstein"`
-	Rows []SplitRow `json:"counterfactuals"`
+	Rows []SplitRow   `json:"counterfactuals"`
 }
 
 // SplitRow is one counterfactual of a Split.
 type SplitRow struct {
 	// Counterfactual is its name (run.Counterfactual.String) and Entry its
 	// index in the results.
-	Counterfactual string  `json:"counterfactual"`
-	Entry          int     `json:"entry"`
+	Counterfactual string       `json:"counterfactual"`
+	Entry          int          `json:"entry"`
 	TV             export.Float `json:"tv"`
 	SW             export.Float `json:"sliced_wasserstein"`
 	TVRemoved      export.Float `json:"tv_removed"`
@@ -87,7 +87,7 @@ func (rep *Report) Splits(entries []Entry) []Split {
 		s := &splits[len(splits)-1]
 		s.Rows = append(s.Rows, SplitRow{Counterfactual: e.Counterfactual.String(), Entry: i,
 			TV: export.Float(r.TV), SW: export.Float(r.SW),
-			TVRemoved: removed(float64(s.TV), r.TV, rep.TVFloor), SWRemoved: removed(float64(s.SW), r.SW, rep.SWFloor)})
+			TVRemoved: removed(float64(s.TV), r.TV, rep.TVFloor.Median), SWRemoved: removed(float64(s.SW), r.SW, rep.SWFloor.Median)})
 	}
 	kept := splits[:0]
 	for _, s := range splits {

@@ -71,7 +71,7 @@ func TestCounterfactualEntriesRun(t *testing.T) {
 func TestSplits(t *testing.T) {
 	cfg := gmm25Config(t, 2, "dps", "pig")
 	es := WithCounterfactuals(cfg.Entries)
-	rep := &Report{TVFloor: 0.1, SWFloor: 1}
+	rep := &Report{TVFloor: Band{Median: 0.1}, SWFloor: Band{Median: 1}}
 	for i := range es {
 		rep.Results = append(rep.Results, Result{Label: es[i].Label, TV: 0.5 - 0.1*float64(i%4), SW: 3 + float64(i)})
 	}
@@ -82,8 +82,8 @@ func TestSplits(t *testing.T) {
 	for _, s := range splits {
 		for _, row := range s.Rows {
 			r := rep.Results[row.Entry]
-			wantTV := (float64(s.TV) - r.TV) / (float64(s.TV) - rep.TVFloor)
-			wantSW := (float64(s.SW) - r.SW) / (float64(s.SW) - rep.SWFloor)
+			wantTV := (float64(s.TV) - r.TV) / (float64(s.TV) - rep.TVFloor.Median)
+			wantSW := (float64(s.SW) - r.SW) / (float64(s.SW) - rep.SWFloor.Median)
 			if math.Abs(float64(row.TVRemoved)-wantTV) > 1e-15 || math.Abs(float64(row.SWRemoved)-wantSW) > 1e-15 {
 				t.Errorf("%s %s: removed TV %v SW %v, want %v %v", s.Label, row.Counterfactual, row.TVRemoved, row.SWRemoved, wantTV, wantSW)
 			}

@@ -1,24 +1,29 @@
 // Package lab measures guided samplers against the exact posterior of an
 // exact mixture prior: for one problem it runs many seeds of each method
-// (in parallel) and compares the samples with exact posterior samples.
+// (in parallel) and compares the samples with the exact posterior itself.
 //
-// Per method it reports
+// Per method it reports, each with a 90% percentile-bootstrap interval over
+// the seeds (Resamples resamples, seeded: the same report every time),
 //
+//	SW        = sliced Wasserstein-2 distance to the exact posterior:
+//	            sqrt(mean over L random directions θ of W2² between the
+//	            samples' projections θ·x and the exact projected posterior,
+//	            a one-dimensional Gaussian mixture) — no reference sample,
+//	            so no reference noise (swquantile.go);
 //	TV        = ½·Σ_k |f_k − π'_k|, f_k the fraction of samples whose most
 //	            likely component (argmax_k p(k | x0)) is k, π'_k the exact
 //	            posterior weights;
-//	SW        = sliced Wasserstein-2 distance to as many exact posterior
-//	            samples: sqrt(mean over L random directions θ of W2² between
-//	            the projections θ·x), W2 of equal-size 1-D samples by sorting;
 //	PSNR      = mean PSNR of the samples against the ground truth;
 //	coverage  = the exact posterior's mass inside the samples' per-pixel 90%
-//	            intervals [q05, q95], estimated with exact samples (0.90 for
-//	            an exact sampler), and the fraction of ground-truth pixels
-//	            inside them;
-//	diverged  = the fraction of runs that diverged (left out of the rest).
+//	            intervals [q05, q95] (closed form from the exact marginals;
+//	            0.90 for an exact sampler), and the fraction of ground-truth
+//	            pixels inside them;
+//	residual  = sqrt(mean ‖y − A·x0‖²), beside its exact value;
+//	diverged  = the fraction of runs that diverged (left out of the rest);
 //
-// SW has a floor from finite samples: the report gives the SW between two
-// independent sets of exact samples of the same size.
+// and a calibration row per posterior component (calibration.go) and the
+// ensemble's exactness over time (timeresolved.go). The floor is a band
+// (floor.go): what an exact sampler with this many seeds scores.
 package lab
 
 import (
@@ -28,13 +33,10 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
-	"slices"
 	"sync"
 
 	"tweedie/core/gmm"
-	"tweedie/core/internal/vec"
 	"tweedie/core/method"
-	"tweedie/core/metrics"
 	"tweedie/core/operator"
 	"tweedie/core/run"
 )
@@ -42,6 +44,9 @@ import (
 // DefaultProjections is the number of random directions of the sliced
 // Wasserstein distance.
 const DefaultProjections = 256
+
+// DefaultResamples is the number of bootstrap resamples of the intervals.
+const DefaultResamples = 1000
 
 // Entry is one method and its settings.
 type Entry struct {
@@ -67,7 +72,16 @@ type Config struct {
 	Workers int
 	// Projections defaults to DefaultProjections.
 	Projections int
-	// Seed fixes the exact samples and the projection directions.
+	// Resamples of the bootstrap intervals; defaults to DefaultResamples.
+	Resamples int
+	// FloorDraws is the number of exact draws of the floor band; defaults
+	// to DefaultFloorDraws.
+	FloorDraws int
+	// TimePoints is the number of steps scored per run for the
+	// time-resolved figures; 0 means DefaultTimePoints, negative none.
+	TimePoints int
+	// Seed fixes the projection directions, the exact samples and the
+	// bootstrap resamples.
 	Seed uint64
 	// Gate, when set, is passed through by every run before it starts and
 	// its release called when it ends: a server's pool of cores shared by
@@ -81,8 +95,7 @@ type outcome struct {
 	diverged  bool
 	nfe, vjps int
 	x         []float64
-	component int
-	psnr      float64
+	time      *timeScores
 }
 
 // Lab holds a lab run's exact reference and its outcomes so far. Report
@@ -92,16 +105,20 @@ type Lab struct {
 	prob    *run.Problem // the one problem of every entry
 	configs []run.Config // per entry
 	post    *gmm.Posterior
-	exactA  [][]float64 // reference samples for SW and coverage
-	exactB  [][]float64 // an independent set, for the SW floor
+	exact   *exactParts
 	dirs    [][]float64
+	proj    *projectedPosterior
+	tabMu   sync.Mutex // guards proj's table cache
+	refX0   [][]float64
+	grids   []*timeGrid // per entry (shared by entries of one step count)
 	mu      sync.Mutex
 	results [][]outcome // [entry][seed]
-	// The scores of exactB against the reference: the floors.
-	floor, tvFloor, coverFloor float64
+	floors  [][]float64 // per floor draw, its figures (nil until done)
+	cache   []cached    // per entry, the last summary
 }
 
-// New checks the configuration and draws the exact reference samples.
+// New checks the configuration and computes the exact reference: the
+// posterior, its projections and per-component figures.
 func New(cfg Config) (*Lab, error) {
 	switch {
 	case cfg.Prior == nil:
@@ -116,6 +133,15 @@ func New(cfg Config) (*Lab, error) {
 	}
 	if cfg.Projections <= 0 {
 		cfg.Projections = DefaultProjections
+	}
+	if cfg.Resamples <= 0 {
+		cfg.Resamples = DefaultResamples
+	}
+	if cfg.FloorDraws <= 0 {
+		cfg.FloorDraws = DefaultFloorDraws
+	}
+	if cfg.TimePoints == 0 {
+		cfg.TimePoints = DefaultTimePoints
 	}
 	first := cfg.Entries[0].Settings
 	for _, e := range cfg.Entries[1:] {
@@ -144,42 +170,104 @@ func New(cfg Config) (*Lab, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lab: %w", err)
 	}
-	l := &Lab{cfg: cfg, prob: prob, configs: configs, post: post, results: make([][]outcome, len(cfg.Entries))}
+	l := &Lab{cfg: cfg, prob: prob, configs: configs, post: post, results: make([][]outcome, len(cfg.Entries)),
+		floors: make([][]float64, cfg.FloorDraws), cache: make([]cached, len(cfg.Entries))}
 	for i := range l.results {
 		l.results[i] = make([]outcome, cfg.Seeds)
 	}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x6c6162))
 	d := cfg.Prior.Dim()
-	draw := func() [][]float64 {
-		xs := make([][]float64, cfg.Seeds)
-		for i := range xs {
-			xs[i], _ = post.Sample(make([]float64, d), rng)
-		}
-		return xs
-	}
-	l.exactA, l.exactB = draw(), draw()
 	l.dirs = make([][]float64, cfg.Projections)
 	for i := range l.dirs {
 		l.dirs[i] = randomDirection(rng, d)
 	}
-	l.floor = slicedW2(l.exactA, l.exactB, l.dirs)
-	l.tvFloor = l.tv(l.exactB)
-	l.coverFloor, _ = l.coverage(l.exactB)
+	l.proj = newProjectedPosterior(post, l.dirs)
+	l.exact = newExactParts(post, lin.Apply, prob.Y)
+	if cfg.TimePoints > 0 {
+		if err := l.makeGrids(); err != nil {
+			return nil, err
+		}
+		l.refX0 = make([][]float64, cfg.Seeds)
+		for i := range l.refX0 {
+			l.refX0[i] = make([]float64, d)
+		}
+		post.SampleMany(l.refX0, rng)
+	}
 	return l, nil
+}
+
+// makeGrids picks the scored steps of each entry, one grid per step count.
+func (l *Lab) makeGrids() error {
+	sched := l.cfg.Prior.Schedule()
+	bySteps := map[int]*timeGrid{}
+	l.grids = make([]*timeGrid, len(l.cfg.Entries))
+	for e, c := range l.configs {
+		g, ok := bySteps[c.Steps]
+		if !ok {
+			grid, err := sched.Respace(c.Steps)
+			if err != nil {
+				return fmt.Errorf("lab: %s: %w", l.cfg.Entries[e].Label, err)
+			}
+			g = newTimeGrid(grid, sched.AlphaBar, l.cfg.TimePoints)
+			bySteps[c.Steps] = g
+		}
+		l.grids[e] = g
+	}
+	return nil
+}
+
+// distinctGrids are the entries' grids, each once, in entry order.
+func (l *Lab) distinctGrids() []*timeGrid {
+	var gs []*timeGrid
+	seen := map[*timeGrid]bool{}
+	for _, g := range l.grids {
+		if !seen[g] {
+			seen[g] = true
+			gs = append(gs, g)
+		}
+	}
+	return gs
 }
 
 // Posterior returns the exact posterior the lab compares with.
 func (l *Lab) Posterior() *gmm.Posterior { return l.post }
 
-// Run performs every run on cfg.Workers goroutines, calling onDone (if not
-// nil, from the calling goroutine) after each. Results do not depend on the
-// order runs finish in.
+// tablesFor returns the quantile tables of the projected posterior for n samples.
+func (l *Lab) tablesFor(n int) []quantileTable {
+	l.tabMu.Lock()
+	defer l.tabMu.Unlock()
+	return l.proj.tablesFor(n)
+}
+
+// job is one unit of Run's work: a run (entry, seed), a floor draw, or
+// the exact time reference at one scored step of a grid.
+type job struct {
+	kind        jobKind
+	entry, seed int
+	floor       int
+	grid        *timeGrid
+	gridIndex   int
+	point       int
+}
+
+type jobKind int
+
+const (
+	runJob jobKind = iota
+	floorJob
+	timeJob
+)
+
+// Run performs every run, floor draw and time reference on cfg.Workers
+// goroutines, calling onDone (if not nil, from the calling goroutine)
+// after each run. Results do not depend on the order jobs finish in.
 func (l *Lab) Run(ctx context.Context, onDone func(entry, seed int)) error {
-	type job struct{ entry, seed int }
 	type done struct {
 		job
-		out outcome
-		err error
+		out   outcome
+		floor []float64
+		ref   TimePoint
+		err   error
 	}
 	jobs := make(chan job)
 	out := make(chan done)
@@ -191,9 +279,23 @@ func (l *Lab) Run(ctx context.Context, onDone func(entry, seed int)) error {
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				o, err := l.runOne(ctx, j.entry, j.seed)
+				r := done{job: j}
+				switch j.kind {
+				case runJob:
+					r.out, r.err = l.runOne(ctx, j.entry, j.seed)
+				case floorJob:
+					r.err = l.gated(ctx, func() (err error) {
+						r.floor, err = l.floorDraw(j.floor)
+						return err
+					})
+				case timeJob:
+					r.err = l.gated(ctx, func() (err error) {
+						r.ref, err = l.timeReference(j.grid, j.point, timeStream(j.gridIndex, j.point))
+						return err
+					})
+				}
 				select {
-				case out <- done{j, o, err}:
+				case out <- r:
 				case <-ctx.Done():
 					return
 				}
@@ -202,11 +304,29 @@ func (l *Lab) Run(ctx context.Context, onDone func(entry, seed int)) error {
 	}
 	go func() {
 		defer close(jobs)
+		send := func(j job) bool {
+			select {
+			case jobs <- j:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		}
+		for r := range l.floors {
+			if !send(job{kind: floorJob, floor: r}) {
+				return
+			}
+		}
+		for gi, g := range l.distinctGrids() {
+			for c := range g.steps {
+				if !send(job{kind: timeJob, grid: g, gridIndex: gi, point: c}) {
+					return
+				}
+			}
+		}
 		for s := 0; s < l.cfg.Seeds; s++ { // seed-major: every method progresses together
 			for e := range l.cfg.Entries {
-				select {
-				case jobs <- job{e, s}:
-				case <-ctx.Done():
+				if !send(job{kind: runJob, entry: e, seed: s}) {
 					return
 				}
 			}
@@ -223,9 +343,16 @@ func (l *Lab) Run(ctx context.Context, onDone func(entry, seed int)) error {
 			continue
 		}
 		l.mu.Lock()
-		l.results[r.entry][r.seed] = r.out
+		switch r.kind {
+		case runJob:
+			l.results[r.entry][r.seed] = r.out
+		case floorJob:
+			l.floors[r.job.floor] = r.floor
+		case timeJob:
+			r.grid.ref[r.job.point], r.grid.done[r.job.point] = r.ref, true
+		}
 		l.mu.Unlock()
-		if onDone != nil {
+		if r.kind == runJob && onDone != nil {
 			onDone(r.entry, r.seed)
 		}
 	}
@@ -235,22 +362,59 @@ func (l *Lab) Run(ctx context.Context, onDone func(entry, seed int)) error {
 	return ctx.Err()
 }
 
-// runOne runs entry e with seed index i.
-func (l *Lab) runOne(ctx context.Context, e, i int) (outcome, error) {
+// gated runs f holding the configuration's gate, if any.
+func (l *Lab) gated(ctx context.Context, f func() error) error {
 	if l.cfg.Gate != nil {
 		release, err := l.cfg.Gate(ctx)
 		if err != nil {
-			return outcome{}, err
+			return err
 		}
 		defer release()
 	}
+	return f()
+}
+
+// timeStream is the PCG stream of the exact time reference at scored step
+// point of the gridIndex-th distinct grid.
+func timeStream(gridIndex, point int) uint64 { return uint64(0x71e<<20 | gridIndex<<12 | point) }
+
+// runOne runs entry e with seed index i (holding the gate).
+func (l *Lab) runOne(ctx context.Context, e, i int) (out outcome, err error) {
+	err = l.gated(ctx, func() error {
+		out, err = l.runEntry(ctx, e, i)
+		return err
+	})
+	return out, err
+}
+
+// runEntry runs entry e with seed index i, scoring x_t at the grid's steps.
+func (l *Lab) runEntry(ctx context.Context, e, i int) (outcome, error) {
 	cfg := l.configs[e]
 	cfg.Seed = l.cfg.FirstSeed + uint64(i)
 	r, err := run.New(l.prob, cfg)
 	if err != nil {
 		return outcome{}, fmt.Errorf("%s: %w", l.cfg.Entries[e].Label, err)
 	}
-	tr, err := r.Run(ctx, nil)
+	var progress func(int)
+	var ts *timeScores
+	if l.grids != nil {
+		g := l.grids[e]
+		eg, err := l.newJoint()
+		if err != nil {
+			return outcome{}, err
+		}
+		ts = newTimeScores(len(g.steps))
+		xt := make([]float64, l.cfg.Prior.Dim())
+		next := 0
+		progress = func(done int) {
+			tr := r.Trajectory()
+			for next < len(g.steps) && g.steps[next] < done {
+				l.scoreTime(eg, ts, next, tr.Xt(xt, g.steps[next]), g.alphaBar[next])
+				next++
+			}
+		}
+	}
+	tr, err := r.Run(ctx, progress)
 	var de *run.DivergedError
 	switch {
 	case errors.As(err, &de):
@@ -259,10 +423,8 @@ func (l *Lab) runOne(ctx context.Context, e, i int) (outcome, error) {
 	case err != nil:
 		return outcome{}, err
 	}
-	k, _ := l.cfg.Prior.Classify(tr.Final)
 	last := tr.Records[tr.Done-1]
-	return outcome{done: true, x: tr.Final, component: k, psnr: metrics.PSNR(tr.Final, l.cfg.Truth),
-		nfe: last.NFE, vjps: last.VJPs}, nil
+	return outcome{done: true, x: tr.Final, time: ts, nfe: last.NFE, vjps: last.VJPs}, nil
 }
 
 func randomDirection(rng *rand.Rand, d int) []float64 {
@@ -277,25 +439,4 @@ func randomDirection(rng *rand.Rand, d int) []float64 {
 		v[i] /= n
 	}
 	return v
-}
-
-// slicedW2 is sqrt(mean_θ W2²(θ·a, θ·b)) for equal-size sample sets.
-func slicedW2(a, b [][]float64, dirs [][]float64) float64 {
-	n := min(len(a), len(b))
-	if n == 0 {
-		return math.NaN()
-	}
-	pa, pb := make([]float64, n), make([]float64, n)
-	sum := 0.0
-	for _, th := range dirs {
-		for i := 0; i < n; i++ {
-			pa[i], pb[i] = vec.Dot(th, a[i]), vec.Dot(th, b[i])
-		}
-		slices.Sort(pa)
-		slices.Sort(pb)
-		for i := range pa {
-			sum += (pa[i] - pb[i]) * (pa[i] - pb[i]) / float64(n)
-		}
-	}
-	return math.Sqrt(sum / float64(len(dirs)))
 }

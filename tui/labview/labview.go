@@ -39,6 +39,7 @@ const (
 	DefaultSeeds     = 32
 	DefaultFastSteps = 100
 	DefaultEvery     = 250 * time.Millisecond
+	DefaultResamples = 200
 )
 
 // Config is how a batch is run.
@@ -56,6 +57,10 @@ type Config struct {
 	Every time.Duration
 	// Projections of the sliced Wasserstein distance; 0 means lab's default.
 	Projections int
+	// Resamples of the bootstrap intervals; 0 means DefaultResamples
+	// (fewer than the lab command's: a report is recomputed at every poll
+	// while runs finish).
+	Resamples int
 	// Gate is passed to the lab: each run holds it while it computes.
 	Gate func(ctx context.Context) (release func(), err error)
 }
@@ -73,6 +78,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Every <= 0 {
 		c.Every = DefaultEvery
+	}
+	if c.Resamples <= 0 {
+		c.Resamples = DefaultResamples
 	}
 	return c
 }
@@ -98,21 +106,31 @@ type KeyMap struct {
 	Back key.Binding
 	// Steps switches between the fast step count and the explorer's.
 	Steps key.Binding
+	// Section cycles the middle of the view: components, mode TV over
+	// time, calibration.
+	Section key.Binding
+	// Sweep switches to a batch of the explorer's method over a grid of
+	// its parameter, and back.
+	Sweep key.Binding
 }
 
 // DefaultKeyMap returns the lab view's keys.
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
-		Back:  key.NewBinding(key.WithKeys("l", "esc"), key.WithHelp("l/esc", "back to the explorer")),
-		Steps: key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "explorer's steps")),
+		Back:    key.NewBinding(key.WithKeys("l", "esc"), key.WithHelp("l/esc", "back to the explorer")),
+		Steps:   key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "explorer's steps")),
+		Section: key.NewBinding(key.WithKeys("t"), key.WithHelp("t", sectionTime.short())),
+		Sweep:   key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "sweep the method's parameter")),
 	}
 }
 
 // ShortHelp is the view's help bar.
-func (k KeyMap) ShortHelp() []key.Binding { return []key.Binding{k.Back, k.Steps} }
+func (k KeyMap) ShortHelp() []key.Binding { return []key.Binding{k.Back, k.Steps, k.Section} }
 
 // FullHelp is the view's full help.
-func (k KeyMap) FullHelp() [][]key.Binding { return [][]key.Binding{{k.Back, k.Steps}} }
+func (k KeyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{k.Back, k.Steps, k.Section, k.Sweep}}
+}
 
 // ReportMsg is a batch's report so far, stamped with the batch's id.
 type ReportMsg struct {
@@ -141,9 +159,11 @@ type Model struct {
 	// ASCII draws bars with '#' instead of block elements.
 	ASCII bool
 
-	cfg  Config
-	prob Problem
-	full bool // the explorer's step count, not cfg.FastSteps
+	cfg     Config
+	prob    Problem
+	full    bool // the explorer's step count, not cfg.FastSteps
+	section section
+	sweep   bool // a batch over the explorer's method's parameter
 
 	id      int
 	key     string // the batch's problem and entries
@@ -182,6 +202,9 @@ func (m *Model) Start(p Problem) tea.Cmd {
 	m.prob = p
 	m.updateKeys()
 	entries, err := Entries(p, m.steps(p))
+	if m.sweep {
+		entries, err = SweepEntries(p, m.steps(p))
+	}
 	k := fmt.Sprintf("%s|%d|%d|%+v|%v", p.TruthName, len(p.Truth), m.cfg.Seeds, entries, err)
 	if m.started && k == m.key {
 		return nil
@@ -199,6 +222,7 @@ func (m *Model) Start(p Problem) tea.Cmd {
 	cfg := lab.Config{
 		Prior: p.Prior, Truth: p.Truth, Entries: entries, Seeds: m.cfg.Seeds,
 		FirstSeed: p.Settings.Seed, Workers: m.cfg.Workers, Projections: m.cfg.Projections, Seed: 1, Gate: m.cfg.Gate,
+		Resamples: m.cfg.Resamples,
 	}
 	return startBatch(ctx, m.id, cfg)
 }
@@ -310,8 +334,16 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		id, b := msg.ID, msg.b
 		return m, tea.Tick(m.cfg.Every, func(time.Time) tea.Msg { return poll(id, b) })
 	case tea.KeyPressMsg:
-		if key.Matches(msg, m.KeyMap.Steps) {
+		switch {
+		case key.Matches(msg, m.KeyMap.Steps):
 			m.full = !m.full
+			m.updateKeys()
+			return m, m.Start(m.prob)
+		case key.Matches(msg, m.KeyMap.Section):
+			m.section = (m.section + 1) % sections
+			m.updateKeys()
+		case key.Matches(msg, m.KeyMap.Sweep):
+			m.sweep = !m.sweep
 			m.updateKeys()
 			return m, m.Start(m.prob)
 		}
@@ -327,5 +359,12 @@ func (m *Model) updateKeys() {
 		m.KeyMap.Steps.SetHelp("f", fmt.Sprintf("fast: %d steps", m.cfg.FastSteps))
 	} else {
 		m.KeyMap.Steps.SetHelp("f", fmt.Sprintf("explorer's %d steps", p.Steps))
+	}
+	m.KeyMap.Section.SetEnabled(!m.sweep)
+	m.KeyMap.Section.SetHelp("t", ((m.section + 1) % sections).short())
+	if m.sweep {
+		m.KeyMap.Sweep.SetHelp("w", "back to the methods")
+	} else {
+		m.KeyMap.Sweep.SetHelp("w", "sweep "+p.Method+"'s parameter")
 	}
 }

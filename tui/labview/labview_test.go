@@ -31,7 +31,7 @@ func report(freq0 float64) *lab.Report {
 		return lab.Result{Label: label, Runs: 4, Frequencies: f, TV: 0.1, SW: 1, PSNR: 20, Coverage: 0.8, TruthCoverage: 0.9}
 	}
 	return &lab.Report{
-		Weights: []float64{0.7, 0.2, 0.1}, SWFloor: 0.5, TVFloor: 0.125, CoverageFloor: 0.85, Seeds: 4,
+		Weights: []float64{0.7, 0.2, 0.1}, SWFloor: lab.Band{Median: 0.5, Interval: lab.Interval{Lo: 0.25, Hi: 1}}, TVFloor: lab.Band{Median: 0.125}, CoverageFloor: lab.Band{Median: 0.85}, Seeds: 4,
 		Results: []lab.Result{
 			res("ΠG r=auto", []float64{freq0, 1 - freq0, 0}),
 			res("DPS ζ=0.5", []float64{0.25, 0.25, 0.5}),
@@ -175,10 +175,12 @@ func TestFloorRow(t *testing.T) {
 	if floor == "" {
 		t.Fatalf("no floor row:\n%s", v)
 	}
-	// Each number ends where its column's head does.
-	for _, c := range []struct{ head, want string }{{"TV", "0.125"}, {"SW", "0.500"}, {"cover", "0.850"}} {
-		end := strings.Index(head, " "+c.head+" ") + len(c.head) + 1
-		if end < len(c.head)+1 || end > len(floor) || !strings.HasSuffix(floor[:end], " "+c.want) {
+	// Each number ends where its column's head does (in cells: the band's
+	// dash is one cell, three bytes).
+	rf := []rune(floor)
+	for _, c := range []struct{ head, want string }{{"TV", "0.125"}, {"SW", "0.500"}, {"SW 90%", "0.25–1"}, {"cover", "0.850"}} {
+		end := len([]rune(head[:strings.Index(head, " "+c.head+" ")])) + len([]rune(c.head)) + 1
+		if end < len(c.head)+1 || end > len(rf) || !strings.HasSuffix(string(rf[:end]), " "+c.want) {
 			t.Errorf("%s column of %q: want %s (head %q)", c.head, floor, c.want, head)
 		}
 	}

@@ -32,9 +32,9 @@ func (m Model) View() string {
 		head = append(head, "", st.Dim.Render(" computing the exact posterior and its reference samples…"))
 		return m.assemble(head, nil, nil, nil, w, h)
 	}
-	caption := st.Dim.Render(" fraction of samples in each component, beside the exact posterior weights π'")
+	caption := st.Dim.Render(fit(m.caption(), w))
 	table := m.table()
-	legend := st.Dim.Render(" TV ½Σ|f−π'| · SW sliced W2 to exact samples · cover: exact mass in the samples' 90% bands")
+	legend := st.Dim.Render(fit(" TV ½Σ|f−π'| · SW sliced W2 to the exact posterior (90% bootstrap) · cover: exact mass in the samples' 90% bands · floor: exact sampler's median and 5–95%", w))
 	// Optional lines go first when space is short; then components.
 	rows := h - len(head) - len(table) // for the bars, their head included
 	opt := []string{"", caption, "", legend}
@@ -42,7 +42,7 @@ func (m Model) View() string {
 		opt = opt[1:]
 	}
 	rows -= len(opt)
-	bars := m.bars(w, rows)
+	bars := m.middle(w, rows)
 	var top, mid []string
 	switch len(opt) {
 	case 4:
@@ -293,8 +293,8 @@ func (m Model) bar(v float64, barW int) string {
 }
 
 // table is the distances of each method to the exact posterior, and the
-// floors an exact sampler reaches with as many samples (its TV, SW and
-// coverage, below 0.90 from finite samples alone).
+// floor band an exact sampler reaches with as many samples (median; the
+// 5–95% band under SW 90% when the width allows that column).
 func (m Model) table() []string {
 	st := m.Styles
 	rep := m.rep
@@ -302,15 +302,26 @@ func (m Model) table() []string {
 	for _, r := range rep.Results {
 		nameW = max(nameW, ansi.StringWidth(r.Label))
 	}
-	heads := []string{"runs", "div", "TV", "SW", "PSNR dB", "cover", "truth", "NFE"}
-	widths := []int{7, 6, 7, 7, 8, 7, 7, 8}
+	heads := []string{"runs", "div", "TV", "SW", "SW 90%", "PSNR dB", "cover", "truth", "NFE"}
+	widths := []int{7, 6, 7, 7, 14, 8, 7, 7, 8}
+	total := 1 + nameW
+	for _, w := range widths {
+		total += w
+	}
+	withCI := total <= m.width
 	var b strings.Builder
 	b.WriteString(st.Label.Render(" " + padRight("method", nameW)))
 	for i, h := range heads {
+		if i == 4 && !withCI {
+			continue
+		}
 		b.WriteString(st.Label.Render(padLeft(h, widths[i])))
 	}
 	lines := []string{b.String()}
 	cell := func(i int, s string) string {
+		if i == 4 && !withCI {
+			return ""
+		}
 		if s == "–" {
 			return st.Dim.Render(padLeft(s, widths[i]))
 		}
@@ -324,19 +335,21 @@ func (m Model) table() []string {
 		b.WriteString(cell(1, fmtNum(r.Diverged, "%.2f")))
 		b.WriteString(cell(2, fmtNum(r.TV, "%.3f")))
 		b.WriteString(cell(3, fmtNum(r.SW, "%.3f")))
-		b.WriteString(cell(4, fmtNum(r.PSNR, "%.2f")))
-		b.WriteString(cell(5, fmtNum(r.Coverage, "%.3f")))
-		b.WriteString(cell(6, fmtNum(r.TruthCoverage, "%.3f")))
-		b.WriteString(cell(7, fmtNFE(r.NFE, r.VJPs)))
+		b.WriteString(cell(4, fmtCI(r.SWCI)))
+		b.WriteString(cell(5, fmtNum(r.PSNR, "%.2f")))
+		b.WriteString(cell(6, fmtNum(r.Coverage, "%.3f")))
+		b.WriteString(cell(7, fmtNum(r.TruthCoverage, "%.3f")))
+		b.WriteString(cell(8, fmtNFE(r.NFE, r.VJPs)))
 		lines = append(lines, b.String())
 	}
 	b.Reset()
 	b.WriteString(" " + st.Exact.Render(padRight("exact (floor)", nameW)))
 	b.WriteString(strings.Repeat(" ", widths[0]+widths[1]))
-	b.WriteString(cell(2, fmtNum(rep.TVFloor, "%.3f")))
-	b.WriteString(cell(3, fmtNum(rep.SWFloor, "%.3f")))
-	b.WriteString(strings.Repeat(" ", widths[4]))
-	b.WriteString(cell(5, fmtNum(rep.CoverageFloor, "%.3f")))
+	b.WriteString(cell(2, fmtNum(rep.TVFloor.Median, "%.3f")))
+	b.WriteString(cell(3, fmtNum(rep.SWFloor.Median, "%.3f")))
+	b.WriteString(cell(4, fmtCI(rep.SWFloor.Interval)))
+	b.WriteString(strings.Repeat(" ", widths[5]))
+	b.WriteString(cell(6, fmtNum(rep.CoverageFloor.Median, "%.3f")))
 	lines = append(lines, b.String())
 	return lines
 }

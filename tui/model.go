@@ -352,7 +352,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if m.gfx.Notice != "" {
 		m.notice, m.gfx.Notice = m.gfx.Notice, ""
 	}
-	return m, tea.Batch(cmd, m.gfx.Sync(m.frame))
+	return m, tea.Batch(cmd, m.ensureRows(), m.gfx.Sync(m.frame))
 }
 
 func (m *Model) update(msg tea.Msg) tea.Cmd {
@@ -751,7 +751,7 @@ func (m *Model) updScale(i int) float64 {
 		if m.runScale {
 			mx = math.Max(mx, s.updMaxTo(len(s.steps)))
 		} else {
-			mx = math.Max(mx, maxAbs32(s.steps[j].Upd))
+			mx = math.Max(mx, s.steps[j].UpdMax)
 		}
 	}
 	return mx

@@ -298,7 +298,18 @@ func (m *Model) runPanels(meth *method.Method, prefix string, prioX0, prioUpd, p
 		}
 	}
 	i := m.shownStep(s)
-	sd := s.steps[i]
+	xt, x0, upd, ok, why := s.rowsAt(i)
+	if !ok { // a step the run did not keep (a large image): see replay.go
+		text := fmt.Sprintf("recomputing step %d…", i+1)
+		if why != "" {
+			text = why
+		}
+		return []panel{
+			{id: id + "xt", label: prefix + "x_t", prio: prioXt, text: text},
+			{id: id + "x0", label: prefix + "x̂0 Tweedie", prio: prioX0, text: text},
+			{id: id + "upd", label: prefix + "update", prio: prioUpd, text: text},
+		}
+	}
 	key := [2]int{s.id, i}
 	vec := func(v []float32) func() img.Image {
 		return func() img.Image {
@@ -311,9 +322,9 @@ func (m *Model) runPanels(meth *method.Method, prefix string, prioX0, prioUpd, p
 	}
 	scale := m.updScale(i)
 	return []panel{
-		{id: id + "xt", label: prefix + "x_t", prio: prioXt, key: key, image: vec(sd.Xt)},
-		{id: id + "x0", label: prefix + "x̂0 Tweedie", prio: prioX0, key: key, image: vec(sd.X0Hat)},
-		{id: id + "upd", label: prefix + "Δ ±" + fmtE(scale), prio: prioUpd, key: [2]any{key, scale}, image: vec(sd.Upd),
+		{id: id + "xt", label: prefix + "x_t", prio: prioXt, key: key, image: vec(xt)},
+		{id: id + "x0", label: prefix + "x̂0 Tweedie", prio: prioX0, key: key, image: vec(x0)},
+		{id: id + "upd", label: prefix + "Δ ±" + fmtE(scale), prio: prioUpd, key: [2]any{key, scale}, image: vec(upd),
 			m: halfblock.Map{Kind: halfblock.Diverging, Scale: scale}},
 	}
 }

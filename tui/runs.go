@@ -430,9 +430,13 @@ func latestRows(tr *run.Trajectory) *liveRows {
 // same.
 func runConfig(s run.Settings) (run.Config, error) {
 	cfg, err := s.Config()
-	cfg.NoExact = true
+	cfg.NoExact, cfg.KeepBytes = true, keepBytes
 	return cfg, err
 }
+
+// keepBytes bounds each run's trajectory (0: run.DefaultKeepBytes); tests
+// lower it to exercise the steps a run does not keep.
+var keepBytes int64
 
 // startPosterior computes the exact posterior mean and per-pixel standard
 // deviation of the problem in the background, when it has one.

@@ -359,7 +359,7 @@ func fmtE(x float64) string {
 // panels as possible, each as large as possible.
 func chooseLayout(n int, shape img.Shape, w, h int) (count int, scale halfblock.Options, cols int) {
 	for count = n; count >= 1; count-- {
-		for _, scale = range panelScales {
+		for _, scale = range scalesFor(shape) {
 			pw, ph := halfblock.SizeOf(shape, scale)
 			ph++ // caption
 			cols = (w + 1) / (pw + 1)
@@ -383,6 +383,27 @@ var panelScales = []halfblock.Options{
 	{Scale: 1, Half: true}, {Scale: 1}, {Scale: -2},
 }
 
+// largeShrinks are further shrinks for a large image (a model's 256×256,
+// say), each taken only while the half-block drawing keeps minShrunk
+// pixels a side. The panel's box is the half-block drawing's cells; kitty
+// and sixel draw the image in that box at full resolution (the whole
+// image scaled to the box's pixels, up to gfx.MaxSixelSide), so only
+// half-blocks show the average of f×f blocks.
+var largeShrinks = []halfblock.Options{{Scale: -3}, {Scale: -4}, {Scale: -6}, {Scale: -8}, {Scale: -12}, {Scale: -16}}
+
+const minShrunk = 32
+
+// scalesFor is panelScales and the large shrinks the shape allows.
+func scalesFor(shape img.Shape) []halfblock.Options {
+	out := panelScales
+	for _, o := range largeShrinks {
+		if min(shape.W, shape.H)/-o.Scale >= minShrunk {
+			out = append(out[:len(out):len(out)], o)
+		}
+	}
+	return out
+}
+
 // compareLayout lays the panels of compare mode out in rows: the shared
 // ones (ground truth, y, the exact posterior), then each method's x_t, x̂0
 // and Δ on a row of its own, so that they line up. A row too long for the
@@ -403,7 +424,7 @@ func compareLayout(ps []panel, shape img.Shape, w, h int) (rows [][]panel, scale
 		}
 		byRun[pre] = append(byRun[pre], p)
 	}
-	for _, scale = range panelScales {
+	for _, scale = range scalesFor(shape) {
 		pw, ph := halfblock.SizeOf(shape, scale)
 		cols = (w + 1) / (pw + 1)
 		if cols < 2 || (len(order)+1)*(ph+1) > h {

@@ -1,0 +1,214 @@
+package tui
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"tweedie/core/prior"
+	"tweedie/core/run"
+	"tweedie/core/worker"
+	"tweedie/core/worker/workertest"
+)
+
+func TestMain(m *testing.M) {
+	workertest.Main() // the fake model worker, when this binary is run as one
+	os.Exit(m.Run())
+}
+
+// fakePrior loads --prior remote: running this test binary as the Go fake
+// worker (core/worker/workertest) of images of shape ("28x28x1"); the
+// worker writes its process id to the file returned.
+func fakePrior(t *testing.T, shape string) (*prior.Prior, string) {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	p, err := prior.Load(fmt.Sprintf("remote:%s=%s %s=%s %s=%s exec %s -test.run=^$",
+		workertest.Env, workertest.OK, workertest.EnvShape, shape, workertest.EnvPIDFile, pidFile, exe))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p, pidFile
+}
+
+func workerOptions(p *prior.Prior, op string, steps int) Options {
+	o := testOptions()
+	o.Prior, o.Images = p, nil
+	o.Settings.Op, o.Settings.Steps = op, steps
+	return o
+}
+
+// checkFake checks a step's x̂0 against the fake model's formula applied to
+// its x_t, x̂0_i = sqrt(ᾱ)·(x_i + ½·x_{i+1 mod d}) (x_t rounded to float32
+// in the record, so to 1e-6).
+func checkFake(t *testing.T, xt, x0 []float32, alphaBar float64) {
+	t.Helper()
+	d := len(xt)
+	for i := range xt {
+		want := math.Sqrt(alphaBar) * (float64(xt[i]) + 0.5*float64(xt[(i+1)%d]))
+		if math.Abs(float64(x0[i])-want) > 1e-5*(1+math.Abs(want)) {
+			t.Fatalf("x̂0[%d] = %v, the fake model gives %v", i, x0[i], want)
+		}
+	}
+}
+
+func shownImages(m *Model) int {
+	n := 0
+	for _, p := range m.layout().panels {
+		if p.image != nil && strings.Contains(p.id, "·") {
+			n++
+		}
+	}
+	return n
+}
+
+// TestExplorerThroughWorker: the explorer runs ΠG through a worker process
+// (the Go fake), its panels fill with the model's numbers; a killed worker
+// gives the on-screen notice, the explorer stays usable, and the worker is
+// started again by the next run (at most every 5 s).
+func TestExplorerThroughWorker(t *testing.T) {
+	p, pidFile := fakePrior(t, "28x28x1")
+	m, err := New(workerOptions(p, "inpaint-box:size=14", 20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 50})
+	drain(m, m.Init())
+	s := m.shown()
+	if s == nil || !s.done || s.err != nil || len(s.steps) != 20 {
+		t.Fatalf("run through the worker: %+v", s)
+	}
+	if n := shownImages(m); n < 3 {
+		t.Fatalf("%d run panels hold images:\n%s", n, m.render())
+	}
+	for _, i := range []int{0, 7, 19} {
+		sd := s.steps[i]
+		checkFake(t, sd.Xt, sd.X0Hat, sd.Rec.AlphaBar)
+	}
+
+	// A killed worker is started again by the next run...
+	kill := func() {
+		t.Helper()
+		b, err := os.ReadFile(pidFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pid, _ := strconv.Atoi(string(b))
+		if err := syscall.Kill(-pid, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		for syscall.Kill(-pid, 0) == nil {
+			time.Sleep(10 * time.Millisecond)
+		}
+		for p.Model.(*worker.Remote).Err() == nil {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	kill()
+	drain(m, press(m, "e")) // a new seed: a new run
+	if s = m.shown(); s == nil || s.err != nil || len(s.steps) != 20 {
+		t.Fatalf("the first run after a crash: %+v", s)
+	}
+	// ...but not twice within 5 s: the run fails with a notice.
+	kill()
+	killed := time.Now()
+	drain(m, press(m, "e"))
+	s = m.shown()
+	if s == nil || s.err == nil {
+		t.Fatal("a run through a killed worker did not fail")
+	}
+	out := m.render()
+	t.Logf("notice: %v", s.err)
+	if !strings.Contains(out, "worker") {
+		t.Errorf("no notice of the worker:\n%s", out)
+	}
+	// Still usable: keys move, help opens, the frame draws.
+	drain(m, press(m, "?", "?", "right", "left"))
+	_ = m.render()
+
+	// After the restart interval the next run starts the worker again.
+	time.Sleep(time.Until(killed.Add(5200 * time.Millisecond)))
+	drain(m, press(m, "e"))
+	s = m.shown()
+	if s == nil || s.err != nil || !s.done || len(s.steps) != 20 {
+		t.Fatalf("after a restart: %+v", s)
+	}
+	if shownImages(m) < 3 {
+		t.Errorf("no panels after the worker's restart:\n%s", m.render())
+	}
+}
+
+// TestLargeImageThroughWorker: a 256×256×3 model through the worker, with
+// a trajectory that keeps every few steps only. Half-block panels shrink
+// to fit; a step not kept shows "recomputing" and then its vectors,
+// replayed bit for bit (run.Replay checks the checksums) and agreeing with
+// the fake model.
+func TestLargeImageThroughWorker(t *testing.T) {
+	if testing.Short() {
+		t.Skip("256×256×3 through a worker: not in -short")
+	}
+	old := keepBytes
+	keepBytes = 16 * 256 * 256 * 3 * 8 // 8 rows: every 4th step of 24 kept
+	defer func() { keepBytes = old }()
+	p, _ := fakePrior(t, "256x256x3")
+	m, err := New(workerOptions(p, "inpaint-box:size=64", 24))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Update(tea.WindowSizeMsg{Width: 200, Height: 60})
+	drain(m, m.Init())
+	s := m.shown()
+	if s == nil || !s.done || s.err != nil || len(s.steps) != 24 {
+		t.Fatalf("run: %+v", s)
+	}
+	kept := 0
+	for _, sd := range s.steps {
+		if sd.Xt != nil {
+			kept++
+		}
+	}
+	if kept == 0 || kept >= 24 {
+		t.Fatalf("%d of 24 steps kept", kept)
+	}
+	l := m.layout()
+	if len(l.panels) == 0 || l.scale.Scale > -2 {
+		t.Fatalf("256×256 panels at scale %+v, %d panels", l.scale, len(l.panels))
+	}
+	cmd := press(m, "home", "right", "right") // step 3: not kept
+	if out := m.render(); !strings.Contains(out, "recomputing step 3…") {
+		t.Errorf("no recomputing notice at step 3:\n%s", out)
+	}
+	drain(m, cmd)
+	i := m.shownStep(s)
+	if s.steps[i].Xt != nil {
+		t.Fatalf("step %d kept", i+1)
+	}
+	xt, x0, _, ok, why := s.rowsAt(i)
+	if !ok {
+		t.Fatalf("step %d not recomputed: %q\n%s", i+1, why, m.render())
+	}
+	checkFake(t, xt, x0, s.steps[i].Rec.AlphaBar)
+	if shownImages(m) < 3 {
+		t.Errorf("no panels at a recomputed step:\n%s", m.render())
+	}
+	if n := len(s.replay.rows); n*16*256*256*3 > replayBytes {
+		t.Errorf("%d recomputed steps held, over %d bytes", n, replayBytes)
+	}
+	var re *run.ReplayError
+	if errors.As(s.replay.err, &re) {
+		t.Errorf("replay: %v", re)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -13,11 +14,14 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"tweedie/core/prior"
 	"tweedie/core/run"
 	"tweedie/core/worker"
 	"tweedie/core/worker/workertest"
+	"tweedie/tui/termcaps"
 )
 
 func TestMain(m *testing.M) {
@@ -211,4 +215,55 @@ func TestLargeImageThroughWorker(t *testing.T) {
 	if errors.As(s.replay.err, &re) {
 		t.Errorf("replay: %v", re)
 	}
+}
+
+// TestLargeImageSixelFullResolution: a 256×256×3 model's panels take the
+// box of a shrunk half-block drawing (256/f columns), and sixel draws the
+// whole image in that box's pixels — at least its 256×256 — instead of
+// the f×f averages half-blocks show.
+func TestLargeImageSixelFullResolution(t *testing.T) {
+	if testing.Short() {
+		t.Skip("256×256×3 through a worker: not in -short")
+	}
+	p, _ := fakePrior(t, "256x256x3")
+	opts := workerOptions(p, "inpaint-box:size=64", 4)
+	opts.Graphics = termcaps.Sixel
+	opts.Cell = termcaps.Size{W: 10, H: 20}
+	m, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(200, 60),
+		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.TrueColor)))
+	raster := regexp.MustCompile(`\x1bP0;1;0q"1;1;(\d+);(\d+)`)
+	var out []byte
+	buf := make([]byte, 256<<10)
+	deadline := time.Now().Add(maxWait(t))
+	for len(raster.FindAllSubmatch(out, -1)) < 4 {
+		if time.Now().After(deadline) {
+			t.Fatalf("fewer than 4 sixel images after %v", maxWait(t))
+		}
+		n, _ := tm.Output().Read(buf)
+		out = append(out, buf[:n]...)
+		if n == 0 {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	tm.Quit()
+	tm.WaitFinished(t, teatest.WithFinalTimeout(maxWait(t)))
+	l := m.layout()
+	if l.scale.Scale > -2 {
+		t.Fatalf("layout scale %+v: want a shrink for 256×256 at 200×60", l.scale)
+	}
+	for _, mt := range raster.FindAllSubmatch(out, -1) {
+		w, _ := strconv.Atoi(string(mt[1]))
+		h, _ := strconv.Atoi(string(mt[2]))
+		if w != l.pw*10 || h != l.ph*20 {
+			t.Errorf("sixel %d×%d px, want the panel's box %d×%d", w, h, l.pw*10, l.ph*20)
+		}
+		if w < 256 || h < 256 {
+			t.Errorf("sixel %d×%d px: below the image's 256×256 (half-blocks draw %d columns)", w, h, l.pw)
+		}
+	}
+	t.Logf("half-blocks: %d×%d cells (shrink %d); sixel: %d×%d px", l.pw, l.ph, -l.scale.Scale, l.pw*10, l.ph*20)
 }

@@ -167,6 +167,7 @@ func (rs *runSet) ensure(prob *run.Problem, s run.Settings, names ...string) tea
 		if rs.slots[n] != nil || prob == nil {
 			continue
 		}
+		rs.trim(runFootprint(prob, s.Steps), names)
 		ctx, cancel := context.WithCancel(context.Background())
 		sl := &slot{id: rs.id(), cancel: cancel, ch: make(chan tea.Msg, 1), total: max(s.Steps, 1), prob: prob, set: s}
 		rs.slots[n] = sl
@@ -174,6 +175,42 @@ func (rs *runSet) ensure(prob *run.Problem, s run.Settings, names ...string) tea
 		cmds = append(cmds, rs.startRun(ctx, sl.id, n, prob, s, sl.ch))
 	}
 	return tea.Batch(cmds...)
+}
+
+// The explorer's memory. Each run keeps at most keepBytes of vectors (see
+// run.Trajectory) and one window of recomputed steps (replayBytes); the
+// runs of methods not shown stay (switching back shows them at once) while
+// the runs together stay within keepBudget: beyond it, the oldest of them
+// are dropped. At 28×28 a 1000-step run takes 12.5 MB and every method's
+// run stays; at 256×256×3 it takes 128 MiB + 32 MiB, and an explorer holds
+// at most the two or three it shows.
+const keepBudget = 480 << 20
+
+// runFootprint is the most a run of the problem holds.
+func runFootprint(prob *run.Problem, steps int) int64 {
+	rows := 16 * int64(prob.Shape().Len()) * int64(max(steps, 1))
+	if keepBytes > 0 {
+		rows = min(rows, keepBytes+16*int64(prob.Shape().Len())) // the kept steps and the latest
+	}
+	return rows + min(rows, replayBytes)
+}
+
+// trim drops the runs of methods not named, oldest first, until one more
+// run of footprint bytes fits keepBudget.
+func (rs *runSet) trim(footprint int64, keep []string) {
+	for {
+		total, oldest := footprint, ""
+		for n, sl := range rs.slots {
+			total += runFootprint(sl.prob, sl.set.Steps)
+			if !slices.Contains(keep, n) && (oldest == "" || sl.id < rs.slots[oldest].id) {
+				oldest = n
+			}
+		}
+		if total <= keepBudget || oldest == "" {
+			return
+		}
+		rs.cancel(oldest)
+	}
 }
 
 // stepData is one recorded step, taken out of the Runner's Trajectory on
@@ -434,9 +471,9 @@ func runConfig(s run.Settings) (run.Config, error) {
 	return cfg, err
 }
 
-// keepBytes bounds each run's trajectory (0: run.DefaultKeepBytes); tests
-// lower it to exercise the steps a run does not keep.
-var keepBytes int64
+// keepBytes bounds each run's trajectory (see the explorer's memory
+// above); tests lower it to exercise the steps a run does not keep.
+var keepBytes int64 = 128 << 20
 
 // startPosterior computes the exact posterior mean and per-pixel standard
 // deviation of the problem in the background, when it has one.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -266,4 +267,97 @@ func TestLargeImageSixelFullResolution(t *testing.T) {
 		}
 	}
 	t.Logf("half-blocks: %d×%d cells (shrink %d); sixel: %d×%d px", l.pw, l.ph, -l.scale.Scale, l.pw*10, l.ph*20)
+}
+
+// TestExplorerMemoryLargeRun: the explorer's memory for a 1000-step run of a
+// 256×256×3 model (the Go fake through the worker protocol), measured as
+// the live heap (runtime.MemStats.HeapAlloc after a GC): the shown run and
+// its compare partner's, their kept steps shared with the explorer, within
+// keepBudget, also after recomputing a late step — not the 5.5 GB per run
+// that keeping and copying every step took.
+func TestExplorerMemoryLargeRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("1000 steps at 256×256×3: not in -short")
+	}
+	p, _ := fakePrior(t, "256x256x3")
+	before := heapLive()
+	m, err := New(workerOptions(p, "inpaint-box:size=64", 1000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Update(tea.WindowSizeMsg{Width: 200, Height: 60})
+	drain(m, m.Init())
+	s := m.shown()
+	if s == nil || !s.done || len(s.steps) != 1000 {
+		t.Fatalf("run: %+v", s)
+	}
+	_ = m.render()
+	afterRun := heapLive() - before
+	drain(m, press(m, "end", "left", "left")) // step 998: recomputed from x_T
+	if _, _, _, ok, why := s.rowsAt(m.shownStep(s)); !ok {
+		t.Fatalf("step 998 not recomputed: %q", why)
+	}
+	_ = m.render()
+	afterReplay := heapLive() - before
+	t.Logf("live heap: %.1f MB after the run, %.1f MB after recomputing step 998", float64(afterRun)/1e6, float64(afterReplay)/1e6)
+	const slack = 32 << 20 // the problem's images, records, caches
+	for _, c := range []struct {
+		when string
+		heap int64
+	}{{"after the run", afterRun}, {"after a replay", afterReplay}} {
+		if c.heap > keepBudget+slack {
+			t.Errorf("%s the explorer holds %d bytes, bound %d", c.when, c.heap, keepBudget+slack)
+		}
+	}
+	if n := len(m.runs.slots); n > 2 {
+		t.Errorf("%d runs held", n)
+	}
+	runtime.KeepAlive(m)
+}
+
+func heapLive() int64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return int64(ms.HeapAlloc)
+}
+
+// TestRunsWithinBudget: cycling through methods on a large model drops the
+// oldest runs not shown, so that the runs held stay within keepBudget; on
+// a small one every method's run stays.
+func TestRunsWithinBudget(t *testing.T) {
+	if testing.Short() {
+		t.Skip("256×256×3 through a worker: not in -short")
+	}
+	for _, c := range []struct {
+		shape, op string
+		large     bool
+	}{{"256x256x3", "inpaint-box:size=64", true}, {"28x28x1", "inpaint-box:size=14", false}} {
+		p, _ := fakePrior(t, c.shape)
+		m, err := New(workerOptions(p, c.op, 40))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Update(tea.WindowSizeMsg{Width: 200, Height: 60})
+		drain(m, m.Init())
+		for range 5 {
+			drain(m, press(m, "m"))
+		}
+		total := int64(0)
+		for _, s := range m.runs.slots {
+			total += runFootprint(s.prob, s.set.Steps)
+		}
+		t.Logf("%s: %d runs held, %.0f MB at most", c.shape, len(m.runs.slots), float64(total)/1e6)
+		switch {
+		case total > keepBudget:
+			t.Errorf("%s: runs of %d bytes held, budget %d", c.shape, total, keepBudget)
+		case c.large && len(m.runs.slots) > 3:
+			t.Errorf("%s: %d runs held", c.shape, len(m.runs.slots))
+		case !c.large && len(m.runs.slots) < 6:
+			t.Errorf("%s: only %d runs held after 6 methods", c.shape, len(m.runs.slots))
+		}
+		if m.shown() == nil {
+			t.Errorf("%s: the shown method has no run", c.shape)
+		}
+	}
 }

@@ -13,8 +13,9 @@ import (
 // A run of a large image keeps the vectors of every k-th step only (see
 // run.Trajectory); the explorer shows the latest step from the copy its
 // run sends (slot.live), and recomputes any other step it is asked to show
-// with run.Replay: the run made again from x_T, on the run's share of the
-// pool, checked step by step against the run's checksums. It keeps one
+// with run.Replay: the run made again from the keyframe before the step
+// (from x_T while the run is going), on the run's share of the pool,
+// checked step by step against the run's checksums. It keeps one
 // window of recomputed steps around the step asked for, at most
 // replayBytes, so that stepping through them costs one replay.
 
@@ -107,7 +108,7 @@ func (rs *runSet) startReplay(name string, s *slot, i int) tea.Cmd {
 	for j := from; j <= to; j++ {
 		sums = append(sums, s.steps[j].Sum)
 	}
-	pool, share, id, prob, set := rs.pool, rs.share, s.id, s.prob, s.set
+	pool, share, id, prob, set, orig := rs.pool, rs.share, s.id, s.prob, s.set, s.traj
 	return func() tea.Msg {
 		if pool.acquire(ctx, share) != nil {
 			return nil
@@ -116,7 +117,7 @@ func (rs *runSet) startReplay(name string, s *slot, i int) tea.Cmd {
 		cfg, err := runConfig(set)
 		var rows []run.Rows
 		if err == nil {
-			rows, err = run.Replay(ctx, prob, cfg, from, to, sums)
+			rows, err = run.Replay(ctx, prob, cfg, orig, from, to, sums)
 		}
 		if ctx.Err() != nil {
 			return nil

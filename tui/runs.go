@@ -87,9 +87,11 @@ type slot struct {
 	// exactErr says why a problem with an exact posterior got no exact
 	// comparison.
 	exactErr error
-	// prob and set are the run's, for recomputing steps not kept.
+	// prob and set are the run's, for recomputing steps not kept, and
+	// traj its trajectory once it ended (Replay resumes at its keyframes).
 	prob *run.Problem
 	set  run.Settings
+	traj *run.Trajectory
 	// live holds the vectors of the latest step when the run's trajectory
 	// does not keep it; replay the steps recomputed (see replay.go).
 	live   *liveRows
@@ -260,6 +262,9 @@ type runDoneMsg struct {
 	ID     int
 	Method string
 	Err    error
+	// Traj is the run's trajectory, for Replay's keyframes; the run no
+	// longer changes them.
+	Traj *run.Trajectory
 }
 
 // posteriorMsg carries the exact posterior of a problem, or why there is none.
@@ -300,7 +305,7 @@ func (rs *runSet) handle(msg tea.Msg) (cmd tea.Cmd, ok bool) {
 		if s == nil {
 			return nil, true
 		}
-		s.done, s.err = true, msg.Err
+		s.done, s.err, s.traj = true, msg.Err, msg.Traj
 		// The exact comparison of a lazy run follows on the same channel.
 		return waitRun(s.ch), true
 	case replayMsg:
@@ -389,7 +394,7 @@ func (rs *runSet) startRun(ctx context.Context, id int, name string, prob *run.P
 		if len(batch) > 0 && !send(runStepsMsg{ID: id, Method: name, Steps: batch, Live: latestRows(tr), Lazy: lazy, ExactErr: exactErr}) {
 			return
 		}
-		if !send(runDoneMsg{ID: id, Method: name, Err: err}) || !lazy {
+		if !send(runDoneMsg{ID: id, Method: name, Err: err, Traj: tr}) || !lazy {
 			return
 		}
 		compareExact(ctx, id, name, r, send)

@@ -3,6 +3,8 @@ package run
 import (
 	"context"
 	"fmt"
+
+	"tweedie/core/method"
 )
 
 // ReplayError says a recomputed step differs from the run's: the denoiser
@@ -16,13 +18,16 @@ func (e *ReplayError) Error() string {
 
 // Replay recomputes the rows of steps from…to (0-based, inclusive) of the
 // run that prob and cfg describe, for a trajectory that did not keep them:
-// it makes the run again from x_T (to+1 steps, keeping no row but the
-// latest) and returns copies of the rows asked for, 16·d bytes each.
-// sums, when not nil, holds the run's checksums of those steps
-// (Trajectory.Sum), sums[j] for step from+j; a recomputed row whose
-// checksum differs is a *ReplayError, so that what Replay returns is
-// bit for bit what the run computed.
-func Replay(ctx context.Context, prob *Problem, cfg Config, from, to int, sums []uint64) ([]Rows, error) {
+// it makes the run again, keeping no row but the latest, from the keyframe
+// of orig (the run's trajectory, or nil) at or before from — or from x_T
+// when there is none or the method's guide is method.Stateful — and
+// returns copies of the rows asked for, 16·d bytes each. sums, when not
+// nil, holds the run's checksums of those steps (Trajectory.Sum), sums[j]
+// for step from+j; a recomputed row whose checksum differs is a
+// *ReplayError, so that what Replay returns is bit for bit what the run
+// computed. orig is only read; it must not change meanwhile (a finished
+// run's).
+func Replay(ctx context.Context, prob *Problem, cfg Config, orig *Trajectory, from, to int, sums []uint64) ([]Rows, error) {
 	cfg.replay = true
 	r, err := New(prob, cfg)
 	if err != nil {
@@ -31,6 +36,16 @@ func Replay(ctx context.Context, prob *Problem, cfg Config, from, to int, sums [
 	tr := r.traj
 	if from < 0 || to < from || to >= len(tr.Grid) {
 		return nil, fmt.Errorf("replay: steps %d…%d of %d", from, to, len(tr.Grid))
+	}
+	if _, stateful := r.guide.(method.Stateful); !stateful {
+		if k := orig.keyBefore(from); k != nil && len(k.xt) == len(r.xt) {
+			copy(r.xt, k.xt)
+			if err := r.noise.Restore(k.noise); err != nil {
+				return nil, fmt.Errorf("replay: %w", err)
+			}
+			r.nfe.evals, r.nfe.vjps = k.evals, k.vjps
+			tr.Done = k.step
+		}
 	}
 	if sums != nil && len(sums) != to-from+1 {
 		return nil, fmt.Errorf("replay: %d checksums for %d steps", len(sums), to-from+1)

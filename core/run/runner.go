@@ -169,6 +169,9 @@ func (r *Runner) Step(ctx context.Context) error {
 	abT, abS, co := r.coeffs(i)
 	t := tr.Grid[i]
 
+	if tr.keys != nil && tr.Kept(i) && tr.keys[i] == nil {
+		tr.saveKey(i, r.xt, r.noise.State(), r.nfe)
+	}
 	// r.st and r.out are fields, not locals: passed to an interface they would escape.
 	st, out := &r.st, &r.out
 	r.noise.Fill(r.z)

@@ -3,6 +3,7 @@ package run
 import (
 	"fmt"
 	"math"
+	"slices"
 	"unsafe"
 
 	"tweedie/core/img"
@@ -46,14 +47,17 @@ type Record struct {
 // (Config.KeepBytes, default DefaultKeepBytes = 256 MiB; Bytes reports
 // the store's figure). A run whose rows all fit keeps every step: MNIST
 // 28×28 takes 12.5 KB a step, 12.5 MB for 1000 steps, and 64×64×3 197 MB.
-// A larger run keeps every k-th step (0, k, 2k, …) and its last, with the
-// smallest k that fits the bound counting one more row for the latest step
-// (which every run holds, kept or not, until the next): at 256×256×3, 3.1
-// MB a step, 1000 steps keep 78 steps (k = 13) and take 249 MB instead of
-// 3.1 GB. A step not kept is recomputed by Replay, which makes the run
-// again from x_T — the same seed gives the same steps bit for bit — and
-// checks every recomputed row against the checksum (Sum) kept for each
-// step, so what is shown is what the run computed or an error.
+// A larger run keeps every k-th step (0, k, 2k, …) and its last, each with
+// a keyframe of the runner's state at its start (x_t in float64: 8·d
+// bytes), with the smallest k that fits the bound counting one more row
+// for the latest step (which every run holds, kept or not, until the
+// next): at 256×256×3, 3.1 MB a row and 1.6 MB a keyframe, 1000 steps keep
+// 55 steps (k = 19) and take 262 MB instead of 3.1 GB. A step not kept is
+// recomputed by Replay, which makes the run again from the keyframe before
+// it (from x_T for a method.Stateful guide) — the same seed gives the same
+// steps bit for bit — and checks every recomputed row against the checksum
+// (Sum) kept for each step, so what is shown is what the run computed or
+// an error.
 //
 // Rows are allocated as steps arrive, in chunks of about 1 MiB, and are
 // never written again once their step is done: a reader may keep the
@@ -80,7 +84,21 @@ type Trajectory struct {
 	// latest is the row of the latest step when it is not kept.
 	latest []float32
 	sums   []uint64
-	bytes  int64
+	// keys[i] is the runner's state at the start of kept step i, when not
+	// every step is kept: where Replay resumes.
+	keys  []*keyframe
+	bytes int64
+}
+
+// keyframe is a Runner's state at the start of a step: x_t in float64, the
+// noise source's position and the evaluation counts. With a guide that
+// carries no state (not method.Stateful), the run resumes from it bit for
+// bit.
+type keyframe struct {
+	step        int
+	xt          []float64
+	noise       []byte
+	evals, vjps int
 }
 
 // DefaultKeepBytes is the bound on a trajectory's rows when
@@ -98,17 +116,22 @@ func newTrajectory(shape img.Shape, grid []int, keepBytes int64, replay bool) *T
 	if !replay {
 		every = keepEvery(len(grid), shape.Len(), keepBytes)
 	}
-	return &Trajectory{
+	tr := &Trajectory{
 		Shape: shape, Grid: grid, Records: make([]Record, len(grid)), DivergedAt: -1,
 		every: every,
 		rows:  make([][]float32, len(grid)), sums: make([]uint64, len(grid)),
 	}
+	if every > 1 {
+		tr.keys = make([]*keyframe, len(grid))
+	}
+	return tr
 }
 
 // keepEvery returns the k of the trajectory of steps steps of d pixels
 // under the bound keepBytes: 1 when every row fits (or keepBytes < 0: no
-// bound), else the smallest k whose kept rows (every k-th and the last)
-// and the latest row fit, at most steps.
+// bound), else the smallest k whose kept steps (every k-th and the last,
+// each a row of 16·d bytes and a keyframe of 8·d) and the latest row fit,
+// at most steps.
 func keepEvery(steps, d int, keepBytes int64) int {
 	switch {
 	case keepBytes < 0:
@@ -116,12 +139,12 @@ func keepEvery(steps, d int, keepBytes int64) int {
 	case keepBytes == 0:
 		keepBytes = DefaultKeepBytes
 	}
-	rows := keepBytes / (16 * int64(max(d, 1)))
-	if int64(steps) <= rows {
+	d64 := int64(max(d, 1))
+	if int64(steps)*16*d64 <= keepBytes {
 		return 1
 	}
 	for k := 2; k < steps; k++ {
-		if int64(keptCount(steps, k)+1) <= rows {
+		if int64(keptCount(steps, k))*24*d64+16*d64 <= keepBytes {
 			return k
 		}
 	}
@@ -188,6 +211,28 @@ func (tr *Trajectory) next(i int) []float32 {
 func (tr *Trajectory) split(row []float32) Rows {
 	d := tr.Shape.Len()
 	return Rows{Xt: row[:d:d], X0Hat: row[d : 2*d : 2*d], ScoreY: row[2*d : 3*d : 3*d], Update: row[3*d:]}
+}
+
+// saveKey records the runner's state at the start of kept step i.
+func (tr *Trajectory) saveKey(i int, xt []float64, noise []byte, n nfe) {
+	if tr.keys == nil || !tr.Kept(i) {
+		return
+	}
+	tr.keys[i] = &keyframe{step: i, xt: slices.Clone(xt), noise: noise, evals: n.evals, vjps: n.vjps}
+	tr.bytes += int64(8*len(xt) + len(noise))
+}
+
+// keyBefore returns the latest keyframe at or before step i, or nil.
+func (tr *Trajectory) keyBefore(i int) *keyframe {
+	if tr == nil || tr.keys == nil {
+		return nil
+	}
+	for j := min(i, len(tr.keys)-1); j >= 0; j-- {
+		if tr.keys[j] != nil {
+			return tr.keys[j]
+		}
+	}
+	return nil
 }
 
 // Rows returns the rows of step i when they are kept, shared with the

@@ -120,8 +120,8 @@ func TestTrajectoryMemoryBound(t *testing.T) {
 			kept++
 		}
 	}
-	if rows := int64(kept+1) * 16 * int64(d); rows > DefaultKeepBytes {
-		t.Errorf("%d kept rows and the latest take %d bytes", kept, rows)
+	if rows := int64(kept)*24*int64(d) + 16*int64(d); rows > DefaultKeepBytes {
+		t.Errorf("%d kept rows and keyframes and the latest take %d bytes", kept, rows)
 	}
 }
 
@@ -152,10 +152,9 @@ func TestKeepEvery(t *testing.T) {
 				n++
 			}
 		}
-		rows := c.bytes / int64(16*c.d)
 		fits := func(k int) bool {
 			if k == 1 {
-				return int64(c.steps) <= rows
+				return int64(c.steps*16*c.d) <= c.bytes
 			}
 			m := 0
 			for i := range c.steps {
@@ -163,7 +162,7 @@ func TestKeepEvery(t *testing.T) {
 					m++
 				}
 			}
-			return int64(m+1) <= rows
+			return int64(m*24*c.d+16*c.d) <= c.bytes
 		}
 		switch {
 		case !fits(k) && k < c.steps:
@@ -211,7 +210,7 @@ func TestReplayBitForBit(t *testing.T) {
 		for i := from; i <= to; i++ {
 			sums = append(sums, part.Sum(i))
 		}
-		rows, err := Replay(context.Background(), prob, cfg, from, to, sums)
+		rows, err := Replay(context.Background(), prob, cfg, part, from, to, sums)
 		if err != nil {
 			t.Fatalf("%s: %v", m, err)
 		}
@@ -250,7 +249,7 @@ func TestReplayRefusesANondeterministicDenoiser(t *testing.T) {
 	if tr.Kept(3) {
 		t.Fatal("step 3 kept")
 	}
-	_, err = Replay(context.Background(), prob, cfg, 3, 3, []uint64{tr.Sum(3)})
+	_, err = Replay(context.Background(), prob, cfg, nil, 3, 3, []uint64{tr.Sum(3)})
 	var re *ReplayError
 	if !errors.As(err, &re) || re.Step != 3 {
 		t.Fatalf("got %v, want a ReplayError at step 3", err)
@@ -258,7 +257,44 @@ func TestReplayRefusesANondeterministicDenoiser(t *testing.T) {
 	// The same model made deterministic replays the step.
 	prob.Prior.(*shrink).wobble = false
 	tr, _ = runAll(t, prob, cfg)
-	if rows, err := Replay(context.Background(), prob, cfg, 3, 4, []uint64{tr.Sum(3), tr.Sum(4)}); err != nil || len(rows) != 2 {
+	if rows, err := Replay(context.Background(), prob, cfg, tr, 3, 4, []uint64{tr.Sum(3), tr.Sum(4)}); err != nil || len(rows) != 2 {
 		t.Fatalf("deterministic: %v", err)
+	}
+}
+
+// TestReplayResumesAtKeyframe: a replay starts at the keyframe before the
+// steps asked for — the denoiser is called for those steps only, not from
+// x_T — and gives the rows of a run that kept every step, bit for bit.
+func TestReplayResumesAtKeyframe(t *testing.T) {
+	prob := shrinkProblem(t, img.Shape{H: 8, W: 8, C: 1}, false)
+	cfg := pigConfig(prob, 40)
+	cfg.Method = mustMethod(t, "none")
+	all, err := runAll(t, prob, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.KeepBytes = 16 * 64 * 10
+	part, err := runAll(t, prob, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := part.keyBefore(13)
+	if k == nil || k.step != 8 || part.every != 8 {
+		t.Fatalf("keyframe before step 13: %+v (every %d)", k, part.every)
+	}
+	calls := prob.Prior.(*shrink).calls
+	before := *calls
+	rows, err := Replay(context.Background(), prob, cfg, part, 13, 15, []uint64{part.Sum(13), part.Sum(14), part.Sum(15)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := *calls - before; n != 15-8+1 {
+		t.Errorf("%d denoiser calls, want %d (steps 8 to 15)", n, 15-8+1)
+	}
+	for j, got := range rows {
+		want, _ := all.Rows(13 + j)
+		if got.Sum() != want.Sum() {
+			t.Errorf("step %d differs from the run that kept it", 13+j)
+		}
 	}
 }

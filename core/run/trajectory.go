@@ -43,16 +43,17 @@ type Record struct {
 // (Records), and the vectors x_t, x̂0, g and update of the steps it keeps,
 // in float32 — a row of 16·d bytes a step (d = H·W·C).
 //
-// Memory bound. The rows take at most max(KeepBytes, 3 rows) bytes
-// (Config.KeepBytes, default DefaultKeepBytes = 256 MiB; Bytes reports
-// the store's figure). A run whose rows all fit keeps every step: MNIST
+// Memory bound. The rows and keyframes take at most max(KeepBytes, 64·d)
+// bytes (Config.KeepBytes, default DefaultKeepBytes = 256 MiB; 64·d is two
+// kept steps and the latest row, the least a run keeps; Bytes reports the
+// store's figure, with the checksums and records, 8 and 112 bytes a step). A run whose rows all fit keeps every step: MNIST
 // 28×28 takes 12.5 KB a step, 12.5 MB for 1000 steps, and 64×64×3 197 MB.
 // A larger run keeps every k-th step (0, k, 2k, …) and its last, each with
 // a keyframe of the runner's state at its start (x_t in float64: 8·d
 // bytes), with the smallest k that fits the bound counting one more row
 // for the latest step (which every run holds, kept or not, until the
 // next): at 256×256×3, 3.1 MB a row and 1.6 MB a keyframe, 1000 steps keep
-// 55 steps (k = 19) and take 262 MB instead of 3.1 GB. A step not kept is
+// 54 steps (k = 19) and take 258 MB instead of 3.1 GB. A step not kept is
 // recomputed by Replay, which makes the run again from the keyframe before
 // it (from x_T for a method.Stateful guide) — the same seed gives the same
 // steps bit for bit — and checks every recomputed row against the checksum

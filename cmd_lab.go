@@ -49,6 +49,11 @@ Grid sweep: --sweep NAME=LO:HI:log|lin:N runs every method that has the
 parameter NAME (a method parameter, steps, or DDIM's eta) at N values and
 writes a heat map of SW over the grid (sweep.png and sweep.csv with --out).
 
+Without an exact posterior (--prior remote:CMD, a served model) the lab
+reports what it can: div, PSNR, the residual ‖y − A(x)‖ beside σ·√m, the
+per-pixel spread of the samples and the NFE; remote:workers=N:CMD spreads
+the seeds over N worker processes, with the same report whatever N.
+
 Lists sweep: --methods pig,dps --zeta 0.1,1 --steps 100,1000 runs ΠG at each
 step count and DPS at each (ζ, steps); every method parameter takes a list.
 The same seeds serve every method. Without --methods, every guidance method
@@ -382,15 +387,9 @@ func cmdLab(args []string, stdout, stderr io.Writer) int {
 			return fail(stderr, "lab", usageError{err})
 		}
 	}
-	if name, _, _ := strings.Cut(f.prior, ":"); strings.EqualFold(strings.TrimSpace(name), "remote") {
-		return fail(stderr, "lab", usagef("--prior %s: the lab needs an exact mixture (its exact posterior is the reference); a served model has none — use run or the explorer with it", f.prior))
-	}
 	pd, err := loadPrior(f.prior)
 	if err != nil {
 		return fail(stderr, "lab", err)
-	}
-	if pd.Mixture == nil {
-		return fail(stderr, "lab", usagef("--prior %s is not an exact mixture: the lab needs its exact posterior", f.prior))
 	}
 	n, err := strconv.Atoi(f.image)
 	if err != nil || n < 0 || n >= len(pd.Truths) {
@@ -420,6 +419,16 @@ func cmdLab(args []string, stdout, stderr io.Writer) int {
 	if runs := len(les) * f.seeds; runs > maxLabRuns {
 		return fail(stderr, "lab", usagef("%d settings × %d seeds = %d runs: want at most %d", len(les), f.seeds, runs, maxLabRuns))
 	}
+	if pd.Mixture == nil {
+		if sw != nil || f.counterfactual {
+			return fail(stderr, "lab", usagef("--prior %s has no exact posterior: --sweep and --counterfactual measure against it", f.prior))
+		}
+		entries := make([]lab.Entry, len(les))
+		for i, e := range les {
+			entries[i] = e.Entry
+		}
+		return labNoExact(f, pd, entries, stdout, stderr) // cmd_lab_noexact.go
+	}
 	if n := len(les) * f.seeds * f.timePoints * len(pd.Mixture.Components); n > maxLabTimeNumbers {
 		return fail(stderr, "lab", usagef("--time-points %d: %d runs × %d steps × %d components = %d scores to keep: want at most %d (lower --time-points, or 0 for none)",
 			f.timePoints, len(les)*f.seeds, f.timePoints, len(pd.Mixture.Components), n, maxLabTimeNumbers))
@@ -431,6 +440,9 @@ func cmdLab(args []string, stdout, stderr io.Writer) int {
 	timePoints := f.timePoints
 	if timePoints == 0 {
 		timePoints = -1 // none
+	}
+	if pd.Mixture == nil {
+		return labNoExact(f, pd, entries, stdout, stderr) // cmd_lab_noexact.go
 	}
 	cfg := lab.Config{Prior: pd.Mixture, Truth: pd.Truths[n].Image.Pix, Entries: entries, Seeds: f.seeds,
 		FirstSeed: f.firstSeed, Workers: f.workers, Projections: f.projections, Seed: f.seed,

@@ -116,6 +116,9 @@ func doRun(pf *problemFlags, rf runFlags, stdout, stderr io.Writer) int {
 		return fail(stderr, "run", err)
 	}
 	st.Config.NoExact = *rf.noExact
+	if *rf.dump != "" {
+		st.Config.KeepBytes = -1 // the dump holds every step: 16·d bytes each
+	}
 	// Build the Runner before anything is written: run.New refuses methods
 	// that cannot serve the problem.
 	runner, err := run.New(st.Prob, st.Config)
@@ -272,7 +275,7 @@ func summarize(res *runResult) *runSummary {
 		Residual:  export.Float(residualNorm(st.Prob.Op, st.Prob.Y, res.final)),
 		ElapsedMS: float64(res.elapsed.Microseconds()) / 1000,
 		GradNorms: make([]export.Float, tr.Done), UpdateNorms: make([]export.Float, tr.Done),
-		GIFEvery: res.gifEvery, GIFFrames: len(gifSteps(tr.Done, res.gifEvery)),
+		GIFEvery: res.gifEvery, GIFFrames: len(gifFrames(tr, res.gifEvery)),
 	}
 	if tr.Done > 0 {
 		sum.NFE, sum.VJPs = tr.Records[tr.Done-1].NFE, tr.Records[tr.Done-1].VJPs
@@ -327,6 +330,18 @@ func residualNorm(op operator.Operator, y, x []float64) float64 {
 	return math.Sqrt(s)
 }
 
+// gifFrames returns the steps of gifSteps whose vectors the trajectory
+// kept (all of them but for a large image: see run.Trajectory).
+func gifFrames(tr *run.Trajectory, every int) []int {
+	var out []int
+	for _, i := range gifSteps(tr.Done, every) {
+		if _, ok := tr.Rows(i); ok || i == tr.Done-1 {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
 // gifSteps returns the steps trajectory.gif shows: 0, K, 2K, … below done,
 // and done−1.
 func gifSteps(done, every int) []int {
@@ -363,7 +378,7 @@ func writeRunFiles(od *export.Dir, res *runResult, sum *runSummary) error {
 		}
 	}
 	if err := od.Write("trajectory.gif", func(w io.Writer) error {
-		steps := gifSteps(tr.Done, res.gifEvery)
+		steps := gifFrames(tr, res.gifEvery)
 		frames := make([][]img.Image, len(steps))
 		for f, i := range steps {
 			frames[f] = []img.Image{image(tr.Xt(nil, i)), image(tr.X0Hat(nil, i))}

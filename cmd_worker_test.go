@@ -3,6 +3,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -110,12 +111,44 @@ func TestRunRemoteFaults(t *testing.T) {
 	})
 }
 
-// TestLabRefusesRemote: the lab needs the exact posterior, which a served
-// model does not have; it says so before starting the worker.
-func TestLabRefusesRemote(t *testing.T) {
-	status, _, stderr := runMain(t, "lab", "--prior", "remote:python3 w.py --model unet")
-	if status != exitUsage || !strings.Contains(stderr, "exact mixture") {
-		t.Errorf("status %d, stderr %q", status, stderr)
+// TestLabOverWorkers: the lab runs on a served model (the Go fake) without
+// the exact posterior, reporting PSNR, residual, spread and NFE; over one
+// worker process and over three (remote:workers=3) the report is the same,
+// and no worker is left.
+func TestLabOverWorkers(t *testing.T) {
+	reports := map[int]map[string]any{}
+	for _, n := range []int{1, 3} {
+		pidFile := filepath.Join(t.TempDir(), "pid")
+		spec := fakeSpec(t, fmt.Sprintf("workers=%d:", n), workertest.OK, pidFile)
+		status, stdout, stderr := runMain(t, "lab", "--prior", spec, "--methods", "dps,pig", "--steps", "10",
+			"--seeds", "4", "--workers", "2", "--json")
+		if status != exitOK {
+			t.Fatalf("%d workers: status %d: %s", n, status, stderr)
+		}
+		var rep map[string]any
+		if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+			t.Fatal(err)
+		}
+		delete(rep, "prior") // names the number of workers
+		reports[n] = rep
+		noProcessLeft(t, pidFile)
+	}
+	a, _ := json.Marshal(reports[1])
+	b, _ := json.Marshal(reports[3])
+	if string(a) != string(b) {
+		t.Errorf("1 worker:  %s\n3 workers: %s", a, b)
+	}
+	res, _ := reports[1]["results"].([]any)
+	if len(res) != 2 {
+		t.Fatalf("results: %s", a)
+	}
+	for _, r := range res {
+		m := r.(map[string]any)
+		for _, k := range []string{"mean_psnr", "mean_residual", "pixel_spread", "nfe"} {
+			if v, ok := m[k].(float64); !ok || !(v > 0) {
+				t.Errorf("%s: %s = %v", m["label"], k, m[k])
+			}
+		}
 	}
 }
 

@@ -358,7 +358,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if m.gfx.Notice != "" {
 		m.notice, m.gfx.Notice = m.gfx.Notice, ""
 	}
-	return m, tea.Batch(cmd, m.gfx.Sync(m.frame), m.tourSync())
+	return m, tea.Batch(cmd, m.ensureRows(), m.gfx.Sync(m.frame), m.tourSync())
 }
 
 func (m *Model) update(msg tea.Msg) tea.Cmd {
@@ -769,7 +769,7 @@ func (m *Model) updScale(i int) float64 {
 		if m.runScale {
 			mx = math.Max(mx, s.updMaxTo(len(s.steps)))
 		} else {
-			mx = math.Max(mx, maxAbs32(s.steps[j].Upd))
+			mx = math.Max(mx, s.steps[j].UpdMax)
 		}
 	}
 	return mx

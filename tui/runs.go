@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -86,18 +87,22 @@ type slot struct {
 	// exactErr says why a problem with an exact posterior got no exact
 	// comparison.
 	exactErr error
-	// updMax[i] is max|Δ| of steps[i], filled as the steps are drawn.
-	updMax []float64
+	// prob and set are the run's, for recomputing steps not kept, and
+	// traj its trajectory once it ended (Replay resumes at its keyframes).
+	prob *run.Problem
+	set  run.Settings
+	traj *run.Trajectory
+	// live holds the vectors of the latest step when the run's trajectory
+	// does not keep it; replay the steps recomputed (see replay.go).
+	live   *liveRows
+	replay replayState
 }
 
 // updMaxTo is the largest max|Δ| over steps[:n] of the slot.
 func (s *slot) updMaxTo(n int) float64 {
-	for len(s.updMax) < min(n, len(s.steps)) {
-		s.updMax = append(s.updMax, maxAbs32(s.steps[len(s.updMax)].Upd))
-	}
 	mx := 0.0
-	for _, v := range s.updMax[:min(n, len(s.updMax))] {
-		mx = math.Max(mx, v)
+	for _, sd := range s.steps[:min(n, len(s.steps))] {
+		mx = math.Max(mx, sd.UpdMax)
 	}
 	return mx
 }
@@ -138,6 +143,9 @@ func (rs *runSet) cancel(names ...string) {
 	for _, n := range names {
 		if s := rs.slots[n]; s != nil {
 			s.cancel()
+			if s.replay.cancel != nil {
+				s.replay.cancel()
+			}
 			delete(rs.slots, n)
 		}
 	}
@@ -161,8 +169,9 @@ func (rs *runSet) ensure(prob *run.Problem, s run.Settings, names ...string) tea
 		if rs.slots[n] != nil || prob == nil {
 			continue
 		}
+		rs.trim(runFootprint(prob, s.Steps), names)
 		ctx, cancel := context.WithCancel(context.Background())
-		sl := &slot{id: rs.id(), cancel: cancel, ch: make(chan tea.Msg, 1), total: max(s.Steps, 1)}
+		sl := &slot{id: rs.id(), cancel: cancel, ch: make(chan tea.Msg, 1), total: max(s.Steps, 1), prob: prob, set: s}
 		rs.slots[n] = sl
 		s.Method = n
 		cmds = append(cmds, rs.startRun(ctx, sl.id, n, prob, s, sl.ch))
@@ -170,11 +179,59 @@ func (rs *runSet) ensure(prob *run.Problem, s run.Settings, names ...string) tea
 	return tea.Batch(cmds...)
 }
 
-// stepData is one recorded step, copied out of the Runner's Trajectory on
-// the worker goroutine so that the model never shares memory with a
-// running Runner.
+// The explorer's memory. Each run keeps at most keepBytes of vectors (see
+// run.Trajectory) and one window of recomputed steps (replayBytes); the
+// runs of methods not shown stay (switching back shows them at once) while
+// the runs together stay within keepBudget: beyond it, the oldest of them
+// are dropped. At 28×28 a 1000-step run takes 12.5 MB and every method's
+// run stays; at 256×256×3 it takes 128 MiB + 32 MiB, and an explorer holds
+// at most the two or three it shows.
+const keepBudget = 480 << 20
+
+// runFootprint is the most a run of the problem holds.
+func runFootprint(prob *run.Problem, steps int) int64 {
+	rows := 16 * int64(prob.Shape().Len()) * int64(max(steps, 1))
+	if keepBytes > 0 {
+		rows = min(rows, keepBytes+16*int64(prob.Shape().Len())) // the kept steps and the latest
+	}
+	return rows + min(rows, replayBytes)
+}
+
+// trim drops the runs of methods not named, oldest first, until one more
+// run of footprint bytes fits keepBudget.
+func (rs *runSet) trim(footprint int64, keep []string) {
+	for {
+		total, oldest := footprint, ""
+		for n, sl := range rs.slots {
+			total += runFootprint(sl.prob, sl.set.Steps)
+			if !slices.Contains(keep, n) && (oldest == "" || sl.id < rs.slots[oldest].id) {
+				oldest = n
+			}
+		}
+		if total <= keepBudget || oldest == "" {
+			return
+		}
+		rs.cancel(oldest)
+	}
+}
+
+// stepData is one recorded step, taken out of the Runner's Trajectory on
+// the run's goroutine. Its vectors are the trajectory's kept rows, shared:
+// a kept row is never written again (run.Trajectory), so the model reads
+// them without copying; they are nil for a step the trajectory did not
+// keep (a large image), which the slot's live rows or a replay supply.
+// Sum is the step's checksum and UpdMax its max|Δ|, for every step.
 type stepData struct {
 	Rec            run.Record
+	Sum            uint64
+	UpdMax         float64
+	Xt, X0Hat, Upd []float32
+}
+
+// liveRows are copies of the vectors of the latest step of a run whose
+// trajectory did not keep it.
+type liveRows struct {
+	Index          int
 	Xt, X0Hat, Upd []float32
 }
 
@@ -185,6 +242,7 @@ type runStepsMsg struct {
 	ID       int
 	Method   string
 	Steps    []stepData
+	Live     *liveRows
 	Lazy     bool
 	ExactErr error
 }
@@ -204,6 +262,9 @@ type runDoneMsg struct {
 	ID     int
 	Method string
 	Err    error
+	// Traj is the run's trajectory, for Replay's keyframes; the run no
+	// longer changes them.
+	Traj *run.Trajectory
 }
 
 // posteriorMsg carries the exact posterior of a problem, or why there is none.
@@ -224,6 +285,7 @@ func (rs *runSet) handle(msg tea.Msg) (cmd tea.Cmd, ok bool) {
 			return nil, true
 		}
 		s.steps = append(s.steps, msg.Steps...)
+		s.live = msg.Live // the previous copy goes
 		s.lazy, s.exactErr = msg.Lazy, msg.ExactErr
 		return waitRun(s.ch), true
 	case runExactMsg:
@@ -243,9 +305,12 @@ func (rs *runSet) handle(msg tea.Msg) (cmd tea.Cmd, ok bool) {
 		if s == nil {
 			return nil, true
 		}
-		s.done, s.err = true, msg.Err
+		s.done, s.err, s.traj = true, msg.Err, msg.Traj
 		// The exact comparison of a lazy run follows on the same channel.
 		return waitRun(s.ch), true
+	case replayMsg:
+		rs.handleReplay(msg)
+		return nil, true
 	case posteriorMsg:
 		if msg.ID == rs.post.id {
 			rs.post.mean, rs.post.std, rs.post.err, rs.post.pending = msg.Mean, msg.Std, msg.Err, false
@@ -287,10 +352,9 @@ func (rs *runSet) startRun(ctx context.Context, id int, name string, prob *run.P
 			return // cancelled while waiting: nobody listens
 		}
 		defer pool.release(share)
-		cfg, err := s.Config()
+		cfg, err := runConfig(s)
 		var r *run.Runner
 		if err == nil {
-			cfg.NoExact = true // a method that needs it gets it all the same
 			r, err = run.New(prob, cfg)
 		}
 		if err != nil {
@@ -305,8 +369,8 @@ func (rs *runSet) startRun(ctx context.Context, id int, name string, prob *run.P
 		var batch []stepData
 		sent := 0
 		last := time.Now()
+		tr := r.Trajectory() // same goroutine as the Runner: safe
 		collect := func(done int) {
-			tr := r.Trajectory() // same goroutine as the Runner: safe
 			for i := sent; i < done; i++ {
 				batch = append(batch, snapshot(tr, i))
 			}
@@ -318,7 +382,7 @@ func (rs *runSet) startRun(ctx context.Context, id int, name string, prob *run.P
 				return
 			}
 			select { // never block the computation on a busy UI
-			case ch <- runStepsMsg{ID: id, Method: name, Steps: batch, Lazy: lazy, ExactErr: exactErr}:
+			case ch <- runStepsMsg{ID: id, Method: name, Steps: batch, Live: latestRows(tr), Lazy: lazy, ExactErr: exactErr}:
 				batch, last = nil, time.Now()
 			default:
 			}
@@ -326,11 +390,11 @@ func (rs *runSet) startRun(ctx context.Context, id int, name string, prob *run.P
 		if ctx.Err() != nil {
 			return // stale: nobody listens
 		}
-		collect(r.Trajectory().Done) // a diverged step is recorded too
-		if len(batch) > 0 && !send(runStepsMsg{ID: id, Method: name, Steps: batch, Lazy: lazy, ExactErr: exactErr}) {
+		collect(tr.Done) // a diverged step is recorded too
+		if len(batch) > 0 && !send(runStepsMsg{ID: id, Method: name, Steps: batch, Live: latestRows(tr), Lazy: lazy, ExactErr: exactErr}) {
 			return
 		}
-		if !send(runDoneMsg{ID: id, Method: name, Err: err}) || !lazy {
+		if !send(runDoneMsg{ID: id, Method: name, Err: err, Traj: tr}) || !lazy {
 			return
 		}
 		compareExact(ctx, id, name, r, send)
@@ -377,23 +441,44 @@ func waitRun(ch <-chan tea.Msg) tea.Cmd {
 	}
 }
 
+// snapshot takes step i out of the trajectory, just after the step (it is
+// the latest, so its update is there for max|Δ| whether kept or not).
 func snapshot(tr *run.Trajectory, i int) stepData {
-	d := tr.Shape.Len()
-	buf := make([]float64, d)
-	f := func(src []float64) []float32 {
-		out := make([]float32, d)
-		for j, v := range src {
-			out[j] = float32(v)
-		}
-		return out
+	sd := stepData{Rec: tr.Records[i], Sum: tr.Sum(i)}
+	if i == tr.Done-1 {
+		lat, _ := tr.Latest()
+		sd.UpdMax = maxAbs32(lat.Update)
 	}
-	return stepData{
-		Rec:   tr.Records[i],
-		Xt:    f(tr.Xt(buf, i)),
-		X0Hat: f(tr.X0Hat(buf, i)),
-		Upd:   f(tr.Update(buf, i)),
+	if rows, ok := tr.Rows(i); ok {
+		sd.Xt, sd.X0Hat, sd.Upd = rows.Xt, rows.X0Hat, rows.Update
+		sd.UpdMax = maxAbs32(rows.Update)
 	}
+	return sd
 }
+
+// latestRows copies the vectors of the trajectory's latest step when it
+// does not keep them, else returns nil.
+func latestRows(tr *run.Trajectory) *liveRows {
+	i := tr.Done - 1
+	if _, kept := tr.Rows(i); kept || i < 0 {
+		return nil
+	}
+	lat, _ := tr.Latest()
+	return &liveRows{Index: i, Xt: slices.Clone(lat.Xt), X0Hat: slices.Clone(lat.X0Hat), Upd: slices.Clone(lat.Update)}
+}
+
+// runConfig is the Config of the explorer's runs (and their replays):
+// without the exact guidance, which a method that needs it gets all the
+// same.
+func runConfig(s run.Settings) (run.Config, error) {
+	cfg, err := s.Config()
+	cfg.NoExact, cfg.KeepBytes = true, keepBytes
+	return cfg, err
+}
+
+// keepBytes bounds each run's trajectory (see the explorer's memory
+// above); tests lower it to exercise the steps a run does not keep.
+var keepBytes int64 = 128 << 20
 
 // startPosterior computes the exact posterior mean and per-pixel standard
 // deviation of the problem in the background, when it has one.

@@ -119,7 +119,7 @@ type ExactPrior interface {
 
 // Rows checks that dst and xt hold B ≥ 1 rows of d numbers (B ≤ MaxBatch)
 // and returns B. Implementations call it first.
-func Rows(dst, xt []float64, d int) (int, error) {
+func Rows[T float32 | float64](dst, xt []T, d int) (int, error) {
 	if d <= 0 || len(xt) == 0 || len(xt)%d != 0 || len(dst) != len(xt) {
 		return 0, fmt.Errorf("denoiser: lengths %d and %d: want the same multiple of d = %d", len(dst), len(xt), d)
 	}

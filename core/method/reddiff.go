@@ -93,6 +93,9 @@ type reddiff struct {
 	k          int // Adam steps taken
 }
 
+// Stateful: μ and Adam's moments carry over from step to step.
+func (*reddiff) Stateful() {}
+
 func bindRedDiff(p *Problem, v Values) (Guide, error) {
 	ms, err := newMeasurement(p)
 	if err != nil {

@@ -37,6 +37,12 @@ type Config struct {
 	// made of it and the exact update (see Counterfactual); it needs the
 	// exact guidance.
 	Counterfactual Counterfactual
+	// KeepBytes bounds the memory of the trajectory's vectors (see
+	// Trajectory): 0 is DefaultKeepBytes, negative keeps every step
+	// whatever its size (a dump of every step asks for that).
+	KeepBytes int64
+	// replay: keep no step's rows but the latest (Replay's runs).
+	replay bool
 }
 
 // DivergeLimit is the largest |x_s| a run accepts: images live in [-1, 1],
@@ -127,7 +133,7 @@ func New(prob *Problem, cfg Config) (*Runner, error) {
 		guide:     guide,
 		needExact: needs&method.Exact != 0,
 		noise:     sampler.NewNoise(cfg.Seed),
-		traj:      newTrajectory(prob.Shape(), grid),
+		traj:      newTrajectory(prob.Shape(), grid, cfg.KeepBytes, cfg.replay),
 		xt:        vec(), xs: vec(), x0Hat: vec(), scoreY: vec(), corr: vec(), z: vec(),
 	}
 	r.inner = prob.Prior.NewDenoiser()
@@ -173,6 +179,9 @@ func (r *Runner) Step(ctx context.Context) error {
 	abT, abS, co := r.coeffs(i)
 	t := tr.Grid[i]
 
+	if tr.keys != nil && tr.Kept(i) && tr.keys[i] == nil {
+		tr.saveKey(i, r.xt, r.noise.State(), r.nfe)
+	}
 	// r.st and r.out are fields, not locals: passed to an interface they would escape.
 	st, out := &r.st, &r.out
 	r.noise.Fill(r.z)
@@ -239,11 +248,12 @@ func (r *Runner) Step(ctx context.Context) error {
 	if st.Exact != nil {
 		compare(rec, r.scoreY, st.Exact, co.A*method.TweedieShift(abT))
 	}
-	d := len(r.xt)
-	narrow(tr.xt[i*d:(i+1)*d], r.xt)
-	narrow(tr.x0Hat[i*d:(i+1)*d], r.x0Hat)
-	narrow(tr.scoreY[i*d:(i+1)*d], r.scoreY)
-	narrow(tr.update[i*d:(i+1)*d], r.corr)
+	rows := tr.split(tr.next(i))
+	narrow(rows.Xt, r.xt)
+	narrow(rows.X0Hat, r.x0Hat)
+	narrow(rows.ScoreY, r.scoreY)
+	narrow(rows.Update, r.corr)
+	tr.sums[i] = rows.Sum()
 	tr.Done = i + 1
 
 	if reason := divergence(maxAbs, rec); reason != "" {
@@ -338,6 +348,9 @@ func (r *Runner) CompareExact(i int) {
 		return
 	}
 	tr := r.traj
+	if _, ok := tr.Rows(i); !ok && i != tr.Done-1 {
+		return
+	}
 	tr.Xt(r.xs, i)
 	tr.ScoreY(r.scoreY, i)
 	abT, _, co := r.coeffs(i)

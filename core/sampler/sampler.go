@@ -98,12 +98,24 @@ func (c Coeffs) Apply(dst, x0Hat, xt, z []float64) []float64 {
 // the same sequence on every platform (math/rand/v2 PCG).
 type Noise struct {
 	rng *rand.Rand
+	pcg *rand.PCG
 }
 
 // NewNoise returns a noise source for seed.
 func NewNoise(seed uint64) *Noise {
-	return &Noise{rng: rand.New(rand.NewPCG(seed, 0x7477656564696521))}
+	pcg := rand.NewPCG(seed, 0x7477656564696521)
+	return &Noise{rng: rand.New(pcg), pcg: pcg}
 }
+
+// State returns the source's position in its sequence; Restore goes back
+// to it (math/rand/v2's Rand keeps no state of its own beyond the PCG's).
+func (n *Noise) State() []byte {
+	b, _ := n.pcg.MarshalBinary() // never fails
+	return b
+}
+
+// Restore sets the source to a position State returned.
+func (n *Noise) Restore(state []byte) error { return n.pcg.UnmarshalBinary(state) }
 
 // Fill writes independent N(0, 1) values into dst and returns it.
 func (n *Noise) Fill(dst []float64) []float64 {

@@ -28,6 +28,17 @@ func benchRoundTrip(bm *testing.B, r *worker.Remote, b int) {
 		}
 		modelTime(bm, r, m0)
 	})
+	x32, dst32 := make([]float32, b*d), make([]float32, b*d)
+	bm.Run(fmt.Sprintf("denoise32/B=%d", b), func(bm *testing.B) {
+		bm.SetBytes(int64(4 * b * d))
+		m0 := r.ModelTime()
+		for bm.Loop() {
+			if err := denoiser.Denoise32(ctx, dn, dst32, x32, 0.5); err != nil {
+				bm.Fatal(err)
+			}
+		}
+		modelTime(bm, r, m0)
+	})
 	bm.Run(fmt.Sprintf("linearize+vjp/B=%d", b), func(bm *testing.B) {
 		m0 := r.ModelTime()
 		defer modelTime(bm, r, m0)

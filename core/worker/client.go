@@ -73,8 +73,10 @@ type call struct {
 	op      string
 	rows    int
 	tensors int
-	dst     [][]float64
-	done    chan error // buffered: the reader never blocks
+	// dst or dst32 (a Denoise32 call) receives the result.
+	dst   [][]float64
+	dst32 [][]float32
+	done  chan error // buffered: the reader never blocks
 }
 
 // Start runs command with `sh -c` and performs the handshake within
@@ -263,10 +265,14 @@ func (e *Error) Error() string { return fmt.Sprintf("remote worker `%s`: %s", e.
 func (e *Error) Unwrap() error { return e.Err }
 
 func (c *Client) write(h *Header, tensors ...[]float64) error {
+	return writeFrame(c, h, tensors...)
+}
+
+func writeFrame[T Float](c *Client, h *Header, tensors ...[]T) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	var err error
-	c.wbuf, err = AppendFrame(c.wbuf[:0], h, tensors...)
+	c.wbuf, err = appendFrame(c.wbuf[:0], h, tensors...)
 	if err != nil {
 		return err
 	}
@@ -343,7 +349,14 @@ func (c *Client) read(ready chan<- error) {
 			if h.Seconds > 0 && h.Seconds < 1e6 {
 				c.compute.Add(int64(h.Seconds * 1e9))
 			}
-			pbuf, err = ReadTensors(r, pbuf, cl.dst...)
+			var bad *RequestError
+			if cl.dst32 != nil {
+				pbuf, err = readTensors(r, pbuf, cl.dst32...)
+				bad = checkFinite(cl.op, cl.dst32)
+			} else {
+				pbuf, err = readTensors(r, pbuf, cl.dst...)
+				bad = checkFinite(cl.op, cl.dst)
+			}
 			if cap(pbuf) > 1<<22 {
 				pbuf = nil
 			}
@@ -351,7 +364,7 @@ func (c *Client) read(ready chan<- error) {
 				c.failCall(cl, c.readErr("", err))
 				return
 			}
-			if err := checkFinite(cl.op, cl.dst); err != nil {
+			if err := bad; err != nil {
 				err.Command = c.command
 				cl.done <- err
 			} else {
@@ -403,10 +416,10 @@ func (c *Client) exitMsg() string {
 }
 
 // checkFinite refuses NaN and infinities in a reply.
-func checkFinite(op string, ts [][]float64) *RequestError {
+func checkFinite[T Float](op string, ts [][]T) *RequestError {
 	for _, t := range ts {
 		for i, v := range t {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
+			if x := float64(v); math.IsNaN(x) || math.IsInf(x, 0) {
 				return &RequestError{Op: op, Msg: fmt.Sprintf("the worker returned %v at index %d", v, i)}
 			}
 		}
@@ -431,6 +444,18 @@ var errStale = denoiser.ErrStale
 // (the worker is told), and the worker's error when it has failed; a call
 // unanswered within Options.Call ends the worker.
 func (c *Client) Do(ctx context.Context, h *Header, rows int, dst [][]float64, tensors ...[]float64) error {
+	cl := &call{op: h.Op, rows: rows, tensors: len(dst), dst: dst}
+	return c.do(ctx, h, cl, func() error { return c.write(h, tensors...) })
+}
+
+// Do32 is Do with float32 tensors, sent and received as they are.
+func (c *Client) Do32(ctx context.Context, h *Header, rows int, dst [][]float32, tensors ...[]float32) error {
+	cl := &call{op: h.Op, rows: rows, tensors: len(dst), dst32: dst}
+	return c.do(ctx, h, cl, func() error { return writeFrame(c, h, tensors...) })
+}
+
+// do sends the request h by write and waits for its call cl.
+func (c *Client) do(ctx context.Context, h *Header, cl *call, write func() error) error {
 	if err := c.Err(); err != nil {
 		return err
 	}
@@ -443,13 +468,13 @@ func (c *Client) Do(ctx context.Context, h *Header, rows int, dst [][]float64, t
 	}
 	defer func() { <-c.queue }()
 	h.ID = c.nextID.Add(1)
-	cl := &call{op: h.Op, rows: rows, tensors: len(dst), dst: dst, done: make(chan error, 1)}
+	cl.done = make(chan error, 1)
 	c.mu.Lock()
 	c.pending[h.ID] = cl
 	c.mu.Unlock()
 	timer := time.NewTimer(c.opts.Call)
 	defer timer.Stop()
-	if err := c.write(h, tensors...); err != nil {
+	if err := write(); err != nil {
 		c.sendFailed(h.Op, err)
 		return c.err
 	}
@@ -458,7 +483,7 @@ func (c *Client) Do(ctx context.Context, h *Header, rows int, dst [][]float64, t
 		return err
 	case <-ctx.Done():
 	case <-timer.C:
-		c.fail(fmt.Errorf("gave no answer to %s (%d rows) within %v", h.Op, rows, c.opts.Call))
+		c.fail(fmt.Errorf("gave no answer to %s (%d rows) within %v", h.Op, cl.rows, c.opts.Call))
 		return c.err
 	case <-c.dead:
 		return c.err
@@ -475,7 +500,7 @@ func (c *Client) Do(ctx context.Context, h *Header, rows int, dst [][]float64, t
 	select {
 	case <-cl.done:
 	case <-timer.C:
-		c.fail(fmt.Errorf("gave no answer to %s (%d rows) within %v", h.Op, rows, c.opts.Call))
+		c.fail(fmt.Errorf("gave no answer to %s (%d rows) within %v", h.Op, cl.rows, c.opts.Call))
 	case <-c.dead:
 	}
 	return ctx.Err()

@@ -164,6 +164,14 @@ func DecodeHeader(b []byte) (*Header, error) {
 // ReadTensors reads the payload of n bytes into dst (each a slice of
 // len/Tensors numbers, converted from float32), using buf as scratch.
 func ReadTensors(r io.Reader, buf []byte, dst ...[]float64) ([]byte, error) {
+	return readTensors(r, buf, dst...)
+}
+
+// Float is the element type of a tensor held by the caller: float64
+// (converted from and to the protocol's float32) or float32 (as it is).
+type Float interface{ float32 | float64 }
+
+func readTensors[T Float](r io.Reader, buf []byte, dst ...[]T) ([]byte, error) {
 	for _, t := range dst {
 		n := 4 * len(t)
 		if cap(buf) < n {
@@ -174,7 +182,7 @@ func ReadTensors(r io.Reader, buf []byte, dst ...[]float64) ([]byte, error) {
 			return buf, unexpected(err)
 		}
 		for i := range t {
-			t[i] = float64(math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:])))
+			t[i] = T(math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:])))
 		}
 	}
 	return buf, nil
@@ -189,6 +197,10 @@ func Discard(r io.Reader, n int) error {
 // AppendFrame appends the frame of h and its tensors (converted to
 // float32) to buf.
 func AppendFrame(buf []byte, h *Header, tensors ...[]float64) ([]byte, error) {
+	return appendFrame(buf, h, tensors...)
+}
+
+func appendFrame[T Float](buf []byte, h *Header, tensors ...[]T) ([]byte, error) {
 	js, err := json.Marshal(h)
 	if err != nil {
 		return buf, err

@@ -20,6 +20,7 @@ import (
 	"tweedie/assets"
 	"tweedie/core/denoiser"
 	"tweedie/core/gmm"
+	"tweedie/core/lab"
 	"tweedie/core/run"
 	"tweedie/core/worker"
 )
@@ -575,5 +576,40 @@ func TestPythonTrainSmoke(t *testing.T) {
 	x, dst := make([]float64, 784), make([]float64, 784)
 	if err := r.NewDenoiser().Denoise(context.Background(), dst, x, 0.5); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestPythonLabNoExact: the lab without the exact posterior through the
+// worker serving the exported mixture reports what the in-process mixture
+// gives: PSNR, residual and spread within 1e-4
+// relative (the protocol is float32), the NFE exactly.
+func TestPythonLabNoExact(t *testing.T) {
+	r := pythonWorker(t, "--model mixture:mnist.npz")
+	mix, _ := assets.MNISTPrior()
+	truth := assets.TestDigits()[0].Image.Pix
+	var es []lab.Entry
+	for _, m := range []string{"pig", "dps"} {
+		s := run.DefaultSettings()
+		s.Method, s.Steps = m, 20
+		es = append(es, lab.Entry{Label: m, Settings: s})
+	}
+	reps := make([]*lab.NoExactReport, 2)
+	for i, p := range []denoiser.Prior{mix, r} {
+		var err error
+		if reps[i], err = lab.RunNoExact(context.Background(), lab.NoExactConfig{Prior: p, Truth: truth, Entries: es, Seeds: 3, Workers: 2}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for e := range es {
+		a, b := reps[0].Results[e], reps[1].Results[e]
+		t.Logf("%s: in process %+v\n through the worker %+v", es[e].Label, a, b)
+		for _, c := range [][2]float64{{a.PSNR, b.PSNR}, {a.Residual, b.Residual}, {a.Spread, b.Spread}} {
+			if math.Abs(c[0]-c[1]) > 1e-4*math.Abs(c[0]) {
+				t.Errorf("%s: %v in process, %v through the worker", es[e].Label, c[0], c[1])
+			}
+		}
+		if a.NFE != b.NFE || a.Diverged != b.Diverged {
+			t.Errorf("%s: NFE %v/%v, diverged %v/%v", es[e].Label, a.NFE, b.NFE, a.Diverged, b.Diverged)
+		}
 	}
 }

@@ -218,8 +218,21 @@ func (dn DiffDenoiser) Linearize(ctx context.Context, dst, xt []float64, alphaBa
 	return dn.eval(ctx, OpLinearize, dst, xt, alphaBar)
 }
 
+// Denoise32 writes x̂0 of each float32 row of xt into dst, sending and
+// receiving the rows as they are (the protocol's tensors are float32).
+func (dn *Denoiser) Denoise32(ctx context.Context, dst, xt []float32, alphaBar float64) error {
+	_, err := eval(ctx, dn, OpDenoise, dst, xt, alphaBar)
+	return err
+}
+
+var _ denoiser.Float32 = (*Denoiser)(nil)
+
 // eval runs op over xt in chunks of at most maxB rows, sent together.
 func (dn *Denoiser) eval(ctx context.Context, op string, dst, xt []float64, alphaBar float64) (denoiser.Point, error) {
+	return eval(ctx, dn, op, dst, xt, alphaBar)
+}
+
+func eval[T Float](ctx context.Context, dn *Denoiser, op string, dst, xt []T, alphaBar float64) (denoiser.Point, error) {
 	b, err := denoiser.Rows(dst, xt, dn.d)
 	if err != nil {
 		return denoiser.Point{}, err
@@ -232,9 +245,9 @@ func (dn *Denoiser) eval(ctx context.Context, op string, dst, xt []float64, alph
 	if dn.c, err = dn.r.client(ctx, dn.slot); err != nil {
 		return denoiser.Point{}, err
 	}
-	ids, err := dn.chunks(ctx, b, func(h *Header, lo, hi int) (*Header, [][]float64, [][]float64) {
+	ids, err := chunks(ctx, dn, b, func(h *Header, lo, hi int) (*Header, [][]T, [][]T) {
 		h.Op, h.Alpha = op, alphaBar
-		return h, [][]float64{dst[lo*dn.d : hi*dn.d]}, [][]float64{xt[lo*dn.d : hi*dn.d]}
+		return h, [][]T{dst[lo*dn.d : hi*dn.d]}, [][]T{xt[lo*dn.d : hi*dn.d]}
 	})
 	if err != nil {
 		return denoiser.Point{}, err
@@ -259,7 +272,7 @@ func (dn DiffDenoiser) VJPAt(ctx context.Context, id uint64, dst, v []float64) e
 		return fmt.Errorf("remote worker: VJP of %d rows at a point of %d", b, dn.rows)
 	}
 	k := 0
-	_, err = dn.chunks(ctx, b, func(h *Header, lo, hi int) (*Header, [][]float64, [][]float64) {
+	_, err = chunks(ctx, dn.Denoiser, b, func(h *Header, lo, hi int) (*Header, [][]float64, [][]float64) {
 		h.Op, h.Point = OpVJP, dn.points[k]
 		k++
 		return h, [][]float64{dst[lo*dn.d : hi*dn.d]}, [][]float64{v[lo*dn.d : hi*dn.d]}
@@ -285,7 +298,7 @@ func (dn DiffDenoiser) DenoiseVJP(ctx context.Context, dst, dstVJP, xt, v []floa
 	if dn.c, err = dn.r.client(ctx, dn.slot); err != nil {
 		return err
 	}
-	_, err = dn.chunks(ctx, b, func(h *Header, lo, hi int) (*Header, [][]float64, [][]float64) {
+	_, err = chunks(ctx, dn.Denoiser, b, func(h *Header, lo, hi int) (*Header, [][]float64, [][]float64) {
 		h.Op, h.Alpha = OpDenoiseVJP, alphaBar
 		s := func(x []float64) []float64 { return x[lo*dn.d : hi*dn.d] }
 		return h, [][]float64{s(dst), s(dstVJP)}, [][]float64{s(xt), s(v)}
@@ -306,13 +319,13 @@ func (dn *Denoiser) release() {
 
 // chunks sends the b rows in chunks of at most maxB, made by fill, all at
 // once, and waits for them all; it returns the chunks' request ids.
-func (dn *Denoiser) chunks(ctx context.Context, b int, fill func(h *Header, lo, hi int) (*Header, [][]float64, [][]float64)) ([]uint64, error) {
+func chunks[T Float](ctx context.Context, dn *Denoiser, b int, fill func(h *Header, lo, hi int) (*Header, [][]T, [][]T)) ([]uint64, error) {
 	n := (b + dn.maxB - 1) / dn.maxB
 	ids := make([]uint64, n)
 	if n == 1 {
 		h, dst, src := fill(&Header{}, 0, b)
 		h.Shape, h.Tensors, h.DType = []int{b, dn.d}, len(src), "float32"
-		err := dn.c.Do(ctx, h, b, dst, src...)
+		err := send(ctx, dn.c, h, b, dst, src...)
 		ids[0] = h.ID
 		return ids, err
 	}
@@ -325,7 +338,7 @@ func (dn *Denoiser) chunks(ctx context.Context, b int, fill func(h *Header, lo, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = dn.c.Do(ctx, h, hi-lo, dst, src...)
+			errs[i] = send(ctx, dn.c, h, hi-lo, dst, src...)
 			ids[i] = h.ID
 		}()
 	}
@@ -336,4 +349,12 @@ func (dn *Denoiser) chunks(ctx context.Context, b int, fill func(h *Header, lo, 
 		}
 	}
 	return ids, nil
+}
+
+// send is Client.Do or Do32, by the tensors' type.
+func send[T Float](ctx context.Context, c *Client, h *Header, rows int, dst [][]T, src ...[]T) error {
+	if d, ok := any(dst).([][]float32); ok {
+		return c.Do32(ctx, h, rows, d, any(src).([][]float32)...)
+	}
+	return c.Do(ctx, h, rows, any(dst).([][]float64), any(src).([][]float64)...)
 }

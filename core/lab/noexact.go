@@ -1,0 +1,236 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+
+	"tweedie/core/denoiser"
+	"tweedie/core/metrics"
+	"tweedie/core/run"
+)
+
+// A lab without the exact posterior.
+//
+// A served model (--prior remote:) has no exact posterior, so TV, SW and
+// coverage cannot be measured; RunNoExact reports what can be: per entry,
+// over its seeds, the divergence fraction, the mean PSNR of the samples
+// against the ground truth, the mean residual ‖y − A(x)‖ (beside σ·√m, the
+// noise's expected norm), the per-pixel spread of the samples and the NFE.
+// Runs are spread over Workers goroutines (and so over the worker
+// processes of a remote prior, whose denoisers take the workers in turn);
+// the figures are summed in seed order, so the same seeds give the same
+// report bit for bit whatever the number of goroutines or processes.
+
+// NoExactConfig is a lab run on a prior without an exact posterior.
+type NoExactConfig struct {
+	Prior denoiser.Prior
+	Truth []float64
+	// Entries share the problem: operator, σ and noise seed.
+	Entries []Entry
+	// Seeds is the number of runs per entry; run i uses sampler seed FirstSeed + i.
+	Seeds     int
+	FirstSeed uint64
+	// Workers is the number of runs at once (default GOMAXPROCS).
+	Workers int
+}
+
+// NoExactResult is one entry's figures over its finished runs.
+type NoExactResult struct {
+	Label    string  `json:"label"`
+	Runs     int     `json:"runs"`
+	Diverged float64 `json:"diverged_fraction"`
+	// PSNR is the mean PSNR of the converged samples against the truth,
+	// Residual their mean ‖y − A(x)‖.
+	PSNR     float64 `json:"mean_psnr"`
+	Residual float64 `json:"mean_residual"`
+	// Spread is the mean over pixels of the samples' standard deviation
+	// (n − 1 in the denominator; NaN below 2 converged runs).
+	Spread float64 `json:"pixel_spread"`
+	NFE    float64 `json:"nfe"`
+	VJPs   float64 `json:"vjps"`
+}
+
+// NoExactReport is the lab's figures; NoiseNorm is σ·√m, what ‖y − A(x0)‖
+// is for the truth on average.
+type NoExactReport struct {
+	Seeds     int             `json:"seeds"`
+	NoiseNorm float64         `json:"noise_norm"`
+	Results   []NoExactResult `json:"results"`
+}
+
+// MaxNoExactFloats bounds the samples a lab without the exact posterior
+// holds (runs × d float32 values, 1 GiB): checked before any run.
+const MaxNoExactFloats = 1 << 28
+
+type noExactOutcome struct {
+	diverged       bool
+	nfe, vjps      int
+	psnr, residual float64
+	x              []float32
+}
+
+// RunNoExact runs every entry with every seed and reports.
+func RunNoExact(ctx context.Context, cfg NoExactConfig) (*NoExactReport, error) {
+	switch {
+	case cfg.Prior == nil:
+		return nil, errors.New("lab: no prior")
+	case len(cfg.Entries) == 0:
+		return nil, errors.New("lab: no methods to run")
+	case cfg.Seeds < 2:
+		return nil, fmt.Errorf("lab: %d seeds, want at least 2", cfg.Seeds)
+	}
+	d := cfg.Prior.ImageShape().Len()
+	if n := int64(len(cfg.Entries)) * int64(cfg.Seeds) * int64(d); n > MaxNoExactFloats {
+		return nil, fmt.Errorf("lab: %d runs of %d pixels hold %d numbers, more than %d", len(cfg.Entries)*cfg.Seeds, d, n, MaxNoExactFloats)
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = runtime.GOMAXPROCS(0)
+	}
+	first := cfg.Entries[0].Settings
+	probs := make([]*run.Problem, len(cfg.Entries))
+	configs := make([]run.Config, len(cfg.Entries))
+	for i, e := range cfg.Entries {
+		s := e.Settings
+		if s.Op != first.Op || s.Sigma != first.Sigma || s.NoiseSeed != first.NoiseSeed {
+			return nil, fmt.Errorf("lab: %q measures a different problem than %q (operator, σ and noise seed must agree)", e.Label, cfg.Entries[0].Label)
+		}
+		var err error
+		if probs[i], configs[i], err = s.Build(cfg.Prior, cfg.Truth); err != nil {
+			return nil, fmt.Errorf("lab: %s: %w", e.Label, err)
+		}
+		configs[i].NoExact, configs[i].KeepBytes = true, 1 // only the final sample is needed
+	}
+	outs := make([][]noExactOutcome, len(cfg.Entries))
+	for i := range outs {
+		outs[i] = make([]noExactOutcome, cfg.Seeds)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type job struct{ e, s int }
+	jobs := make(chan job)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	for range cfg.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				o, err := runNoExact(ctx, probs[j.e], configs[j.e], cfg.FirstSeed+uint64(j.s), cfg.Truth)
+				if err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = fmt.Errorf("%s, seed %d: %w", cfg.Entries[j.e].Label, cfg.FirstSeed+uint64(j.s), err)
+						cancel()
+					}
+					mu.Unlock()
+					continue
+				}
+				outs[j.e][j.s] = o // each job its own element
+			}
+		}()
+	}
+feed:
+	for s := range cfg.Seeds {
+		for e := range cfg.Entries {
+			select {
+			case jobs <- job{e, s}:
+			case <-ctx.Done():
+				break feed
+			}
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	p := probs[0]
+	rep := &NoExactReport{Seeds: cfg.Seeds, NoiseNorm: p.Sigma * math.Sqrt(float64(len(p.Y)))}
+	for e, o := range outs {
+		rep.Results = append(rep.Results, summariseNoExact(cfg.Entries[e].Label, o))
+	}
+	return rep, nil
+}
+
+// runNoExact makes one run; a diverged run counts as such, another
+// failure (the worker's) is an error.
+func runNoExact(ctx context.Context, prob *run.Problem, cfg run.Config, seed uint64, truth []float64) (noExactOutcome, error) {
+	cfg.Seed = seed
+	r, err := run.New(prob, cfg)
+	if err != nil {
+		return noExactOutcome{}, err
+	}
+	tr, err := r.Run(ctx, nil)
+	var de *run.DivergedError
+	switch {
+	case errors.As(err, &de):
+		last := tr.Records[tr.Done-1]
+		return noExactOutcome{diverged: true, nfe: last.NFE, vjps: last.VJPs}, nil
+	case err != nil:
+		return noExactOutcome{}, err
+	}
+	last := tr.Records[tr.Done-1]
+	ax := prob.Op.Apply(make([]float64, len(prob.Y)), tr.Final)
+	res := 0.0
+	for i, v := range prob.Y {
+		res += (v - ax[i]) * (v - ax[i])
+	}
+	x := make([]float32, len(tr.Final))
+	for i, v := range tr.Final {
+		x[i] = float32(v)
+	}
+	return noExactOutcome{nfe: last.NFE, vjps: last.VJPs, psnr: metrics.PSNR(tr.Final, truth),
+		residual: math.Sqrt(res), x: x}, nil
+}
+
+// summariseNoExact sums one entry's outcomes in seed order.
+func summariseNoExact(label string, outs []noExactOutcome) NoExactResult {
+	nan := math.NaN()
+	r := NoExactResult{Label: label, Runs: len(outs), PSNR: nan, Residual: nan, Spread: nan}
+	var xs [][]float32
+	psnr, res, diverged := 0.0, 0.0, 0
+	for _, o := range outs {
+		r.NFE += float64(o.nfe)
+		r.VJPs += float64(o.vjps)
+		if o.diverged {
+			diverged++
+			continue
+		}
+		xs = append(xs, o.x)
+		psnr += o.psnr
+		res += o.residual
+	}
+	r.Diverged = float64(diverged) / float64(len(outs))
+	r.NFE /= float64(len(outs))
+	r.VJPs /= float64(len(outs))
+	n := len(xs)
+	if n == 0 {
+		return r
+	}
+	r.PSNR, r.Residual = psnr/float64(n), res/float64(n)
+	if n >= 2 {
+		d, sum := len(xs[0]), 0.0
+		for i := range d {
+			mean := 0.0
+			for _, x := range xs {
+				mean += float64(x[i])
+			}
+			mean /= float64(n)
+			ss := 0.0
+			for _, x := range xs {
+				ss += (float64(x[i]) - mean) * (float64(x[i]) - mean)
+			}
+			sum += math.Sqrt(ss / float64(n-1))
+		}
+		r.Spread = sum / float64(d)
+	}
+	return r
+}

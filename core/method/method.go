@@ -170,6 +170,9 @@ type Problem struct {
 	Op    operator.Operator
 	Y     []float64
 	Sigma float64
+	// Seed is the run's seed, for methods that draw randomness of their
+	// own (the particle methods, on a stream apart from the run's noise).
+	Seed uint64
 }
 
 // Target says where a method's correction goes.

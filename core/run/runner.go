@@ -105,7 +105,7 @@ func New(prob *Problem, cfg Config) (*Runner, error) {
 		return nil, err
 	}
 	op := prob.Op.Clone()
-	guide, err := m.Bind(&method.Problem{Op: op, Y: prob.Y, Sigma: prob.Sigma}, values)
+	guide, err := m.Bind(&method.Problem{Op: op, Y: prob.Y, Sigma: prob.Sigma, Seed: cfg.Seed}, values)
 	if err != nil {
 		return nil, err
 	}
@@ -225,6 +225,7 @@ func (r *Runner) Step(ctx context.Context) error {
 	if st.Exact != nil {
 		compare(rec, r.scoreY, st.Exact, co.A*method.TweedieShift(abT))
 	}
+	r.recordParticles(i)
 	d := len(r.xt)
 	narrow(tr.xt[i*d:(i+1)*d], r.xt)
 	narrow(tr.x0Hat[i*d:(i+1)*d], r.x0Hat)

@@ -51,6 +51,8 @@ type Trajectory struct {
 	Final []float64
 	// DivergedAt is the index of the step that diverged, or −1.
 	DivergedAt int
+	// particles: a particle method's populations (particles.go).
+	particles
 
 	xt, x0Hat, scoreY, update []float32
 }

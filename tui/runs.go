@@ -176,6 +176,8 @@ func (rs *runSet) ensure(prob *run.Problem, s run.Settings, names ...string) tea
 type stepData struct {
 	Rec            run.Record
 	Xt, X0Hat, Upd []float32
+	// Part is a particle method's population at the step (particles.go), else nil.
+	Part *particleStep
 }
 
 // runStepsMsg carries the steps a run has made since its last message.
@@ -392,6 +394,7 @@ func snapshot(tr *run.Trajectory, i int) stepData {
 		Xt:    f(tr.Xt(buf, i)),
 		X0Hat: f(tr.X0Hat(buf, i)),
 		Upd:   f(tr.Update(buf, i)),
+		Part:  particleSnapshot(tr, i),
 	}
 }
 

@@ -57,3 +57,25 @@ func TestWeightBar(t *testing.T) {
 		}
 	}
 }
+
+// TestParticleKeys: x and X step N along its ladder, and the run follows.
+func TestParticleKeys(t *testing.T) {
+	m := newModel(t)
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 50})
+	drain(m, m.Init())
+	for i := 0; i < 30 && m.Settings().Method != "mcgdiff"; i++ {
+		drain(m, press(m, "m"))
+	}
+	drain(m, press(m, "x"))
+	if got := m.Settings().Params["particles"]; got != "8" {
+		t.Fatalf("x set N to %q, want 8", got)
+	}
+	s := m.shown()
+	if s == nil || !s.done || s.steps[0].Part == nil || s.steps[0].Part.rec.N != 8 {
+		t.Fatal("the run did not follow N = 8")
+	}
+	drain(m, press(m, "X", "X"))
+	if got := m.Settings().Params["particles"]; got != "32" {
+		t.Errorf("X X set N to %q, want 32", got)
+	}
+}

@@ -3,7 +3,6 @@ package lab
 import (
 	"bytes"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -12,20 +11,21 @@ import (
 	"testing"
 
 	"tweedie/core/export"
-	"tweedie/core/gmm"
 	"tweedie/core/method"
+	"tweedie/core/prior"
 	"tweedie/core/run"
 )
 
-// particleConfig is gmm25 d = 8 with svd:dy=1 (seed 1), σ = 0.1, prior draw
-// 0 as the ground truth (the README's lab problem), DDPM with 100 steps:
-// each particle method at each N, and the oracle.
+// particleConfig is the problem of `tweedie lab --prior gmm25:d=8 --op
+// svd:dy=1 --sigma 0.1 --steps 100` (the README's lab problem: prior draw
+// 0, noise seed 1, reference seed 1): each particle method at each N, then
+// the oracle. The lab command with --methods mcgdiff,tds,oracle
+// --particles N1,N2,… gives the same report.
 func particleConfig(t testing.TB, seeds int, ns ...int) Config {
-	mix, err := gmm.ParseSynthetic("gmm25:d=8,seed=1")
+	pd, err := prior.Load("gmm25:d=8")
 	if err != nil {
 		t.Fatal(err)
 	}
-	truth, _ := mix.Sample(make([]float64, mix.Dim()), rand.New(rand.NewPCG(3, 3)))
 	var entries []Entry
 	add := func(m string, v method.Values) {
 		s := run.DefaultSettings()
@@ -38,7 +38,8 @@ func particleConfig(t testing.TB, seeds int, ns ...int) Config {
 		}
 	}
 	add("oracle", nil)
-	return Config{Prior: mix, Truth: truth, Entries: entries, Seeds: seeds, FirstSeed: 1, Seed: 7, Projections: 64}
+	return Config{Prior: pd.Mixture, Truth: pd.Truths[0].Image.Pix, Entries: entries, Seeds: seeds, FirstSeed: 1, Seed: 1,
+		Projections: DefaultProjections}
 }
 
 // TestParticlesConverge: with 64 particles MCGdiff and TDS land the
@@ -63,7 +64,8 @@ func TestParticlesConverge(t *testing.T) {
 }
 
 // TestParticleFigure writes the README's table and plot of the particle
-// methods against N when TWEEDIE_PARTICLE_FIGURE names a directory:
+// methods against N when TWEEDIE_PARTICLE_FIGURE names a directory (a
+// relative one from the repository's root), in about 10 minutes on two cores:
 //
 //	TWEEDIE_PARTICLE_FIGURE=docs go test ./core/lab -run ParticleFigure -timeout 60m
 func TestParticleFigure(t *testing.T) {
@@ -71,14 +73,15 @@ func TestParticleFigure(t *testing.T) {
 	if dir == "" {
 		t.Skip("set TWEEDIE_PARTICLE_FIGURE=DIR to write particles.png and particles.md")
 	}
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join("..", "..", dir) // tests run in core/lab
+	}
 	ns := []int{1, 4, 16, 64, 256}
 	seeds := 1000
 	if s, err := strconv.Atoi(os.Getenv("TWEEDIE_PARTICLE_SEEDS")); err == nil {
 		seeds = s
 	}
-	cfg := particleConfig(t, seeds, ns...)
-	cfg.Projections = DefaultProjections
-	rep := runLab(t, cfg)
+	rep := runLab(t, particleConfig(t, seeds, ns...))
 	var md strings.Builder
 	fmt.Fprintf(&md, "| N | MCGdiff TV · SW | TDS TV · SW | NFE per sample |\n| ---: | ---: | ---: | ---: |\n")
 	var series []export.ParticleSeries

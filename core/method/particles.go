@@ -39,7 +39,7 @@ const TopParticles = 8
 // particlesParam is N, the number of particles.
 var particlesParam = Param{Name: "particles", Symbol: "N", Kind: Number, NonNegative: true, DefaultValue: "16",
 	Help:   "number of particles `N` of the particle methods (MCGdiff, TDS), an integer in [1, 4096]; a step costs N network evaluations",
-	Ladder: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256}, InLabel: true}
+	Ladder: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256}, Down: "x", Up: "X", DownHelp: "particles N down", UpHelp: "particles N up", InLabel: true}
 
 // Population is implemented by the guides of particle methods: what the
 // latest step did to the population.

@@ -11,51 +11,59 @@ import (
 // problems", ICLR 2024, arXiv:2308.07983): a particle filter over the
 // sampler's steps for a linear A = U·[diag(s) 0]·Vᵀ, in the spectral
 // coordinates x̄ = Vᵀx where the forward process is independent per
-// coordinate and the measurement is ȳ_i = Uᵀy = s_i·x̄0_i + σ·ε_i.
-// Observed coordinate i (s_i > 0) is twisted by the Gaussian potential
+// coordinate and the measurement is ȳ_i = (Uᵀy)_i = s_i·x̄0_i + σ·ε_i.
+// Scaled to o_t,i = √ᾱ_t·ȳ_i/s_i it is distributed like x̄_t,i at the
+// level ᾱ*_i = s_i²/(s_i² + σ²), where (1−ᾱ*)/ᾱ* = σ²/s_i². Observed
+// coordinate i (s_i > 0) is twisted, while x_t is noisier than that
+// (ᾱ_t < ᾱ*_i), by the forward kernel from the measurement read as x_τ,
 //
-//	g_t,i(x̄_i) = N(x̄_i; o_t,i, v_t,i),   o_t,i = √ᾱ_t·ȳ_i/s_i,
-//	v_t,i = max(|1 − ᾱ_t − ᾱ_t·σ²/s_i²|, κ),
+//	h_t,i(x̄_i) = N(x̄_i; o_t,i, 1 − (1−κ)·ᾱ_t/ᾱ*_i);
 //
-// which is the forward kernel from the measurement read as a noisy state
-// (√ᾱ_τ·ȳ_i/s_i is distributed like x̄_τ,i where (1−ᾱ_τ)/ᾱ_τ = σ²/s_i²)
-// while x_t is noisier than that (ᾱ_t < ᾱ_τ), and the exact likelihood
-// p(ȳ_i | x̄_t,i) once it is not (ᾱ_t > ᾱ_τ): at t = 0 it is p(y | x0)
-// itself, so the particles target the exact posterior of the sampler's
-// Gaussian kernels. With the sampler's step N(m, C²·I), m = A·x̂0 + B·x_t,
-// the filter is fully adapted: each step from t to s weighs particle j by
+// at the first step that reaches ᾱ_s ≥ ᾱ*_i (τ_i, the measurement's level
+// on the run's grid) by the exact likelihood of the measurement as a
+// noisy child of x_τ,
 //
-//	w_j ∝ Π_i N(o_s,i; m̄_j,i, C² + v_s,i) / N(x̄_t,j,i; o_t,i, v_t,i)
+//	G_i(x̄_i) = N(o_τ,i; x̄_i, max(ᾱ_τ·σ²/s_i² − (1−ᾱ_τ), κ)),
 //
-// (no denominator at the first step: x_T are exact prior draws), draws N
-// ancestors a_j from w (multinomial), and proposes from the potential
-// times the kernel, per coordinate
+// which stays in the target (the chain x0 → x_τ → y gives y | x0 its law
+// N(s_i·x̄0_i, σ²), so the final target's x0 is the posterior under the
+// sampler's kernels); below τ_i the coordinate is free. With the sampler's
+// step N(m, C²·I), m = A·x̂0 + B·x_t, the filter is fully adapted: each
+// step from t to s weighs particle j by
+//
+//	w_j ∝ Π_{i twisted at s} N(o_s,i; m̄_j,i, C² + v_s,i) / h_t,i(x̄_t,j,i)
+//
+// (v_s,i the variance of h_s,i or G_i; no h_t at the first step, whose x_T
+// are exact prior draws, but G_i(x̄_T) where τ_i is the first step), draws
+// N ancestors a_j from w (multinomial), and proposes from the twist times
+// the kernel, per coordinate
 //
 //	K_i = C²/(C² + v_s,i),   x̄_s,i = m̄_a,i + K_i·(o_s,i − m̄_a,i) + √((1−K_i)·C²)·z̄_i
 //
-// (K = 0 on unobserved coordinates), and x_s = V·x̄_s. After the proposal
-// the particles have equal weights; the run's sample is one of them drawn
-// at random.
+// (K = 0 on free and unobserved coordinates), and x_s = V·x̄_s. After the
+// proposal the particles have equal weights; the run's sample is one of
+// them drawn at random.
 //
 // The update follows gabrielvc/mcg_diff mcg_diff/particle_filter.py
 // (mcg_diff: the weights log_integration_constant − previous_log_likelihood,
-// Categorical ancestors, the Kalman blend with Kprev). Where ours differs:
-//   - The reference places each τ_i on its time grid (utils.py
-//     get_taus_from_singular_values, and a grid built to contain them) and
-//     frees coordinate i below τ_i, so the measurement counts exactly only
-//     where (1−ᾱ_τ)/ᾱ_τ = σ²/s_i² holds on the grid. Here the potential
-//     below τ_i is the exact likelihood p(ȳ_i | x̄_t,i) (variance
-//     ᾱ_t·σ²/s_i² − (1−ᾱ_t)), which needs no τ on the grid; above τ_i it is
-//     the reference's (its 1 − (1−κ)·ᾱ_t/ᾱ_τ with κ·ᾱ_t/ᾱ_τ replaced by
-//     the floor κ). The time grid is the run's (--steps).
-//   - κ = 1e-4 (the reference's default gaussian_var) is a floor on v, not
-//     added to it, so the final potential is p(y | x0) with σ exactly.
+// Categorical ancestors, the Kalman blend with Kprev; the twist above τ is
+// its potential). Where ours differs:
+//   - τ: the reference puts each τ_i on its time grid (utils.py
+//     get_taus_from_singular_values, the grid built to contain them) and
+//     pins x̄_τ,i to the measurement within κ, exact only where
+//     (1−ᾱ_τ)/ᾱ_τ = σ²/s_i² holds on the grid. Here τ_i is the first step
+//     of the run's grid (--steps) at or past ᾱ*_i and the pin is the exact
+//     likelihood G_i, of variance ᾱ_τ·σ²/s_i² − (1−ᾱ_τ) ≥ 0 (κ where the
+//     grid hits ᾱ* exactly, as the reference); h uses the exact ᾱ*_i.
+//     So the coordinate leaves the weights at τ_i without dividing by its
+//     pin (the reference divides by it, a constant when the pin is κ).
+//   - κ = 1e-4, the reference's default gaussian_var.
 //   - σ_y is the problem's σ on the data scale.
 //   - The kernel N(A·x̂0 + B·x_t, C²) is the run's sampler (--sampler,
 //     --eta); the reference's DDIM(η = 1) is our default DDPM step. At the
 //     last step C = 0 and the particles become their x̂0.
-//   - The first step has no previous potential to divide by (the
-//     reference divides by g_T of untwisted N(0, I) draws).
+//   - The first step has no previous twist to divide by (the reference
+//     divides by h_T of untwisted N(0, I) draws).
 //   - The reference returns every particle with final log weights; a run
 //     here returns one particle drawn from them (uniform: the last step
 //     leaves equal weights), so each seed of the lab is one sample.
@@ -63,8 +71,9 @@ import (
 //   - The proposal noise z̄ is drawn in spectral coordinates (N(0, I) is
 //     invariant under V), from the run's seed on the particles' stream.
 //
-// g (reported, not applied) is the score of the shown particle's potential
-// at x_t, ∇log Π_i g_t,i = −V·[(x̄_t,i − o_t,i)/v_t,i]_i.
+// g (reported, not applied) is the score of the shown particle's twist at
+// x_t, ∇log Π_i h_t,i = −V·[(x̄_t,i − o_t,i)/v_t,i]_i over the coordinates
+// still twisted by h.
 func init() {
 	Register(&Method{
 		Name: "mcgdiff", Label: "MCGdiff", Order: 60,
@@ -84,8 +93,8 @@ func init() {
 		},
 		Formula: func(v Values, f Frame) [2]string {
 			return [2]string{
-				fmt.Sprintf("MCGdiff  N = %s particles, x̄ = Vᵀx:  g_t,i = N(x̄_i; √ᾱ_t ȳ_i/s_i, |1 − ᾱ_t − ᾱ_t σ²/s_i²|),  σ = %s", v["particles"], Fmt(f.Sigma)),
-				"    w_j ∝ Π_i N(o_s,i; m̄_j,i, C² + v_s,i)/g_t,i(x̄_t,j,i);  resample;  x̄_s,i = m̄_a,i + K_i (o_s,i − m̄_a,i) + √((1−K_i) C²) z̄_i,  K_i = C²/(C² + v_s,i)",
+				fmt.Sprintf("MCGdiff  N = %s, x̄ = Vᵀx, ᾱ*_i = s_i²/(s_i² + σ²):  h_t,i = N(x̄_i; √ᾱ_t ȳ_i/s_i, 1 − ᾱ_t/ᾱ*_i) while ᾱ_t < ᾱ*_i, then N(y_i | x̄_τ,i), then free;  σ = %s", v["particles"], Fmt(f.Sigma)),
+				"    w_j ∝ Π_i N(o_s,i; m̄_j,i, C² + v_s,i)/h_t,i(x̄_t,j,i);  resample;  x̄_s,i = m̄_a,i + K_i (o_s,i − m̄_a,i) + √((1−K_i) C²) z̄_i,  K_i = C²/(C² + v_s,i)",
 			}
 		},
 		Short: func(v Values, f Frame) string {
@@ -114,12 +123,26 @@ func newMCGdiff(sp spectral, n int, sigma float64, seed uint64) *mcgdiff {
 		xbar: make([]float64, n*d), mbar: make([]float64, n*d), nbar: make([]float64, n*d), first: true}
 }
 
-// potential is (o_t,i, v_t,i) of observed coordinate i at ᾱ_t.
-func (g *mcgdiff) potential(alphaBar float64, i int) (o, v float64) {
-	s := g.s[i]
+// alphaStar is ᾱ*_i = s_i²/(s_i² + σ²), the level at which the
+// measurement of coordinate i is as noisy as x_t.
+func (g *mcgdiff) alphaStar(i int) float64 {
+	s2 := g.s[i] * g.s[i]
+	return s2 / (s2 + g.sigma*g.sigma)
+}
+
+// twist is coordinate i's twist at level ᾱ reached from the level prev:
+// (o, v) of h (ᾱ < ᾱ*), of G (prev < ᾱ* ≤ ᾱ: τ_i is this level), or
+// on = false (free: past τ_i).
+func (g *mcgdiff) twist(alphaBar, prev float64, i int) (o, v float64, on bool) {
+	s, star := g.s[i], g.alphaStar(i)
 	o = math.Sqrt(alphaBar) * g.ybar[i] / s
-	v = math.Max(math.Abs(1-alphaBar-alphaBar*g.sigma*g.sigma/(s*s)), mcgdiffKappa)
-	return o, v
+	switch {
+	case alphaBar < star:
+		return o, 1 - (1-mcgdiffKappa)*alphaBar/star, true
+	case prev < star:
+		return o, math.Max(alphaBar*g.sigma*g.sigma/(s*s)-(1-alphaBar), mcgdiffKappa), true
+	}
+	return 0, 0, false
 }
 
 func (g *mcgdiff) Guide(ctx context.Context, st *State, out *Output) error {
@@ -145,9 +168,9 @@ func (g *mcgdiff) Guide(ctx context.Context, st *State, out *Output) error {
 
 	// g of the shown particle, at x_t (before x moves on).
 	clear(g.shift)
-	for i := range g.s {
-		if g.s[i] > 0 {
-			o, v := g.potential(st.AlphaBarT, i)
+	for i, s := range g.s {
+		if s > 0 && st.AlphaBarT < g.alphaStar(i) {
+			o, v, _ := g.twist(st.AlphaBarT, 0, i)
 			g.shift[i] = -(g.xbar[i] - o) / v
 		}
 	}
@@ -180,7 +203,8 @@ func (g *mcgdiff) swapRows(j, k int) {
 }
 
 // weigh fills logw: the kernel means m̄_j = Vᵀ(A·x̂0_j + B·x_t,j) and
-// log w_j = Σ_i log N(o_s,i; m̄_j,i, C² + v_s,i) − log N(x̄_t,j,i; o_t,i, v_t,i).
+// log w_j = Σ_{i twisted at s} log N(o_s,i; m̄_j,i, C² + v_s,i) − log h_t,i(x̄_t,j,i)
+// (at the first step, no h_t but log G_i(x̄_T,j,i) where τ_i = T).
 func (g *mcgdiff) weigh(st *State) {
 	co := st.Step
 	c2 := co.C * co.C
@@ -197,11 +221,16 @@ func (g *mcgdiff) weigh(st *State) {
 			if s <= 0 {
 				continue
 			}
-			os, vs := g.potential(st.AlphaBarS, i)
-			lw += logNormal(os, mb[i], c2+vs)
-			if !g.first {
-				ot, vt := g.potential(st.AlphaBarT, i)
-				lw -= logNormal(xb[i], ot, vt)
+			if os, vs, on := g.twist(st.AlphaBarS, st.AlphaBarT, i); on {
+				lw += logNormal(os, mb[i], c2+vs)
+				if !g.first {
+					ot, vt, _ := g.twist(st.AlphaBarT, 0, i) // h_t: twisted at s means ᾱ_t < ᾱ*
+					lw -= logNormal(xb[i], ot, vt)
+				}
+			} else if g.first {
+				if ot, vt, on := g.twist(st.AlphaBarT, 0, i); on { // τ_i = T: G_i(x̄_T)
+					lw += logNormal(ot, xb[i], vt)
+				}
 			}
 		}
 		g.logw[j] = lw
@@ -216,12 +245,11 @@ func (g *mcgdiff) propose(st *State, z []float64) {
 	for j := range g.n {
 		mb, zb, nb := g.row(g.mbar, g.anc[j]), g.row(z, j), g.row(g.nbar, j)
 		for i := range nb {
-			k := 0.0
-			o := 0.0
+			k, o := 0.0, 0.0
 			if i < len(g.s) && g.s[i] > 0 {
-				var v float64
-				o, v = g.potential(st.AlphaBarS, i)
-				k = c2 / (c2 + v)
+				if oi, v, on := g.twist(st.AlphaBarS, st.AlphaBarT, i); on {
+					k, o = c2/(c2+v), oi
+				}
 			}
 			nb[i] = mb[i] + k*(o-mb[i]) + math.Sqrt((1-k)*c2)*zb[i]
 		}

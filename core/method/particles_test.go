@@ -2,6 +2,7 @@ package method
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -165,10 +166,23 @@ func maxAbsDiff(a, b []float64) float64 {
 // TestMCGdiffStepDense checks one MCGdiff step — the weights, the ESS,
 // and the proposal's mean and covariance — against a dense computation:
 // gonum's SVD of the explicit A = U·Σ·Wᵀ gives the observed directions W
-// (m×d), the potentials are multivariate normals in W·x, the weight is
-// the Gaussian integral N(o_s; W·m_j, C²·W·Wᵀ + D_s) over N(m_j, C²·I),
-// and the proposal is the Gaussian product with precision C⁻²·I + Wᵀ·D_s⁻¹·W.
+// (m×d); the twisted coordinates' rows W_a carry Gaussian twists N(W_a·x;
+// o, D); the weight is the Gaussian integral N(o_s; W_a·m_j, C²·W_a·W_aᵀ +
+// D_s) over the kernel N(m_j, C²·I), divided by the twist at x_t; the
+// proposal is the Gaussian product with precision C⁻²·I + W_aᵀ·D_s⁻¹·W_a.
+// Three steps: both coordinates' twists h (the second free), the second
+// reaching its level ᾱ* (its exact likelihood G), and a first step where
+// the second is past ᾱ* already (G weighs x_T).
 func TestMCGdiffStepDense(t *testing.T) {
+	for _, tc := range []struct {
+		abT, abS float64
+		first    bool
+	}{{0.5, 0.62, false}, {0.2, 0.3, false}, {0.3, 0.4, true}} {
+		t.Run(fmt.Sprintf("%v→%v", tc.abT, tc.abS), func(t *testing.T) { mcgdiffStepDense(t, tc.abT, tc.abS, tc.first) })
+	}
+}
+
+func mcgdiffStepDense(t *testing.T, abT, abS float64, first bool) {
 	f := newParticleFixture(t)
 	g := f.bindParticles(t, "mcgdiff").(*mcgdiff)
 	for _, s := range g.s {
@@ -180,15 +194,16 @@ func TestMCGdiffStepDense(t *testing.T) {
 	for j := range f.x {
 		g.sp.VT(g.row(g.xbar, j), f.x[j])
 	}
-	g.first = false
-	st := f.st
-	g.weigh(st)
+	g.first = first
+	st := *f.st
+	st.AlphaBarT, st.AlphaBarS, st.Step = abT, abS, sampler.DDPM.StepCoeffs(abT, abS, 1)
+	g.weigh(&st)
 	ess, err := g.normalise()
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	// Dense: A = U·diag(s)·Wᵀ.
+	// Dense: A = U·diag(s)·Wᵀ, ȳ = Uᵀy, ᾱ* = s²/(s² + σ²).
 	var svd mat.SVD
 	if !svd.Factorize(f.A, mat.SVDThin) {
 		t.Fatal("svd failed")
@@ -200,23 +215,48 @@ func TestMCGdiffStepDense(t *testing.T) {
 	W := mat.DenseCopyOf(Vt.T())
 	var uy mat.VecDense
 	uy.MulVec(U.T(), mat.NewVecDense(f.m, f.y))
-	pot := func(ab float64) (o []float64, D *mat.SymDense) {
-		D = mat.NewSymDense(f.m, nil)
-		for i := 0; i < f.m; i++ {
-			o = append(o, math.Sqrt(ab)*uy.AtVec(i)/s[i])
-			D.SetSym(i, i, math.Max(math.Abs(1-ab-ab*f.sigma*f.sigma/(s[i]*s[i])), mcgdiffKappa))
+	kappa, s2 := 1e-4, f.sigma*f.sigma
+	// twist is (o, v, on) of coordinate i at level ab reached from prev.
+	twist := func(ab, prev float64, i int) (float64, float64, bool) {
+		star := s[i] * s[i] / (s[i]*s[i] + s2)
+		o := math.Sqrt(ab) * uy.AtVec(i) / s[i]
+		switch {
+		case ab < star:
+			return o, 1 - (1-kappa)*ab/star, true
+		case prev < star:
+			return o, math.Max(ab*s2/(s[i]*s[i])-(1-ab), kappa), true
 		}
-		return o, D
+		return 0, 0, false
+	}
+	var act []int // the coordinates twisted at s
+	var oS, oT []float64
+	var vS, vT []float64
+	for i := 0; i < f.m; i++ {
+		if o, v, on := twist(abS, abT, i); on {
+			act = append(act, i)
+			oS, vS = append(oS, o), append(vS, v)
+			o, v, _ = twist(abT, 0, i)
+			oT, vT = append(oT, o), append(vT, v)
+		}
+	}
+	if !first && len(act) == 0 {
+		t.Fatal("no coordinate twisted: the case tests nothing")
+	}
+	a := len(act)
+	Wa := mat.NewDense(max(a, 1), f.d, nil)
+	DS, DT := mat.NewSymDense(max(a, 1), nil), mat.NewSymDense(max(a, 1), nil)
+	for r, i := range act {
+		Wa.SetRow(r, W.RawRowView(i))
+		DS.SetSym(r, r, vS[r])
+		DT.SetSym(r, r, vT[r])
 	}
 	co := st.Step
 	c2 := co.C * co.C
-	oS, DS := pot(st.AlphaBarS)
-	oT, DT := pot(st.AlphaBarT)
-	cov := mat.NewSymDense(f.m, nil) // C²·W·Wᵀ + D_s
+	cov := mat.NewSymDense(max(a, 1), nil) // C²·W_a·W_aᵀ + D_s
 	var wwt mat.Dense
-	wwt.Mul(W, W.T())
-	for i := 0; i < f.m; i++ {
-		for k := i; k < f.m; k++ {
+	wwt.Mul(Wa, Wa.T())
+	for i := 0; i < a; i++ {
+		for k := i; k < a; k++ {
 			cov.SetSym(i, k, c2*wwt.At(i, k)+DS.At(i, k))
 		}
 	}
@@ -227,14 +267,32 @@ func TestMCGdiffStepDense(t *testing.T) {
 		mj.AddScaledVec(mj, co.A, mat.NewVecDense(f.d, f.x0[j]))
 		mj.AddScaledVec(mj, co.B, mat.NewVecDense(f.d, f.x[j]))
 		means[j] = mj
-		var wm, wx mat.VecDense
-		wm.MulVec(W, mj)
-		wx.MulVec(W, mat.NewVecDense(f.d, f.x[j]))
-		lw[j] = logMVN(t, oS, wm.RawVector().Data, cov) - logMVN(t, wx.RawVector().Data, oT, DT)
+		var wm, wx, wxAll mat.VecDense
+		wm.MulVec(Wa, mj)
+		wx.MulVec(Wa, mat.NewVecDense(f.d, f.x[j]))
+		wxAll.MulVec(W, mat.NewVecDense(f.d, f.x[j]))
+		if a > 0 {
+			lw[j] = logMVN(t, oS, wm.RawVector().Data[:a], cov)
+			if !first {
+				lw[j] -= logMVN(t, wx.RawVector().Data[:a], oT, DT)
+			}
+		}
+		if first { // G of the coordinates past ᾱ* at T
+			for i := 0; i < f.m; i++ {
+				if _, _, on := twist(abS, abT, i); !on {
+					if o, v, on := twist(abT, 0, i); on {
+						lw[j] += -0.5*(o-wxAll.AtVec(i))*(o-wxAll.AtVec(i))/v - 0.5*math.Log(2*math.Pi*v)
+					}
+				}
+			}
+		}
 	}
 	want := softmax(lw)
 	if e := maxAbsDiff(g.w, want); e > 1e-12 {
 		t.Errorf("weights %v, dense %v", g.w, want)
+	}
+	if e := maxAbsDiff(want, []float64{1. / 3, 1. / 3, 1. / 3}); e < 1e-3 {
+		t.Errorf("weights %v: nearly equal, the case tests little", want)
 	}
 	wantESS := 0.0
 	for _, w := range want {
@@ -243,24 +301,21 @@ func TestMCGdiffStepDense(t *testing.T) {
 	if wantESS = 1 / wantESS; math.Abs(ess-wantESS) > 1e-9 {
 		t.Errorf("ESS %v, dense %v", ess, wantESS)
 	}
-	if ess < 1 || ess > float64(f.n) {
-		t.Errorf("ESS %v outside [1, N]", ess)
-	}
 
 	// The proposal from ancestors (2, 0, 1): mean with z = 0, covariance
 	// from the responses to unit noise.
 	copy(g.anc, []int{2, 0, 1})
-	prec := mat.NewSymDense(f.d, nil) // C⁻²·I + Wᵀ·D_s⁻¹·W
-	for a := 0; a < f.d; a++ {
-		for b := a; b < f.d; b++ {
+	prec := mat.NewSymDense(f.d, nil) // C⁻²·I + W_aᵀ·D_s⁻¹·W_a
+	for p := 0; p < f.d; p++ {
+		for q := p; q < f.d; q++ {
 			v := 0.0
-			for i := 0; i < f.m; i++ {
-				v += W.At(i, a) * W.At(i, b) / DS.At(i, i)
+			for r := 0; r < a; r++ {
+				v += Wa.At(r, p) * Wa.At(r, q) / DS.At(r, r)
 			}
-			if a == b {
+			if p == q {
 				v += 1 / c2
 			}
-			prec.SetSym(a, b, v)
+			prec.SetSym(p, q, v)
 		}
 	}
 	var Sigma mat.Dense
@@ -268,13 +323,13 @@ func TestMCGdiffStepDense(t *testing.T) {
 		t.Fatal(err)
 	}
 	z := make([]float64, f.n*f.d)
-	g.propose(st, z)
-	for j, a := range g.anc {
+	g.propose(&st, z)
+	for j, an := range g.anc {
 		rhs := mat.NewVecDense(f.d, nil)
-		rhs.ScaleVec(1/c2, means[a])
-		for b := 0; b < f.d; b++ {
-			for i := 0; i < f.m; i++ {
-				rhs.SetVec(b, rhs.AtVec(b)+W.At(i, b)*oS[i]/DS.At(i, i))
+		rhs.ScaleVec(1/c2, means[an])
+		for p := 0; p < f.d; p++ {
+			for r := 0; r < a; r++ {
+				rhs.SetVec(p, rhs.AtVec(p)+Wa.At(r, p)*oS[r]/DS.At(r, r))
 			}
 		}
 		var mu mat.VecDense
@@ -288,11 +343,11 @@ func TestMCGdiffStepDense(t *testing.T) {
 	for k := 0; k < f.d; k++ {
 		clear(z)
 		z[k] = 1 // particle 0's k-th spectral noise
-		g.propose(st, z)
+		g.propose(&st, z)
 		col := g.row(g.next, 0)
-		for a := 0; a < f.d; a++ {
-			for b := 0; b < f.d; b++ {
-				got.Set(a, b, got.At(a, b)+(col[a]-mean0[a])*(col[b]-mean0[b]))
+		for p := 0; p < f.d; p++ {
+			for q := 0; q < f.d; q++ {
+				got.Set(p, q, got.At(p, q)+(col[p]-mean0[p])*(col[q]-mean0[q]))
 			}
 		}
 	}

@@ -49,7 +49,8 @@ const (
 	Exact
 	// PositiveSigma: measurement noise σ > 0.
 	PositiveSigma
-	// Particles: several particles evolved together.
+	// Particles: several particles evolved together, kept by the guide
+	// (particles.go); every problem of core/run offers it.
 	Particles
 	// Spectral: a linear operator with its singular value decomposition
 	// A = U·[diag(s) 0]·Vᵀ (operator.Spectral), for the methods that work

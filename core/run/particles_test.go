@@ -1,6 +1,7 @@
 package run
 
 import (
+	"context"
 	"math"
 	"slices"
 	"testing"
@@ -162,3 +163,24 @@ func TestParticlesGaussianPosterior(t *testing.T) {
 		}
 	}
 }
+
+// benchmarkParticleSteps runs 20 steps of a particle method with 16
+// particles at d = 784 (a K = 10, q = 32 mixture, centre-box inpainting):
+// 320 denoiser rows, 16 per batched call.
+func benchmarkParticleSteps(b *testing.B, name string) {
+	prob := testProblem(b, img.Shape{H: 28, W: 28, C: 1}, 10, 32, "inpaint-box:size=14", 0.05)
+	cfg := Config{Steps: 20, Seed: 1, Method: mustMethod(b, name), Params: method.Values{"particles": "16"}, NoExact: true}
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := New(prob, cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := r.Run(context.Background(), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkParticlesMCGdiff(b *testing.B) { benchmarkParticleSteps(b, "mcgdiff") }
+func BenchmarkParticlesTDS(b *testing.B)     { benchmarkParticleSteps(b, "tds") }

@@ -42,7 +42,8 @@ into place at the end, so a failure leaves nothing behind):
   steps.csv        one row per step: index,t,alpha_bar,residual,psnr,
                    g_norm,g_exact_norm,g_ratio,g_cos,
                    update_norm,update_exact_norm,update_ratio
-                   (NaN where a value does not exist; see below)
+                   (NaN where a value does not exist; see below); particle
+                   methods add particles,ess,resampled,distinct
   gradnorm.png     ‖update‖, ‖g‖, ‖g*‖ and the residual per step, log scale
   summary.json     settings and results (non-finite numbers are null)
 g is the method's estimate of the likelihood score ∇log p(y|x_t) and g*
@@ -399,14 +400,31 @@ func writeRunFiles(od *export.Dir, res *runResult, sum *runSummary) error {
 // stepsCSVHeader is the header of steps.csv.
 const stepsCSVHeader = "index,t,alpha_bar,residual,psnr,g_norm,g_exact_norm,g_ratio,g_cos,update_norm,update_exact_norm,update_ratio"
 
+// particlesCSVHeader are the columns steps.csv adds for a particle method
+// (MCGdiff, TDS): N, the ESS of the weights the step resampled by, whether
+// it resampled (0/1) and how many particles kept offspring.
+const particlesCSVHeader = ",particles,ess,resampled,distinct"
+
 func writeStepsCSV(w io.Writer, tr *run.Trajectory) error {
-	if _, err := fmt.Fprintln(w, stepsCSVHeader); err != nil {
+	header := stepsCSVHeader
+	if tr.HasParticles() {
+		header += particlesCSVHeader
+	}
+	if _, err := fmt.Fprintln(w, header); err != nil {
 		return err
 	}
 	for _, r := range tr.Records[:tr.Done] {
-		_, err := fmt.Fprintf(w, "%d,%d,%s\n", r.Index, r.T, strings.Join([]string{export.CSVFloat(r.AlphaBar),
+		part := ""
+		if p, ok := tr.Particle(r.Index); ok {
+			resampled := 0
+			if p.Resampled {
+				resampled = 1
+			}
+			part = fmt.Sprintf(",%d,%s,%d,%d", p.N, export.CSVFloat(p.ESS), resampled, p.Distinct)
+		}
+		_, err := fmt.Fprintf(w, "%d,%d,%s%s\n", r.Index, r.T, strings.Join([]string{export.CSVFloat(r.AlphaBar),
 			export.CSVFloat(r.Residual), export.CSVFloat(r.PSNR), export.CSVFloat(r.GNorm), export.CSVFloat(r.GExactNorm), export.CSVFloat(r.GRatio),
-			export.CSVFloat(r.GCos), export.CSVFloat(r.UpdateNorm), export.CSVFloat(r.UpdateExactNorm), export.CSVFloat(r.UpdateRatio)}, ","))
+			export.CSVFloat(r.GCos), export.CSVFloat(r.UpdateNorm), export.CSVFloat(r.UpdateExactNorm), export.CSVFloat(r.UpdateRatio)}, ","), part)
 		if err != nil {
 			return err
 		}

@@ -226,6 +226,8 @@ type stepData struct {
 	Sum            uint64
 	UpdMax         float64
 	Xt, X0Hat, Upd []float32
+	// Part is a particle method's population at the step (particles.go), else nil.
+	Part *particleStep
 }
 
 // liveRows are copies of the vectors of the latest step of a run whose
@@ -444,7 +446,7 @@ func waitRun(ch <-chan tea.Msg) tea.Cmd {
 // snapshot takes step i out of the trajectory, just after the step (it is
 // the latest, so its update is there for max|Δ| whether kept or not).
 func snapshot(tr *run.Trajectory, i int) stepData {
-	sd := stepData{Rec: tr.Records[i], Sum: tr.Sum(i)}
+	sd := stepData{Rec: tr.Records[i], Sum: tr.Sum(i), Part: particleSnapshot(tr, i)}
 	if i == tr.Done-1 {
 		lat, _ := tr.Latest()
 		sd.UpdMax = maxAbs32(lat.Update)

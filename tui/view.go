@@ -276,6 +276,7 @@ func (m *Model) panels() []panel {
 		ps = append(ps, m.runPanels(p[1], p[1].Label+" ", 2, 3, 7)...)
 	} else {
 		ps = append(ps, m.runPanels(m.method(), "", 0, 3, 2)...)
+		ps = append(ps, m.particlePanels(m.method(), "")...)
 	}
 	if post := &m.runs.post; post.mean != nil {
 		mean, std := post.mean, post.std
@@ -793,7 +794,8 @@ func (m *Model) statusLine(meth *method.Method, prefix string) []string {
 			v(NameResidual, res) +
 			v("PSNR", fmt.Sprintf("%.1f", rec.PSNR)+db) +
 			v("cos(g,g*)", cos) +
-			v("NFE", fmtNFE(rec)),
+			v("NFE", fmtNFE(rec)) +
+			m.particleStatus(s, sep),
 		pad +
 			v(NameG, gNorm) +
 			v(NameGExact, gExact) +

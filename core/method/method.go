@@ -49,7 +49,8 @@ const (
 	Exact
 	// PositiveSigma: measurement noise σ > 0.
 	PositiveSigma
-	// Particles: several particles evolved together.
+	// Particles: several particles evolved together, kept by the guide
+	// (particles.go); every problem of core/run offers it.
 	Particles
 	// Spectral: a linear operator with its singular value decomposition
 	// A = U·[diag(s) 0]·Vᵀ (operator.Spectral), for the methods that work
@@ -170,6 +171,9 @@ type Problem struct {
 	Op    operator.Operator
 	Y     []float64
 	Sigma float64
+	// Seed is the run's seed, for methods that draw randomness of their
+	// own (the particle methods, on a stream apart from the run's noise).
+	Seed uint64
 }
 
 // Target says where a method's correction goes.

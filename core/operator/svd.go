@@ -131,9 +131,12 @@ func (a *svd) InShape() img.Shape { return a.shape }
 func (a *svd) OutLen() int        { return a.dy }
 func (a *svd) Linear() bool       { return true }
 
-// Clone returns a copy with its own scratch; the matrices are shared (read only).
+// Clone returns a copy with its own scratch; the matrices are shared (read
+// only) but for the reflectors qr, which LAPACK's Dorm2r overwrites and
+// restores while it applies them (shared, clones on two goroutines race).
 func (a *svd) Clone() Operator {
 	c := *a
+	c.qr = append([]float64(nil), a.qr...)
 	c.tmp = make([]float64, a.dy)
 	c.work = make([]float64, svdWork)
 	return &c

@@ -53,7 +53,8 @@ func NewProblem(prior denoiser.Prior, op operator.Operator, truth []float64, sig
 
 // offer states what a problem offers: the one place that decides it.
 func offer(prior denoiser.Prior, op operator.Operator, sigma float64) method.Offer {
-	o := method.Offer{Op: op.Name()}
+	// Particles: the runner steps particle methods (their guides keep the population).
+	o := method.Offer{Op: op.Name(), Caps: method.Particles}
 	if denoiser.CanVJP(prior) {
 		o.Caps |= method.VJP
 	}

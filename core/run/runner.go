@@ -115,7 +115,7 @@ func New(prob *Problem, cfg Config) (*Runner, error) {
 		return nil, err
 	}
 	op := prob.Op.Clone()
-	guide, err := m.Bind(&method.Problem{Op: op, Y: prob.Y, Sigma: prob.Sigma}, values)
+	guide, err := m.Bind(&method.Problem{Op: op, Y: prob.Y, Sigma: prob.Sigma, Seed: cfg.Seed}, values)
 	if err != nil {
 		return nil, err
 	}
@@ -248,6 +248,7 @@ func (r *Runner) Step(ctx context.Context) error {
 	if st.Exact != nil {
 		compare(rec, r.scoreY, st.Exact, co.A*method.TweedieShift(abT))
 	}
+	r.recordParticles(i)
 	rows := tr.split(tr.next(i))
 	narrow(rows.Xt, r.xt)
 	narrow(rows.X0Hat, r.x0Hat)

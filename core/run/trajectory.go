@@ -74,6 +74,8 @@ type Trajectory struct {
 	Final []float64
 	// DivergedAt is the index of the step that diverged, or −1.
 	DivergedAt int
+	// particles: a particle method's populations (particles.go).
+	particles
 
 	// every is k: steps i with i%k == 0, and the last, are kept (k = 0:
 	// none, for Replay).

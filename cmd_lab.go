@@ -464,14 +464,7 @@ func cmdLab(args []string, stdout, stderr io.Writer) int {
 	err = lb.Run(ctx, func(int, int) { done++; bar.update(done) })
 	bar.finish()
 	if err != nil {
-		if out != nil {
-			out.Abort()
-		}
-		if ctx.Err() != nil {
-			fmt.Fprintln(stderr, "tweedie lab: interrupted")
-			return exitInterrupt
-		}
-		return fail(stderr, "lab", err)
+		return labFailed(ctx, err, out, stderr)
 	}
 	rep := newLabJSON(lb.Report(), pd, f, les, sw)
 	if f.json {
@@ -504,4 +497,17 @@ func withCounterfactuals(les []labEntry) []labEntry {
 		}
 	}
 	return out
+}
+
+// labFailed ends a lab run that stopped with err: the output directory is
+// abandoned, and an interrupt exits as one.
+func labFailed(ctx context.Context, err error, out *export.Dir, stderr io.Writer) int {
+	if out != nil {
+		out.Abort()
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintln(stderr, "tweedie lab: interrupted")
+		return exitInterrupt
+	}
+	return fail(stderr, "lab", err)
 }

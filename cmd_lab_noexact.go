@@ -38,14 +38,7 @@ func labNoExact(f *labFlags, pd *prior.Prior, entries []lab.Entry, stdout, stder
 	defer stop()
 	rep, err := lab.RunNoExact(ctx, cfg)
 	if err != nil {
-		if out != nil {
-			out.Abort()
-		}
-		if ctx.Err() != nil {
-			fmt.Fprintln(stderr, "tweedie lab: interrupted")
-			return exitInterrupt
-		}
-		return fail(stderr, "lab", err)
+		return labFailed(ctx, err, out, stderr)
 	}
 	js := newLabNoExactJSON(rep, pd, f, entries)
 	if f.json {

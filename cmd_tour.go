@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -40,43 +39,18 @@ Examples:
 // cmdTour opens the explorer in the guided tour.
 func cmdTour(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("tweedie tour")
-	pf := addProblemFlags(fs)
-	priorSpec := addPriorFlag(fs)
-	df := addDisplayFlags(fs)
-	theme := addThemeFlag(fs)
+	ef := addExplorerFlags(fs)
 	n := tui.TourStops()
 	stop := fs.String("stop", "1", fmt.Sprintf("open stop `N` (1 to %d)", n))
 	lang := fs.String("lang", "", "language of the texts: en or zh (default: zh when LC_ALL, LC_MESSAGES or LANG starts with zh, else en)")
 	if status, done := parseNoArgs(fs, args, "tour", tourHelp, stdout, stderr); done {
 		return status
 	}
-	to, err := tourFlags(pf, *stop, *lang, n)
+	to, err := tourFlags(ef.pf, *stop, *lang, n)
 	if err != nil {
 		return fail(stderr, "tour", usageError{err})
 	}
-	pd, err := loadPrior(*priorSpec)
-	if err != nil {
-		return fail(stderr, "tour", err)
-	}
-	opts, err := explorerOptions(pf, pd)
-	if err == nil {
-		opts.Graphics, opts.Cell, opts.Profile, err = df.parse()
-	}
-	if err == nil {
-		opts.Theme, err = tui.ParseTheme(*theme)
-	}
-	if err != nil {
-		return fail(stderr, "tour", usageError{err})
-	}
-	opts.Tour = to
-	if err := startExplorer(opts); err != nil {
-		var se *tui.SignalError
-		if errors.As(err, &se) {
-			return 128 + int(se.Signal)
-		}
-		return fail(stderr, "tour", err)
-	}
-	return exitOK
+	return ef.open("tour", &to, stderr)
 }
 
 // tourFlags checks --stop and --lang and refuses the flags every stop sets.

@@ -98,33 +98,53 @@ func usageText() string {
 // one line on stderr and status 2 before the screen opens.
 func explore(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("tweedie")
-	pf := addProblemFlags(fs)
-	priorSpec := addPriorFlag(fs)
-	df := addDisplayFlags(fs)
-	theme := addThemeFlag(fs)
+	ef := addExplorerFlags(fs)
 	if status, done := parseNoArgs(fs, args, "", usageText(), stdout, stderr); done {
 		return status
 	}
-	pd, err := loadPrior(*priorSpec)
+	return ef.open("", nil, stderr)
+}
+
+// explorerFlags are the flags of the explorer (and of the tour): the
+// problem, the prior and the display.
+type explorerFlags struct {
+	pf        *problemFlags
+	priorSpec *string
+	df        *displayFlags
+	theme     *string
+}
+
+func addExplorerFlags(fs *flag.FlagSet) *explorerFlags {
+	return &explorerFlags{pf: addProblemFlags(fs), priorSpec: addPriorFlag(fs), df: addDisplayFlags(fs), theme: addThemeFlag(fs)}
+}
+
+// open builds the explorer's options from the flags, sets tour (when not
+// nil) on them and runs the explorer until it quits; cmd names the
+// subcommand in messages.
+func (ef *explorerFlags) open(cmd string, tour *tui.TourOptions, stderr io.Writer) int {
+	pd, err := loadPrior(*ef.priorSpec)
 	if err != nil {
-		return fail(stderr, "", err)
+		return fail(stderr, cmd, err)
 	}
-	opts, err := explorerOptions(pf, pd)
+	opts, err := explorerOptions(ef.pf, pd)
 	if err == nil {
-		opts.Graphics, opts.Cell, opts.Profile, err = df.parse()
+		opts.Graphics, opts.Cell, opts.Profile, err = ef.df.parse()
 	}
 	if err == nil {
-		opts.Theme, err = tui.ParseTheme(*theme)
+		opts.Theme, err = tui.ParseTheme(*ef.theme)
 	}
 	if err != nil {
-		return fail(stderr, "", usageError{err})
+		return fail(stderr, cmd, usageError{err})
+	}
+	if tour != nil {
+		opts.Tour = *tour
 	}
 	if err := startExplorer(opts); err != nil {
 		var se *tui.SignalError
 		if errors.As(err, &se) {
 			return 128 + int(se.Signal) // as a shell reports a process the signal ended
 		}
-		return fail(stderr, "", err)
+		return fail(stderr, cmd, err)
 	}
 	return exitOK
 }

@@ -97,7 +97,8 @@ func TestParticleFigure(t *testing.T) {
 		fmt.Fprintf(&md, "| %d | %.3f · %.3f | %.3f · %.3f | %.0f (+%.0f VJPs for TDS) |\n", n, a.TV, a.SW, b.TV, b.SW, a.NFE, b.VJPs)
 	}
 	or := rep.Results[len(rep.Results)-1]
-	fmt.Fprintf(&md, "| oracle | %.3f · %.3f | | %.0f |\n| exact (floor) | %.3f · %.3f | | |\n", or.TV, or.SW, or.NFE, rep.TVFloor.Median, rep.SWFloor.Median)
+	fmt.Fprintf(&md, "| oracle | %.3f · %.3f | | %.0f |\n| exact (floor band: median, 5–95%%) | %.3f (%.3f–%.3f) · %.3f (%.3f–%.3f) | | |\n",
+		or.TV, or.SW, or.NFE, rep.TVFloor.Median, rep.TVFloor.Lo, rep.TVFloor.Hi, rep.SWFloor.Median, rep.SWFloor.Lo, rep.SWFloor.Hi)
 	t.Log("\n" + md.String())
 	var png bytes.Buffer
 	if err := export.WriteParticlePlot(&png, series, rep.TVFloor.Median, rep.SWFloor.Median); err != nil {

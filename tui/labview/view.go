@@ -303,7 +303,7 @@ func (m Model) table() []string {
 		nameW = max(nameW, ansi.StringWidth(r.Label))
 	}
 	heads := []string{"runs", "div", "TV", "SW", "SW 90%", "PSNR dB", "cover", "truth", "NFE"}
-	widths := []int{7, 6, 7, 7, 14, 8, 7, 7, 8}
+	widths := []int{7, 6, 7, 7, 14, 8, 7, 7, 10}
 	total := 1 + nameW
 	for _, w := range widths {
 		total += w
@@ -315,7 +315,7 @@ func (m Model) table() []string {
 		if i == 4 && !withCI {
 			continue
 		}
-		b.WriteString(st.Label.Render(padLeft(h, widths[i])))
+		b.WriteString(st.Label.Render(column(h, widths[i])))
 	}
 	lines := []string{b.String()}
 	cell := func(i int, s string) string {
@@ -323,9 +323,9 @@ func (m Model) table() []string {
 			return ""
 		}
 		if s == "–" {
-			return st.Dim.Render(padLeft(s, widths[i]))
+			return st.Dim.Render(column(s, widths[i]))
 		}
-		return st.Value.Render(padLeft(s, widths[i]))
+		return st.Value.Render(column(s, widths[i]))
 	}
 	for _, i := range rep.Ranked() { // closest to the exact posterior first
 		r := rep.Results[i]
@@ -354,9 +354,19 @@ func (m Model) table() []string {
 	return lines
 }
 
+// column right-aligns s in a column w cells wide, after at least one
+// space: a figure wider than its column pushes the row on rather than
+// running into its neighbour.
+func column(s string, w int) string {
+	return " " + padLeft(s, w-1)
+}
+
 func fmtNum(x float64, format string) string {
 	if math.IsNaN(x) {
 		return "–"
+	}
+	if math.Abs(x) >= 1000 && strings.HasPrefix(format, "%.") && strings.HasSuffix(format, "f") {
+		format = "%.4g" // 197.798 fits; 1.23e+04 rather than 12345.678
 	}
 	return fmt.Sprintf(format, x)
 }

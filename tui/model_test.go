@@ -74,24 +74,7 @@ func newModel(t testing.TB) *Model {
 
 // drain runs cmd and every command it leads to, feeding the messages to
 // the model, until nothing is left; playback ticks are dropped.
-func drain(m *Model, cmd tea.Cmd) {
-	queue := []tea.Cmd{cmd}
-	for len(queue) > 0 {
-		c := queue[0]
-		queue = queue[1:]
-		if c == nil {
-			continue
-		}
-		switch msg := c().(type) {
-		case nil, tickMsg:
-		case tea.BatchMsg:
-			queue = append(queue, msg...)
-		default:
-			_, next := m.Update(msg)
-			queue = append(queue, next)
-		}
-	}
-}
+func drain(m *Model, cmd tea.Cmd) { drainUntil(m, cmd, func() bool { return false }) }
 
 func press(m *Model, keys ...string) tea.Cmd {
 	var cmds []tea.Cmd

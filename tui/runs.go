@@ -339,7 +339,11 @@ const batchEvery = 40 * time.Millisecond
 func (rs *runSet) startRun(ctx context.Context, id int, name string, prob *run.Problem, s run.Settings, ch chan tea.Msg) tea.Cmd {
 	pool, share := rs.pool, rs.share
 	go func() {
-		defer close(ch)
+		var cmp *comparer
+		defer func() {
+			cmp.wait() // it sends on ch too
+			close(ch)
+		}()
 		send := func(msg tea.Msg) bool {
 			select {
 			case ch <- msg:
@@ -368,8 +372,11 @@ func (rs *runSet) startRun(ctx context.Context, id int, name string, prob *run.P
 		if prob.HasExact() {
 			exactErr = r.ExactErr()
 		}
+		if lazy {
+			cmp = startComparer(ctx, r, id, name, pool, share, send)
+		}
 		var batch []stepData
-		sent := 0
+		sent, queued := 0, 0
 		last := time.Now()
 		tr := r.Trajectory() // same goroutine as the Runner: safe
 		collect := func(done int) {
@@ -377,6 +384,12 @@ func (rs *runSet) startRun(ctx context.Context, id int, name string, prob *run.P
 				batch = append(batch, snapshot(tr, i))
 			}
 			sent = done
+		}
+		// delivered hands the steps the model has to the comparer.
+		delivered := func() {
+			for ; queued < sent; queued++ {
+				cmp.add(r, queued)
+			}
 		}
 		_, err = r.Run(ctx, func(done int) {
 			collect(done)
@@ -386,6 +399,7 @@ func (rs *runSet) startRun(ctx context.Context, id int, name string, prob *run.P
 			select { // never block the computation on a busy UI
 			case ch <- runStepsMsg{ID: id, Method: name, Steps: batch, Live: latestRows(tr), Lazy: lazy, ExactErr: exactErr}:
 				batch, last = nil, time.Now()
+				delivered()
 			default:
 			}
 		})
@@ -396,10 +410,13 @@ func (rs *runSet) startRun(ctx context.Context, id int, name string, prob *run.P
 		if len(batch) > 0 && !send(runStepsMsg{ID: id, Method: name, Steps: batch, Live: latestRows(tr), Lazy: lazy, ExactErr: exactErr}) {
 			return
 		}
+		delivered()
 		if !send(runDoneMsg{ID: id, Method: name, Err: err, Traj: tr}) || !lazy {
 			return
 		}
-		compareExact(ctx, id, name, r, send)
+		if cmp == nil { // no comparer of its own: compare now, on this goroutine
+			compareExact(ctx, id, name, r, send)
+		}
 	}()
 	return waitRun(ch)
 }
@@ -407,6 +424,78 @@ func (rs *runSet) startRun(ctx context.Context, id int, name string, prob *run.P
 // exactBatch is the most steps compared before their records are offered
 // to the model; they are sent at least every batchEvery.
 const exactBatch = 50
+
+// comparer compares a run's steps with the exact guidance on a goroutine of
+// its own (with its own share of the pool) while the run goes on: on two
+// cores the comparison then costs no time after the run. Steps reach it
+// only once the model has them, so its records never come before their
+// steps.
+type comparer struct {
+	queue chan queuedStep
+	done  chan struct{}
+}
+
+type queuedStep struct {
+	in   run.CompareInput
+	kept bool
+}
+
+// startComparer starts the comparer of a run, or returns nil when the run
+// cannot have one (its comparison is then made after the run).
+func startComparer(ctx context.Context, r *run.Runner, id int, name string, pool *Pool, share chan struct{}, send func(tea.Msg) bool) *comparer {
+	c, err := r.NewComparison()
+	if err != nil || c == nil {
+		return nil
+	}
+	cm := &comparer{queue: make(chan queuedStep, r.Trajectory().Steps()), done: make(chan struct{})}
+	go func() {
+		defer close(cm.done)
+		if pool.acquire(ctx, share) != nil {
+			return
+		}
+		defer pool.release(share)
+		var recs []run.Record
+		n := 0
+		last := time.Now()
+		for q := range cm.queue {
+			if ctx.Err() != nil {
+				return
+			}
+			n++
+			if q.kept {
+				recs = append(recs, c.Compare(q.in))
+			}
+			if len(cm.queue) > 0 && len(recs) < exactBatch && time.Since(last) < batchEvery {
+				continue
+			}
+			if !send(runExactMsg{ID: id, Method: name, Recs: recs, Done: n}) {
+				return
+			}
+			recs, last = nil, time.Now()
+		}
+	}()
+	return cm
+}
+
+// add queues step i of r; it never blocks (the queue holds every step).
+// Call it on the Runner's goroutine, between steps.
+func (cm *comparer) add(r *run.Runner, i int) {
+	if cm == nil {
+		return
+	}
+	in, kept := r.CompareInput(i)
+	cm.queue <- queuedStep{in: in, kept: kept}
+}
+
+// wait ends the queue and waits for the comparer to finish (at once when
+// its run was cancelled).
+func (cm *comparer) wait() {
+	if cm == nil {
+		return
+	}
+	close(cm.queue)
+	<-cm.done
+}
 
 // compareExact fills in the comparison with the exact guidance of every
 // recorded step of a finished run and sends the records in batches. It

@@ -87,6 +87,8 @@ type Runner struct {
 	xt, xs, x0Hat, scoreY, corr, z, exactG []float64
 	// nfe counts the denoiser's evaluations and VJPs (per sample).
 	nfe nfe
+	// comparison is CompareExact's, made at its first call.
+	comparison *Comparison
 }
 
 // New prepares a run. It refuses bad settings and methods that cannot serve
@@ -348,15 +350,15 @@ func (r *Runner) CompareExact(i int) {
 	if r.exact == nil {
 		return
 	}
-	tr := r.traj
-	if _, ok := tr.Rows(i); !ok && i != tr.Done-1 {
+	in, ok := r.CompareInput(i)
+	if !ok {
 		return
 	}
-	tr.Xt(r.xs, i)
-	tr.ScoreY(r.scoreY, i)
-	abT, _, co := r.coeffs(i)
-	exact := r.exact.Guidance(r.exactG, r.xs, abT)
-	compare(&tr.Records[i], r.scoreY, exact, co.A*method.TweedieShift(abT))
+	if r.comparison == nil {
+		d := len(r.xt)
+		r.comparison = &Comparison{exact: r.exact, xt: make([]float64, d), g: make([]float64, d), out: r.exactG}
+	}
+	r.traj.Records[i] = r.comparison.Compare(in)
 }
 
 // divergence names what went wrong at a step, or returns "".

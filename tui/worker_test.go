@@ -6,7 +6,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -236,29 +235,15 @@ func TestLargeImageSixelFullResolution(t *testing.T) {
 	}
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(200, 60),
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.TrueColor)))
-	raster := regexp.MustCompile(`\x1bP0;1;0q"1;1;(\d+);(\d+)`)
-	var out []byte
-	buf := make([]byte, 256<<10)
-	deadline := time.Now().Add(maxWait(t))
-	for len(raster.FindAllSubmatch(out, -1)) < 4 {
-		if time.Now().After(deadline) {
-			t.Fatalf("fewer than 4 sixel images after %v", maxWait(t))
-		}
-		n, _ := tm.Output().Read(buf)
-		out = append(out, buf[:n]...)
-		if n == 0 {
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
+	sizes := sixelSizes(t, tm, 4)
 	tm.Quit()
 	tm.WaitFinished(t, teatest.WithFinalTimeout(maxWait(t)))
 	l := m.layout()
 	if l.scale.Scale > -2 {
 		t.Fatalf("layout scale %+v: want a shrink for 256×256 at 200×60", l.scale)
 	}
-	for _, mt := range raster.FindAllSubmatch(out, -1) {
-		w, _ := strconv.Atoi(string(mt[1]))
-		h, _ := strconv.Atoi(string(mt[2]))
+	for _, wh := range sizes {
+		w, h := wh[0], wh[1]
 		if w != l.pw*10 || h != l.ph*20 {
 			t.Errorf("sixel %d×%d px, want the panel's box %d×%d", w, h, l.pw*10, l.ph*20)
 		}

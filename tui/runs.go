@@ -56,6 +56,23 @@ func (p *Pool) acquire(ctx context.Context, share chan struct{}) error {
 	}
 }
 
+// tryAcquire takes a slot of the pool and of the explorer's share if both
+// are free now, and reports whether it did.
+func (p *Pool) tryAcquire(share chan struct{}) bool {
+	select {
+	case share <- struct{}{}:
+	default:
+		return false
+	}
+	select {
+	case p.slots <- struct{}{}:
+		return true
+	default:
+		<-share
+		return false
+	}
+}
+
 func (p *Pool) release(share chan struct{}) {
 	<-p.slots
 	<-share
@@ -441,18 +458,17 @@ type queuedStep struct {
 }
 
 // startComparer starts the comparer of a run, or returns nil when the run
-// cannot have one (its comparison is then made after the run).
+// cannot have one now: when the pool has no slot free at once (a server's
+// session with one core's share, say), the comparison is made after the
+// run on the run's own slot, as it would wait for the run anyway.
 func startComparer(ctx context.Context, r *run.Runner, id int, name string, pool *Pool, share chan struct{}, send func(tea.Msg) bool) *comparer {
 	c, err := r.NewComparison()
-	if err != nil || c == nil {
+	if err != nil || c == nil || !pool.tryAcquire(share) {
 		return nil
 	}
 	cm := &comparer{queue: make(chan queuedStep, r.Trajectory().Steps()), done: make(chan struct{})}
 	go func() {
 		defer close(cm.done)
-		if pool.acquire(ctx, share) != nil {
-			return
-		}
 		defer pool.release(share)
 		var recs []run.Record
 		n := 0

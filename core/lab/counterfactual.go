@@ -11,9 +11,9 @@ import (
 // WithCounterfactuals returns the entries with each guidance method's
 // three counterfactual runs right after it (see run.Counterfactual): its
 // own direction at the exact size, the exact direction at its own size, and
-// its component along the exact update. Baselines and methods that use the
+// its component along the exact update. Baselines, methods that use the
 // exact guidance themselves (the oracle: every counterfactual of it is
-// itself) get none.
+// itself) and particle methods (run.Fits) get none.
 func WithCounterfactuals(entries []Entry) []Entry {
 	var out []Entry
 	for _, e := range entries {
@@ -33,7 +33,7 @@ func WithCounterfactuals(entries []Entry) []Entry {
 
 func splittable(e Entry) bool {
 	m, err := method.Lookup(e.Settings.Method)
-	return err == nil && !m.Baseline && m.Needs(e.Values)&method.Exact == 0
+	return err == nil && !m.Baseline && m.Needs(e.Values)&method.Exact == 0 && run.Fits(m, e.Values) == nil
 }
 
 // Split is how much of one method's distance to the exact posterior each

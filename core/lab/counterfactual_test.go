@@ -12,14 +12,14 @@ import (
 // TestWithCounterfactuals: each guidance method is followed by its three
 // counterfactuals; the oracle and the unguided baseline get none.
 func TestWithCounterfactuals(t *testing.T) {
-	cfg := gmm25Config(t, 2, "pig", "oracle", "dps", "none")
+	cfg := gmm25Config(t, 2, "pig", "oracle", "dps", "none", "tds")
 	es := WithCounterfactuals(cfg.Entries)
 	var got []string
 	for _, e := range es {
 		got = append(got, e.Settings.Method+"/"+e.Counterfactual.String())
 	}
 	want := []string{"pig/plain", "pig/exact-size", "pig/exact-direction", "pig/along", "oracle/plain",
-		"dps/plain", "dps/exact-size", "dps/exact-direction", "dps/along", "none/plain"}
+		"dps/plain", "dps/exact-size", "dps/exact-direction", "dps/along", "none/plain", "tds/plain"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("entries %v\nwant %v", got, want)
 	}

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"tweedie/core/internal/vec"
+	"tweedie/core/method"
 )
 
 // Counterfactual replaces a method's update with one built from it and the
@@ -72,6 +73,16 @@ func ParseCounterfactual(s string) (Counterfactual, error) {
 		}
 	}
 	return Plain, fmt.Errorf("counterfactual %q: want one of plain, exact-size, exact-direction, along", s)
+}
+
+// Fits says why the counterfactuals cannot replace a method's update, or
+// returns nil: a particle method moves a population, of which the update
+// of the one particle shown is not the whole step.
+func Fits(m *method.Method, v method.Values) error {
+	if m.Needs(v)&method.Particles != 0 {
+		return fmt.Errorf("the counterfactuals replace one update per step; %s moves a population of particles", m.Label)
+	}
+	return nil
 }
 
 // apply replaces the update u by the counterfactual's, given the exact

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"tweedie/core/img"
@@ -135,5 +136,16 @@ func TestCounterfactualSteps(t *testing.T) {
 				t.Fatalf("%v step %d: cos(update, update*) = %v", cf, i, c)
 			}
 		}
+	}
+}
+
+// TestCounterfactualRefusesParticles: a particle method's step is its
+// population's, so the counterfactuals refuse it with a reason.
+func TestCounterfactualRefusesParticles(t *testing.T) {
+	prob := testProblem(t, img.Shape{H: 6, W: 6, C: 1}, 3, 2, "inpaint-box:size=2", 0.1)
+	cfg := pigConfig(prob, 10)
+	cfg.Method, cfg.Counterfactual = mustMethod(t, "tds"), ExactSize
+	if _, err := New(prob, cfg); err == nil || !strings.Contains(err.Error(), "particles") {
+		t.Errorf("TDS with a counterfactual: %v", err)
 	}
 }

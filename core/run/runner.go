@@ -126,6 +126,9 @@ func New(prob *Problem, cfg Config) (*Runner, error) {
 		if !prob.HasExact() {
 			return nil, fmt.Errorf("the counterfactual %s needs the exact guidance: %s", cfg.Counterfactual, prob.Offer.NoExact)
 		}
+		if err := Fits(m, values); err != nil {
+			return nil, err
+		}
 		needs |= method.Exact
 	}
 	d := prob.Shape().Len()

@@ -64,9 +64,10 @@ var workerFiles = sync.OnceValues(func() (string, error) {
 	return dir, gmm.WriteNPZ(f, mix)
 })
 
-// pythonWorker starts the embedded worker with args, skipping the test
-// when Python lacks NumPy or PyTorch.
-func pythonWorker(t testing.TB, args string) *worker.Remote {
+// pythonReady returns the Python interpreter and the directory holding the
+// worker's files, skipping the test under -short or when Python lacks
+// NumPy or PyTorch.
+func pythonReady(t testing.TB) (py, dir string) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("the Python worker's tests start PyTorch (seconds each): skipped under -short")
@@ -75,10 +76,17 @@ func pythonWorker(t testing.TB, args string) *worker.Remote {
 	if err != nil {
 		t.Skip("skipping the Python worker's tests: ", err)
 	}
-	dir, err := workerFiles()
-	if err != nil {
+	if dir, err = workerFiles(); err != nil {
 		t.Fatal(err)
 	}
+	return py, dir
+}
+
+// pythonWorker starts the embedded worker with args, skipping the test
+// when Python lacks NumPy or PyTorch.
+func pythonWorker(t testing.TB, args string) *worker.Remote {
+	t.Helper()
+	py, dir := pythonReady(t)
 	cmd := fmt.Sprintf("cd %q && exec %q tweedie_worker.py --threads 1 %s", dir, py, args)
 	lg := &testLog{t: t}
 	r, err := worker.StartRemote(context.Background(), cmd, 1, worker.Options{Log: lg})
@@ -377,16 +385,7 @@ def load():
 // TestPythonDiffusersAdapter: the diffusers adapter (ε and v) and a user's
 // factory (x0) give the exact x̂0 of the stand-in's Gaussian prior.
 func TestPythonDiffusersAdapter(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the Python worker's tests start PyTorch (seconds each): skipped under -short")
-	}
-	if _, err := pythonOnce(); err != nil {
-		t.Skip("skipping the Python worker's tests: ", err)
-	}
-	dir, err := workerFiles()
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, dir := pythonReady(t)
 	if err := os.WriteFile(filepath.Join(dir, "standin.py"), []byte(standIn), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -459,16 +458,7 @@ def load():
 // TestPythonModelError: an exception in the model is that request's error,
 // with its message; the worker serves the next one.
 func TestPythonModelError(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the Python worker's tests start PyTorch (seconds each): skipped under -short")
-	}
-	if _, err := pythonOnce(); err != nil {
-		t.Skip("skipping the Python worker's tests: ", err)
-	}
-	dir, err := workerFiles()
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, dir := pythonReady(t)
 	if err := os.WriteFile(filepath.Join(dir, "failing_model.py"), []byte(failingModel), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -476,7 +466,7 @@ func TestPythonModelError(t *testing.T) {
 	dn := r.NewDenoiser()
 	x, dst := make([]float64, 16), make([]float64, 16)
 	ctx := context.Background()
-	err = dn.Denoise(ctx, dst, x, r.Schedule().AlphaBar[1])
+	err := dn.Denoise(ctx, dst, x, r.Schedule().AlphaBar[1])
 	var re *worker.RequestError
 	if !errors.As(err, &re) || !strings.Contains(err.Error(), "boom at t=0") {
 		t.Fatalf("the model's exception: %v", err)
@@ -545,17 +535,7 @@ func TestPythonSharedBatches(t *testing.T) {
 // model that --model learned:FILE serves (a few seconds on 50 images: the
 // plumbing, not the quality).
 func TestPythonTrainSmoke(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the Python worker's tests start PyTorch (seconds each): skipped under -short")
-	}
-	py, err := pythonOnce()
-	if err != nil {
-		t.Skip("skipping the Python worker's tests: ", err)
-	}
-	dir, err := workerFiles()
-	if err != nil {
-		t.Fatal(err)
-	}
+	py, dir := pythonReady(t)
 	idx := []byte{0, 0, 8, 3, 0, 0, 0, 50, 0, 0, 0, 28, 0, 0, 0, 28}
 	for i := 0; i < 50*784; i++ {
 		idx = append(idx, byte(i*7))

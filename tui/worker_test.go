@@ -2,7 +2,6 @@ package tui
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -34,13 +33,12 @@ func TestMain(m *testing.M) {
 // worker writes its process id to the file returned.
 func fakePrior(t *testing.T, shape string) (*prior.Prior, string) {
 	t.Helper()
-	exe, err := os.Executable()
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	cmd, err := workertest.Command(workertest.OK, workertest.EnvShape+"="+shape, workertest.EnvPIDFile+"="+pidFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pidFile := filepath.Join(t.TempDir(), "pid")
-	p, err := prior.Load(fmt.Sprintf("remote:%s=%s %s=%s %s=%s exec %s -test.run=^$",
-		workertest.Env, workertest.OK, workertest.EnvShape, shape, workertest.EnvPIDFile, pidFile, exe))
+	p, err := prior.Load("remote:" + cmd)
 	if err != nil {
 		t.Fatal(err)
 	}

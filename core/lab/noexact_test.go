@@ -23,11 +23,10 @@ func TestMain(m *testing.M) {
 // model x̂0_i = sqrt(ᾱ)·(x_i + ½·x_{i+1 mod d}) of 8×8 images).
 func fakeRemote(t *testing.T, n int) *worker.Remote {
 	t.Helper()
-	exe, err := os.Executable()
+	cmd, err := workertest.Command(workertest.OK, workertest.EnvShape+"=8x8x1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := fmt.Sprintf("%s=%s %s=8x8x1 exec %q -test.run=^$", workertest.Env, workertest.OK, workertest.EnvShape, exe)
 	r, err := worker.StartRemote(context.Background(), cmd, n, worker.Options{})
 	if err != nil {
 		t.Fatal(err)

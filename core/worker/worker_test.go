@@ -31,11 +31,11 @@ func TestMain(m *testing.M) {
 // fakeCommand is the command that runs this test binary as a fake worker.
 func fakeCommand(t testing.TB, mode string) string {
 	t.Helper()
-	exe, err := os.Executable()
+	cmd, err := workertest.Command(mode)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return fmt.Sprintf("%s=%s exec %q -test.run=^$", workertest.Env, mode, exe)
+	return cmd
 }
 
 // groupGone waits until the process group of pid has no process left.

@@ -26,12 +26,11 @@ func TestMain(m *testing.M) {
 // time (queue=1), its stderr in logFile.
 func workerExplorer(t *testing.T, logFile string) *prior.Prior {
 	t.Helper()
-	exe, err := os.Executable()
+	cmd, err := workertest.Command(workertest.OK, workertest.EnvShape+"=28x28x1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := prior.Load(fmt.Sprintf("remote:queue=1,log=%s:%s=%s %s=28x28x1 exec %s -test.run=^$",
-		logFile, workertest.Env, workertest.OK, workertest.EnvShape, exe))
+	p, err := prior.Load(fmt.Sprintf("remote:queue=1,log=%s:%s", logFile, cmd))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,6 +42,18 @@ const (
 	Slow      = "slow"       // answers each request after 1.5 s
 )
 
+// Command is the shell command that runs this test binary as a fake worker
+// in mode, with the environment assignments env ("NAME=value") before it:
+// the CMD of a --prior remote:CMD in tests whose TestMain calls Main.
+func Command(mode string, env ...string) (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	vars := strings.Join(append([]string{Env + "=" + mode}, env...), " ")
+	return fmt.Sprintf("%s exec %q -test.run=^$", vars, exe), nil
+}
+
 // Main runs the fake worker and exits when Env is set; it returns at once
 // otherwise. Call it first in TestMain.
 func Main() {

@@ -53,22 +53,10 @@ func TestApplyCovMatchesDense(t *testing.T) {
 			}
 		}
 		// log p(y) = log Σ_k π_k N(y; Aμ_k, AΣ_kAᵀ + σ²I), densely.
-		m := op.OutLen()
 		terms := make([]float64, len(mix.Components))
 		for k := range mix.Components {
 			c := &mix.Components[k]
-			var AS, S mat.Dense
-			AS.Mul(A, denseCov(c, d))
-			S.Mul(&AS, A.T())
-			Ss := mat.NewSymDense(m, nil)
-			for i := 0; i < m; i++ {
-				for j := i; j < m; j++ {
-					Ss.SetSym(i, j, 0.5*(S.At(i, j)+S.At(j, i)))
-				}
-				Ss.SetSym(i, i, Ss.At(i, i)+sigma*sigma)
-			}
-			var amu mat.VecDense
-			amu.MulVec(A, mat.NewVecDense(d, c.Mean))
+			_, _, Ss, amu := denseMeasured(c, A, sigma)
 			terms[k] = math.Log(c.Weight) + denseLogNormal(t, y, amu.RawVector().Data, Ss)
 		}
 		mx := math.Inf(-1)

@@ -25,6 +25,27 @@ func denseA(op operator.Operator) *mat.Dense {
 	return A
 }
 
+// denseMeasured is component c seen through y = A·x0 + σz, densely: its
+// covariance Σ, A·Σ, the covariance AΣAᵀ + σ²I of y and the mean A·μ.
+func denseMeasured(c *Component, A *mat.Dense, sigma float64) (Sig *mat.SymDense, ASig *mat.Dense, Ss *mat.SymDense, Amu *mat.VecDense) {
+	m, d := A.Dims()
+	Sig = denseCov(c, d)
+	ASig = new(mat.Dense)
+	ASig.Mul(A, Sig)
+	var S mat.Dense
+	S.Mul(ASig, A.T())
+	Ss = mat.NewSymDense(m, nil)
+	for i := 0; i < m; i++ {
+		for j := i; j < m; j++ {
+			Ss.SetSym(i, j, 0.5*(S.At(i, j)+S.At(j, i)))
+		}
+		Ss.SetSym(i, i, Ss.At(i, i)+sigma*sigma)
+	}
+	Amu = new(mat.VecDense)
+	Amu.MulVec(A, mat.NewVecDense(d, c.Mean))
+	return Sig, ASig, Ss, Amu
+}
+
 // densePosterior returns π'_k, m'_k and Σ'_k from the textbook formulas.
 func densePosterior(t testing.TB, mix *Mixture, A *mat.Dense, y []float64, sigma float64) ([]float64, [][]float64, []*mat.SymDense) {
 	m, d := A.Dims()
@@ -35,24 +56,12 @@ func densePosterior(t testing.TB, mix *Mixture, A *mat.Dense, y []float64, sigma
 	yv := mat.NewVecDense(m, y)
 	for k := range mix.Components {
 		c := &mix.Components[k]
-		Sig := denseCov(c, d)
-		var ASig, S mat.Dense
-		ASig.Mul(A, Sig)
-		S.Mul(&ASig, A.T())
-		Ss := mat.NewSymDense(m, nil)
-		for i := 0; i < m; i++ {
-			for j := i; j < m; j++ {
-				Ss.SetSym(i, j, 0.5*(S.At(i, j)+S.At(j, i)))
-			}
-			Ss.SetSym(i, i, Ss.At(i, i)+sigma*sigma)
-		}
-		var Amu mat.VecDense
-		Amu.MulVec(A, mat.NewVecDense(d, c.Mean))
+		Sig, ASig, Ss, Amu := denseMeasured(c, A, sigma)
 		logW[k] = math.Log(c.Weight) + denseLogNormal(t, y, Amu.RawVector().Data, Ss)
 		var ch mat.Cholesky
 		ch.Factorize(Ss)
 		var e, sol, back mat.VecDense
-		e.SubVec(yv, &Amu)
+		e.SubVec(yv, Amu)
 		ch.SolveVecTo(&sol, &e)
 		back.MulVec(ASig.T(), &sol)
 		means[k] = make([]float64, d)
@@ -60,7 +69,7 @@ func densePosterior(t testing.TB, mix *Mixture, A *mat.Dense, y []float64, sigma
 			means[k][i] = c.Mean[i] + back.AtVec(i)
 		}
 		var X, corr mat.Dense
-		ch.SolveTo(&X, &ASig)
+		ch.SolveTo(&X, ASig)
 		corr.Mul(ASig.T(), &X)
 		covs[k] = mat.NewSymDense(d, nil)
 		for i := 0; i < d; i++ {

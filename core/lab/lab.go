@@ -117,16 +117,33 @@ type Lab struct {
 	cache   []cached    // per entry, the last summary
 }
 
+// checkEntries refuses a lab without a prior, entries or two seeds, and
+// entries that measure different problems (every entry of a lab shares the
+// operator, σ and the noise seed).
+func checkEntries(hasPrior bool, entries []Entry, seeds int) error {
+	switch {
+	case !hasPrior:
+		return errors.New("lab: no prior")
+	case len(entries) == 0:
+		return errors.New("lab: no methods to run")
+	case seeds < 2:
+		return fmt.Errorf("lab: %d seeds, want at least 2", seeds)
+	}
+	first := entries[0].Settings
+	for _, e := range entries[1:] {
+		s := e.Settings
+		if s.Op != first.Op || s.Sigma != first.Sigma || s.NoiseSeed != first.NoiseSeed {
+			return fmt.Errorf("lab: %q measures a different problem than %q (operator, σ and noise seed must agree)", e.Label, entries[0].Label)
+		}
+	}
+	return nil
+}
+
 // New checks the configuration and computes the exact reference: the
 // posterior, its projections and per-component figures.
 func New(cfg Config) (*Lab, error) {
-	switch {
-	case cfg.Prior == nil:
-		return nil, errors.New("lab: no prior")
-	case len(cfg.Entries) == 0:
-		return nil, errors.New("lab: no methods to run")
-	case cfg.Seeds < 2:
-		return nil, fmt.Errorf("lab: %d seeds, want at least 2", cfg.Seeds)
+	if err := checkEntries(cfg.Prior != nil, cfg.Entries, cfg.Seeds); err != nil {
+		return nil, err
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = runtime.GOMAXPROCS(0)
@@ -143,14 +160,7 @@ func New(cfg Config) (*Lab, error) {
 	if cfg.TimePoints == 0 {
 		cfg.TimePoints = DefaultTimePoints
 	}
-	first := cfg.Entries[0].Settings
-	for _, e := range cfg.Entries[1:] {
-		s := e.Settings
-		if s.Op != first.Op || s.Sigma != first.Sigma || s.NoiseSeed != first.NoiseSeed {
-			return nil, fmt.Errorf("lab: %q measures a different problem than %q (operator, σ and noise seed must agree)", e.Label, cfg.Entries[0].Label)
-		}
-	}
-	prob, err := first.Problem(cfg.Prior, cfg.Truth)
+	prob, err := cfg.Entries[0].Settings.Problem(cfg.Prior, cfg.Truth)
 	if err != nil {
 		return nil, err
 	}

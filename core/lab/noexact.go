@@ -75,13 +75,8 @@ type noExactOutcome struct {
 
 // RunNoExact runs every entry with every seed and reports.
 func RunNoExact(ctx context.Context, cfg NoExactConfig) (*NoExactReport, error) {
-	switch {
-	case cfg.Prior == nil:
-		return nil, errors.New("lab: no prior")
-	case len(cfg.Entries) == 0:
-		return nil, errors.New("lab: no methods to run")
-	case cfg.Seeds < 2:
-		return nil, fmt.Errorf("lab: %d seeds, want at least 2", cfg.Seeds)
+	if err := checkEntries(cfg.Prior != nil, cfg.Entries, cfg.Seeds); err != nil {
+		return nil, err
 	}
 	d := cfg.Prior.ImageShape().Len()
 	if n := int64(len(cfg.Entries)) * int64(cfg.Seeds) * int64(d); n > MaxNoExactFloats {
@@ -90,16 +85,11 @@ func RunNoExact(ctx context.Context, cfg NoExactConfig) (*NoExactReport, error) 
 	if cfg.Workers <= 0 {
 		cfg.Workers = runtime.GOMAXPROCS(0)
 	}
-	first := cfg.Entries[0].Settings
 	probs := make([]*run.Problem, len(cfg.Entries))
 	configs := make([]run.Config, len(cfg.Entries))
 	for i, e := range cfg.Entries {
-		s := e.Settings
-		if s.Op != first.Op || s.Sigma != first.Sigma || s.NoiseSeed != first.NoiseSeed {
-			return nil, fmt.Errorf("lab: %q measures a different problem than %q (operator, σ and noise seed must agree)", e.Label, cfg.Entries[0].Label)
-		}
 		var err error
-		if probs[i], configs[i], err = s.Build(cfg.Prior, cfg.Truth); err != nil {
+		if probs[i], configs[i], err = e.Settings.Build(cfg.Prior, cfg.Truth); err != nil {
 			return nil, fmt.Errorf("lab: %s: %w", e.Label, err)
 		}
 		configs[i].NoExact, configs[i].KeepBytes = true, 1 // only the final sample is needed

@@ -48,11 +48,12 @@ func (mix *Mixture) CondCov(xt []float64, alphaBar float64) (*CondCov, error) {
 	logW := make([]float64, K)
 	ps := make([][]float64, K)
 	r := make([]float64, d)
+	bases := mix.bases()
 	for k := range mix.Components {
 		c := &mix.Components[k]
 		residualTo(r, xt, c.Mean, sa)
-		ps[k] = project(make([]float64, c.Rank()), c, r)
-		logW[k] = logComponent(c, alphaBar, r, ps[k])
+		ps[k] = project(make([]float64, c.Rank()), bases[k], r)
+		logW[k] = logComponent(c, newLevel(c, alphaBar, d), alphaBar, r, ps[k])
 	}
 	logZ := floats.LogSumExp(logW)
 	if math.IsNaN(logZ) || math.IsInf(logZ, 0) {
@@ -66,7 +67,7 @@ func (mix *Mixture) CondCov(xt []float64, alphaBar float64) (*CondCov, error) {
 		}
 		c := &mix.Components[k]
 		cc.M[k] = make([]float64, d)
-		componentMean(cc.M[k], c, alphaBar, xt, ps[k], make([]float64, c.Rank()))
+		componentMean(cc.M[k], c, bases[k], alphaBar, xt, ps[k], make([]float64, c.Rank()))
 		vec.AddScaled(cc.X0, cc.W[k], cc.M[k])
 	}
 	for _, m := range cc.M {
@@ -128,12 +129,12 @@ func (cc *CondCov) Apply(dst, v []float64) {
 		c := &cc.mix.Components[k]
 		w := cc.W[k]
 		perp, coef := cc.within(c)
-		p := project(make([]float64, c.Rank()), c, v)
+		p := project(make([]float64, c.Rank()), cc.mix.bases()[k], v)
 		for j := range p {
 			p[j] *= w * noise * coef[j]
 		}
 		vec.AddScaled(dst, w*noise*perp, v)
-		expand(dst, c, p)
+		expand(dst, cc.mix.bases()[k], p)
 		vec.AddScaled(dst, w*vec.Dot(m, v), m)
 	}
 }

@@ -31,19 +31,35 @@ const negligible = 1e-18
 // cheap bound shows negligible for that row skipped; after the first call
 // at a batch size, calls are allocation-free.
 //
-// A batch is evaluated row by row with the AVX2 kernels of core/internal/vec
-// (three dot products or four axpys per pass, each vector read once for
-// them, the bits of one at a time): projecting the 32 rows at once with gonum's matrix
-// product (X·U_kᵀ, then Coef·U_k) measured slower here (x̂0 and Jᵀv of 32
-// rows of an MNIST-sized mixture: 43 ms against 26 ms at ᾱ = 0.01, 21
-// against 15 ms at ᾱ = 0.9; BenchmarkBatch32), the rows' kernels running
-// near the core's FMA peak and the per-row skipping lost to the union of
-// the rows.
+// A batch is evaluated row by row with the kernels of core/internal/vec
+// (six or three dot products, eight or four axpys per pass over the basis,
+// each vector read once for them, the bits of one at a time), reading the
+// bases in float32 where the mixture says so (Mixture.Float32Bases):
+// projecting the 32 rows at once with gonum's matrix product (X·U_kᵀ, then
+// Coef·U_k) measured slower here (x̂0 and Jᵀv of 32 rows of an MNIST-sized
+// mixture: 43 ms against 26 ms at ᾱ = 0.01, 21 against 15 ms at ᾱ = 0.9;
+// BenchmarkBatch32), the rows' kernels running near the core's FMA peak and
+// the per-row skipping lost to the union of the rows.
 type Denoiser struct {
 	mix  *Mixture
 	rows []*row // one per row of the largest batch so far
 	n    int    // rows of the last call
 	gen  uint64 // counts calls: the id of the current point
+
+	level   []level // per component, at noise level levelAt
+	levelAt float64
+}
+
+// levels returns the components' levels at ᾱ, computed when ᾱ changes.
+func (dn *Denoiser) levels(alphaBar float64) []level {
+	if dn.level == nil || dn.levelAt != alphaBar {
+		dn.level = dn.level[:0]
+		for k := range dn.mix.Components {
+			dn.level = append(dn.level, newLevel(&dn.mix.Components[k], alphaBar, dn.Dim()))
+		}
+		dn.levelAt = alphaBar
+	}
+	return dn.level
 }
 
 var (
@@ -124,7 +140,7 @@ func (dn *Denoiser) Linearize(ctx context.Context, dst, xt []float64, alphaBar f
 		return denoiser.Point{}, err
 	}
 	for i := 0; i < b; i++ {
-		dn.rows[i].denoise(dn.mix, dst[i*d:(i+1)*d], xt[i*d:(i+1)*d], alphaBar)
+		dn.rows[i].denoise(dn.mix, dn.levels(alphaBar), dst[i*d:(i+1)*d], xt[i*d:(i+1)*d], alphaBar)
 	}
 	return denoiser.NewPoint(dn, dn.gen), nil
 }
@@ -177,46 +193,6 @@ func noisePerp(c *Component, alphaBar float64) float64 {
 	return alphaBar*c.Resid + 1 - alphaBar
 }
 
-// project writes p_j = u_jᵀ·v for the q basis vectors of c into p[:q],
-// three at a time (vec.Dot3: the bits of one at a time).
-func project(p []float64, c *Component, v []float64) []float64 {
-	d := len(v)
-	q := c.Rank()
-	u := c.Basis
-	j := 0
-	for ; j+3 <= q; j += 3 {
-		p[j], p[j+1], p[j+2] = vec.Dot3(u[j*d:(j+1)*d], u[(j+1)*d:(j+2)*d], u[(j+2)*d:(j+3)*d], v)
-	}
-	for ; j < q; j++ {
-		p[j] = vec.Dot(u[j*d:(j+1)*d], v)
-	}
-	return p[:q]
-}
-
-// expand adds Σ_j coef_j·u_j to dst, over the non-zero coef_j in order,
-// four at a time (vec.AddScaled4: the bits of one at a time).
-func expand(dst []float64, c *Component, coef []float64) {
-	d := len(dst)
-	var idx [4]int
-	n := 0
-	for j, a := range coef {
-		if a == 0 {
-			continue
-		}
-		idx[n] = j
-		n++
-		if n == 4 {
-			i0, i1, i2, i3 := idx[0], idx[1], idx[2], idx[3]
-			vec.AddScaled4(dst, coef[i0], coef[i1], coef[i2], coef[i3],
-				c.Basis[i0*d:(i0+1)*d], c.Basis[i1*d:(i1+1)*d], c.Basis[i2*d:(i2+1)*d], c.Basis[i3*d:(i3+1)*d])
-			n = 0
-		}
-	}
-	for _, j := range idx[:n] {
-		vec.AddScaled(dst, coef[j], c.Basis[j*d:(j+1)*d])
-	}
-}
-
 // residualTo writes r = x_t − sqrt(ᾱ)·μ into dst.
 func residualTo(dst, xt, mean []float64, sa float64) {
 	for i, mu := range mean {
@@ -224,21 +200,38 @@ func residualTo(dst, xt, mean []float64, sa float64) {
 	}
 }
 
-// logComponent returns log π_k + log N(x_t; sqrt(ᾱ)·μ_k, C_k) + (d/2)·log 2π
-// from r = x_t − sqrt(ᾱ)·μ_k and p = U_kᵀ·r:
-//
-//	r·C⁻¹·r = ‖r‖²/c⊥ + Σ_j p_j²·(1/c_j − 1/c⊥),  log det C = Σ_j log c_j + (d−q)·log c⊥.
-func logComponent(c *Component, alphaBar float64, r, p []float64) float64 {
+// level is what log N(x_t; sqrt(ᾱ)·μ_k, C_k) needs of C_k = ᾱ·Σ_k +
+// (1−ᾱ)·I besides x_t, at one noise level: c⊥, log det C_k = Σ_j log c_j +
+// (d−q)·log c⊥ and the extreme eigenvalues. It costs q logarithms, so the
+// denoiser keeps one per component for the noise level of its last call.
+type level struct {
+	perp, logDet, cMin, cMax float64
+}
+
+func newLevel(c *Component, alphaBar float64, d int) level {
 	v := 1 - alphaBar
 	perp := noisePerp(c, alphaBar)
-	quad := vec.Dot(r, r) / perp
-	logDet := float64(len(r)-len(p)) * math.Log(perp)
+	lv := level{perp: perp, cMin: perp, cMax: perp, logDet: float64(d-c.Rank()) * math.Log(perp)}
+	for _, l := range c.Eigen {
+		cj := alphaBar*l + v
+		lv.cMin, lv.cMax = math.Min(lv.cMin, cj), math.Max(lv.cMax, cj)
+		lv.logDet += math.Log(cj)
+	}
+	return lv
+}
+
+// logComponent returns log π_k + log N(x_t; sqrt(ᾱ)·μ_k, C_k) + (d/2)·log 2π
+// from r = x_t − sqrt(ᾱ)·μ_k, p = U_kᵀ·r and C_k's level lv:
+//
+//	r·C⁻¹·r = ‖r‖²/c⊥ + Σ_j p_j²·(1/c_j − 1/c⊥),  log det C = Σ_j log c_j + (d−q)·log c⊥.
+func logComponent(c *Component, lv level, alphaBar float64, r, p []float64) float64 {
+	v := 1 - alphaBar
+	quad := vec.Dot(r, r) / lv.perp
 	for j, l := range c.Eigen {
 		cj := alphaBar*l + v
-		quad += p[j] * p[j] * (1/cj - 1/perp)
-		logDet += math.Log(cj)
+		quad += p[j] * p[j] * (1/cj - 1/lv.perp)
 	}
-	return math.Log(c.Weight) - 0.5*(logDet+quad)
+	return math.Log(c.Weight) - 0.5*(lv.logDet+quad)
 }
 
 // skipLogGap is how far (in log-weight) a component's upper bound must fall
@@ -247,26 +240,17 @@ const skipLogGap = 60
 
 // logComponentBounds returns bounds lo ≤ logComponent ≤ hi from rr = ‖r‖²
 // alone, using ‖r‖²/c_max ≤ r·C⁻¹·r ≤ ‖r‖²/c_min.
-func logComponentBounds(c *Component, alphaBar, rr float64, d int) (lo, hi float64) {
-	v := 1 - alphaBar
-	perp := noisePerp(c, alphaBar)
-	cMin, cMax := perp, perp
-	logDet := float64(d-c.Rank()) * math.Log(perp)
-	for _, l := range c.Eigen {
-		cj := alphaBar*l + v
-		cMin, cMax = math.Min(cMin, cj), math.Max(cMax, cj)
-		logDet += math.Log(cj)
-	}
-	base := math.Log(c.Weight) - 0.5*logDet
-	return base - 0.5*rr/cMin, base - 0.5*rr/cMax
+func logComponentBounds(c *Component, lv level, rr float64) (lo, hi float64) {
+	base := math.Log(c.Weight) - 0.5*lv.logDet
+	return base - 0.5*rr/lv.cMin, base - 0.5*rr/lv.cMax
 }
 
 // componentMean writes m_k = E[x0 | x_t, k] into dst from p = U_kᵀ·r:
 //
 //	m_k = μ_k + sqrt(ᾱ)·[(s²/c⊥)·r + U·diag(λ_j/c_j − s²/c⊥)·p].
 //
-// coef is scratch of length ≥ q.
-func componentMean(dst []float64, c *Component, alphaBar float64, xt, p, coef []float64) {
+// u is c's basis (Mixture.bases) and coef scratch of length ≥ q.
+func componentMean(dst []float64, c *Component, u basis, alphaBar float64, xt, p, coef []float64) {
 	sa := math.Sqrt(alphaBar)
 	sPerp := c.Resid / noisePerp(c, alphaBar)
 	coef = coef[:len(p)]
@@ -276,14 +260,15 @@ func componentMean(dst []float64, c *Component, alphaBar float64, xt, p, coef []
 	for i, mu := range c.Mean {
 		dst[i] = mu + sa*sPerp*(xt[i]-sa*mu)
 	}
-	expand(dst, c, coef)
+	expand(dst, u, coef)
 }
 
 // denoise writes x̂0 = E[x0|x_t] of one input into dst and keeps what a VJP
 // there needs.
-func (dn *row) denoise(mix *Mixture, dst, xt []float64, alphaBar float64) {
+func (dn *row) denoise(mix *Mixture, levels []level, dst, xt []float64, alphaBar float64) {
 	dn.alphaBar = alphaBar
 	copy(dn.xt, xt)
+	bases := mix.bases()
 	sa := math.Sqrt(alphaBar)
 	// Bound each log-weight without projecting: r·C⁻¹·r lies between
 	// ‖r‖²/c_max and ‖r‖²/c_min. A component whose upper bound is below the
@@ -293,7 +278,7 @@ func (dn *row) denoise(mix *Mixture, dst, xt []float64, alphaBar float64) {
 	for k := range mix.Components {
 		c := &mix.Components[k]
 		residualTo(dn.r, xt, c.Mean, sa)
-		lo, hi := logComponentBounds(c, alphaBar, vec.Dot(dn.r, dn.r), len(xt))
+		lo, hi := logComponentBounds(c, levels[k], vec.Dot(dn.r, dn.r))
 		dn.logW[k] = hi
 		best = math.Max(best, lo)
 	}
@@ -304,8 +289,8 @@ func (dn *row) denoise(mix *Mixture, dst, xt []float64, alphaBar float64) {
 		}
 		c := &mix.Components[k]
 		residualTo(dn.r, xt, c.Mean, sa)
-		p := project(dn.pAll[k], c, dn.r)
-		dn.logW[k] = logComponent(c, alphaBar, dn.r, p)
+		p := project(dn.pAll[k], bases[k], dn.r)
+		dn.logW[k] = logComponent(c, levels[k], alphaBar, dn.r, p)
 		dn.raw[k] = dn.logW[k]
 	}
 	logZ := floats.LogSumExp(dn.logW)
@@ -321,7 +306,7 @@ func (dn *row) denoise(mix *Mixture, dst, xt []float64, alphaBar float64) {
 		if dn.w[k] < negligible {
 			continue
 		}
-		componentMean(dn.m[k], &mix.Components[k], alphaBar, xt, dn.pAll[k], dn.coef)
+		componentMean(dn.m[k], &mix.Components[k], bases[k], alphaBar, xt, dn.pAll[k], dn.coef)
 		vec.AddScaled(dst, dn.w[k], dn.m[k])
 	}
 	copy(dn.x0Hat, dst)
@@ -332,9 +317,8 @@ func (dn *row) vjp(mix *Mixture, dst, v []float64) {
 	alphaBar := dn.alphaBar
 	sa := math.Sqrt(alphaBar)
 	noise := 1 - alphaBar
-	for i := range dst {
-		dst[i] = 0
-	}
+	bases := mix.bases()
+	clear(dst)
 	for k := range mix.Components {
 		wk := dn.w[k]
 		if wk < negligible {
@@ -342,14 +326,14 @@ func (dn *row) vjp(mix *Mixture, dst, v []float64) {
 		}
 		c := &mix.Components[k]
 		// sqrt(ᾱ)·w_k·Σ_k·C_k⁻¹·v: eigenvalues λ_j/c_j on U_k, s²/c⊥ elsewhere.
-		p := project(dn.p, c, v)
+		p := project(dn.p, bases[k], v)
 		sPerp := c.Resid / noisePerp(c, alphaBar)
 		coef := dn.coef[:len(p)]
 		for j, l := range c.Eigen {
 			coef[j] = sa * wk * (l/(alphaBar*l+noise) - sPerp) * p[j]
 		}
 		vec.AddScaled(dst, sa*wk*sPerp, v)
-		expand(dst, c, coef)
+		expand(dst, bases[k], coef)
 		// sqrt(ᾱ)/(1−ᾱ)·w_k·δ_k·(δ_k·v) with δ_k = m_k − x̂0.
 		m := dn.m[k]
 		dot := 0.0

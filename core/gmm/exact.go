@@ -125,6 +125,7 @@ func (eg *ExactGuidance) weigh(xt []float64, alphaBar float64, src *row) float64
 	// and log det G_k ≥ log det B_k (M ⪰ I, or logDetMBound),
 	// e·G_k⁻¹·e ≥ ‖e‖²/λ_max(G_k) with λ_max(G_k) ≤ (a + max δ)·‖A‖² + σ².
 	ms.op.Apply(eg.ax, xt)
+	bases := mix.bases()
 	for k := range mix.Components {
 		c := &mix.Components[k]
 		if src != nil && src.projected[k] {
@@ -132,8 +133,8 @@ func (eg *ExactGuidance) weigh(xt []float64, alphaBar float64, src *row) float64
 			eg.logW[k] = src.raw[k]
 		} else {
 			residualTo(eg.r, xt, c.Mean, sa)
-			p := project(eg.p[k], c, eg.r)
-			eg.logW[k] = logComponent(c, alphaBar, eg.r, p)
+			p := project(eg.p[k], bases[k], eg.r)
+			eg.logW[k] = logComponent(c, newLevel(c, alphaBar, ms.d), alphaBar, eg.r, p)
 		}
 		a, maxDelta := eg.posteriorNoise(c, alphaBar)
 		eg.order[k] = k
@@ -190,6 +191,7 @@ func (eg *ExactGuidance) gradientTerms(dst, xt []float64, alphaBar float64) {
 	mix := ms.mix
 	sa := math.Sqrt(alphaBar)
 	v := 1 - alphaBar
+	bases := mix.bases()
 	for k := range mix.Components {
 		c := &mix.Components[k]
 		w, rho := math.Exp(eg.logW[k]), math.Exp(eg.logRho[k])
@@ -202,18 +204,18 @@ func (eg *ExactGuidance) gradientTerms(dst, xt []float64, alphaBar float64) {
 			for j, l := range c.Eigen {
 				coef[j] = -dw * (1/(alphaBar*l+v) - 1/perp) * eg.p[k][j]
 			}
-			expand(dst, c, coef)
+			expand(dst, bases[k], coef)
 		}
 		if rho >= negligible && !math.IsInf(eg.logRho[k], -1) {
 			// sqrt(ᾱ)·ρ_k·Σ_k·C_k⁻¹·Aᵀ·G_k⁻¹·e_k: eigenvalues λ_j/c_j on U, s²/c⊥ elsewhere.
 			ms.op.Adjoint(eg.back, eg.sinv[k])
 			sPerp := c.Resid / noisePerp(c, alphaBar)
 			vec.AddScaled(dst, sa*rho*sPerp, eg.back)
-			pv := project(eg.coef, c, eg.back)
+			pv := project(eg.coef, bases[k], eg.back)
 			for j, l := range c.Eigen {
 				pv[j] *= sa * rho * (l/(alphaBar*l+v) - sPerp)
 			}
-			expand(dst, c, pv)
+			expand(dst, bases[k], pv)
 		}
 	}
 }
@@ -221,7 +223,7 @@ func (eg *ExactGuidance) gradientTerms(dst, xt []float64, alphaBar float64) {
 // residual fills m_k and e_k = y − A·m_k from eg.p[k].
 func (eg *ExactGuidance) residual(k int, xt []float64, alphaBar float64) {
 	ms := eg.ms
-	componentMean(eg.m[k], &ms.mix.Components[k], alphaBar, xt, eg.p[k], eg.coef)
+	componentMean(eg.m[k], &ms.mix.Components[k], ms.mix.bases()[k], alphaBar, xt, eg.p[k], eg.coef)
 	ms.op.Apply(eg.e[k], eg.m[k])
 	floats.SubTo(eg.e[k], ms.y, eg.e[k])
 	eg.haveE[k] = true

@@ -42,7 +42,7 @@ func TestExactGuidanceBounds(t *testing.T) {
 				sinv := ms.solve(make([]float64, ms.m), eg.e[k], k, a, delta)
 				r := make([]float64, d)
 				residualTo(r, xt, c.Mean, math.Sqrt(ab))
-				logW := logComponent(c, ab, r, eg.p[k])
+				logW := logComponent(c, newLevel(c, ab, d), ab, r, eg.p[k])
 				exact := logW + ms.logNormal(eg.e[k], sinv, ms.baseLogDet(a)+logDetM)
 				if prev[k] != nil {
 					eg.logW[k] = logW

@@ -194,6 +194,8 @@ func DecodeBytes(data []byte) (*gmm.Mixture, error) {
 	m := &gmm.Mixture{
 		Shape:      img.Shape{H: int(h), W: int(w), C: int(ch)},
 		Components: make([]gmm.Component, nk),
+		// The bases were stored in float32: the hot loops read them so.
+		Float32Bases: true,
 	}
 	sum := 0.0
 	for k := range m.Components {

@@ -2,13 +2,30 @@ package vec
 
 import "golang.org/x/sys/cpu"
 
-var useAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+// useAsm selects the AVX2 kernels and useAVX512 the AVX-512 ones; every
+// path gives the bits of the Go reference. Tests switch them to compare.
+var (
+	useAsm    = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+	useAVX512 = useAsm && cpu.X86.HasAVX512F
+)
 
 //go:noescape
 func dotAsm(x, y []float64) float64
 
 //go:noescape
 func axpyAsm(a float64, x, y []float64)
+
+//go:noescape
+func dot3f(x *float32, stride int, y *float64, n int, out *[3]float64)
+
+//go:noescape
+func dot6f(x *float32, stride int, y *float64, n int, out *[6]float64)
+
+//go:noescape
+func axpy4f(y *float64, n int, a *[4]float64, x *float32, stride int)
+
+//go:noescape
+func axpy8f(y *float64, n int, a *[8]float64, x *float32, stride int)
 
 //go:noescape
 func dot3Asm(x0, x1, x2, y *float64, n int, out *[3]float64)

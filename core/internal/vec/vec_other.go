@@ -2,10 +2,18 @@
 
 package vec
 
-const useAsm = false
+const (
+	useAsm    = false
+	useAVX512 = false
+)
 
 func dotAsm(x, y []float64) float64     { return dotGo(x, y) }
 func axpyAsm(a float64, x, y []float64) { axpyGo(a, x, y) }
+
+func dot3f(x *float32, stride int, y *float64, n int, out *[3]float64) { panic("vec: no assembly") }
+func dot6f(x *float32, stride int, y *float64, n int, out *[6]float64) { panic("vec: no assembly") }
+func axpy4f(y *float64, n int, a *[4]float64, x *float32, stride int)  { panic("vec: no assembly") }
+func axpy8f(y *float64, n int, a *[8]float64, x *float32, stride int)  { panic("vec: no assembly") }
 
 func dot3Asm(x0, x1, x2, y *float64, n int, out *[3]float64) { panic("vec: no assembly") }
 

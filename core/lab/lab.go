@@ -169,7 +169,9 @@ func New(cfg Config) (*Lab, error) {
 		if configs[i], err = e.Settings.Config(); err != nil {
 			return nil, fmt.Errorf("lab: %s: %w", e.Label, err)
 		}
-		configs[i].NoExact = true
+		// The lab reads x_t only at the step just made (scoreTime) and the
+		// final sample: the trajectory need keep no other row.
+		configs[i].NoExact, configs[i].KeepBytes = true, 1
 		configs[i].Counterfactual = e.Counterfactual
 	}
 	lin, ok := prob.Op.(operator.Linear)

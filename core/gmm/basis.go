@@ -42,3 +42,25 @@ func expand(dst []float64, u basis, coef []float64) {
 	}
 	vec.AddRows(dst, coef, u.f64)
 }
+
+// projectVecs writes p_b = U·v_b (as project) into out[b] for every vector.
+func projectVecs(out [][]float64, u basis, v [][]float64) {
+	if u.f32 != nil {
+		vec.DotRows32Vecs(out, u.f32, v)
+		return
+	}
+	for b := range v {
+		vec.DotRows(out[b], u.f64, v[b])
+	}
+}
+
+// expandVecs adds Σ_j coef_bj·u_j to dst[b] (as expand) for every vector.
+func expandVecs(dst [][]float64, u basis, coef [][]float64) {
+	if u.f32 != nil {
+		vec.AddRows32Vecs(dst, coef, u.f32)
+		return
+	}
+	for b := range dst {
+		vec.AddRows(dst[b], coef[b], u.f64)
+	}
+}

@@ -6,8 +6,6 @@ import (
 	"math"
 	"slices"
 
-	"gonum.org/v1/gonum/floats"
-
 	"tweedie/core/denoiser"
 	"tweedie/core/internal/vec"
 )
@@ -48,6 +46,7 @@ type Denoiser struct {
 
 	level   []level // per component, at noise level levelAt
 	levelAt float64
+	group   group // scratch of a component's pass over the batch
 }
 
 // levels returns the components' levels at ᾱ, computed when ᾱ changes.
@@ -81,10 +80,11 @@ type row struct {
 	projected []bool
 
 	// Scratch.
-	r    []float64   // x_t − sqrt(ᾱ)·μ_k
-	pAll [][]float64 // U_kᵀ·r_k per component, from denoise
-	p    []float64   // U_kᵀ·v, length q_max
-	coef []float64   // length q_max
+	r     []float64   // x_t − sqrt(ᾱ)·μ_k
+	pAll  [][]float64 // U_kᵀ·r_k per component, from denoise
+	p     []float64   // U_kᵀ·v, length q_max
+	coef  []float64   // length q_max
+	coefK [][]float64 // the expansion coefficients of m_k, per component
 }
 
 // NewDenoiser returns an exact denoiser for the mixture. The mixture is
@@ -108,9 +108,11 @@ func newRow(mix *Mixture) *row {
 		p:    make([]float64, qmax),
 		coef: make([]float64, qmax),
 	}
+	r.coefK = make([][]float64, K)
 	for k := range r.m {
 		r.m[k] = make([]float64, d)
 		r.pAll[k] = make([]float64, mix.Components[k].Rank())
+		r.coefK[k] = make([]float64, mix.Components[k].Rank())
 	}
 	return r
 }
@@ -139,9 +141,10 @@ func (dn *Denoiser) Linearize(ctx context.Context, dst, xt []float64, alphaBar f
 	if err := ctx.Err(); err != nil {
 		return denoiser.Point{}, err
 	}
-	for i := 0; i < b; i++ {
-		dn.rows[i].denoise(dn.mix, dn.levels(alphaBar), dst[i*d:(i+1)*d], xt[i*d:(i+1)*d], alphaBar)
+	for i, rw := range dn.rows[:b] {
+		copy(rw.xt, xt[i*d:(i+1)*d])
 	}
+	dn.denoise(dn.rows[:b], dn.levels(alphaBar), dst, alphaBar)
 	return denoiser.NewPoint(dn, dn.gen), nil
 }
 
@@ -162,9 +165,7 @@ func (dn *Denoiser) VJPAt(ctx context.Context, id uint64, dst, v []float64) erro
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	for i := 0; i < b; i++ {
-		dn.rows[i].vjp(dn.mix, dst[i*d:(i+1)*d], v[i*d:(i+1)*d])
-	}
+	dn.vjp(dn.rows[:b], dst, v)
 	return nil
 }
 
@@ -251,6 +252,13 @@ func logComponentBounds(c *Component, lv level, rr float64) (lo, hi float64) {
 //
 // u is c's basis (Mixture.bases) and coef scratch of length ≥ q.
 func componentMean(dst []float64, c *Component, u basis, alphaBar float64, xt, p, coef []float64) {
+	expand(dst, u, meanOffU(dst, c, alphaBar, xt, p, coef))
+}
+
+// meanOffU writes the part of m_k off U_k's expansion into dst, μ_k +
+// sqrt(ᾱ)·(s²/c⊥)·r, and returns the expansion's coefficients
+// sqrt(ᾱ)·(λ_j/c_j − s²/c⊥)·p_j in coef[:q] (see componentMean).
+func meanOffU(dst []float64, c *Component, alphaBar float64, xt, p, coef []float64) []float64 {
 	sa := math.Sqrt(alphaBar)
 	sPerp := c.Resid / noisePerp(c, alphaBar)
 	coef = coef[:len(p)]
@@ -260,91 +268,5 @@ func componentMean(dst []float64, c *Component, u basis, alphaBar float64, xt, p
 	for i, mu := range c.Mean {
 		dst[i] = mu + sa*sPerp*(xt[i]-sa*mu)
 	}
-	expand(dst, u, coef)
-}
-
-// denoise writes x̂0 = E[x0|x_t] of one input into dst and keeps what a VJP
-// there needs.
-func (dn *row) denoise(mix *Mixture, levels []level, dst, xt []float64, alphaBar float64) {
-	dn.alphaBar = alphaBar
-	copy(dn.xt, xt)
-	bases := mix.bases()
-	sa := math.Sqrt(alphaBar)
-	// Bound each log-weight without projecting: r·C⁻¹·r lies between
-	// ‖r‖²/c_max and ‖r‖²/c_min. A component whose upper bound is below the
-	// best lower bound by skipLogGap has w_k < e^−60 and is not projected;
-	// its log-weight is reported as that upper bound.
-	best := math.Inf(-1)
-	for k := range mix.Components {
-		c := &mix.Components[k]
-		residualTo(dn.r, xt, c.Mean, sa)
-		lo, hi := logComponentBounds(c, levels[k], vec.Dot(dn.r, dn.r))
-		dn.logW[k] = hi
-		best = math.Max(best, lo)
-	}
-	for k := range mix.Components {
-		dn.projected[k] = dn.logW[k] >= best-skipLogGap
-		if !dn.projected[k] {
-			continue
-		}
-		c := &mix.Components[k]
-		residualTo(dn.r, xt, c.Mean, sa)
-		p := project(dn.pAll[k], bases[k], dn.r)
-		dn.logW[k] = logComponent(c, levels[k], alphaBar, dn.r, p)
-		dn.raw[k] = dn.logW[k]
-	}
-	logZ := floats.LogSumExp(dn.logW)
-	for k := range dn.logW {
-		dn.logW[k] -= logZ
-		dn.w[k] = math.Exp(dn.logW[k])
-	}
-
-	// m_k only where it counts: late in sampling one or two components
-	// carry all the weight, and the others' expansions are saved.
-	clear(dst)
-	for k := range mix.Components {
-		if dn.w[k] < negligible {
-			continue
-		}
-		componentMean(dn.m[k], &mix.Components[k], bases[k], alphaBar, xt, dn.pAll[k], dn.coef)
-		vec.AddScaled(dst, dn.w[k], dn.m[k])
-	}
-	copy(dn.x0Hat, dst)
-}
-
-// vjp writes Jᵀ·v = J·v into dst at the point of the last denoise.
-func (dn *row) vjp(mix *Mixture, dst, v []float64) {
-	alphaBar := dn.alphaBar
-	sa := math.Sqrt(alphaBar)
-	noise := 1 - alphaBar
-	bases := mix.bases()
-	clear(dst)
-	for k := range mix.Components {
-		wk := dn.w[k]
-		if wk < negligible {
-			continue
-		}
-		c := &mix.Components[k]
-		// sqrt(ᾱ)·w_k·Σ_k·C_k⁻¹·v: eigenvalues λ_j/c_j on U_k, s²/c⊥ elsewhere.
-		p := project(dn.p, bases[k], v)
-		sPerp := c.Resid / noisePerp(c, alphaBar)
-		coef := dn.coef[:len(p)]
-		for j, l := range c.Eigen {
-			coef[j] = sa * wk * (l/(alphaBar*l+noise) - sPerp) * p[j]
-		}
-		vec.AddScaled(dst, sa*wk*sPerp, v)
-		expand(dst, bases[k], coef)
-		// sqrt(ᾱ)/(1−ᾱ)·w_k·δ_k·(δ_k·v) with δ_k = m_k − x̂0.
-		m := dn.m[k]
-		dot := 0.0
-		for i := range m {
-			dot += (m[i] - dn.x0Hat[i]) * v[i]
-		}
-		a := sa / noise * wk * dot
-		if a != 0 {
-			for i := range dst {
-				dst[i] += a * (m[i] - dn.x0Hat[i])
-			}
-		}
-	}
+	return coef
 }

@@ -163,8 +163,14 @@ func TestDenoiseAllocs(t *testing.T) {
 func TestBatchMatchesRows(t *testing.T) {
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(8, 9))
-	for _, tc := range []struct{ K, q, B int }{{4, 3, 5}, {3, 0, 6}, {5, 4, 2}, {1, 2, 4}} {
-		mix := Random(img.Shape{H: 4, W: 4, C: 1}, tc.K, tc.q, uint64(5+tc.K))
+	for _, tc := range []struct {
+		K, q, B int
+		f32     bool // float32 bases: the batch's rows share basis passes four at a time
+	}{{4, 3, 5, false}, {3, 0, 6, false}, {5, 4, 2, false}, {1, 2, 4, false}, {4, 3, 5, true}, {3, 9, 9, true}, {2, 8, 4, true}} {
+		mix := Random(img.Shape{H: 4, W: 5, C: 1}, tc.K, tc.q, uint64(5+tc.K))
+		if tc.f32 {
+			mix = float32Twin(mix)
+		}
 		d, B := mix.Dim(), tc.B
 		dn := mix.NewDenoiser().(*Denoiser)
 		single := newOne(mix)
@@ -230,9 +236,16 @@ func TestBatchMatchesRows(t *testing.T) {
 
 // BenchmarkBatch32 evaluates x̂0 and Jᵀv for 32 inputs at once on an
 // MNIST-sized mixture (K = 10, d = 784, q = 120) at three noise levels
-// (all components reached at ᾱ = 0.01, few at 0.9).
+// (all components reached at ᾱ = 0.01, few at 0.9), with float64 bases
+// and with float32 ones (Mixture.Float32Bases, as the embedded prior).
 func BenchmarkBatch32(b *testing.B) {
-	mix := Random(img.Shape{H: 28, W: 28, C: 1}, 10, 120, 1)
+	wide := Random(img.Shape{H: 28, W: 28, C: 1}, 10, 120, 1)
+	for _, mix := range []*Mixture{wide, float32Twin(wide)} {
+		b.Run(map[bool]string{false: "f64", true: "f32"}[mix.Float32Bases], func(b *testing.B) { benchmarkBatch32(b, mix) })
+	}
+}
+
+func benchmarkBatch32(b *testing.B, mix *Mixture) {
 	d, B := mix.Dim(), 32
 	for _, ab := range []float64{0.01, 0.3, 0.9} {
 		rng := rand.New(rand.NewPCG(1, 1))

@@ -17,5 +17,6 @@ func TestRowsEveryPath(t *testing.T) {
 		}
 		useAsm, useAVX512 = p.asm, p.avx512
 		checkRows(t, p.name)
+		checkVecs(t, p.name)
 	}
 }

@@ -69,12 +69,60 @@ func checkRows(t *testing.T, path string) {
 
 func TestRowsMatchSingle(t *testing.T) { checkRows(t, "this machine") }
 
+// checkVecs compares DotRows32Vecs and AddRows32Vecs, on whatever path the
+// machine takes now, with Dot and AddScaled on the widened rows for each
+// vector, bit for bit, for 0 to 9 vectors (groups of four and the rest).
+func checkVecs(t *testing.T, path string) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(6, 8))
+	for _, c := range rowsCases {
+		q, d := c[0], c[1]
+		rows := randRows32(rng, q*d)
+		wide := widen(rows)
+		for _, nv := range []int{0, 1, 3, 4, 5, 8, 9} {
+			ys, as, out := make([][]float64, nv), make([][]float64, nv), make([][]float64, nv)
+			for b := range ys {
+				ys[b], as[b], out[b] = randVec(rng, d), randVec(rng, q), make([]float64, q)
+			}
+			DotRows32Vecs(out, rows, ys)
+			want := make([][]float64, nv)
+			for b := range ys {
+				for j := range q {
+					if w := Dot(wide[j*d:(j+1)*d], ys[b]); math.Float64bits(out[b][j]) != math.Float64bits(w) {
+						t.Fatalf("%s q=%d d=%d vectors=%d: DotRows32Vecs[%d][%d] = %v, Dot %v", path, q, d, nv, b, j, out[b][j], w)
+					}
+				}
+				want[b] = append([]float64(nil), ys[b]...)
+				for j := range q {
+					AddScaled(want[b], as[b][j], wide[j*d:(j+1)*d])
+				}
+			}
+			AddRows32Vecs(ys, as, rows)
+			for b := range ys {
+				for i := range want[b] {
+					if math.Float64bits(ys[b][i]) != math.Float64bits(want[b][i]) {
+						t.Fatalf("%s q=%d d=%d vectors=%d: AddRows32Vecs differs in vector %d at %d", path, q, d, nv, b, i)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestVecsMatchSingle(t *testing.T) { checkVecs(t, "this machine") }
+
 func TestRowsLengthMismatchPanics(t *testing.T) {
 	for name, f := range map[string]func(){
 		"DotRows32": func() { DotRows32(make([]float64, 2), make([]float32, 5), make([]float64, 3)) },
 		"AddRows32": func() { AddRows32(make([]float64, 3), make([]float64, 2), make([]float32, 7)) },
 		"DotRows":   func() { DotRows(make([]float64, 2), make([]float64, 5), make([]float64, 3)) },
-		"AddRows":   func() { AddRows(make([]float64, 3), make([]float64, 2), make([]float64, 7)) },
+		"DotRows32Vecs": func() {
+			DotRows32Vecs(make([][]float64, 4), make([]float32, 6), [][]float64{make([]float64, 3), make([]float64, 3), make([]float64, 3), make([]float64, 2)})
+		},
+		"AddRows32Vecs": func() {
+			AddRows32Vecs([][]float64{make([]float64, 3), make([]float64, 3), make([]float64, 3), make([]float64, 3)}, make([][]float64, 4), make([]float32, 6))
+		},
+		"AddRows": func() { AddRows(make([]float64, 3), make([]float64, 2), make([]float64, 7)) },
 	} {
 		func() {
 			defer func() {
@@ -112,6 +160,19 @@ func BenchmarkRows(b *testing.B) {
 	b.Run("AddRows32", func(b *testing.B) {
 		for b.Loop() {
 			AddRows32(y, a, rows)
+		}
+	})
+	ys := [][]float64{randVec(rng, d), randVec(rng, d), randVec(rng, d), randVec(rng, d)}
+	ps := [][]float64{make([]float64, q), make([]float64, q), make([]float64, q), make([]float64, q)}
+	as := [][]float64{a, a, a, a}
+	b.Run("DotRows32Vecs/4", func(b *testing.B) {
+		for b.Loop() {
+			DotRows32Vecs(ps, rows, ys)
+		}
+	})
+	b.Run("AddRows32Vecs/4", func(b *testing.B) {
+		for b.Loop() {
+			AddRows32Vecs(ys, as, rows)
 		}
 	})
 	b.Run("AddRows", func(b *testing.B) {

@@ -32,3 +32,9 @@ func dot3Asm(x0, x1, x2, y *float64, n int, out *[3]float64)
 
 //go:noescape
 func axpy4Asm(y *float64, n int, a *[4]float64, x0, x1, x2, x3 *float64)
+
+//go:noescape
+func dot2x4f(x *float32, stride int, y *[4]*float64, n int, out *[8]float64)
+
+//go:noescape
+func axpy4x4f(y *[4]*float64, n int, a *[16]float64, x *float32, stride int)

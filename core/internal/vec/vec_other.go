@@ -20,3 +20,11 @@ func dot3Asm(x0, x1, x2, y *float64, n int, out *[3]float64) { panic("vec: no as
 func axpy4Asm(y *float64, n int, a *[4]float64, x0, x1, x2, x3 *float64) {
 	panic("vec: no assembly")
 }
+
+func dot2x4f(x *float32, stride int, y *[4]*float64, n int, out *[8]float64) {
+	panic("vec: no assembly")
+}
+
+func axpy4x4f(y *[4]*float64, n int, a *[16]float64, x *float32, stride int) {
+	panic("vec: no assembly")
+}

@@ -1,0 +1,154 @@
+package gmm
+
+import (
+	"math"
+
+	"gonum.org/v1/gonum/floats"
+
+	"tweedie/core/internal/vec"
+)
+
+// A batch is evaluated component by component: each basis pass serves
+// every row that needs the component (four rows at a time share a widened
+// block of the basis, vec.DotRows32Vecs and AddRows32Vecs), while each row
+// sees the operations of a lone evaluation in the same order, so a row's
+// bits do not depend on the batch it came in. For one row this is the
+// plain row-by-row evaluation.
+
+// group is the Denoiser's scratch for one component's pass over a batch:
+// the rows it serves and their vectors.
+type group struct {
+	rows       []*row
+	in, out, c [][]float64
+}
+
+func (g *group) reset() {
+	g.rows, g.in, g.out, g.c = g.rows[:0], g.in[:0], g.out[:0], g.c[:0]
+}
+
+func (g *group) add(r *row, in, out, c []float64) {
+	g.rows, g.in, g.out, g.c = append(g.rows, r), append(g.in, in), append(g.out, out), append(g.c, c)
+}
+
+// denoise writes x̂0 = E[x0|x_t] of each row (x_t in the row's xt) into
+// dst[i·d:(i+1)·d] and keeps what a VJP there needs.
+func (dn *Denoiser) denoise(rows []*row, levels []level, dst []float64, alphaBar float64) {
+	mix := dn.mix
+	d := mix.Dim()
+	sa := math.Sqrt(alphaBar)
+	bases := mix.bases()
+	// Bound each log-weight without projecting: r·C⁻¹·r lies between
+	// ‖r‖²/c_max and ‖r‖²/c_min. A component whose upper bound is below the
+	// best lower bound by skipLogGap has w_k < e^−60 and is not projected;
+	// its log-weight is reported as that upper bound.
+	for _, rw := range rows {
+		rw.alphaBar = alphaBar
+		best := math.Inf(-1)
+		for k := range mix.Components {
+			c := &mix.Components[k]
+			residualTo(rw.r, rw.xt, c.Mean, sa)
+			lo, hi := logComponentBounds(c, levels[k], vec.Dot(rw.r, rw.r))
+			rw.logW[k] = hi
+			best = math.Max(best, lo)
+		}
+		for k := range mix.Components {
+			rw.projected[k] = rw.logW[k] >= best-skipLogGap
+		}
+	}
+	g := &dn.group
+	for k := range mix.Components {
+		c := &mix.Components[k]
+		g.reset()
+		for _, rw := range rows {
+			if rw.projected[k] {
+				residualTo(rw.r, rw.xt, c.Mean, sa)
+				g.add(rw, rw.r, rw.pAll[k], nil)
+			}
+		}
+		projectVecs(g.out, bases[k], g.in)
+		for _, rw := range g.rows {
+			rw.logW[k] = logComponent(c, levels[k], alphaBar, rw.r, rw.pAll[k])
+			rw.raw[k] = rw.logW[k]
+		}
+	}
+	for _, rw := range rows {
+		logZ := floats.LogSumExp(rw.logW)
+		for k := range rw.logW {
+			rw.logW[k] -= logZ
+			rw.w[k] = math.Exp(rw.logW[k])
+		}
+	}
+	// m_k only where it counts: late in sampling one or two components
+	// carry all the weight, and the others' expansions are saved.
+	for k := range mix.Components {
+		c := &mix.Components[k]
+		g.reset()
+		for _, rw := range rows {
+			if rw.w[k] >= negligible {
+				g.add(rw, nil, rw.m[k], meanOffU(rw.m[k], c, alphaBar, rw.xt, rw.pAll[k], rw.coefK[k]))
+			}
+		}
+		expandVecs(g.out, bases[k], g.c)
+	}
+	for i, rw := range rows {
+		x0 := dst[i*d : (i+1)*d]
+		clear(x0)
+		for k := range mix.Components {
+			if rw.w[k] >= negligible {
+				vec.AddScaled(x0, rw.w[k], rw.m[k])
+			}
+		}
+		copy(rw.x0Hat, x0)
+	}
+}
+
+// vjp writes Jᵀ·v = J·v of each row into dst at the point of the last
+// denoise, v and dst row by row.
+func (dn *Denoiser) vjp(rows []*row, dst, v []float64) {
+	mix := dn.mix
+	d := mix.Dim()
+	alphaBar := rows[0].alphaBar
+	sa := math.Sqrt(alphaBar)
+	noise := 1 - alphaBar
+	bases := mix.bases()
+	clear(dst[:len(rows)*d])
+	g := &dn.group
+	for k := range mix.Components {
+		c := &mix.Components[k]
+		g.reset()
+		for i, rw := range rows {
+			if rw.w[k] >= negligible {
+				g.add(rw, v[i*d:(i+1)*d], rw.p[:c.Rank()], dst[i*d:(i+1)*d])
+			}
+		}
+		if len(g.rows) == 0 {
+			continue
+		}
+		// sqrt(ᾱ)·w_k·Σ_k·C_k⁻¹·v: eigenvalues λ_j/c_j on U_k, s²/c⊥ elsewhere.
+		projectVecs(g.out, bases[k], g.in)
+		sPerp := c.Resid / noisePerp(c, alphaBar)
+		for i, rw := range g.rows {
+			wk, p := rw.w[k], g.out[i]
+			coef := rw.coef[:len(p)]
+			for j, l := range c.Eigen {
+				coef[j] = sa * wk * (l/(alphaBar*l+noise) - sPerp) * p[j]
+			}
+			vec.AddScaled(g.c[i], sa*wk*sPerp, g.in[i])
+			g.out[i] = coef // the coefficients to expand
+		}
+		expandVecs(g.c, bases[k], g.out)
+		// sqrt(ᾱ)/(1−ᾱ)·w_k·δ_k·(δ_k·v) with δ_k = m_k − x̂0.
+		for i, rw := range g.rows {
+			m, vi, out := rw.m[k], g.in[i], g.c[i]
+			dot := 0.0
+			for j := range m {
+				dot += (m[j] - rw.x0Hat[j]) * vi[j]
+			}
+			if a := sa / noise * rw.w[k] * dot; a != 0 {
+				for j := range out {
+					out[j] += a * (m[j] - rw.x0Hat[j])
+				}
+			}
+		}
+	}
+}

@@ -179,13 +179,13 @@ func (dn *Denoiser) LogResponsibilities(i int) []float64 { return dn.rows[i].log
 // Dim returns d.
 func (dn *Denoiser) Dim() int { return dn.mix.Dim() }
 
-// lastRow returns the state of the latest call when it was one input x_t
-// at noise level ᾱ of the mixture, else nil.
-func (dn *Denoiser) lastRow(mix *Mixture, xt []float64, alphaBar float64) *row {
-	if dn.mix != mix || dn.n != 1 || dn.rows[0].alphaBar != alphaBar || !slices.Equal(dn.rows[0].xt, xt) {
+// rowAt returns the state of row i of the latest call when that row was
+// the input x_t at noise level ᾱ of the mixture, else nil.
+func (dn *Denoiser) rowAt(mix *Mixture, i int, xt []float64, alphaBar float64) *row {
+	if dn.mix != mix || i >= dn.n || dn.rows[i].alphaBar != alphaBar || !slices.Equal(dn.rows[i].xt, xt) {
 		return nil
 	}
-	return dn.rows[0]
+	return dn.rows[i]
 }
 
 // noisePerp returns, for component c at noise level ᾱ, c⊥ = ᾱ·s² + 1−ᾱ:

@@ -78,11 +78,18 @@ func (eg *ExactGuidance) Guidance(dst, xt []float64, alphaBar float64) []float64
 
 // GuidanceAfter is Guidance that takes U_kᵀ·r_k and log w_k from den's
 // latest call where it was at x_t and ᾱ (a *Denoiser of the same mixture,
-// one input): the same numbers, one projection per component fewer.
+// or a lockstep member over one, its first row): the same numbers, one
+// projection per component fewer.
 func (eg *ExactGuidance) GuidanceAfter(dst, xt []float64, alphaBar float64, den denoiser.Denoiser) []float64 {
+	first := 0
+	if b, ok := den.(interface {
+		Batch() (denoiser.Denoiser, int)
+	}); ok {
+		den, first = b.Batch()
+	}
 	var src *row
 	if dn, ok := den.(*Denoiser); ok {
-		src = dn.lastRow(eg.ms.mix, xt, alphaBar)
+		src = dn.rowAt(eg.ms.mix, first, xt, alphaBar)
 	}
 	return eg.guidance(dst, xt, alphaBar, src)
 }

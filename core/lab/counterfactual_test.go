@@ -25,42 +25,47 @@ func TestWithCounterfactuals(t *testing.T) {
 	}
 }
 
-// TestCounterfactualEntriesRun: a counterfactual entry's sample is the one
-// run.Runner makes with that counterfactual and the same seed, bit for bit,
-// and not the plain method's.
+// TestCounterfactualEntriesRun: a counterfactual entry's samples, two
+// seeds run in lockstep, are the ones run.Runner makes alone with that
+// counterfactual and the same seeds, bit for bit, and not the plain
+// method's.
 func TestCounterfactualEntriesRun(t *testing.T) {
+	ctx := context.Background()
 	cfg := gmm25Config(t, 2, "dps")
 	cfg.Entries = WithCounterfactuals(cfg.Entries)
 	l, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	plain, err := l.runGroup(ctx, 0, 0, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for e := range cfg.Entries {
-		o, err := l.runOne(context.Background(), e, 0)
+		outs, err := l.runGroup(ctx, e, 0, 2)
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := cfg.Entries[e].Settings
-		prob, rc, err := s.Build(cfg.Prior, cfg.Truth)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rc.Seed, rc.Counterfactual = cfg.FirstSeed, cfg.Entries[e].Counterfactual
-		r, err := run.New(prob, rc)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tr, err := r.Run(context.Background(), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !slices.Equal(o.x, tr.Final) {
-			t.Errorf("%s: the lab's sample differs from the runner's", cfg.Entries[e].Label)
-		}
-		if e > 0 {
-			plain, _ := l.runOne(context.Background(), 0, 0)
-			if slices.Equal(o.x, plain.x) {
-				t.Errorf("%s: same sample as the plain method", cfg.Entries[e].Label)
+		for i, o := range outs {
+			s := cfg.Entries[e].Settings
+			prob, rc, err := s.Build(cfg.Prior, cfg.Truth)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rc.Seed, rc.Counterfactual = cfg.FirstSeed+uint64(i), cfg.Entries[e].Counterfactual
+			r, err := run.New(prob, rc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr, err := r.Run(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(o.x, tr.Final) {
+				t.Errorf("%s seed %d: the lab's sample differs from the runner's", cfg.Entries[e].Label, i)
+			}
+			if e > 0 && slices.Equal(o.x, plain[i].x) {
+				t.Errorf("%s seed %d: same sample as the plain method", cfg.Entries[e].Label, i)
 			}
 		}
 	}

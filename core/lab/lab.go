@@ -35,6 +35,7 @@ import (
 	"runtime"
 	"sync"
 
+	"tweedie/core/denoiser"
 	"tweedie/core/gmm"
 	"tweedie/core/method"
 	"tweedie/core/operator"
@@ -101,20 +102,21 @@ type outcome struct {
 // Lab holds a lab run's exact reference and its outcomes so far. Report
 // may be called while Run is going on.
 type Lab struct {
-	cfg     Config
-	prob    *run.Problem // the one problem of every entry
-	configs []run.Config // per entry
-	post    *gmm.Posterior
-	exact   *exactParts
-	dirs    [][]float64
-	proj    *projectedPosterior
-	tabMu   sync.Mutex // guards proj's table cache
-	refX0   [][]float64
-	grids   []*timeGrid // per entry (shared by entries of one step count)
-	mu      sync.Mutex
-	results [][]outcome // [entry][seed]
-	floors  [][]float64 // per floor draw, its figures (nil until done)
-	cache   []cached    // per entry, the last summary
+	cfg      Config
+	prob     *run.Problem // the one problem of every entry
+	configs  []run.Config // per entry
+	lockstep []int        // per entry: seeds run in lockstep (lockstepSeeds, or 1)
+	post     *gmm.Posterior
+	exact    *exactParts
+	dirs     [][]float64
+	proj     *projectedPosterior
+	tabMu    sync.Mutex // guards proj's table cache
+	refX0    [][]float64
+	grids    []*timeGrid // per entry (shared by entries of one step count)
+	mu       sync.Mutex
+	results  [][]outcome // [entry][seed]
+	floors   [][]float64 // per floor draw, its figures (nil until done)
+	cache    []cached    // per entry, the last summary
 }
 
 // checkEntries refuses a lab without a prior, entries or two seeds, and
@@ -165,6 +167,7 @@ func New(cfg Config) (*Lab, error) {
 		return nil, err
 	}
 	configs := make([]run.Config, len(cfg.Entries))
+	lockstep := make([]int, len(cfg.Entries)) // seeds a run job takes
 	for i, e := range cfg.Entries {
 		if configs[i], err = e.Settings.Config(); err != nil {
 			return nil, fmt.Errorf("lab: %s: %w", e.Label, err)
@@ -173,6 +176,11 @@ func New(cfg Config) (*Lab, error) {
 		// final sample: the trajectory need keep no other row.
 		configs[i].NoExact, configs[i].KeepBytes = true, 1
 		configs[i].Counterfactual = e.Counterfactual
+		// A particle method's calls are batches of their own.
+		lockstep[i] = lockstepSeeds
+		if configs[i].Method.Needs(configs[i].Params)&method.Particles != 0 {
+			lockstep[i] = 1
+		}
 	}
 	lin, ok := prob.Op.(operator.Linear)
 	if !ok || !prob.Op.Linear() {
@@ -182,7 +190,7 @@ func New(cfg Config) (*Lab, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lab: %w", err)
 	}
-	l := &Lab{cfg: cfg, prob: prob, configs: configs, post: post, results: make([][]outcome, len(cfg.Entries)),
+	l := &Lab{cfg: cfg, prob: prob, configs: configs, lockstep: lockstep, post: post, results: make([][]outcome, len(cfg.Entries)),
 		floors: make([][]float64, cfg.FloorDraws), cache: make([]cached, len(cfg.Entries))}
 	for i := range l.results {
 		l.results[i] = make([]outcome, cfg.Seeds)
@@ -256,6 +264,7 @@ func (l *Lab) tablesFor(n int) []quantileTable {
 type job struct {
 	kind        jobKind
 	entry, seed int
+	seeds       int // runs from seed on, in lockstep (runJob)
 	floor       int
 	grid        *timeGrid
 	gridIndex   int
@@ -294,7 +303,19 @@ func (l *Lab) Run(ctx context.Context, onDone func(entry, seed int)) error {
 				r := done{job: j}
 				switch j.kind {
 				case runJob:
-					r.out, r.err = l.runOne(ctx, j.entry, j.seed)
+					outs, err := l.runGroup(ctx, j.entry, j.seed, j.seeds)
+					if err != nil {
+						r.err = err
+						break
+					}
+					for i, o := range outs[:len(outs)-1] { // the last goes below
+						select {
+						case out <- done{job: job{kind: runJob, entry: j.entry, seed: j.seed + i}, out: o}:
+						case <-ctx.Done():
+							return
+						}
+					}
+					r.job.seed, r.out = j.seed+len(outs)-1, outs[len(outs)-1]
 				case floorJob:
 					r.err = l.gated(ctx, func() (err error) {
 						r.floor, err = l.floorDraw(j.floor)
@@ -336,10 +357,15 @@ func (l *Lab) Run(ctx context.Context, onDone func(entry, seed int)) error {
 				}
 			}
 		}
-		for s := 0; s < l.cfg.Seeds; s++ { // seed-major: every method progresses together
+		// Seed-major, every method progressing together, in groups of
+		// seeds run in lockstep.
+		for s := 0; s < l.cfg.Seeds; s += lockstepSeeds {
 			for e := range l.cfg.Entries {
-				if !send(job{kind: runJob, entry: e, seed: s}) {
-					return
+				group := l.lockstep[e]
+				for g := s; g < min(s+lockstepSeeds, l.cfg.Seeds); g += group {
+					if !send(job{kind: runJob, entry: e, seed: g, seeds: min(group, l.cfg.Seeds-g)}) {
+						return
+					}
 				}
 			}
 		}
@@ -390,19 +416,49 @@ func (l *Lab) gated(ctx context.Context, f func() error) error {
 // point of the gridIndex-th distinct grid.
 func timeStream(gridIndex, point int) uint64 { return uint64(0x71e<<20 | gridIndex<<12 | point) }
 
-// runOne runs entry e with seed index i (holding the gate).
-func (l *Lab) runOne(ctx context.Context, e, i int) (out outcome, err error) {
+// lockstepSeeds is how many seeds of an entry run in lockstep, their
+// denoiser calls batched (denoiser.Lockstep): the exact prior's basis
+// passes then serve four of them at a time. A seed's sample is the same
+// as alone, bit for bit.
+const lockstepSeeds = 16
+
+// runGroup runs entry e with seed indices i … i+n−1 in lockstep, each on a
+// goroutine of its own, holding the gate once for them.
+func (l *Lab) runGroup(ctx context.Context, e, i, n int) (outs []outcome, err error) {
+	outs = make([]outcome, n)
 	err = l.gated(ctx, func() error {
-		out, err = l.runEntry(ctx, e, i)
-		return err
+		if n == 1 {
+			var err error
+			outs[0], err = l.runEntry(ctx, e, i, nil)
+			return err
+		}
+		inner, ok := l.prob.Prior.NewDenoiser().(denoiser.Differentiable)
+		if !ok {
+			return fmt.Errorf("lab: %s: a lockstep needs a differentiable denoiser", l.cfg.Entries[e].Label)
+		}
+		_, members := denoiser.NewLockstep(inner, l.cfg.Prior.Dim(), n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for s, m := range members {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer m.Close()
+				outs[s], errs[s] = l.runEntry(ctx, e, i+s, m)
+			}()
+		}
+		wg.Wait()
+		return errors.Join(errs...)
 	})
-	return out, err
+	return outs, err
 }
 
-// runEntry runs entry e with seed index i, scoring x_t at the grid's steps.
-func (l *Lab) runEntry(ctx context.Context, e, i int) (outcome, error) {
+// runEntry runs entry e with seed index i, scoring x_t at the grid's
+// steps, with den as its denoiser (nil: a new one of the prior).
+func (l *Lab) runEntry(ctx context.Context, e, i int, den denoiser.Denoiser) (outcome, error) {
 	cfg := l.configs[e]
 	cfg.Seed = l.cfg.FirstSeed + uint64(i)
+	cfg.Denoiser = den
 	r, err := run.New(l.prob, cfg)
 	if err != nil {
 		return outcome{}, fmt.Errorf("%s: %w", l.cfg.Entries[e].Label, err)

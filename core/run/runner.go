@@ -41,6 +41,11 @@ type Config struct {
 	// Trajectory): 0 is DefaultKeepBytes, negative keeps every step
 	// whatever its size (a dump of every step asks for that).
 	KeepBytes int64
+	// Denoiser, when set, is used in place of a new denoiser of the prior:
+	// a denoiser.Lockstep member, which batches this run's calls with other
+	// runs' (the lab's seeds). It must be one of the problem's prior; Replay
+	// makes its own.
+	Denoiser denoiser.Denoiser
 	// replay: keep no step's rows but the latest (Replay's runs).
 	replay bool
 }
@@ -141,7 +146,10 @@ func New(prob *Problem, cfg Config) (*Runner, error) {
 		traj:      newTrajectory(prob.Shape(), grid, cfg.KeepBytes, cfg.replay),
 		xt:        vec(), xs: vec(), x0Hat: vec(), scoreY: vec(), corr: vec(), z: vec(),
 	}
-	r.inner = prob.Prior.NewDenoiser()
+	r.inner = cfg.Denoiser
+	if r.inner == nil || cfg.replay {
+		r.inner = prob.Prior.NewDenoiser()
+	}
 	r.den = r.nfe.wrap(r.inner, d)
 	if needs&method.VJP != 0 {
 		r.diff = r.den.(denoiser.Differentiable) // the offer said so

@@ -180,7 +180,7 @@ func (eg *ExactGuidance) weigh(xt []float64, alphaBar float64, src *row) float64
 		}
 		a, _ := eg.posteriorNoise(c, alphaBar)
 		delta := eg.delta[:c.Rank()]
-		logDetG := ms.baseLogDet(a) + ms.factor(k, a, delta)
+		logDetG := ms.baseLogDet(a) + ms.factorAt(k, alphaBar, a, delta)
 		ms.solve(eg.sinv[k], eg.e[k], k, a, delta)
 		eg.logRho[k] = eg.logW[k] + ms.logNormal(eg.e[k], eg.sinv[k], logDetG)
 		best = math.Max(best, eg.logRho[k])

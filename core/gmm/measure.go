@@ -199,6 +199,37 @@ func (ms *measurement) factor(k int, a float64, delta []float64) float64 {
 	return cholesky(M, q)
 }
 
+// factorAt is factor for the exact guidance at noise level ᾱ, where a and
+// delta are those of component k at ᾱ (ExactGuidance.posteriorNoise): the
+// factor comes from the operator image's cache when another measurement
+// made it at the same (k, ᾱ, σ), with the same bits.
+func (ms *measurement) factorAt(k int, alphaBar, a float64, delta []float64) float64 {
+	q := len(delta)
+	fc := &ms.factors
+	fc.Lock()
+	for i := range fc.slots {
+		if s := &fc.slots[i]; s.used && s.k == k && s.alphaBar == alphaBar && s.sigma2 == ms.sigma2 && len(s.l) == q*q {
+			copy(ms.capacity, s.l)
+			logDet := s.logDet
+			fc.Unlock()
+			return logDet
+		}
+	}
+	fc.Unlock()
+	logDet := ms.factor(k, a, delta)
+	fc.Lock()
+	s := &fc.slots[fc.next]
+	fc.next = (fc.next + 1) % len(fc.slots)
+	if cap(s.l) < q*q {
+		s.l = make([]float64, q*q)
+	}
+	s.l = s.l[:q*q]
+	copy(s.l, ms.capacity[:q*q])
+	s.used, s.k, s.alphaBar, s.sigma2, s.logDet = true, k, alphaBar, ms.sigma2, logDet
+	fc.Unlock()
+	return logDet
+}
+
 // solve writes S⁻¹·e into dst for component k, after factor(k, a, delta).
 func (ms *measurement) solve(dst, e []float64, k int, a float64, delta []float64) []float64 {
 	q, m := len(delta), ms.m

@@ -30,6 +30,31 @@ type operatorImage struct {
 	// in decreasing order; eigenUp: the indices j of λ_j in increasing order.
 	gramEigDown [][]float64
 	eigenUp     [][]int
+
+	factors factorCache
+}
+
+// factorCache keeps the latest Cholesky factors of the capacitance M_k of
+// the exact guidance (measurement.factorAt). M_k depends on the component,
+// the noise level and σ, not on y or x_t: the seeds of a lab's lockstep
+// group, all at one step, factor it once between them. Slots are reused
+// oldest first, so the cache allocates only while it fills.
+type factorCache struct {
+	sync.Mutex
+	slots [factorSlots]factorSlot
+	next  int
+}
+
+// factorSlots is the size of a factorCache: a few components at each of a
+// few noise levels (lockstep groups at different steps, time references).
+const factorSlots = 16
+
+type factorSlot struct {
+	used             bool
+	k                int
+	alphaBar, sigma2 float64
+	logDet           float64
+	l                []float64 // the factor, q×q as cholesky leaves it
 }
 
 // imageCacheSize bounds the cache: an entry is K·q·m floats (7.5 MB for the

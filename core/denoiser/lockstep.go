@@ -59,15 +59,16 @@ type call struct {
 	scheduled bool
 }
 
-// NewLockstep returns a lockstep of n members over inner, a denoiser of
-// images of d numbers.
-func NewLockstep(inner Differentiable, d, n int) (*Lockstep, []*Member) {
+// NewLockstep returns the n members of a lockstep over inner, a denoiser of
+// images of d numbers. The rows of the members' calls together must stay
+// within MaxBatch, or the batched call fails for all of them.
+func NewLockstep(inner Differentiable, d, n int) []*Member {
 	ls := &Lockstep{inner: inner, d: d, open: n}
 	ms := make([]*Member, n)
 	for i := range ms {
 		ms[i] = &Member{ls: ls}
 	}
-	return ls, ms
+	return ms
 }
 
 var _ Differentiable = (*Member)(nil)

@@ -41,7 +41,7 @@ func TestLockstepMatchesAlone(t *testing.T) {
 	}
 	y := make([]float64, op.OutLen())
 	const n, steps = 6, 5
-	_, members := denoiser.NewLockstep(mix.NewDenoiser().(denoiser.Differentiable), d, n)
+	members := denoiser.NewLockstep(mix.NewDenoiser().(denoiser.Differentiable), d, n)
 	type result struct{ x0, jv, g []float64 }
 	got := make([][]result, n)
 	var wg sync.WaitGroup
@@ -134,7 +134,7 @@ func randVec(rng *rand.Rand, n int) []float64 {
 func TestLockstepCancel(t *testing.T) {
 	mix := gmm.Random(img.Shape{H: 2, W: 2, C: 1}, 2, 1, 1)
 	d := mix.Dim()
-	_, ms := denoiser.NewLockstep(mix.NewDenoiser().(denoiser.Differentiable), d, 2)
+	ms := denoiser.NewLockstep(mix.NewDenoiser().(denoiser.Differentiable), d, 2)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	if _, err := ms[0].Linearize(ctx, make([]float64, d), make([]float64, d), 0.5); !errors.Is(err, context.DeadlineExceeded) {

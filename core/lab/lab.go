@@ -24,6 +24,11 @@
 // and a calibration row per posterior component (calibration.go) and the
 // ensemble's exactness over time (timeresolved.go). The floor is a band
 // (floor.go): what an exact sampler with this many seeds scores.
+//
+// Seeds of a method run in lockstep groups (lockstepSeeds), their denoiser
+// calls batched by a denoiser.Lockstep so that the prior's basis passes
+// serve several seeds at once; each seed's sample has the bits of its run
+// alone, so the report does not depend on the grouping or on Workers.
 package lab
 
 import (
@@ -84,9 +89,10 @@ type Config struct {
 	// Seed fixes the projection directions, the exact samples and the
 	// bootstrap resamples.
 	Seed uint64
-	// Gate, when set, is passed through by every run before it starts and
-	// its release called when it ends: a server's pool of cores shared by
-	// its sessions. It returns ctx's error when the lab is stopped.
+	// Gate, when set, is passed through by every job before it starts (a
+	// run, a group of seeds in lockstep, a floor draw or a time reference)
+	// and its release called when it ends: a server's pool of cores shared
+	// by its sessions. It returns ctx's error when the lab is stopped.
 	Gate func(ctx context.Context) (release func(), err error)
 }
 
@@ -436,7 +442,7 @@ func (l *Lab) runGroup(ctx context.Context, e, i, n int) (outs []outcome, err er
 		if !ok {
 			return fmt.Errorf("lab: %s: a lockstep needs a differentiable denoiser", l.cfg.Entries[e].Label)
 		}
-		_, members := denoiser.NewLockstep(inner, l.cfg.Prior.Dim(), n)
+		members := denoiser.NewLockstep(inner, l.cfg.Prior.Dim(), n)
 		errs := make([]error, n)
 		var wg sync.WaitGroup
 		for s, m := range members {

@@ -12,10 +12,11 @@ import (
 // BenchmarkLabKey measures the lab as the explorer's l key runs it, from
 // the key press (Start) to the finished table: the default problem on the
 // MNIST prior (box inpainting, σ = 0.05), 32 seeds of every method that
-// serves it (ΠG, DPS, oracle), the report polled on the explorer's tick,
-// with the explorer's defaults (Workers = GOMAXPROCS − 1). fast is the
-// default step cap (100 steps); full is the explorer's 1000 steps (the f
-// key), which takes about a minute here: run it alone, with -benchtime 1x.
+// serves it (14, the particle methods with N = 16), the report polled on
+// the explorer's tick, with the explorer's defaults (Workers = GOMAXPROCS
+// − 1). fast is the default step cap (100 steps: about 25 s here); full is
+// the explorer's 1000 steps (the f key), several minutes: run it alone,
+// with -benchtime 1x.
 func BenchmarkLabKey(b *testing.B) {
 	mix, err := assets.MNISTPrior()
 	if err != nil {

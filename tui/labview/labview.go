@@ -11,9 +11,9 @@
 // the batch's id, so a stopped or superseded batch's reports are dropped.
 //
 // By default a batch uses at most Config.FastSteps sampling steps (100),
-// whatever the explorer's step count: 32 seeds of three methods at 1000
-// MNIST steps take about a minute on one core, at 100 steps about 6 s
-// (BenchmarkLabKey).
+// whatever the explorer's step count: 32 seeds of every method that serves
+// the default MNIST problem (14) at 100 steps take about 25 s on one core
+// (BenchmarkLabKey/fast; the particle methods, N = 16, are half of it).
 // The Steps key switches to the explorer's own step count.
 package labview
 

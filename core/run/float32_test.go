@@ -1,7 +1,6 @@
 package run
 
 import (
-	"context"
 	"math"
 	"testing"
 
@@ -38,11 +37,7 @@ func TestFloat32BasesTrajectory(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r, err := New(prob, cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tr, err := r.Run(context.Background(), nil)
+			tr, err := runAll(t, prob, cfg)
 			if err != nil {
 				t.Fatal(err)
 			}

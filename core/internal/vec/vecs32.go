@@ -14,12 +14,7 @@ func DotRows32Vecs(out [][]float64, rows []float32, ys [][]float64) {
 		d := len(ys[0])
 		q := len(rows) / d
 		for ; b+4 <= len(ys); b += 4 {
-			for i := b; i < b+4; i++ {
-				if len(ys[i]) != d || len(out[i]) != q || len(rows) != q*d {
-					panic("vec: length mismatch")
-				}
-			}
-			y := [4]*float64{&ys[b][0], &ys[b+1][0], &ys[b+2][0], &ys[b+3][0]}
+			y := fourVecs(ys[b:b+4], out[b:b+4], d, q, len(rows))
 			var o [8]float64
 			j := 0
 			for ; j+2 <= q; j += 2 {
@@ -52,12 +47,7 @@ func AddRows32Vecs(ys [][]float64, as [][]float64, rows []float32) {
 		d := len(ys[0])
 		q := len(rows) / d
 		for ; b+4 <= len(ys); b += 4 {
-			for i := b; i < b+4; i++ {
-				if len(ys[i]) != d || len(as[i]) != q || len(rows) != q*d {
-					panic("vec: length mismatch")
-				}
-			}
-			y := [4]*float64{&ys[b][0], &ys[b+1][0], &ys[b+2][0], &ys[b+3][0]}
+			y := fourVecs(ys[b:b+4], as[b:b+4], d, q, len(rows))
 			var a [16]float64
 			j := 0
 			for ; j+4 <= q; j += 4 {
@@ -76,4 +66,16 @@ func AddRows32Vecs(ys [][]float64, as [][]float64, rows []float32) {
 	for ; b < len(ys); b++ {
 		AddRows32(ys[b], as[b], rows)
 	}
+}
+
+// fourVecs checks that the four vectors ys have length d, the four per-row
+// slices perRow length q and the rows q·d numbers, and returns the
+// vectors' first elements for the kernels. It panics if not.
+func fourVecs(ys, perRow [][]float64, d, q, rows int) [4]*float64 {
+	for i := range 4 {
+		if len(ys[i]) != d || len(perRow[i]) != q || rows != q*d {
+			panic("vec: length mismatch")
+		}
+	}
+	return [4]*float64{&ys[0][0], &ys[1][0], &ys[2][0], &ys[3][0]}
 }

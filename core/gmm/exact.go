@@ -114,7 +114,7 @@ func (eg *ExactGuidance) Joint(rho, xt []float64, alphaBar, logEvidence float64)
 func (eg *ExactGuidance) guidance(dst, xt []float64, alphaBar float64, src *row) []float64 {
 	eg.weigh(xt, alphaBar, src)
 	clear(dst)
-	eg.gradientTerms(dst, xt, alphaBar)
+	eg.gradientTerms(dst, xt, alphaBar, src)
 	return dst
 }
 
@@ -192,26 +192,38 @@ func (eg *ExactGuidance) weigh(xt []float64, alphaBar float64, src *row) float64
 	return logJoint
 }
 
-// gradientTerms is the second half of guidance, after weigh.
-func (eg *ExactGuidance) gradientTerms(dst, xt []float64, alphaBar float64) {
+// gradientTerms is the second half of guidance, after weigh. The score of
+// component k is s_k = −C_k⁻¹·r_k = (sqrt(ᾱ)·m_k − x_t)/(1−ᾱ) (Tweedie's
+// formula within the component), so where m_k is at hand (this call's
+// residual, or the denoiser's row src) the first term costs a vector, not a
+// pass over U_k (at ᾱ = 1, where that divides by 0, s_k comes from p_k):
+//
+//	Σ_k (ρ_k − w_k)·s_k = (sqrt(ᾱ)·Σ_k (ρ_k − w_k)·m_k − Σ_k (ρ_k − w_k)·x_t)/(1−ᾱ).
+func (eg *ExactGuidance) gradientTerms(dst, xt []float64, alphaBar float64, src *row) {
 	ms := eg.ms
 	mix := ms.mix
 	sa := math.Sqrt(alphaBar)
 	v := 1 - alphaBar
 	bases := mix.bases()
+	sumDW := 0.0 // Σ (ρ_k − w_k) over the terms taken through m_k
 	for k := range mix.Components {
 		c := &mix.Components[k]
 		w, rho := math.Exp(eg.logW[k]), math.Exp(eg.logRho[k])
 		if dw := rho - w; w >= negligible || rho >= negligible {
-			// (ρ_k − w_k)·s_k, s_k = −[r/c⊥ + U·diag(1/c_j − 1/c⊥)·p].
-			perp := noisePerp(c, alphaBar)
-			residualTo(eg.r, xt, c.Mean, sa)
-			vec.AddScaled(dst, -dw/perp, eg.r)
-			coef := eg.coef[:c.Rank()]
-			for j, l := range c.Eigen {
-				coef[j] = -dw * (1/(alphaBar*l+v) - 1/perp) * eg.p[k][j]
+			if v > 0 {
+				vec.AddScaled(dst, dw*sa/v, eg.mean(k, xt, alphaBar, src))
+				sumDW += dw
+			} else {
+				// (ρ_k − w_k)·s_k, s_k = −[r/c⊥ + U·diag(1/c_j − 1/c⊥)·p].
+				perp := noisePerp(c, alphaBar)
+				residualTo(eg.r, xt, c.Mean, sa)
+				vec.AddScaled(dst, -dw/perp, eg.r)
+				coef := eg.coef[:c.Rank()]
+				for j, l := range c.Eigen {
+					coef[j] = -dw * (1/(alphaBar*l+v) - 1/perp) * eg.p[k][j]
+				}
+				expand(dst, bases[k], coef)
 			}
-			expand(dst, bases[k], coef)
 		}
 		if rho >= negligible && !math.IsInf(eg.logRho[k], -1) {
 			// sqrt(ᾱ)·ρ_k·Σ_k·C_k⁻¹·Aᵀ·G_k⁻¹·e_k: eigenvalues λ_j/c_j on U, s²/c⊥ elsewhere.
@@ -225,6 +237,23 @@ func (eg *ExactGuidance) gradientTerms(dst, xt []float64, alphaBar float64) {
 			expand(dst, bases[k], pv)
 		}
 	}
+	if sumDW != 0 {
+		vec.AddScaled(dst, -sumDW/v, xt)
+	}
+}
+
+// mean returns m_k at this call's x_t: computed by residual in this call,
+// kept by the denoiser's row src (which has m_k where w_k ≥ negligible,
+// with the bits componentMean gives), or computed now into eg.m[k].
+func (eg *ExactGuidance) mean(k int, xt []float64, alphaBar float64, src *row) []float64 {
+	switch {
+	case eg.haveE[k]:
+	case src != nil && src.w[k] >= negligible:
+		return src.m[k]
+	default:
+		componentMean(eg.m[k], &eg.ms.mix.Components[k], eg.ms.mix.bases()[k], alphaBar, xt, eg.p[k], eg.coef)
+	}
+	return eg.m[k]
 }
 
 // residual fills m_k and e_k = y − A·m_k from eg.p[k].

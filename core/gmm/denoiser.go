@@ -197,9 +197,7 @@ func noisePerp(c *Component, alphaBar float64) float64 {
 
 // residualTo writes r = x_t − sqrt(ᾱ)·μ into dst.
 func residualTo(dst, xt, mean []float64, sa float64) {
-	for i, mu := range mean {
-		dst[i] = xt[i] - sa*mu
-	}
+	vec.SubScaled(dst, xt, sa, mean)
 }
 
 // level is what log N(x_t; sqrt(ᾱ)·μ_k, C_k) needs of C_k = ᾱ·Σ_k +
@@ -266,8 +264,6 @@ func meanOffU(dst []float64, c *Component, alphaBar float64, xt, p, coef []float
 	for j, l := range c.Eigen {
 		coef[j] = sa * (l/(alphaBar*l+1-alphaBar) - sPerp) * p[j]
 	}
-	for i, mu := range c.Mean {
-		dst[i] = mu + sa*sPerp*(xt[i]-sa*mu)
-	}
+	vec.Shrink(dst, c.Mean, sa*sPerp, xt, sa) // μ + sqrt(ᾱ)·(s²/c⊥)·(x_t − sqrt(ᾱ)·μ)
 	return coef
 }

@@ -2,7 +2,7 @@ package vec
 
 import "testing"
 
-// TestRowsEveryPath runs the bit-for-bit check on each path this machine
+// TestRowsEveryPath runs the bit-for-bit checks on each path this machine
 // can take: AVX-512, AVX2 and Go.
 func TestRowsEveryPath(t *testing.T) {
 	asm, avx512 := useAsm, useAVX512
@@ -18,5 +18,6 @@ func TestRowsEveryPath(t *testing.T) {
 		useAsm, useAVX512 = p.asm, p.avx512
 		checkRows(t, p.name)
 		checkVecs(t, p.name)
+		checkAffine(t, p.name)
 	}
 }

@@ -38,3 +38,9 @@ func dot2x4f(x *float32, stride int, y *[4]*float64, n int, out *[8]float64)
 
 //go:noescape
 func axpy4x4f(y *[4]*float64, n int, a *[16]float64, x *float32, stride int)
+
+//go:noescape
+func subScaledAsm(dst, x *float64, a float64, y *float64, n int)
+
+//go:noescape
+func shrinkAsm(dst, mu *float64, c float64, x *float64, a float64, n int)

@@ -2,6 +2,8 @@ package gmm
 
 import (
 	"math"
+	"runtime"
+	"sync"
 
 	"gonum.org/v1/gonum/floats"
 
@@ -13,7 +15,8 @@ import (
 // block of the basis, vec.DotRows32Vecs and AddRows32Vecs), while each row
 // sees the operations of a lone evaluation in the same order, so a row's
 // bits do not depend on the batch it came in. For one row this is the
-// plain row-by-row evaluation.
+// plain row-by-row evaluation. A batch of 16 rows or more is split into
+// parts evaluated on separate cores.
 
 // group is the Denoiser's scratch for one component's pass over a batch:
 // the rows it serves and their vectors.
@@ -30,9 +33,69 @@ func (g *group) add(r *row, in, out, c []float64) {
 	g.rows, g.in, g.out, g.c = append(g.rows, r), append(g.in, in), append(g.out, out), append(g.c, c)
 }
 
+// partRows is the fewest rows a part of a batch spread over cores gets:
+// four share each basis block in the kernels, so at least two such groups.
+const partRows = 8
+
+// partsFor returns how many parts a batch of n rows is spread over: up to
+// GOMAXPROCS, each of at least partRows rows.
+func partsFor(n int) int { return max(1, min(runtime.GOMAXPROCS(0), n/partRows)) }
+
+// parts evaluates f on p consecutive parts of n rows, each on a goroutine
+// of its own with a scratch group of its own; a row's bits do not depend on
+// its part.
+func (dn *Denoiser) parts(n, p int, f func(lo, hi int, g *group)) {
+	gs := dn.groups(p)
+	var wg sync.WaitGroup
+	for i := range p {
+		lo, hi := i*n/p, (i+1)*n/p
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(lo, hi, gs[i])
+		}()
+	}
+	wg.Wait()
+}
+
+// groups returns p scratch groups.
+func (dn *Denoiser) groups(p int) []*group {
+	for len(dn.group) < p {
+		dn.group = append(dn.group, new(group))
+	}
+	return dn.group[:p]
+}
+
 // denoise writes x̂0 = E[x0|x_t] of each row (x_t in the row's xt) into
 // dst[i·d:(i+1)·d] and keeps what a VJP there needs.
 func (dn *Denoiser) denoise(rows []*row, levels []level, dst []float64, alphaBar float64) {
+	p := partsFor(len(rows))
+	if p == 1 {
+		dn.denoisePart(rows, levels, dst, alphaBar, dn.groups(1)[0])
+		return
+	}
+	d := dn.mix.Dim()
+	dn.parts(len(rows), p, func(lo, hi int, g *group) {
+		dn.denoisePart(rows[lo:hi], levels, dst[lo*d:hi*d], alphaBar, g)
+	})
+}
+
+// vjp writes Jᵀ·v = J·v of each row into dst at the point of the last
+// denoise, v and dst row by row.
+func (dn *Denoiser) vjp(rows []*row, dst, v []float64) {
+	p := partsFor(len(rows))
+	if p == 1 {
+		dn.vjpPart(rows, dst, v, dn.groups(1)[0])
+		return
+	}
+	d := dn.mix.Dim()
+	dn.parts(len(rows), p, func(lo, hi int, g *group) {
+		dn.vjpPart(rows[lo:hi], dst[lo*d:hi*d], v[lo*d:hi*d], g)
+	})
+}
+
+// denoisePart is denoise for a part of the batch.
+func (dn *Denoiser) denoisePart(rows []*row, levels []level, dst []float64, alphaBar float64, g *group) {
 	mix := dn.mix
 	d := mix.Dim()
 	sa := math.Sqrt(alphaBar)
@@ -55,7 +118,6 @@ func (dn *Denoiser) denoise(rows []*row, levels []level, dst []float64, alphaBar
 			rw.projected[k] = rw.logW[k] >= best-skipLogGap
 		}
 	}
-	g := &dn.group
 	for k := range mix.Components {
 		c := &mix.Components[k]
 		g.reset()
@@ -102,9 +164,8 @@ func (dn *Denoiser) denoise(rows []*row, levels []level, dst []float64, alphaBar
 	}
 }
 
-// vjp writes Jᵀ·v = J·v of each row into dst at the point of the last
-// denoise, v and dst row by row.
-func (dn *Denoiser) vjp(rows []*row, dst, v []float64) {
+// vjpPart is vjp for a part of the batch.
+func (dn *Denoiser) vjpPart(rows []*row, dst, v []float64, g *group) {
 	mix := dn.mix
 	d := mix.Dim()
 	alphaBar := rows[0].alphaBar
@@ -112,7 +173,6 @@ func (dn *Denoiser) vjp(rows []*row, dst, v []float64) {
 	noise := 1 - alphaBar
 	bases := mix.bases()
 	clear(dst[:len(rows)*d])
-	g := &dn.group
 	for k := range mix.Components {
 		c := &mix.Components[k]
 		g.reset()
@@ -145,9 +205,7 @@ func (dn *Denoiser) vjp(rows []*row, dst, v []float64) {
 				dot += (m[j] - rw.x0Hat[j]) * vi[j]
 			}
 			if a := sa / noise * rw.w[k] * dot; a != 0 {
-				for j := range out {
-					out[j] += a * (m[j] - rw.x0Hat[j])
-				}
+				vec.AddScaledDiff(out, a, m, rw.x0Hat)
 			}
 		}
 	}

@@ -47,7 +47,7 @@ type Denoiser struct {
 
 	level   []level // per component, at noise level levelAt
 	levelAt float64
-	group   group // scratch of a component's pass over the batch
+	group   []*group // scratch of a component's pass over (a part of) the batch
 }
 
 // levels returns the components' levels at ᾱ, computed when ᾱ changes.

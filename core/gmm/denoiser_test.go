@@ -166,7 +166,8 @@ func TestBatchMatchesRows(t *testing.T) {
 	for _, tc := range []struct {
 		K, q, B int
 		f32     bool // float32 bases: the batch's rows share basis passes four at a time
-	}{{4, 3, 5, false}, {3, 0, 6, false}, {5, 4, 2, false}, {1, 2, 4, false}, {4, 3, 5, true}, {3, 9, 9, true}, {2, 8, 4, true}} {
+		// B ≥ 16: the batch is split over cores (partsFor) where there are two
+	}{{4, 3, 5, false}, {3, 0, 6, false}, {5, 4, 2, false}, {1, 2, 4, false}, {4, 3, 5, true}, {3, 9, 9, true}, {2, 8, 4, true}, {3, 5, 17, false}, {2, 8, 21, true}} {
 		mix := Random(img.Shape{H: 4, W: 5, C: 1}, tc.K, tc.q, uint64(5+tc.K))
 		if tc.f32 {
 			mix = float32Twin(mix)

@@ -29,6 +29,20 @@ func Shrink(dst, mu []float64, c float64, x []float64, a float64) {
 	shrinkGo(dst, mu, c, x, a)
 }
 
+// AddScaledDiff sets y_i += a·(m_i − x_i), each operation rounded in that
+// order (the bits of the plain Go loop on amd64). It panics if the lengths
+// differ.
+func AddScaledDiff(y []float64, a float64, m, x []float64) {
+	if len(m) != len(y) || len(x) != len(y) {
+		panic("vec: length mismatch")
+	}
+	if useAsm && len(y) > 0 {
+		addScaledDiffAsm(&y[0], a, &m[0], &x[0], len(y))
+		return
+	}
+	addScaledDiffGo(y, a, m, x)
+}
+
 // The explicit conversions round each product, so no compiler fuses them.
 func subScaledGo(dst, x []float64, a float64, y []float64) {
 	for i := range dst {
@@ -39,5 +53,11 @@ func subScaledGo(dst, x []float64, a float64, y []float64) {
 func shrinkGo(dst, mu []float64, c float64, x []float64, a float64) {
 	for i := range dst {
 		dst[i] = mu[i] + float64(c*(x[i]-float64(a*mu[i])))
+	}
+}
+
+func addScaledDiffGo(y []float64, a float64, m, x []float64) {
+	for i := range y {
+		y[i] += float64(a * (m[i] - x[i]))
 	}
 }

@@ -97,3 +97,46 @@ tail2:
 done2:
 	VZEROUPPER
 	RET
+
+// func addScaledDiffAsm(y *float64, a float64, m, x *float64, n int)
+// y += a·(m − x), each operation rounded in that order (no FMA).
+TEXT ·addScaledDiffAsm(SB), NOSPLIT, $0-40
+	MOVQ y+0(FP), DI
+	VBROADCASTSD a+8(FP), Y0
+	MOVQ m+16(FP), SI
+	MOVQ x+24(FP), R8
+	MOVQ n+32(FP), CX
+	XORQ AX, AX
+	MOVQ CX, DX
+	ANDQ $-8, DX
+	JZ tail3
+
+loop3:
+	VMOVUPD (SI)(AX*8), Y1
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD (R8)(AX*8), Y1, Y1
+	VSUBPD 32(R8)(AX*8), Y2, Y2
+	VMULPD Y1, Y0, Y1
+	VMULPD Y2, Y0, Y2
+	VADDPD (DI)(AX*8), Y1, Y1
+	VADDPD 32(DI)(AX*8), Y2, Y2
+	VMOVUPD Y1, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	CMPQ AX, DX
+	JLT loop3
+
+tail3:
+	CMPQ AX, CX
+	JGE done3
+	VMOVSD (SI)(AX*8), X1
+	VSUBSD (R8)(AX*8), X1, X1
+	VMULSD X1, X0, X1
+	VADDSD (DI)(AX*8), X1, X1
+	VMOVSD X1, (DI)(AX*8)
+	INCQ AX
+	JMP tail3
+
+done3:
+	VZEROUPPER
+	RET

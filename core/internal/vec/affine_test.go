@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// checkAffine compares SubScaled and Shrink, on whatever path the machine
+// checkAffine compares SubScaled, Shrink and AddScaledDiff, on whatever path the machine
 // takes now, with the plain loops a Go program writes for them (each
 // operation rounded), bit for bit.
 func checkAffine(t *testing.T, path string) {
@@ -35,6 +35,18 @@ func checkAffine(t *testing.T, path string) {
 		for i := range want {
 			if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
 				t.Fatalf("%s n=%d: Shrink differs at %d: %v, want %v", path, n, i, got[i], want[i])
+			}
+		}
+		copy(got, y)
+		copy(want, y)
+		AddScaledDiff(got, a, mu, x)
+		for i := range want {
+			q := a * (mu[i] - x[i])
+			want[i] += q
+		}
+		for i := range want {
+			if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+				t.Fatalf("%s n=%d: AddScaledDiff differs at %d: %v, want %v", path, n, i, got[i], want[i])
 			}
 		}
 	}

@@ -44,3 +44,6 @@ func subScaledAsm(dst, x *float64, a float64, y *float64, n int)
 
 //go:noescape
 func shrinkAsm(dst, mu *float64, c float64, x *float64, a float64, n int)
+
+//go:noescape
+func addScaledDiffAsm(y *float64, a float64, m, x *float64, n int)

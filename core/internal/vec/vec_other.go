@@ -34,3 +34,5 @@ func subScaledAsm(dst, x *float64, a float64, y *float64, n int) { panic("vec: n
 func shrinkAsm(dst, mu *float64, c float64, x *float64, a float64, n int) {
 	panic("vec: no assembly")
 }
+
+func addScaledDiffAsm(y *float64, a float64, m, x *float64, n int) { panic("vec: no assembly") }

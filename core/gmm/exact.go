@@ -43,6 +43,7 @@ type ExactGuidance struct {
 	p            [][]float64 // U_kᵀ·r_k
 	r, back      []float64
 	coef, delta  []float64
+	level        noiseLevel // per component at the noise level of the call (noiseAt)
 }
 
 var _ denoiser.SharedExact = (*ExactGuidance)(nil)
@@ -60,6 +61,7 @@ func (mix *Mixture) NewExactGuidance(op operator.Linear, y []float64, sigma floa
 		m: make([][]float64, K), e: make([][]float64, K), sinv: make([][]float64, K), p: make([][]float64, K),
 		r: make([]float64, d), back: make([]float64, d),
 		coef: make([]float64, len(ms.tq)), delta: make([]float64, len(ms.tq))}
+	eg.level = newNoiseLevel(mix)
 	for k := range mix.Components {
 		eg.m[k] = make([]float64, d)
 		eg.sinv[k] = make([]float64, m)
@@ -133,6 +135,7 @@ func (eg *ExactGuidance) weigh(xt []float64, alphaBar float64, src *row) float64
 	// e·G_k⁻¹·e ≥ ‖e‖²/λ_max(G_k) with λ_max(G_k) ≤ (a + max δ)·‖A‖² + σ².
 	ms.op.Apply(eg.ax, xt)
 	bases := mix.bases()
+	lv := eg.noiseAt(alphaBar)
 	for k := range mix.Components {
 		c := &mix.Components[k]
 		if src != nil && src.projected[k] {
@@ -143,16 +146,16 @@ func (eg *ExactGuidance) weigh(xt []float64, alphaBar float64, src *row) float64
 			p := project(eg.p[k], bases[k], eg.r)
 			eg.logW[k] = logComponent(c, newLevel(c, alphaBar, ms.d), alphaBar, eg.r, p)
 		}
-		a, maxDelta := eg.posteriorNoise(c, alphaBar)
+		a := lv.a[k]
 		eg.order[k] = k
 		eg.haveE[k] = false
 		if eg.solved[k] {
-			eg.bound[k] = eg.warmBound(k, alphaBar, a, eg.delta[:c.Rank()])
+			eg.bound[k] = eg.warmBound(k, alphaBar, a, lv.delta[k], lv.logDetB[k]+lv.logDetM[k])
 			continue
 		}
 		eg.residual(k, xt, alphaBar)
-		lmax := (a+maxDelta)*ms.normA2 + ms.sigma2
-		eg.bound[k] = eg.logW[k] - 0.5*(float64(ms.m)*math.Log(2*math.Pi)+ms.baseLogDet(a)+eg.logDetMBound(k, a)+vec.Dot(eg.e[k], eg.e[k])/lmax)
+		lmax := (a+lv.maxDelta[k])*ms.normA2 + ms.sigma2
+		eg.bound[k] = eg.logW[k] - 0.5*(float64(ms.m)*math.Log(2*math.Pi)+lv.logDetB[k]+lv.logDetM[k]+vec.Dot(eg.e[k], eg.e[k])/lmax)
 	}
 	// Second pass, O(q³ + q·m) per component, most promising first; a
 	// component whose bound is below the best exact value by skipLogGap has
@@ -174,13 +177,11 @@ func (eg *ExactGuidance) weigh(xt []float64, alphaBar float64, src *row) float64
 			eg.logRho[k] = math.Inf(-1)
 			continue
 		}
-		c := &mix.Components[k]
 		if !eg.haveE[k] {
 			eg.residual(k, xt, alphaBar)
 		}
-		a, _ := eg.posteriorNoise(c, alphaBar)
-		delta := eg.delta[:c.Rank()]
-		logDetG := ms.baseLogDet(a) + ms.factorAt(k, alphaBar, a, delta)
+		a, delta := lv.a[k], lv.delta[k]
+		logDetG := lv.logDetB[k] + ms.factorAt(k, alphaBar, a, delta)
 		ms.solve(eg.sinv[k], eg.e[k], k, a, delta)
 		eg.logRho[k] = eg.logW[k] + ms.logNormal(eg.e[k], eg.sinv[k], logDetG)
 		best = math.Max(best, eg.logRho[k])
@@ -305,9 +306,10 @@ func (eg *ExactGuidance) keep(k int) {
 //	x·e = x·(y − A·μ_k) − sqrt(ᾱ)·(s²/c⊥)·(x·A·x_t − sqrt(ᾱ)·x·A·μ_k) − (W_kᵀ·x)·b,
 //	x·G·x = σ²·‖x‖² + a·‖Aᵀ·x‖² + Σ_j δ_j·(W_kᵀ·x)_j²,
 //
-// O(q + m) given A·x_t (in eg.ax) and U_kᵀ·r_k (in eg.p[k]). eg.delta must
-// hold δ (posteriorNoise).
-func (eg *ExactGuidance) warmBound(k int, alphaBar, a float64, delta []float64) float64 {
+// O(q + m) given A·x_t (in eg.ax) and U_kᵀ·r_k (in eg.p[k]), with δ
+// (posteriorNoise) and logDet, a lower bound on log det G_k (log det B_k
+// plus logDetMBound).
+func (eg *ExactGuidance) warmBound(k int, alphaBar, a float64, delta []float64, logDet float64) float64 {
 	ms := eg.ms
 	c := &ms.mix.Components[k]
 	sol := &eg.sol[k]
@@ -325,7 +327,6 @@ func (eg *ExactGuidance) warmBound(k int, alphaBar, a float64, delta []float64) 
 		xe -= sol.wx[j] * b
 		xgx += delta[j] * sol.wx[j] * sol.wx[j]
 	}
-	logDet := ms.baseLogDet(a) + eg.logDetMBound(k, a)
 	return eg.logW[k] - 0.5*(float64(ms.m)*math.Log(2*math.Pi)+logDet+2*xe-xgx)
 }
 
@@ -364,6 +365,62 @@ func (eg *ExactGuidance) posteriorNoise(c *Component, alphaBar float64) (a, maxD
 		maxDelta = math.Max(maxDelta, delta[j])
 	}
 	return a, maxDelta
+}
+
+// noiseLevel is what the exact guidance needs of each component at one
+// noise level, independent of x_t and y: V_k's a and δ (posteriorNoise),
+// max δ, log det B_k and the lower bound logDetMBound on log det M_k.
+type noiseLevel struct {
+	alphaBar, sigma2 float64
+	a, maxDelta      []float64
+	logDetB, logDetM []float64
+	delta            [][]float64
+}
+
+func newNoiseLevel(mix *Mixture) noiseLevel {
+	K := len(mix.Components)
+	lv := noiseLevel{alphaBar: math.NaN(), a: make([]float64, K), maxDelta: make([]float64, K),
+		logDetB: make([]float64, K), logDetM: make([]float64, K), delta: make([][]float64, K)}
+	for k := range lv.delta {
+		lv.delta[k] = make([]float64, mix.Components[k].Rank())
+	}
+	return lv
+}
+
+// copyFrom sets lv to src, in lv's own storage.
+func (lv *noiseLevel) copyFrom(src *noiseLevel) {
+	lv.alphaBar, lv.sigma2 = src.alphaBar, src.sigma2
+	copy(lv.a, src.a)
+	copy(lv.maxDelta, src.maxDelta)
+	copy(lv.logDetB, src.logDetB)
+	copy(lv.logDetM, src.logDetM)
+	for k := range lv.delta {
+		copy(lv.delta[k], src.delta[k])
+	}
+}
+
+// noiseAt returns the components' noise level at ᾱ: eg's own when it is
+// at ᾱ already, else one another measurement of the operator image made
+// (the seeds of a lab's lockstep group, at one step), else computed here.
+func (eg *ExactGuidance) noiseAt(alphaBar float64) *noiseLevel {
+	ms := eg.ms
+	lv := &eg.level
+	if lv.alphaBar == alphaBar && lv.sigma2 == ms.sigma2 {
+		return lv
+	}
+	if ms.levels.get(alphaBar, ms.sigma2, lv) {
+		return lv
+	}
+	for k := range ms.mix.Components {
+		c := &ms.mix.Components[k]
+		lv.a[k], lv.maxDelta[k] = eg.posteriorNoise(c, alphaBar)
+		copy(lv.delta[k], eg.delta[:c.Rank()])
+		lv.logDetB[k] = ms.baseLogDet(lv.a[k])
+		lv.logDetM[k] = eg.logDetMBound(k, lv.a[k])
+	}
+	lv.alphaBar, lv.sigma2 = alphaBar, ms.sigma2
+	ms.levels.put(lv)
+	return lv
 }
 
 // normalizeLog subtracts log Σ exp(x) from every entry.

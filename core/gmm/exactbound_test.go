@@ -48,7 +48,7 @@ func TestExactGuidanceBounds(t *testing.T) {
 					eg.logW[k] = logW
 					copy(eg.sinv[k], prev[k])
 					eg.keep(k)
-					if b := eg.warmBound(k, ab, a, delta); b < exact-1e-9*math.Abs(exact) {
+					if b := eg.warmBound(k, ab, a, delta, ms.baseLogDet(a)+eg.logDetMBound(k, a)); b < exact-1e-9*math.Abs(exact) {
 						t.Errorf("%s ᾱ=%.3g k=%d: warm bound %.6g below the exact %.6g", pc.spec, ab, k, b, exact)
 					}
 					copy(eg.sinv[k], sinv)
@@ -56,7 +56,7 @@ func TestExactGuidanceBounds(t *testing.T) {
 					// At the solution the quadratic part is exact: the bound is
 					// off by the log-determinant's bound alone.
 					want := exact + 0.5*(logDetM-fiedler)
-					if b := eg.warmBound(k, ab, a, delta); math.Abs(b-want) > 1e-9*math.Max(1, math.Abs(want)) {
+					if b := eg.warmBound(k, ab, a, delta, ms.baseLogDet(a)+eg.logDetMBound(k, a)); math.Abs(b-want) > 1e-9*math.Max(1, math.Abs(want)) {
 						t.Errorf("%s ᾱ=%.3g k=%d: warm bound at the solution %.12g, want %.12g", pc.spec, ab, k, b, want)
 					}
 				}

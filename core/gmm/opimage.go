@@ -32,6 +32,49 @@ type operatorImage struct {
 	eigenUp     [][]int
 
 	factors factorCache
+	levels  levelCache
+}
+
+// levelCache keeps the latest noise levels of the exact guidance
+// (ExactGuidance.noiseAt) by (ᾱ, σ): like factorCache, for the seeds of a
+// lab's lockstep group at one step. Entries are copied in and out, so a
+// slot is reused oldest first without a reader holding it.
+type levelCache struct {
+	sync.Mutex
+	slots [levelSlots]noiseLevel
+	next  int
+}
+
+// levelSlots is the size of a levelCache.
+const levelSlots = 4
+
+// get copies the level at (ᾱ, σ²) into dst and reports whether it was there.
+func (c *levelCache) get(alphaBar, sigma2 float64, dst *noiseLevel) bool {
+	c.Lock()
+	defer c.Unlock()
+	for i := range c.slots {
+		if s := &c.slots[i]; s.a != nil && s.alphaBar == alphaBar && s.sigma2 == sigma2 {
+			dst.copyFrom(s)
+			return true
+		}
+	}
+	return false
+}
+
+// put stores a copy of lv in the oldest slot.
+func (c *levelCache) put(lv *noiseLevel) {
+	c.Lock()
+	defer c.Unlock()
+	s := &c.slots[c.next]
+	c.next = (c.next + 1) % len(c.slots)
+	if s.a == nil {
+		*s = noiseLevel{a: make([]float64, len(lv.a)), maxDelta: make([]float64, len(lv.a)),
+			logDetB: make([]float64, len(lv.a)), logDetM: make([]float64, len(lv.a)), delta: make([][]float64, len(lv.delta))}
+		for k := range s.delta {
+			s.delta[k] = make([]float64, len(lv.delta[k]))
+		}
+	}
+	s.copyFrom(lv)
 }
 
 // factorCache keeps the latest Cholesky factors of the capacitance M_k of

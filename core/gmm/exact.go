@@ -322,8 +322,9 @@ func (eg *ExactGuidance) warmBound(k int, alphaBar, a float64, delta []float64, 
 	} else {
 		xgx += a * sol.atx
 	}
-	for j, l := range c.Eigen {
-		b := sa * (l/(alphaBar*l+1-alphaBar) - sPerp) * eg.p[k][j]
+	f := eg.level.meanCoef[k]
+	for j := range c.Eigen {
+		b := f[j] * eg.p[k][j]
 		xe -= sol.wx[j] * b
 		xgx += delta[j] * sol.wx[j] * sol.wx[j]
 	}
@@ -375,14 +376,18 @@ type noiseLevel struct {
 	a, maxDelta      []float64
 	logDetB, logDetM []float64
 	delta            [][]float64
+	// meanCoef: sqrt(ᾱ)·(λ_j/c_j − s²/c⊥), the coefficients of m_k on U_k
+	// per unit of p_j (componentMean).
+	meanCoef [][]float64
 }
 
 func newNoiseLevel(mix *Mixture) noiseLevel {
 	K := len(mix.Components)
 	lv := noiseLevel{alphaBar: math.NaN(), a: make([]float64, K), maxDelta: make([]float64, K),
-		logDetB: make([]float64, K), logDetM: make([]float64, K), delta: make([][]float64, K)}
+		logDetB: make([]float64, K), logDetM: make([]float64, K), delta: make([][]float64, K), meanCoef: make([][]float64, K)}
 	for k := range lv.delta {
 		lv.delta[k] = make([]float64, mix.Components[k].Rank())
+		lv.meanCoef[k] = make([]float64, mix.Components[k].Rank())
 	}
 	return lv
 }
@@ -396,6 +401,7 @@ func (lv *noiseLevel) copyFrom(src *noiseLevel) {
 	copy(lv.logDetM, src.logDetM)
 	for k := range lv.delta {
 		copy(lv.delta[k], src.delta[k])
+		copy(lv.meanCoef[k], src.meanCoef[k])
 	}
 }
 
@@ -417,6 +423,10 @@ func (eg *ExactGuidance) noiseAt(alphaBar float64) *noiseLevel {
 		copy(lv.delta[k], eg.delta[:c.Rank()])
 		lv.logDetB[k] = ms.baseLogDet(lv.a[k])
 		lv.logDetM[k] = eg.logDetMBound(k, lv.a[k])
+		sa, sPerp := math.Sqrt(alphaBar), c.Resid/noisePerp(c, alphaBar)
+		for j, l := range c.Eigen {
+			lv.meanCoef[k][j] = sa * (l/(alphaBar*l+1-alphaBar) - sPerp)
+		}
 	}
 	lv.alphaBar, lv.sigma2 = alphaBar, ms.sigma2
 	ms.levels.put(lv)

@@ -69,9 +69,11 @@ func (c *levelCache) put(lv *noiseLevel) {
 	c.next = (c.next + 1) % len(c.slots)
 	if s.a == nil {
 		*s = noiseLevel{a: make([]float64, len(lv.a)), maxDelta: make([]float64, len(lv.a)),
-			logDetB: make([]float64, len(lv.a)), logDetM: make([]float64, len(lv.a)), delta: make([][]float64, len(lv.delta))}
+			logDetB: make([]float64, len(lv.a)), logDetM: make([]float64, len(lv.a)),
+			delta: make([][]float64, len(lv.delta)), meanCoef: make([][]float64, len(lv.delta))}
 		for k := range s.delta {
 			s.delta[k] = make([]float64, len(lv.delta[k]))
+			s.meanCoef[k] = make([]float64, len(lv.delta[k]))
 		}
 	}
 	s.copyFrom(lv)

@@ -212,9 +212,14 @@ func newLevel(c *Component, alphaBar float64, d int) level {
 	v := 1 - alphaBar
 	perp := noisePerp(c, alphaBar)
 	lv := level{perp: perp, cMin: perp, cMax: perp, logDet: float64(d-c.Rank()) * math.Log(perp)}
-	for _, l := range c.Eigen {
+	for _, l := range c.Eigen { // λ_j > 0 and finite (Mixture.Validate)
 		cj := alphaBar*l + v
-		lv.cMin, lv.cMax = math.Min(lv.cMin, cj), math.Max(lv.cMax, cj)
+		if cj < lv.cMin {
+			lv.cMin = cj
+		}
+		if cj > lv.cMax {
+			lv.cMax = cj
+		}
 		lv.logDet += math.Log(cj)
 	}
 	return lv

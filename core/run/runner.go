@@ -245,7 +245,9 @@ func (r *Runner) Step(ctx context.Context) error {
 		r.xs[j] = x
 		r.corr[j] = u
 		updNorm += u * u
-		maxAbs = math.Max(maxAbs, math.Abs(x))
+		if a := math.Abs(x); a > maxAbs || a != a { // a NaN sticks, as with math.Max
+			maxAbs = a
+		}
 	}
 
 	rec := &tr.Records[i]

@@ -259,20 +259,31 @@ func (tr *Trajectory) Latest() (Rows, bool) {
 	return tr.split(tr.latest), true
 }
 
-// Sum is the checksum of step i's rows (FNV-1a over the float32 bits of
-// x_t, x̂0, g and update), kept for every step done.
+// Sum is the checksum of step i's rows (FNV-1a steps over the float32 bits
+// of x_t, x̂0, g and update), kept for every step done.
 func (tr *Trajectory) Sum(i int) uint64 { return tr.sums[i] }
 
-// Sum returns the checksum of the rows, as Trajectory.Sum.
+// Sum returns the checksum of the rows, as Trajectory.Sum: FNV-1a steps,
+// h = (h ^ bits)·prime, in four interleaved lanes (element j of a row in
+// lane j mod 4, so the multiplications of the lanes overlap), the lanes
+// then folded into one by the same step. Checksums are compared within a
+// process (Replay), never stored.
 func (r Rows) Sum() uint64 {
 	const offset, prime = 14695981039346656037, 1099511628211
-	h := uint64(offset)
+	h := [4]uint64{offset, offset + 1, offset + 2, offset + 3}
 	for _, v := range [4][]float32{r.Xt, r.X0Hat, r.ScoreY, r.Update} {
-		for _, x := range v {
-			h = (h ^ uint64(math.Float32bits(x))) * prime
+		j := 0
+		for ; j+4 <= len(v); j += 4 {
+			h[0] = (h[0] ^ uint64(math.Float32bits(v[j]))) * prime
+			h[1] = (h[1] ^ uint64(math.Float32bits(v[j+1]))) * prime
+			h[2] = (h[2] ^ uint64(math.Float32bits(v[j+2]))) * prime
+			h[3] = (h[3] ^ uint64(math.Float32bits(v[j+3]))) * prime
+		}
+		for ; j < len(v); j++ {
+			h[0] = (h[0] ^ uint64(math.Float32bits(v[j]))) * prime
 		}
 	}
-	return h
+	return (((h[0]^h[1])*prime^h[2])*prime ^ h[3]) * prime
 }
 
 func (tr *Trajectory) row(i int) Rows {

@@ -35,7 +35,7 @@ type measurement struct {
 
 	*operatorImage           // what depends on the mixture and A only, shared
 	capacity       []float64 // q×q scratch for M and its Cholesky factor
-	tq, tq2        []float64 // length q scratch
+	tq, tq2        []float64 // length q scratch (tq2: cholesky's)
 	bm, bm2        []float64 // length m scratch
 	scaled         []float64 // q×m scratch: rows of W in the eigenbasis, scaled (non-scalar case)
 }
@@ -196,7 +196,7 @@ func (ms *measurement) factor(k int, a float64, delta []float64) float64 {
 	for i := 0; i < q; i++ {
 		M[i*q+i]++
 	}
-	return cholesky(M, q)
+	return cholesky(M, q, ms.tq2)
 }
 
 // factorAt is factor for the exact guidance at noise level ᾱ, where a and
@@ -271,16 +271,22 @@ func (ms *measurement) quadForm(x []float64, k int, a float64, delta, scratch []
 }
 
 // cholesky factors the symmetric positive-definite q×q matrix in the lower
-// triangle of M in place (M = L·Lᵀ) and returns log det M.
-func cholesky(M []float64, q int) float64 {
+// triangle of M in place (M = L·Lᵀ) and returns log det M. Column j takes
+// the dot products of the rows below it with row j (their first j
+// entries) three rows at a time (vec.DotStrided); dots is scratch of
+// length ≥ q.
+func cholesky(M []float64, q int, dots []float64) float64 {
 	logDet := 0.0
 	for j := 0; j < q; j++ {
 		rowJ := M[j*q : j*q+j]
 		l := math.Sqrt(M[j*q+j] - vec.Dot(rowJ, rowJ))
 		M[j*q+j] = l
 		logDet += 2 * math.Log(l)
-		for i := j + 1; i < q; i++ {
-			M[i*q+j] = (M[i*q+j] - vec.Dot(M[i*q:i*q+j], rowJ)) / l
+		below := dots[:q-j-1]
+		vec.DotStrided(below, M[(j+1)*q:], q, rowJ)
+		for i, dot := range below {
+			r := (j + 1 + i) * q
+			M[r+j] = (M[r+j] - dot) / l
 		}
 	}
 	return logDet

@@ -23,6 +23,29 @@ func DotRows(out []float64, rows []float64, y []float64) {
 	}
 }
 
+// DotStrided sets out[i] = x_i·y for the rows x_i = rows[i·stride :
+// i·stride+len(y)] of a matrix with row stride stride ≥ len(y) (a leading
+// block of each row: the rows of a triangular factor, say), each with the
+// bits of Dot, three at a time through AVX2 as DotRows. It panics if rows
+// is too short.
+func DotStrided(out []float64, rows []float64, stride int, y []float64) {
+	d := len(y)
+	if len(out) > 0 && (stride < d || len(rows) < (len(out)-1)*stride+d) {
+		panic("vec: length mismatch")
+	}
+	i := 0
+	if useAsm && d > 0 {
+		var o [3]float64
+		for ; i+3 <= len(out); i += 3 {
+			dot3Asm(&rows[i*stride], &rows[(i+1)*stride], &rows[(i+2)*stride], &y[0], d, &o)
+			copy(out[i:i+3], o[:])
+		}
+	}
+	for ; i < len(out); i++ {
+		out[i] = dotGo(rows[i*stride:i*stride+d], y)
+	}
+}
+
 // AddRows sets y += Σ_j a_j·x_j over the len(a) rows x_j =
 // rows[j·d:(j+1)·d], d = len(y), with the bits of AddScaled for j = 0, 1,
 // …: rows go four at a time through AVX2, y loaded and stored once for the

@@ -19,5 +19,6 @@ func TestRowsEveryPath(t *testing.T) {
 		checkRows(t, p.name)
 		checkVecs(t, p.name)
 		checkAffine(t, p.name)
+		checkStrided(t, p.name)
 	}
 }

@@ -69,6 +69,27 @@ func checkRows(t *testing.T, path string) {
 
 func TestRowsMatchSingle(t *testing.T) { checkRows(t, "this machine") }
 
+// checkStrided compares DotStrided with Dot on each row's leading block,
+// bit for bit.
+func checkStrided(t *testing.T, path string) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(2, 9))
+	for _, c := range rowsCases {
+		q, d := c[0], c[1]
+		stride := d + q%3
+		rows, y := randVec(rng, max(0, (q-1)*stride+d)), randVec(rng, d)
+		out := make([]float64, q)
+		DotStrided(out, rows, stride, y)
+		for i := range out {
+			if want := Dot(rows[i*stride:i*stride+d], y); math.Float64bits(out[i]) != math.Float64bits(want) {
+				t.Fatalf("%s q=%d d=%d: DotStrided[%d] = %v, Dot %v", path, q, d, i, out[i], want)
+			}
+		}
+	}
+}
+
+func TestStridedMatchesSingle(t *testing.T) { checkStrided(t, "this machine") }
+
 // checkVecs compares DotRows32Vecs and AddRows32Vecs, on whatever path the
 // machine takes now, with Dot and AddScaled on the widened rows for each
 // vector, bit for bit, for 0 to 9 vectors (groups of four and the rest).

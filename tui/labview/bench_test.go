@@ -14,7 +14,7 @@ import (
 // MNIST prior (box inpainting, σ = 0.05), 32 seeds of every method that
 // serves it (14, the particle methods with N = 16), the report polled on
 // the explorer's tick, with the explorer's defaults (Workers = GOMAXPROCS
-// − 1). fast is the default step cap (100 steps: about 25 s here); full is
+// − 1). fast is the default step cap (100 steps: about 19 s here); full is
 // the explorer's 1000 steps (the f key), several minutes: run it alone,
 // with -benchtime 1x.
 func BenchmarkLabKey(b *testing.B) {

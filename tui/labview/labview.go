@@ -12,7 +12,7 @@
 //
 // By default a batch uses at most Config.FastSteps sampling steps (100),
 // whatever the explorer's step count: 32 seeds of every method that serves
-// the default MNIST problem (14) at 100 steps take about 25 s on one core
+// the default MNIST problem (14) at 100 steps take about 19 s on one core
 // (BenchmarkLabKey/fast; the particle methods, N = 16, are half of it).
 // The Steps key switches to the explorer's own step count.
 package labview

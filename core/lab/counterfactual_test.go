@@ -5,8 +5,6 @@ import (
 	"math"
 	"slices"
 	"testing"
-
-	"tweedie/core/run"
 )
 
 // TestWithCounterfactuals: each guidance method is followed by its three
@@ -47,21 +45,7 @@ func TestCounterfactualEntriesRun(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i, o := range outs {
-			s := cfg.Entries[e].Settings
-			prob, rc, err := s.Build(cfg.Prior, cfg.Truth)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rc.Seed, rc.Counterfactual = cfg.FirstSeed+uint64(i), cfg.Entries[e].Counterfactual
-			r, err := run.New(prob, rc)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tr, err := r.Run(ctx, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !slices.Equal(o.x, tr.Final) {
+			if !slices.Equal(o.x, aloneFinal(t, cfg, e, i)) {
 				t.Errorf("%s seed %d: the lab's sample differs from the runner's", cfg.Entries[e].Label, i)
 			}
 			if e > 0 && slices.Equal(o.x, plain[i].x) {

@@ -38,22 +38,29 @@ func TestLockstepMatchesAloneMNIST(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i, o := range outs {
-			prob, rc, err := entries[e].Settings.Build(mix, truth)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rc.Seed = 3 + uint64(i)
-			r, err := run.New(prob, rc)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tr, err := r.Run(ctx, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !slices.Equal(o.x, tr.Final) {
+			if !slices.Equal(o.x, aloneFinal(t, l.cfg, e, i)) {
 				t.Errorf("%s seed %d: the lockstep sample differs from the run alone", entries[e].Label, i)
 			}
 		}
 	}
+}
+
+// aloneFinal is the final sample of entry e with seed index i run alone by
+// run.Runner, as the lab would configure it.
+func aloneFinal(t *testing.T, cfg Config, e, i int) []float64 {
+	t.Helper()
+	prob, rc, err := cfg.Entries[e].Settings.Build(cfg.Prior, cfg.Truth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc.Seed, rc.Counterfactual = cfg.FirstSeed+uint64(i), cfg.Entries[e].Counterfactual
+	r, err := run.New(prob, rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := r.Run(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr.Final
 }

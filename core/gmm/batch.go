@@ -19,18 +19,21 @@ import (
 // parts evaluated on separate cores.
 
 // group is the Denoiser's scratch for one component's pass over a batch:
-// the rows it serves and their vectors.
+// the rows it serves and, per row, the vector projected on U_k, its
+// projection, the coefficients expanded and the vector they are added to
+// (each nil where the pass has no use for it).
 type group struct {
-	rows       []*row
-	in, out, c [][]float64
+	rows                 []*row
+	vec, proj, coef, dst [][]float64
 }
 
 func (g *group) reset() {
-	g.rows, g.in, g.out, g.c = g.rows[:0], g.in[:0], g.out[:0], g.c[:0]
+	g.rows, g.vec, g.proj, g.coef, g.dst = g.rows[:0], g.vec[:0], g.proj[:0], g.coef[:0], g.dst[:0]
 }
 
-func (g *group) add(r *row, in, out, c []float64) {
-	g.rows, g.in, g.out, g.c = append(g.rows, r), append(g.in, in), append(g.out, out), append(g.c, c)
+func (g *group) add(r *row, vec, proj, coef, dst []float64) {
+	g.rows = append(g.rows, r)
+	g.vec, g.proj, g.coef, g.dst = append(g.vec, vec), append(g.proj, proj), append(g.coef, coef), append(g.dst, dst)
 }
 
 // partRows is the fewest rows a part of a batch spread over cores gets:
@@ -124,10 +127,10 @@ func (dn *Denoiser) denoisePart(rows []*row, levels []level, dst []float64, alph
 		for _, rw := range rows {
 			if rw.projected[k] {
 				residualTo(rw.r, rw.xt, c.Mean, sa)
-				g.add(rw, rw.r, rw.pAll[k], nil)
+				g.add(rw, rw.r, rw.pAll[k], nil, nil)
 			}
 		}
-		projectVecs(g.out, bases[k], g.in)
+		projectVecs(g.proj, bases[k], g.vec)
 		for _, rw := range g.rows {
 			rw.logW[k] = logComponent(c, levels[k], alphaBar, rw.r, rw.pAll[k])
 			rw.raw[k] = rw.logW[k]
@@ -147,10 +150,10 @@ func (dn *Denoiser) denoisePart(rows []*row, levels []level, dst []float64, alph
 		g.reset()
 		for _, rw := range rows {
 			if rw.w[k] >= negligible {
-				g.add(rw, nil, rw.m[k], meanOffU(rw.m[k], c, alphaBar, rw.xt, rw.pAll[k], rw.coefK[k]))
+				g.add(rw, nil, nil, meanOffU(rw.m[k], c, alphaBar, rw.xt, rw.pAll[k], rw.coefK[k]), rw.m[k])
 			}
 		}
-		expandVecs(g.out, bases[k], g.c)
+		expandVecs(g.dst, bases[k], g.coef)
 	}
 	for i, rw := range rows {
 		x0 := dst[i*d : (i+1)*d]
@@ -178,28 +181,27 @@ func (dn *Denoiser) vjpPart(rows []*row, dst, v []float64, g *group) {
 		g.reset()
 		for i, rw := range rows {
 			if rw.w[k] >= negligible {
-				g.add(rw, v[i*d:(i+1)*d], rw.p[:c.Rank()], dst[i*d:(i+1)*d])
+				q := c.Rank()
+				g.add(rw, v[i*d:(i+1)*d], rw.p[:q], rw.coef[:q], dst[i*d:(i+1)*d])
 			}
 		}
 		if len(g.rows) == 0 {
 			continue
 		}
 		// sqrt(ᾱ)·w_k·Σ_k·C_k⁻¹·v: eigenvalues λ_j/c_j on U_k, s²/c⊥ elsewhere.
-		projectVecs(g.out, bases[k], g.in)
+		projectVecs(g.proj, bases[k], g.vec)
 		sPerp := c.Resid / noisePerp(c, alphaBar)
 		for i, rw := range g.rows {
-			wk, p := rw.w[k], g.out[i]
-			coef := rw.coef[:len(p)]
+			wk, p, coef := rw.w[k], g.proj[i], g.coef[i]
 			for j, l := range c.Eigen {
 				coef[j] = sa * wk * (l/(alphaBar*l+noise) - sPerp) * p[j]
 			}
-			vec.AddScaled(g.c[i], sa*wk*sPerp, g.in[i])
-			g.out[i] = coef // the coefficients to expand
+			vec.AddScaled(g.dst[i], sa*wk*sPerp, g.vec[i])
 		}
-		expandVecs(g.c, bases[k], g.out)
+		expandVecs(g.dst, bases[k], g.coef)
 		// sqrt(ᾱ)/(1−ᾱ)·w_k·δ_k·(δ_k·v) with δ_k = m_k − x̂0.
 		for i, rw := range g.rows {
-			m, vi, out := rw.m[k], g.in[i], g.c[i]
+			m, vi, out := rw.m[k], g.vec[i], g.dst[i]
 			dot := 0.0
 			for j := range m {
 				dot += (m[j] - rw.x0Hat[j]) * vi[j]

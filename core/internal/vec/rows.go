@@ -1,33 +1,21 @@
 package vec
 
 // DotRows sets out[j] = x_j·y for the len(out) rows x_j = rows[j·d:(j+1)·d]
-// of a float64 matrix, d = len(y), each with the bits of Dot: rows go three
-// at a time through AVX2 where the machine has it, y read once for the
-// three (a dot product alone is bound by its two loads per multiply–add).
-// It panics if len(rows) ≠ len(out)·len(y).
+// of a float64 matrix, d = len(y), each with the bits of Dot: DotStrided
+// with the rows packed, stride d. It panics if len(rows) ≠ len(out)·len(y).
 func DotRows(out []float64, rows []float64, y []float64) {
-	d := len(y)
-	if len(rows) != len(out)*d {
+	if len(rows) != len(out)*len(y) {
 		panic("vec: length mismatch")
 	}
-	j := 0
-	if useAsm && d > 0 {
-		var o [3]float64
-		for ; j+3 <= len(out); j += 3 {
-			dot3Asm(&rows[j*d], &rows[(j+1)*d], &rows[(j+2)*d], &y[0], d, &o)
-			copy(out[j:j+3], o[:])
-		}
-	}
-	for ; j < len(out); j++ {
-		out[j] = dotGo(rows[j*d:(j+1)*d], y)
-	}
+	DotStrided(out, rows, len(y), y)
 }
 
 // DotStrided sets out[i] = x_i·y for the rows x_i = rows[i·stride :
 // i·stride+len(y)] of a matrix with row stride stride ≥ len(y) (a leading
 // block of each row: the rows of a triangular factor, say), each with the
-// bits of Dot, three at a time through AVX2 as DotRows. It panics if rows
-// is too short.
+// bits of Dot, three at a time through AVX2 where the machine has it, y
+// read once for the three (a dot product alone is bound by its two loads
+// per multiply–add). It panics if rows is too short.
 func DotStrided(out []float64, rows []float64, stride int, y []float64) {
 	d := len(y)
 	if len(out) > 0 && (stride < d || len(rows) < (len(out)-1)*stride+d) {

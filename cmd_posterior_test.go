@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"math"
@@ -128,9 +129,11 @@ func TestPriorExport(t *testing.T) {
 	if got := listDir(t, dir); !slices.Equal(got, []string{"prior.npz"}) {
 		t.Errorf("dir holds %v", got)
 	}
-	f := mustOpen(t, path)
-	fi, _ := f.Stat()
-	m, err := gmm.ReadNPZ(f, fi.Size())
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := gmm.ReadNPZ(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,8 +18,7 @@ import (
 
 	"tweedie/core/export"
 	"tweedie/core/imgio"
-
-	"codeberg.org/sbinet/npyio/npz"
+	"tweedie/core/npz"
 )
 
 // runMain runs tweedie in-process and returns the exit status, stdout and stderr.
@@ -200,34 +199,31 @@ func TestRunWritesEveryFile(t *testing.T) {
 	}
 
 	// The dump.
-	zr, err := npz.Open(dump)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer zr.Close()
+	zr := openNPZ(t, dump)
 	shapes := map[string][]int{
-		"x_t.npy": {steps, 784}, "x0_hat.npy": {steps, 784}, "score_y.npy": {steps, 784}, "update.npy": {steps, 784},
-		"t.npy": {steps}, "alpha_bar.npy": {steps}, "y.npy": {784 - 14*14}, "truth.npy": {784}, "mask.npy": {784},
-		"final.npy": {784}, "height.npy": {}, "width.npy": {}, "channels.npy": {},
+		"x_t": {steps, 784}, "x0_hat": {steps, 784}, "score_y": {steps, 784}, "update": {steps, 784},
+		"t": {steps}, "alpha_bar": {steps}, "y": {784 - 14*14}, "truth": {784}, "mask": {784},
+		"final": {784}, "height": {}, "width": {}, "channels": {},
 	}
 	for name, want := range shapes {
-		h := zr.Header(name)
-		if h == nil {
-			t.Errorf("npz lacks %s (has %v)", name, zr.Keys())
+		h, err := zr.Header(name)
+		if err != nil {
+			t.Errorf("npz lacks %s (has %v): %v", name, zr.Names(), err)
 			continue
 		}
-		if got := h.Descr.Shape; !slices.Equal(got, want) && !(len(want) == 0 && len(got) == 0) {
+		if got := h.Shape; !slices.Equal(got, want) {
 			t.Errorf("%s has shape %v, want %v", name, got, want)
 		}
 	}
-	var xt []float32
-	if err := zr.Read("x_t.npy", &xt); err != nil || len(xt) != steps*784 {
-		t.Fatalf("x_t: %d values, %v", len(xt), err)
+	xt, err := zr.Read("x_t", steps*784)
+	if err != nil || len(xt.Data) != steps*784 || xt.DType != npz.Float32 {
+		t.Fatalf("x_t: %d values of %s, %v", len(xt.Data), xt.DType, err)
 	}
-	var mask []float64
-	if err := zr.Read("mask.npy", &mask); err != nil {
+	m, err := zr.Read("mask", 784)
+	if err != nil {
 		t.Fatal(err)
 	}
+	mask := m.Data
 	observed := 0.0
 	for _, m := range mask {
 		observed += m
@@ -235,9 +231,8 @@ func TestRunWritesEveryFile(t *testing.T) {
 	if observed != 784-14*14 {
 		t.Errorf("mask observes %v pixels", observed)
 	}
-	var ts []int64
-	if err := zr.Read("t.npy", &ts); err != nil || ts[0] != 1000 {
-		t.Errorf("t = %v, %v", ts, err)
+	if ts, err := zr.Read("t", steps); err != nil || ts.DType != npz.Int64 || ts.Data[0] != 1000 {
+		t.Errorf("t = %+v, %v", ts, err)
 	}
 }
 
@@ -381,24 +376,28 @@ func TestRunImageFile(t *testing.T) {
 	if !strings.Contains(stdout, path) {
 		t.Errorf("summary does not name the image: %s", stdout)
 	}
-	var truth []float64
-	if err := npz.Read(mustOpen(t, dump), "truth.npy", &truth); err != nil {
+	a, err := openNPZ(t, dump).Read("truth", 784)
+	if err != nil {
 		t.Fatal(err)
 	}
+	truth := a.Data
 	wantLeft := 2*(0.299+0.114) - 1
 	if math.Abs(truth[5*28+3]-wantLeft) > 1e-3 || math.Abs(truth[5*28+24]+1) > 1e-3 {
 		t.Errorf("converted pixels %v %v, want %v and -1", truth[5*28+3], truth[5*28+24], wantLeft)
 	}
 }
 
-func mustOpen(t *testing.T, path string) *os.File {
+func openNPZ(t *testing.T, path string) *npz.Reader {
 	t.Helper()
-	f, err := os.Open(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { f.Close() })
-	return f
+	zr, err := npz.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return zr
 }
 
 func TestSubcommandHelp(t *testing.T) {

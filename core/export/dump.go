@@ -3,8 +3,7 @@ package export
 import (
 	"io"
 
-	"codeberg.org/sbinet/npyio/npz"
-
+	"tweedie/core/npz"
 	"tweedie/core/operator"
 	"tweedie/core/run"
 )
@@ -17,59 +16,39 @@ import (
 // S is the number of steps recorded.
 func WriteDump(w io.Writer, tr *run.Trajectory, prob *run.Problem, truth []float64) error {
 	S, d := tr.Done, prob.Shape().Len()
-	rows := func(get func(dst []float64, i int) []float64) [][]float32 {
-		buf := make([]float32, S*d)
-		out := make([][]float32, S)
+	// rows stacks S rows of d values, stored as float32: exact, as the
+	// trajectory keeps them in float32.
+	rows := func(get func(dst []float64, i int) []float64) []float64 {
+		out := make([]float64, 0, S*d)
 		tmp := make([]float64, d)
-		for i := range out {
-			row := buf[i*d : (i+1)*d : (i+1)*d]
-			for j, v := range get(tmp, i) {
-				row[j] = float32(v) // stored as float32: exact
-			}
-			out[i] = row
+		for i := range S {
+			out = append(out, get(tmp, i)...)
 		}
 		return out
 	}
-	ts := make([]int64, S)
+	ts := make([]float64, S)
 	alphaBar := make([]float64, S)
 	for i, r := range tr.Records[:S] {
-		ts[i], alphaBar[i] = int64(r.T), r.AlphaBar
+		ts[i], alphaBar[i] = float64(r.T), r.AlphaBar
 	}
 	shape := prob.Shape()
-	arrays := []struct {
-		name string
-		v    any
-	}{
-		{"x_t", rows(tr.Xt)},
-		{"x0_hat", rows(tr.X0Hat)},
-		{"score_y", rows(tr.ScoreY)},
-		{"update", rows(tr.Update)},
-		{"t", ts},
-		{"alpha_bar", alphaBar},
-		{"y", prob.Y},
-		{"truth", truth},
-		{"height", int64(shape.H)},
-		{"width", int64(shape.W)},
-		{"channels", int64(shape.C)},
-	}
+	zw := npz.NewWriter(w)
+	zw.Write("x_t", npz.Float32, []int{S, d}, rows(tr.Xt))
+	zw.Write("x0_hat", npz.Float32, []int{S, d}, rows(tr.X0Hat))
+	zw.Write("score_y", npz.Float32, []int{S, d}, rows(tr.ScoreY))
+	zw.Write("update", npz.Float32, []int{S, d}, rows(tr.Update))
+	zw.Write("t", npz.Int64, []int{S}, ts)
+	zw.Write("alpha_bar", npz.Float64, []int{S}, alphaBar)
+	zw.Write("y", npz.Float64, []int{len(prob.Y)}, prob.Y)
+	zw.Write("truth", npz.Float64, []int{len(truth)}, truth)
+	zw.Write("height", npz.Int64, nil, []float64{float64(shape.H)})
+	zw.Write("width", npz.Int64, nil, []float64{float64(shape.W)})
+	zw.Write("channels", npz.Int64, nil, []float64{float64(shape.C)})
 	if m, ok := prob.Op.(operator.Masker); ok {
-		arrays = append(arrays, struct {
-			name string
-			v    any
-		}{"mask", m.Mask()})
+		zw.Write("mask", npz.Float64, []int{d}, m.Mask())
 	}
 	if tr.Final != nil {
-		arrays = append(arrays, struct {
-			name string
-			v    any
-		}{"final", tr.Final})
-	}
-	zw := npz.NewWriter(w)
-	for _, a := range arrays {
-		if err := zw.Write(a.name+".npy", a.v); err != nil {
-			zw.Close()
-			return err
-		}
+		zw.Write("final", npz.Float64, []int{d}, tr.Final)
 	}
 	return zw.Close()
 }

@@ -1,14 +1,13 @@
 package gmm
 
 import (
-	"archive/zip"
 	"errors"
 	"fmt"
 	"io"
-	"math"
-	"strings"
+	"slices"
 
 	"tweedie/core/img"
+	"tweedie/core/npz"
 )
 
 // NPZ array names written by WriteNPZ. numpy.load exposes each entry
@@ -65,30 +64,15 @@ func WriteNPZ(w io.Writer, m *Mixture) error {
 			}
 		}
 	}
-	zw := zip.NewWriter(w)
-	for _, e := range []struct {
-		name, descr string
-		shape       []int
-		v           []float64
-	}{
-		{npzWeights, "<f8", []int{K}, weights},
-		{npzMeans, "<f8", []int{K, d}, means},
-		{npzBases, "<f8", []int{K, d, q}, bases},
-		{npzEigen, "<f8", []int{K, q}, eigen},
-		{npzResid, "<f8", []int{K}, resid},
-		{npzHeight, "<i8", []int{}, []float64{float64(m.Shape.H)}},
-		{npzWidth, "<i8", []int{}, []float64{float64(m.Shape.W)}},
-		{npzChannels, "<i8", []int{}, []float64{float64(m.Shape.C)}},
-	} {
-		f, err := zw.Create(e.name + ".npy")
-		if err == nil {
-			err = writeNPY(f, e.descr, e.shape, e.v)
-		}
-		if err != nil {
-			zw.Close()
-			return fmt.Errorf("gmm: %w", err)
-		}
-	}
+	zw := npz.NewWriter(w)
+	zw.Write(npzWeights, npz.Float64, []int{K}, weights)
+	zw.Write(npzMeans, npz.Float64, []int{K, d}, means)
+	zw.Write(npzBases, npz.Float64, []int{K, d, q}, bases)
+	zw.Write(npzEigen, npz.Float64, []int{K, q}, eigen)
+	zw.Write(npzResid, npz.Float64, []int{K}, resid)
+	zw.Write(npzHeight, npz.Int64, nil, []float64{float64(m.Shape.H)})
+	zw.Write(npzWidth, npz.Int64, nil, []float64{float64(m.Shape.W)})
+	zw.Write(npzChannels, npz.Int64, nil, []float64{float64(m.Shape.C)})
 	if err := zw.Close(); err != nil {
 		return fmt.Errorf("gmm: %w", err)
 	}
@@ -123,92 +107,61 @@ func ReadNPZ(r io.ReaderAt, size int64) (*Mixture, error) {
 }
 
 func readNPZ(r io.ReaderAt, size int64) (*Mixture, error) {
-	zr, err := zip.NewReader(r, size)
+	zr, err := npz.NewReader(r, size)
 	if err != nil {
 		return nil, err
 	}
-	files := make(map[string]*zip.File)
-	for _, f := range zr.File {
-		name := strings.TrimSuffix(f.Name, ".npy")
-		if files[name] != nil {
-			return nil, fmt.Errorf("array %q stored twice", name)
-		}
-		files[name] = f
-	}
-	// open opens an array and reads its header, which must have the
-	// dtype and, unless want is nil, the shape want.
-	open := func(name, descr string, want []int) (io.ReadCloser, []int, error) {
-		f := files[name]
-		if f == nil {
-			return nil, nil, fmt.Errorf("no array %q", name)
-		}
-		rc, err := f.Open()
-		if err != nil {
-			return nil, nil, fmt.Errorf("array %q: %w", name, err)
-		}
-		h, err := readNPYHeader(rc)
+	// header reads an array's header, which must have the dtype and,
+	// unless want is nil, the shape want.
+	header := func(name string, dt npz.DType, want []int) (npz.Header, error) {
+		h, err := zr.Header(name)
 		switch {
 		case err != nil:
-		case h.descr != descr:
-			err = fmt.Errorf("dtype %q, want %q", h.descr, descr)
-		case h.fortran && len(h.shape) > 1:
-			err = errors.New("Fortran order, want C order")
-		case want != nil && !equalInts(h.shape, want):
-			err = fmt.Errorf("shape %v, want %v", h.shape, want)
+			return h, err
+		case h.DType != dt:
+			err = fmt.Errorf("dtype %q, want %q", h.DType, dt)
+		case want != nil && !slices.Equal(h.Shape, want):
+			err = fmt.Errorf("shape %v, want %v", h.Shape, want)
 		}
 		if err != nil {
-			rc.Close()
-			return nil, nil, fmt.Errorf("array %q: %w", name, err)
+			return h, fmt.Errorf("array %q: %w", name, err)
 		}
-		return rc, h.shape, nil
+		return h, nil
 	}
 	// read reads a float64 array of the given shape, whose size the
 	// caller has bounded.
 	read := func(name string, shape ...int) ([]float64, error) {
-		rc, _, err := open(name, "<f8", shape)
-		if err != nil {
+		if _, err := header(name, npz.Float64, shape); err != nil {
 			return nil, err
 		}
-		defer rc.Close()
-		n := 1
-		for _, s := range shape {
-			n *= s
-		}
-		v, err := npyFloats(rc, n)
-		if err != nil {
-			return nil, fmt.Errorf("array %q: %w", name, err)
-		}
-		return v, nil
+		a, err := zr.Read(name, MaxNPZValues)
+		return a.Data, err
 	}
 	// dims reads the shape of a float64 array of the given rank from its header.
 	dims := func(name string, rank int) ([]int, error) {
-		rc, shape, err := open(name, "<f8", nil)
+		h, err := header(name, npz.Float64, nil)
 		if err != nil {
 			return nil, err
 		}
-		rc.Close()
-		if len(shape) != rank {
-			return nil, fmt.Errorf("array %q has shape %v, want %d dimensions", name, shape, rank)
+		if len(h.Shape) != rank {
+			return nil, fmt.Errorf("array %q has shape %v, want %d dimensions", name, h.Shape, rank)
 		}
-		return shape, nil
+		return h.Shape, nil
 	}
 
 	var hwc [3]int
 	for i, name := range []string{npzHeight, npzWidth, npzChannels} {
-		rc, _, err := open(name, "<i8", []int{})
+		if _, err := header(name, npz.Int64, []int{}); err != nil {
+			return nil, err
+		}
+		a, err := zr.Read(name, 1)
 		if err != nil {
 			return nil, err
 		}
-		v, err := npyFloats(rc, 1) // the int64's bits
-		rc.Close()
-		if err != nil {
-			return nil, fmt.Errorf("array %q: %w", name, err)
+		if n := a.Data[0]; n < 1 || n > maxNPZSide {
+			return nil, fmt.Errorf("%s = %v, want 1 to %d", name, n, maxNPZSide)
 		}
-		n := int64(math.Float64bits(v[0]))
-		if n < 1 || n > maxNPZSide {
-			return nil, fmt.Errorf("%s = %d, want 1 to %d", name, n, maxNPZSide)
-		}
-		hwc[i] = int(n)
+		hwc[i] = int(a.Data[0])
 	}
 	shape := img.Shape{H: hwc[0], W: hwc[1], C: hwc[2]}
 	d := shape.Len() // ≤ 2^42: no overflow
@@ -272,16 +225,4 @@ func readNPZ(r io.ReaderAt, size int64) (*Mixture, error) {
 		}
 	}
 	return m, nil
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

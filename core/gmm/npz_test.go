@@ -15,9 +15,8 @@ import (
 	"strings"
 	"testing"
 
-	"codeberg.org/sbinet/npyio/npz"
-
 	"tweedie/core/img"
+	"tweedie/core/npz"
 )
 
 // npzMixture is a valid mixture with orthonormal bases of rank q.
@@ -68,41 +67,43 @@ func TestNPZRoundTrip(t *testing.T) {
 		t.Fatalf("round trip differs:\n got %+v\nwant %+v", got, want)
 	}
 
-	// Shapes and layout as documented, read independently of ReadNPZ.
+	// Shapes and layout as documented, read as arrays rather than as a
+	// mixture (TestNPZNumPy reads them with NumPy).
 	zr, err := npz.NewReader(r, int64(buf.Len()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	shapes := map[string][]int{
-		"weights.npy":           {K},
-		"means.npy":             {K, d},
-		"bases.npy":             {K, d, q},
-		"eigenvalues.npy":       {K, q},
-		"residual_variance.npy": {K},
-		"height.npy":            nil,
-		"width.npy":             nil,
-		"channels.npy":          nil,
+		"weights":           {K},
+		"means":             {K, d},
+		"bases":             {K, d, q},
+		"eigenvalues":       {K, q},
+		"residual_variance": {K},
+		"height":            {},
+		"width":             {},
+		"channels":          {},
 	}
-	if len(zr.Keys()) != len(shapes) {
-		t.Errorf("keys %v, want %d", zr.Keys(), len(shapes))
+	if len(zr.Names()) != len(shapes) {
+		t.Errorf("arrays %v, want %d", zr.Names(), len(shapes))
 	}
 	for name, s := range shapes {
-		h := zr.Header(name)
-		if h == nil {
-			t.Errorf("no array %q", name)
+		h, err := zr.Header(name)
+		if err != nil {
+			t.Error(err)
 			continue
 		}
-		if len(h.Descr.Shape) != len(s) || (len(s) > 0 && !reflect.DeepEqual(h.Descr.Shape, s)) {
-			t.Errorf("%s: shape %v, want %v", name, h.Descr.Shape, s)
+		if !reflect.DeepEqual(h.Shape, s) {
+			t.Errorf("%s: shape %v, want %v", name, h.Shape, s)
 		}
-		if wantType := "'<f8'"; s != nil && h.Descr.Type != wantType {
-			t.Errorf("%s: dtype %s, want %s", name, h.Descr.Type, wantType)
+		if wantType := npz.Float64; len(s) > 0 && h.DType != wantType {
+			t.Errorf("%s: dtype %s, want %s", name, h.DType, wantType)
 		}
 	}
-	var bases []float64
-	if err := zr.Read("bases.npy", &bases); err != nil {
+	a, err := zr.Read("bases", K*d*q)
+	if err != nil {
 		t.Fatal(err)
 	}
+	bases := a.Data
 	// bases[k, i, j] is component k's u_j at pixel i.
 	for k := 0; k < K; k++ {
 		for i := 0; i < d; i++ {
@@ -113,9 +114,8 @@ func TestNPZRoundTrip(t *testing.T) {
 			}
 		}
 	}
-	var h int64
-	if err := zr.Read("height.npy", &h); err != nil || h != int64(shape.H) {
-		t.Errorf("height = %d, %v; want %d", h, err, shape.H)
+	if h, err := zr.Read("height", 1); err != nil || h.DType != npz.Int64 || h.Data[0] != float64(shape.H) {
+		t.Errorf("height = %+v, %v; want %d", h, err, shape.H)
 	}
 }
 
@@ -135,9 +135,9 @@ func TestNPZRankZero(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, want := range map[string][]int{"bases.npy": {25, 8, 0}, "eigenvalues.npy": {25, 0}, "means.npy": {25, 8}} {
-		if h := zr.Header(name); h == nil || !reflect.DeepEqual(h.Descr.Shape, want) {
-			t.Errorf("%s: header %+v, want shape %v", name, h, want)
+	for name, want := range map[string][]int{"bases": {25, 8, 0}, "eigenvalues": {25, 0}, "means": {25, 8}} {
+		if h, err := zr.Header(name); err != nil || !reflect.DeepEqual(h.Shape, want) {
+			t.Errorf("%s: header %+v (%v), want shape %v", name, h, err, want)
 		}
 	}
 	got, err := ReadNPZ(r, int64(buf.Len()))

@@ -8,6 +8,7 @@ import (
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"tweedie/core/img"
@@ -57,10 +58,9 @@ type Model struct {
 	// chosen is the method the user chose (m, or the start's): shown
 	// again by an operator it serves after one it did not.
 	chosen string
-	// prompting: the prompt (key :) is open with prompt typed so far.
-	prompting bool
-	prompt    string
-	ratios    bool // the chart shows ‖g‖/‖g*‖ and ‖update‖/‖update*‖ (key v)
+	// prompt is the prompt (key :), focused while open.
+	prompt textinput.Model
+	ratios bool // the chart shows ‖g‖/‖g*‖ and ‖update‖/‖update*‖ (key v)
 	// partner is the method compare mode shows beside the one shown,
 	// chosen with C ("": the first other guided method).
 	partner string
@@ -115,6 +115,7 @@ func New(opts Options) (*Model, error) {
 	}
 	m := &Model{
 		KeyMap: DefaultKeyMap(),
+		prompt: newPrompt(),
 		Help:   help.New(),
 		Styles: DarkStyles(),
 		opts:   opts,
@@ -401,6 +402,10 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			return nil // a later change will settle
 		}
 		return m.settle()
+	case tea.PasteMsg:
+		if m.prompting() {
+			return m.promptUpdate(msg)
+		}
 	case tea.KeyPressMsg:
 		var cmd tea.Cmd
 		if m.labOn {
@@ -459,8 +464,8 @@ func (m *Model) moveTo(step int) {
 
 func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := &m.KeyMap
-	if m.prompting {
-		return m.promptKey(msg)
+	if m.prompting() {
+		return m.promptUpdate(msg)
 	}
 	m.notice = ""
 	if cmd, ok := m.tourKey(msg); ok {
@@ -468,8 +473,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(msg, k.Prompt):
-		m.prompting = true
-		return nil
+		return m.openPrompt()
 	case key.Matches(msg, k.Snapshot):
 		m.notice = "snapshot: drawing…"
 		return m.snapshot()

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"tweedie/core/method"
@@ -24,35 +25,66 @@ import (
 //	method dps      show a method (one that serves the problem)
 //	op sr:factor=4  another operator (as --op takes it)
 //
-// enter runs it, esc leaves it; the notice line shows it as it is typed.
+// enter runs it, esc leaves it; the notice line shows it as it is typed,
+// edited as bubbles' textinput edits (cursor keys, ctrl+a/e, ctrl+w, paste).
 
-// maxTypedSigma bounds a typed σ: the measurements live in [−1, 1].
-const maxTypedSigma = 10
+// maxTypedSigma bounds a typed σ: the measurements live in [−1, 1], and
+// maxPromptRunes what the prompt takes.
+const (
+	maxTypedSigma  = 10
+	maxPromptRunes = 64
+)
 
-// promptKey handles a key while the prompt is open.
-func (m *Model) promptKey(msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "esc", "ctrl+c":
-		m.prompt, m.prompting = "", false
-		return nil
-	case "enter":
-		line := m.prompt
-		m.prompt, m.prompting = "", false
-		cmd, err := m.runPrompt(line)
-		if err != nil {
-			m.notice = err.Error()
+// newPrompt is the closed prompt: ":" and a steady cursor.
+func newPrompt() textinput.Model {
+	p := textinput.New()
+	p.Prompt = ":"
+	p.CharLimit = maxPromptRunes
+	// ctrl+v would read this machine's clipboard, which for a served
+	// session is the server's: pastes come from the terminal instead.
+	p.KeyMap.Paste.SetEnabled(false)
+	return p
+}
+
+// openPrompt opens the prompt (key :).
+func (m *Model) openPrompt() tea.Cmd {
+	m.prompt.Reset()
+	return m.prompt.Focus()
+}
+
+// prompting reports whether the prompt is open.
+func (m *Model) prompting() bool { return m.prompt.Focused() }
+
+// promptUpdate handles a key or a paste while the prompt is open.
+func (m *Model) promptUpdate(msg tea.Msg) tea.Cmd {
+	if k, ok := msg.(tea.KeyPressMsg); ok {
+		switch k.String() {
+		case "esc", "ctrl+c":
+			m.prompt.Blur()
+			return nil
+		case "enter":
+			line := m.prompt.Value()
+			m.prompt.Blur()
+			cmd, err := m.runPrompt(line)
+			if err != nil {
+				m.notice = err.Error()
+			}
+			return cmd
 		}
-		return cmd
-	case "backspace":
-		if r := []rune(m.prompt); len(r) > 0 {
-			m.prompt = string(r[:len(r)-1])
-		}
-		return nil
 	}
-	if msg.Text != "" && len(m.prompt) < 64 {
-		m.prompt += msg.Text
-	}
-	return nil
+	var cmd tea.Cmd
+	m.prompt, cmd = m.prompt.Update(msg)
+	return cmd
+}
+
+// promptView is the open prompt, styled as the status line's values.
+func (m *Model) promptView() string {
+	st := m.Styles
+	m.prompt.SetStyles(textinput.Styles{
+		Focused: textinput.StyleState{Text: st.Value, Prompt: st.Value},
+		Blurred: textinput.StyleState{Text: st.Value, Prompt: st.Value},
+	})
+	return m.prompt.View()
 }
 
 // runPrompt runs a typed command.

@@ -532,19 +532,7 @@ func (m *Model) layout() layout {
 	if count == 0 {
 		return l
 	}
-	// Keep the count panels of lowest prio, in screen order.
-	keep := make([]panel, 0, count)
-	for i, p := range ps {
-		rank := 0
-		for j, q := range ps {
-			if q.prio < p.prio || (q.prio == p.prio && j < i) { // ties: the first kept
-				rank++
-			}
-		}
-		if rank < count {
-			keep = append(keep, p)
-		}
-	}
+	keep := keepLowest(ps, count)
 	l.panels, l.scale, l.cols = keep, scale, cols
 	l.pw, l.ph = halfblock.SizeOf(m.shape, scale)
 	return l
@@ -925,8 +913,8 @@ func zeroGuidance(s *slot) bool {
 // noticeLine is the line of errors and notices.
 func (m *Model) noticeLine() string {
 	st := m.Styles
-	if m.prompting {
-		return st.Value.Render(":"+m.prompt+"▏") + st.Dim.Render("   step N · t N · σ X · "+paramNames()+" X · digit D · image N   enter · esc")
+	if m.prompting() {
+		return m.promptView() + st.Dim.Render("   step N · t N · σ X · "+paramNames()+" X · digit D · image N   enter · esc")
 	}
 	if m.probErr != nil {
 		return st.Error.Render("problem: " + m.probErr.Error())

@@ -5,8 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"image"
-	"image/color"
-	"image/draw"
 	"io"
 	"os"
 	"strings"
@@ -262,15 +260,15 @@ func (r *renderer) render(dst []byte, im image.Image, cols, n int) ([]byte, erro
 		rows := (ph + r.cell.H - 1) / r.cell.H
 		if r.mode == termcaps.Sixel {
 			src := im
-			if b.Dx() > pw { // shrink here (by area); sixel enlarges by nearest neighbour
-				src = resize(im, pw, ph)
+			if b.Dx() > pw { // shrink here; sixel enlarges by nearest neighbour
+				src = imgio.Resize(im, pw, ph)
 			}
 			dst = r.six.Append(dst, src, pw, ph)
 			return append(dst, '\n'), nil
 		}
 		src := im
 		if b.Dx() > pw {
-			src = resize(im, pw, ph)
+			src = imgio.Resize(im, pw, ph)
 		}
 		id := r.id + n
 		var err error
@@ -288,7 +286,7 @@ func (r *renderer) render(dst []byte, im image.Image, cols, n int) ([]byte, erro
 		return dst, nil
 	}
 	// Half-blocks or characters: one pixel per column, two per row.
-	small := resize(im, pw, ph)
+	small := imgio.Resize(im, pw, ph)
 	out := halfblock.Append(nil, toImg(small), halfblock.Options{Scale: 1, ASCII: r.mode == termcaps.ASCII})
 	if r.mode == termcaps.Halfblock && r.profile != colorprofile.TrueColor {
 		out = downsample(out, r.profile)
@@ -308,39 +306,6 @@ func downsample(s []byte, p colorprofile.Profile) []byte {
 type writerBuf struct{ b []byte }
 
 func (w *writerBuf) Write(p []byte) (int, error) { w.b = append(w.b, p...); return len(p), nil }
-
-// resize scales im to w×h: by area averaging when shrinking, nearest
-// neighbour when enlarging. Transparent pixels are composed over black.
-func resize(im image.Image, w, h int) *image.RGBA {
-	b := im.Bounds()
-	src := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
-	draw.Draw(src, src.Rect, image.NewUniform(color.Black), image.Point{}, draw.Src)
-	draw.Draw(src, src.Rect, im, b.Min, draw.Over)
-	sw, sh := b.Dx(), b.Dy()
-	if w == sw && h == sh {
-		return src
-	}
-	dst := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := range h {
-		y0, y1 := y*sh/h, max((y+1)*sh/h, y*sh/h+1)
-		for x := range w {
-			x0, x1 := x*sw/w, max((x+1)*sw/w, x*sw/w+1)
-			var r, g, bl, n int
-			for yy := y0; yy < y1; yy++ {
-				p := src.Pix[src.PixOffset(x0, yy):]
-				for xx := 0; xx < x1-x0; xx++ {
-					r += int(p[4*xx])
-					g += int(p[4*xx+1])
-					bl += int(p[4*xx+2])
-					n++
-				}
-			}
-			o := dst.PixOffset(x, y)
-			dst.Pix[o], dst.Pix[o+1], dst.Pix[o+2], dst.Pix[o+3] = uint8(r/n), uint8(g/n), uint8(bl/n), 255
-		}
-	}
-	return dst
-}
 
 // toImg converts an RGBA image to an RGB img.Image in [-1, 1] (grayscale
 // images to one channel, so that they stay gray under every map).

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"fmt"
-	"image"
 	"image/color"
 	"os"
 	"path/filepath"
@@ -19,6 +18,7 @@ import (
 
 	"tweedie/core/export"
 	"tweedie/core/img"
+	"tweedie/core/imgio"
 	"tweedie/core/run"
 	"tweedie/tui/halfblock"
 )
@@ -91,7 +91,8 @@ func writeSnapshot(path, title string, panels []snapshotPanel, recs []run.Record
 	for i, p := range panels {
 		x := 0.1*vg.Inch + vg.Length(i)*panelW*vg.Inch
 		dc.FillText(style(9), vg.Point{X: x, Y: y - 0.12*vg.Inch}, p.label)
-		rgba := nearest(halfblock.RGBA(nil, p.image(), p.m), 8)
+		small := halfblock.RGBA(nil, p.image(), p.m)
+		rgba := imgio.Resize(small, 8*small.Rect.Dx(), 8*small.Rect.Dy())
 		c.DrawImage(vg.Rectangle{Min: vg.Point{X: x, Y: y - 0.2*vg.Inch - side}, Max: vg.Point{X: x + side, Y: y - 0.2*vg.Inch}}, rgba)
 	}
 	y -= panelsH
@@ -119,17 +120,4 @@ func writeSnapshot(path, title string, panels []snapshotPanel, recs []run.Record
 		return err
 	}
 	return f.Close()
-}
-
-// nearest enlarges an image k times by nearest neighbour: pixels stay
-// sharp on slides.
-func nearest(src *image.RGBA, k int) *image.RGBA {
-	b := src.Bounds()
-	dst := image.NewRGBA(image.Rect(0, 0, b.Dx()*k, b.Dy()*k))
-	for y := 0; y < b.Dy()*k; y++ {
-		for x := 0; x < b.Dx()*k; x++ {
-			dst.SetRGBA(x, y, src.RGBAAt(b.Min.X+x/k, b.Min.Y+y/k))
-		}
-	}
-	return dst
 }

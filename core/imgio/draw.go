@@ -61,27 +61,22 @@ func pixelColour(im img.Image, y, x int) color.RGBA {
 	return color.RGBA{R: g, G: g, B: g, A: 255}
 }
 
-// drawImage draws im into dst at (x0, y0), each pixel a scale×scale block
-// (nearest-neighbour upscaling).
+// drawImage draws im into dst at (x0, y0), each pixel a scale×scale block.
 func drawImage(dst draw.Image, im img.Image, x0, y0, scale int) {
-	s := im.Shape
-	for y := 0; y < s.H; y++ {
-		for x := 0; x < s.W; x++ {
-			c := pixelColour(im, y, x)
-			for dy := 0; dy < scale; dy++ {
-				for dx := 0; dx < scale; dx++ {
-					dst.Set(x0+x*scale+dx, y0+y*scale+dy, c)
-				}
-			}
-		}
-	}
+	big := RGBA(im, scale)
+	draw.Draw(dst, big.Rect.Add(image.Pt(x0, y0)), big, image.Point{}, draw.Src)
 }
 
 // RGBA turns im into an RGBA image upscaled by scale.
 func RGBA(im img.Image, scale int) *image.RGBA {
-	out := image.NewRGBA(image.Rect(0, 0, im.Shape.W*scale, im.Shape.H*scale))
-	drawImage(out, im, 0, 0, scale)
-	return out
+	s := im.Shape
+	px := image.NewRGBA(image.Rect(0, 0, s.W, s.H))
+	for y := 0; y < s.H; y++ {
+		for x := 0; x < s.W; x++ {
+			px.Set(x, y, pixelColour(im, y, x))
+		}
+	}
+	return Resize(px, s.W*scale, s.H*scale)
 }
 
 // GridGap is the gap in pixels between the panels of a grid or GIF frame.

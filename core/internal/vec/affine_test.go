@@ -53,3 +53,23 @@ func checkAffine(t *testing.T, path string) {
 }
 
 func TestAffineMatchesLoops(t *testing.T) { checkAffine(t, "this machine") }
+
+func BenchmarkAffine784(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	x, y, mu, dst := randVec(rng, 784), randVec(rng, 784), randVec(rng, 784), make([]float64, 784)
+	b.Run("SubScaled", func(b *testing.B) {
+		for b.Loop() {
+			SubScaled(dst, x, 0.37, y)
+		}
+	})
+	b.Run("Shrink", func(b *testing.B) {
+		for b.Loop() {
+			Shrink(dst, mu, 0.9, x, 0.37)
+		}
+	})
+	b.Run("AddScaledDiff", func(b *testing.B) {
+		for b.Loop() {
+			AddScaledDiff(dst, 1e-9, mu, x)
+		}
+	})
+}

@@ -156,10 +156,24 @@ func TestRowsLengthMismatchPanics(t *testing.T) {
 	}
 }
 
-// BenchmarkRows32 is one pass over a q = 120, d = 784 basis: projecting a
+// BenchmarkRows is one pass over a q = 120, d = 784 basis: projecting a
 // vector (DotRows32) and adding a combination of the rows (AddRows32); the
 // float64 rows (DotRows, AddRows) beside them.
-func BenchmarkRows(b *testing.B) {
+func BenchmarkRows(b *testing.B) { benchRows(b) }
+
+// BenchmarkRowsAVX2 is BenchmarkRows with the AVX-512 kernels switched off,
+// on a machine that has them: the AVX2 kernels' figures.
+func BenchmarkRowsAVX2(b *testing.B) {
+	if !useAsm {
+		b.Skip("no AVX2+FMA here")
+	}
+	avx512 := useAVX512
+	defer func() { useAVX512 = avx512 }()
+	useAVX512 = false
+	benchRows(b)
+}
+
+func benchRows(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	const d, q = 784, 120
 	rows, y, a := randRows32(rng, q*d), randVec(rng, d), randVec(rng, q)

@@ -4,7 +4,16 @@
 // AVX2 and FMA they run in assembly; elsewhere a Go loop with math.FMA
 // computes bit-for-bit the same result, so a seeded run gives the same
 // numbers whichever path a machine takes.
+//
+// The assembly, kernels_amd64.s and its declarations kernels_amd64.go, is
+// written by the program in ./asm (a module of its own, built on avo):
+// after changing it, run `go generate ./core/internal/vec`.
+// TestGeneratedKernelsUpToDate checks that the committed files are what it
+// writes, and the tests of every path check the kernels bit for bit
+// against the Go loops here, which stay the reference.
 package vec
+
+//go:generate go run -C asm .
 
 import "math"
 

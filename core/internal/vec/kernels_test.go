@@ -3,12 +3,12 @@ package vec
 import (
 	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"testing"
+
+	"tweedie/internal/offline"
 )
 
 // generated are the files ./asm writes.
@@ -19,22 +19,9 @@ var generated = []string{"kernels_amd64.s", "kernels_amd64.go"}
 // files. It builds offline, from the module cache, and skips where the
 // generator's modules are not there.
 func TestGeneratedKernelsUpToDate(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the generator: not with -short")
-	}
-	goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
-	env := append(os.Environ(), "GOPROXY=off", "GOWORK=off")
-	download := exec.Command(goCmd, "mod", "download")
-	download.Dir, download.Env = "asm", env
-	if out, err := download.CombinedOutput(); err != nil {
-		t.Skipf("the generator's modules are not in the module cache (go mod download in ./asm): %v\n%s", err, out)
-	}
+	goInAsm := offline.Go(t, "asm")
 	dir := t.TempDir()
-	gen := exec.Command(goCmd, "run", ".", "-dir", dir)
-	gen.Dir, gen.Env = "asm", env
-	if out, err := gen.CombinedOutput(); err != nil {
-		t.Fatalf("running the generator: %v\n%s", err, out)
-	}
+	goInAsm("run", ".", "-dir", dir)
 	for _, name := range generated {
 		want, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {

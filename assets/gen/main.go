@@ -12,9 +12,14 @@
 // log-likelihood table the setting was chosen from, and with -png DIR to
 // render the component means, unconditional samples and the test digits.
 //
-// Usage, from the module root or via `go generate ./assets`:
+// Usage, from tweedie's root or via `go generate ./assets`:
 //
-//	go run ./assets/gen [-out DIR] [-sweep] [-png DIR]
+//	go run -C assets/gen . [-out DIR] [-sweep] [-png DIR]
+//
+// The command is a module of its own, which requires tweedie from the
+// directory above (a replace directive), so that GoMNIST, which only it
+// needs, stays out of tweedie's go.mod. The assets package's
+// TestGeneratorVets type-checks it from `go test ./...`.
 package main
 
 import (
@@ -227,16 +232,14 @@ func mnistDir() (string, error) {
 	return filepath.Join(dir, "data"), nil
 }
 
-// assetsDir is the assets directory of the main module.
+// assetsDir is the assets directory of tweedie, the module this one
+// requires from the directory above.
 func assetsDir() (string, error) {
-	gomod, err := goOutput("env", "GOMOD")
+	dir, err := goOutput("list", "-m", "-f", "{{.Dir}}", "tweedie")
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("%w; use -out", err)
 	}
-	if gomod == "" || gomod == os.DevNull {
-		return "", fmt.Errorf("not inside a module; use -out")
-	}
-	return filepath.Join(filepath.Dir(gomod), "assets"), nil
+	return filepath.Join(dir, "assets"), nil
 }
 
 func goOutput(args ...string) (string, error) {

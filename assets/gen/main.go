@@ -19,7 +19,9 @@
 // The command is a module of its own, which requires tweedie from the
 // directory above (a replace directive), so that GoMNIST, which only it
 // needs, stays out of tweedie's go.mod. The assets package's
-// TestGeneratorVets type-checks it from `go test ./...`.
+// TestGeneratorVets type-checks it from `go test ./...`; when the packages
+// of tweedie it uses change their dependencies, run `go mod tidy` in
+// assets/gen.
 package main
 
 import (

@@ -52,6 +52,7 @@ func registerToy(t *testing.T) {
 		Params: []method.Param{{Name: "toy-gain", Symbol: "γ", Kind: method.Number, NonNegative: true, DefaultValue: "0.5",
 			Help: "Toy's gain `γ`", Ladder: []float64{0.25, 0.5, 1}, Down: "y", Up: "Y", DownHelp: "γ down", UpHelp: "γ up", InLabel: true}},
 		Needs: func(method.Values) method.Cap { return method.Linear },
+		Cost:  method.OneEval,
 		Bind: func(p *method.Problem, v method.Values) (method.Guide, error) {
 			m, d := p.Op.OutLen(), p.Op.InShape().Len()
 			return &toy{op: p.Op.(operator.Linear), y: p.Y, ax: make([]float64, m), back: make([]float64, d), gain: v.Float("toy-gain")}, nil

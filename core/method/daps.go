@@ -77,6 +77,8 @@ func init() {
 			}
 			return Linear
 		},
+		// n evaluations a step; the last steps, where σ_t ≤ σ_min, skip the ODE and take one.
+		Cost:    func(v Values, _ int) StepCost { return StepCost{NFE: int(v.Float("daps-ode"))} },
 		Bind:    bindDAPS,
 		Formula: dapsFormula,
 		Short: func(v Values, f Frame) string {
@@ -130,6 +132,9 @@ type daps struct {
 	smax2       float64 // s_max²
 	x, xh, den  []float64
 	x0, dx      []float64
+	// src, reseeded at each step from its noise z, drives rng (ξ).
+	src *rand.PCG
+	rng *rand.Rand
 }
 
 // wholeParam reads a parameter that must be a whole number ≥ min.
@@ -167,8 +172,10 @@ func bindDAPS(p *Problem, v Values) (Guide, error) {
 	}
 	d := p.Op.InShape().Len()
 	vec := func() []float64 { return make([]float64, d) }
+	src := rand.NewPCG(0, 0)
 	return &daps{measurement: ms, n: n, langevin: nl, lr: v.Float("daps-lr"), tau: tau,
-		smax2: largestSingular2(lin), x: vec(), xh: vec(), den: vec(), x0: vec(), dx: vec()}, nil
+		smax2: largestSingular2(lin), x: vec(), xh: vec(), den: vec(), x0: vec(), dx: vec(),
+		src: src, rng: rand.New(src)}, nil
 }
 
 // largestSingular2 is s_max² of a linear operator: from its SVD when it has
@@ -248,7 +255,8 @@ func (g *daps) Guide(ctx context.Context, st *State, out *Output) error {
 	// 2. Langevin from x̂0.
 	if g.langevin > 0 {
 		z := st.Z
-		rng := rand.New(rand.NewPCG(math.Float64bits(z[0]), math.Float64bits(z[len(z)-1])))
+		g.src.Seed(math.Float64bits(z[0]), math.Float64bits(z[len(z)-1]))
+		rng := g.rng
 		it2, s2 := 1/(g.tau*g.tau), 1/(sigT*sigT)
 		eta := g.lr * dapsDecay(sigT) / (g.smax2*it2 + s2)
 		kn := math.Sqrt(2 * eta)

@@ -37,6 +37,7 @@ func init() {
 		Summary: "null-space model: x̂0 ← A†y + (I − A†A)·x̂0, then DDIM(η); y taken as exact (needs an SVD)",
 		Params:  []Param{stepEtaParam},
 		Needs:   func(Values) Cap { return Linear | Spectral },
+		Cost:    OneEval,
 		Bind: func(p *Problem, v Values) (Guide, error) {
 			if err := unitEta("DDNM", v, "step-eta"); err != nil {
 				return nil, err

@@ -36,6 +36,7 @@ func init() {
 		Summary: "DDNM for noisy y: the range-space correction scaled per singular component by λ_i (needs an SVD)",
 		Params:  []Param{stepEtaParam},
 		Needs:   func(Values) Cap { return Linear | Spectral },
+		Cost:    OneEval,
 		Bind: func(p *Problem, v Values) (Guide, error) {
 			if err := unitEta("DDNM+", v, "step-eta"); err != nil {
 				return nil, err

@@ -46,6 +46,7 @@ func init() {
 		Summary: "denoising diffusion restoration: the step per singular component, y where it is sharper (needs an SVD)",
 		Params:  []Param{stepEtaParam, etaBParam},
 		Needs:   func(Values) Cap { return Linear | Spectral },
+		Cost:    OneEval,
 		Bind: func(p *Problem, v Values) (Guide, error) {
 			if err := unitEta("DDRM", v, "step-eta", "eta-b"); err != nil {
 				return nil, err

@@ -62,6 +62,7 @@ func init() {
 				Help: "DiffPIR's `ζ` in [0, 1]: the share of fresh noise in its step, x_s = √ᾱ_s·x̂0' + √(1−ᾱ_s)·(√(1−ζ)·ε̂' + √ζ·z) (0.3: the original's deblurring experiment)"},
 		},
 		Needs: func(Values) Cap { return Linear },
+		Cost:  OneEval,
 		Bind:  bindDiffPIR,
 		Formula: func(v Values, f Frame) [2]string {
 			lam := v.Float("diffpir-lambda")

@@ -69,6 +69,7 @@ func init() {
 			}
 			return VJP
 		},
+		Cost: OneVJP,
 		Bind: func(p *Problem, v Values) (Guide, error) {
 			ms, err := newMeasurement(p)
 			return &dps{measurement: ms, zeta: v.Float("zeta"), form: v["dps-form"], sigma: p.Sigma}, err

@@ -51,6 +51,7 @@ func init() {
 				Down:    "z", Up: "Z", DownHelp: "ζ down", UpHelp: "ζ up", InLabel: true},
 		},
 		Needs: func(Values) Cap { return VJP | Linear | Spectral },
+		Cost:  OneVJP,
 		Bind: func(p *Problem, v Values) (Guide, error) {
 			sp, err := newSpectral(p, "MCG")
 			return &mcg{spectral: sp, zeta: v.Float("zeta"), sigma: p.Sigma}, err

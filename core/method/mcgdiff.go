@@ -80,6 +80,7 @@ func init() {
 		Summary: "Monte Carlo guided diffusion: N particles twisted per singular component, resampled each step (needs an SVD)",
 		Params:  []Param{particlesParam},
 		Needs:   func(Values) Cap { return Linear | Spectral | Particles },
+		Cost:    func(v Values, _ int) StepCost { return StepCost{NFE: int(v.Float("particles"))} },
 		Bind: func(p *Problem, v Values) (Guide, error) {
 			n, err := particleCount(v, p.Op.InShape().Len())
 			if err != nil {
@@ -121,6 +122,35 @@ func newMCGdiff(sp spectral, n int, sigma float64, seed uint64) *mcgdiff {
 	d := len(sp.xbar)
 	return &mcgdiff{spectral: sp, population: newPopulation(n, d, seed), sigma: sigma,
 		xbar: make([]float64, n*d), mbar: make([]float64, n*d), nbar: make([]float64, n*d), first: true}
+}
+
+// StateBytes: the population, whether the next step is the first, and
+// the particles in spectral coordinates x̄ go on to the next step
+// (Stateful). The particles x themselves are not saved: after every step
+// x_j = V·x̄_j, computed from the same x̄_j by propose, so RestoreState
+// makes them again, bit for bit.
+func (g *mcgdiff) StateBytes() int { return g.population.stateBytes() + 1 + 8*len(g.xbar) }
+
+// AppendState appends the population's state, first and x̄.
+func (g *mcgdiff) AppendState(dst []byte) []byte {
+	return appendFloats(appendBool(g.population.appendState(dst), g.first), g.xbar)
+}
+
+// RestoreState reads what AppendState wrote and makes x = V·x̄.
+func (g *mcgdiff) RestoreState(src []byte) error {
+	r := stateReader{src: src}
+	g.population.readState(&r)
+	g.first = r.bool()
+	r.floats(g.xbar)
+	if err := r.done(); err != nil {
+		return err
+	}
+	if !g.first {
+		for j := range g.n {
+			g.sp.V(g.row(g.x, j), g.row(g.xbar, j))
+		}
+	}
+	return nil
 }
 
 // alphaStar is ᾱ*_i = s_i²/(s_i² + σ²), the level at which the

@@ -88,7 +88,29 @@ type Method struct {
 	// Covariance places the method, with the values v, on the covariance
 	// axis (see Cov); nil or OffAxis: the method is not on it.
 	Covariance func(v Values) Cov
+	// Cost is what one step costs with the values v on a problem of m
+	// measurements (required): at most that, fewer only where a method
+	// skips work (DAPS's ODE at σ_t ≤ σ_min, MMPS's CG once its residual
+	// vanishes). A run's records count what it took (Record.NFE,
+	// Record.VJPs), and the conformance tests of core/run hold every
+	// method to its Cost.
+	Cost func(v Values, m int) StepCost
+	// Allocates says that a step allocates memory (the method's doc says
+	// why). The others promise no allocation in a step after Bind, and
+	// the conformance tests hold them to it.
+	Allocates bool
 }
+
+// StepCost is the network work of one step: denoiser evaluations and
+// vector–Jacobian products through the denoiser, a batch of B inputs
+// counting B.
+type StepCost struct{ NFE, VJPs int }
+
+// OneEval is the cost of a step that denoises x_t once and takes no VJP.
+func OneEval(Values, int) StepCost { return StepCost{NFE: 1} }
+
+// OneVJP is the cost of a step that denoises x_t once and takes one VJP.
+func OneVJP(Values, int) StepCost { return StepCost{NFE: 1, VJPs: 1} }
 
 // Cov is a point of the covariance axis: how a method models Cov[x0|x_t]
 // in
@@ -238,9 +260,12 @@ var registry = struct {
 }{byName: map[string]*Method{}}
 
 // Register adds a method to the registry. It panics on a duplicate name, a
-// method without Bind, Needs or Formula, or a parameter that another
+// method without Bind, Needs, Formula or Cost, a parameter that another
 // method declares differently (parameters of one name are one parameter:
-// one flag, one pair of keys).
+// one flag, one pair of keys), or a parameter key that another parameter
+// of any method takes. The explorer's own keys are not known here (core
+// does not import the explorer): its tests check the registry against
+// them.
 func Register(m *Method) {
 	if err := check(m); err != nil {
 		panic("method: " + err.Error())
@@ -251,13 +276,41 @@ func Register(m *Method) {
 		panic(fmt.Sprintf("method: %q registered twice", m.Name))
 	}
 	for _, other := range registry.byName {
-		for _, p := range m.Params {
-			if q := other.Param(p.Name); q != nil && !p.sameAs(q) {
-				panic(fmt.Sprintf("method: %s's parameter %q differs from %s's", m.Name, p.Name, other.Name))
-			}
+		if err := clash(m, other); err != nil {
+			panic("method: " + err.Error())
 		}
 	}
 	registry.byName[m.Name] = m
+}
+
+// clash says how m's parameters conflict with other's: one name declared
+// two ways, or one key taken by two parameters.
+func clash(m, other *Method) error {
+	for i := range m.Params {
+		p := &m.Params[i]
+		if q := other.Param(p.Name); q != nil {
+			if !p.sameAs(q) {
+				return fmt.Errorf("%s's parameter %q differs from %s's", m.Name, p.Name, other.Name)
+			}
+			continue
+		}
+		for j := range other.Params {
+			if k := sharedKey(p, &other.Params[j]); k != "" {
+				return fmt.Errorf("%s's parameter %q takes the key %q of %s's parameter %q", m.Name, p.Name, k, other.Name, other.Params[j].Name)
+			}
+		}
+	}
+	return nil
+}
+
+// sharedKey returns a key that both parameters take, or "".
+func sharedKey(p, q *Param) string {
+	for _, k := range p.Keys() {
+		if slices.Contains(q.Keys(), k) {
+			return k
+		}
+	}
+	return ""
 }
 
 // Unregister removes a method (for tests that register their own).
@@ -271,11 +324,12 @@ func check(m *Method) error {
 	switch {
 	case m.Name == "" || m.Name != strings.ToLower(m.Name) || strings.ContainsAny(m.Name, ", :="):
 		return fmt.Errorf("bad name %q: want a lower-case word", m.Name)
-	case m.Bind == nil || m.Needs == nil || m.Formula == nil:
-		return fmt.Errorf("%s: Bind, Needs and Formula are required", m.Name)
+	case m.Bind == nil || m.Needs == nil || m.Formula == nil || m.Cost == nil:
+		return fmt.Errorf("%s: Bind, Needs, Formula and Cost are required", m.Name)
 	}
 	seen := map[string]bool{}
-	for _, p := range m.Params {
+	for i := range m.Params {
+		p := &m.Params[i]
 		if err := p.check(); err != nil {
 			return fmt.Errorf("%s: %w", m.Name, err)
 		}
@@ -283,6 +337,11 @@ func check(m *Method) error {
 			return fmt.Errorf("%s: parameter %q twice", m.Name, p.Name)
 		}
 		seen[p.Name] = true
+		for _, q := range m.Params[:i] {
+			if k := sharedKey(p, &q); k != "" {
+				return fmt.Errorf("%s: parameters %q and %q both take the key %q", m.Name, q.Name, p.Name, k)
+			}
+		}
 	}
 	return nil
 }

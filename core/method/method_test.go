@@ -1,6 +1,7 @@
 package method
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -98,12 +99,17 @@ func TestLookupAndParams(t *testing.T) {
 }
 
 func TestRegisterRefusesConflicts(t *testing.T) {
-	mustPanic := func(name string, m *Method) {
+	mustPanic := func(name, want string, m *Method) {
 		t.Helper()
 		defer func() {
-			if recover() == nil {
+			r := recover()
+			if r == nil {
 				t.Errorf("%s: registered", name)
 				Unregister(m.Name)
+				return
+			}
+			if msg := fmt.Sprint(r); !strings.Contains(msg, want) {
+				t.Errorf("%s: panic %q, want it to say %q", name, msg, want)
 			}
 		}()
 		Register(m)
@@ -111,13 +117,48 @@ func TestRegisterRefusesConflicts(t *testing.T) {
 	ok := func(Values) Cap { return 0 }
 	bind := func(*Problem, Values) (Guide, error) { return nil, nil }
 	formula := func(Values, Frame) [2]string { return [2]string{} }
-	mustPanic("duplicate", &Method{Name: "pig", Needs: ok, Bind: bind, Formula: formula})
-	mustPanic("no bind", &Method{Name: "x1", Needs: ok, Formula: formula})
-	mustPanic("bad name", &Method{Name: "X Y", Needs: ok, Bind: bind, Formula: formula})
-	mustPanic("ζ redeclared", &Method{Name: "x2", Needs: ok, Bind: bind, Formula: formula,
-		Params: []Param{{Name: "zeta", Symbol: "z", Kind: Number, DefaultValue: "1"}}})
-	mustPanic("bad default", &Method{Name: "x3", Needs: ok, Bind: bind, Formula: formula,
-		Params: []Param{{Name: "x3p", Symbol: "p", Kind: Number, DefaultValue: "many"}}})
+	valid := func(name string, ps ...Param) *Method {
+		return &Method{Name: name, Needs: ok, Bind: bind, Formula: formula, Cost: OneEval, Params: ps}
+	}
+	mustPanic("duplicate", `"pig" registered twice`, valid("pig"))
+	noBind := valid("x1")
+	noBind.Bind = nil
+	mustPanic("no bind", "are required", noBind)
+	noCost := valid("x1")
+	noCost.Cost = nil
+	mustPanic("no cost", "are required", noCost)
+	mustPanic("bad name", "bad name", valid("X Y"))
+	mustPanic("ζ redeclared", `parameter "zeta" differs from`,
+		valid("x2", Param{Name: "zeta", Symbol: "z", Kind: Number, DefaultValue: "1"}))
+	mustPanic("bad default", "default", valid("x3", Param{Name: "x3p", Symbol: "p", Kind: Number, DefaultValue: "many"}))
+	keyed := func(name, down, up string) Param {
+		return Param{Name: name, Symbol: name, Kind: Number, DefaultValue: "1", Ladder: []float64{1, 2}, Down: down, Up: up}
+	}
+	zeta, _ := LookupParam("zeta")
+	mustPanic("another method's key", `takes the key "`+zeta.Down+`"`, valid("x4", keyed("x4p", zeta.Down, "@")))
+	mustPanic("two keys of one method", `both take the key "@"`, valid("x5", keyed("x5p", "@", "#"), keyed("x5q", "$", "@")))
+	mustPanic("down is up", "keys must differ", valid("x6", keyed("x6p", "@", "@")))
+	// A parameter of another name with keys of its own registers.
+	Register(valid("x7", keyed("x7p", "@", "#")))
+	Unregister("x7")
+}
+
+// TestRegistryKeysAreDistinct: among the registered methods, a key
+// belongs to one parameter (the explorer's own keys are checked against
+// them in tui's tests).
+func TestRegistryKeysAreDistinct(t *testing.T) {
+	owner := map[string]string{}
+	for _, p := range Params() {
+		for _, k := range p.Keys() {
+			if prev, ok := owner[k]; ok {
+				t.Errorf("key %q is %s's and %s's", k, prev, p.Name)
+			}
+			owner[k] = p.Name
+		}
+	}
+	if len(owner) == 0 {
+		t.Fatal("no parameter keys")
+	}
 }
 
 func TestDescribe(t *testing.T) {

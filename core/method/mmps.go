@@ -73,6 +73,12 @@ func init() {
 			}
 			return VJP | Linear
 		},
+		Cost: func(v Values, m int) StepCost {
+			if v["mmps-solve"] == "exact" {
+				return StepCost{NFE: 1, VJPs: m + 1}
+			}
+			return StepCost{NFE: 1, VJPs: int(v.Float("cg-iters")) + 1} // fewer when CG's residual vanishes
+		},
 		Bind:    bindMMPS,
 		Formula: mmpsFormula,
 		Short:   mmpsShort,

@@ -8,6 +8,7 @@ func init() {
 		Name: "none", Label: "none", Order: 100, Baseline: true,
 		Summary: "unconditional sampling: y is ignored",
 		Needs:   func(Values) Cap { return 0 },
+		Cost:    OneEval,
 		Bind: func(p *Problem, _ Values) (Guide, error) {
 			ms, err := newMeasurement(p)
 			return &none{ms}, err

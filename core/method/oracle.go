@@ -17,6 +17,7 @@ func init() {
 		Name: "oracle", Label: "oracle", Order: 30,
 		Summary: "the exact ∇log p(y|x_t) of the exact prior (needs an exact prior, a linear operator and σ > 0)",
 		Needs:   func(Values) Cap { return Exact },
+		Cost:    OneEval,
 		Bind: func(p *Problem, _ Values) (Guide, error) {
 			ms, err := newMeasurement(p)
 			return &oracle{ms}, err

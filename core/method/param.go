@@ -63,6 +63,8 @@ func (p *Param) check() error {
 		return fmt.Errorf("parameter %q: a choice without choices", p.Name)
 	case (p.Down == "") != (p.Up == "") || (p.Down != "" && len(p.Ladder) == 0):
 		return fmt.Errorf("parameter %q: keys need both Down and Up and a ladder", p.Name)
+	case p.Down != "" && (p.Down == p.Up || p.AutoKey == p.Down || p.AutoKey == p.Up):
+		return fmt.Errorf("parameter %q: its keys must differ", p.Name)
 	case p.AutoKey != "" && p.Kind != NumberOrAuto:
 		return fmt.Errorf("parameter %q: an auto key on a parameter without auto", p.Name)
 	}
@@ -72,6 +74,18 @@ func (p *Param) check() error {
 		}
 	}
 	return nil
+}
+
+// Keys are the explorer keys the parameter takes: Down, Up and AutoKey,
+// those it has.
+func (p *Param) Keys() []string {
+	var ks []string
+	for _, k := range []string{p.Down, p.Up, p.AutoKey} {
+		if k != "" {
+			ks = append(ks, k)
+		}
+	}
+	return ks
 }
 
 // sameAs reports whether two declarations are of one parameter.

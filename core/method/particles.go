@@ -42,7 +42,8 @@ var particlesParam = Param{Name: "particles", Symbol: "N", Kind: Number, NonNega
 	Ladder: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256}, Down: "x", Up: "X", DownHelp: "particles N down", UpHelp: "particles N up", InLabel: true}
 
 // Population is implemented by the guides of particle methods: what the
-// latest step did to the population.
+// latest step did to the population. The slices of the ParticleStep are
+// the guide's, valid until its next step: copy what must outlive it.
 type Population interface {
 	Particles() ParticleStep
 }
@@ -85,6 +86,7 @@ func particleCount(v Values, d int) (int, error) {
 type population struct {
 	n, d int
 	rng  *rand.Rand
+	src  *rand.PCG // rng's source, whose state a keyframe saves
 	// x are the particles x_t, row 0 the one shown; x0 their x̂0; next the
 	// particles x_s being made; noise the proposal's N(0, I) draws.
 	x, x0, next, noise []float64
@@ -94,7 +96,7 @@ type population struct {
 	anc     []int
 	count   []int
 	started bool
-	// step is what the latest step did.
+	// step is what the latest step did; its slices are allocated once.
 	step ParticleStep
 	// order is scratch for sorting by weight.
 	order []int
@@ -106,10 +108,46 @@ const particleStream = 0x7061727469636c65 // "particle"
 
 func newPopulation(n, d int, seed uint64) *population {
 	buf := func() []float64 { return make([]float64, n*d) }
-	return &population{n: n, d: d, rng: rand.New(rand.NewPCG(seed, particleStream)),
+	src := rand.NewPCG(seed, particleStream)
+	k := min(TopParticles, n)
+	return &population{n: n, d: d, rng: rand.New(src), src: src,
 		x: buf(), x0: buf(), next: buf(), noise: buf(),
 		logw: make([]float64, n), w: make([]float64, n), anc: make([]int, n), count: make([]int, n),
-		order: make([]int, n)}
+		order: make([]int, n),
+		step:  ParticleStep{TopX0: make([]float64, k*d), Weights: make([]float64, k), Offspring: make([]int, k)}}
+}
+
+// pcgStateBytes is the length of a PCG generator's state (MarshalBinary).
+var pcgStateBytes = len(must(rand.NewPCG(0, 0).MarshalBinary()))
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// The state a particle guide carries from step to step (Stateful) is the
+// population's — whether it has started and its generator's position —
+// and what the method adds: the particles themselves, their weights.
+
+// stateBytes is the length of the population's part of a state.
+func (p *population) stateBytes() int { return 1 + pcgStateBytes }
+
+// appendState appends whether the population has started and the
+// generator's state.
+func (p *population) appendState(dst []byte) []byte {
+	return must(p.src.AppendBinary(appendBool(dst, p.started)))
+}
+
+// readState reads what appendState wrote.
+func (p *population) readState(r *stateReader) {
+	p.started = r.bool()
+	if b := r.take(pcgStateBytes); b != nil {
+		if err := p.src.UnmarshalBinary(b); err != nil {
+			r.err = err
+		}
+	}
 }
 
 // row is particle j of a population buffer.
@@ -251,14 +289,12 @@ func (p *population) showFirst(ess float64, resampled bool) {
 		}
 		return 0
 	})
-	k := min(TopParticles, p.n)
-	s := ParticleStep{N: p.n, ESS: ess, Resampled: resampled, Distinct: distinct,
-		TopX0: make([]float64, 0, k*p.d), Weights: make([]float64, k), Offspring: make([]int, k)}
-	for i, j := range p.order[:k] {
-		s.TopX0 = append(s.TopX0, p.row(p.x0, j)...)
+	s := &p.step
+	s.N, s.ESS, s.Resampled, s.Distinct = p.n, ess, resampled, distinct
+	for i, j := range p.order[:len(s.Weights)] {
+		copy(s.TopX0[i*p.d:(i+1)*p.d], p.row(p.x0, j))
 		s.Weights[i], s.Offspring[i] = p.w[j], p.count[j]
 	}
-	p.step = s
 }
 
 // advance makes next the particles: x ← next.

@@ -51,6 +51,7 @@ func init() {
 				Help: "how ΠG's g enters the step: tweedie (x̂0 + (1−ᾱ_t)/√ᾱ_t·w·g) or pigdm (x_s + √(ᾱ_s·ᾱ_t)·w·Jᵀ(A†y − A†A·x̂0), ΠGDM's published code)"},
 		},
 		Needs:      pigNeeds,
+		Cost:       OneVJP,
 		Bind:       bindPiG,
 		Formula:    pigFormula,
 		Short:      pigShort,

@@ -61,6 +61,7 @@ func init() {
 				Help: "RED-diff's Adam learning rate `lr` (published 0.1)"},
 		},
 		Needs: func(Values) Cap { return PseudoInverse },
+		Cost:  OneEval,
 		Bind:  bindRedDiff,
 		Formula: func(v Values, f Frame) [2]string {
 			lam := v.Float("reddiff-lambda")
@@ -93,8 +94,22 @@ type reddiff struct {
 	k          int // Adam steps taken
 }
 
-// Stateful: μ and Adam's moments carry over from step to step.
-func (*reddiff) Stateful() {}
+// StateBytes: μ, Adam's moments and its step count carry over from step
+// to step (Stateful).
+func (g *reddiff) StateBytes() int { return 8 * (3*len(g.mu) + 1) }
+
+// AppendState appends μ, m1, m2 and k.
+func (g *reddiff) AppendState(dst []byte) []byte {
+	return appendCount(appendFloats(dst, g.mu, g.m1, g.m2), g.k)
+}
+
+// RestoreState reads what AppendState wrote.
+func (g *reddiff) RestoreState(src []byte) error {
+	r := stateReader{src: src}
+	r.floats(g.mu, g.m1, g.m2)
+	g.k = r.count()
+	return r.done()
+}
 
 func bindRedDiff(p *Problem, v Values) (Guide, error) {
 	ms, err := newMeasurement(p)

@@ -55,6 +55,10 @@ func init() {
 		Summary: "twisted diffusion sampler: N particles twisted by N(y; A(x̂0), σ² + r_t²), resampled by ESS (needs VJPs, σ > 0)",
 		Params:  []Param{particlesParam},
 		Needs:   func(Values) Cap { return VJP | PositiveSigma | Particles },
+		Cost: func(v Values, _ int) StepCost {
+			n := int(v.Float("particles"))
+			return StepCost{NFE: n, VJPs: n}
+		},
 		Bind: func(p *Problem, v Values) (Guide, error) {
 			n, err := particleCount(v, p.Op.InShape().Len())
 			if err != nil {
@@ -93,6 +97,24 @@ type tds struct {
 	// grad the g_j and pull the J_Aᵀ·(y − A(x̂0_j)) (n·d each).
 	carried, base, ell []float64
 	grad, pull         []float64
+}
+
+// StateBytes: the population, the particles x_t and their carried log
+// weights c_j go on to the next step (Stateful); x̂0, ℓ and g are made
+// anew at each.
+func (g *tds) StateBytes() int { return g.population.stateBytes() + 8*(len(g.x)+len(g.carried)) }
+
+// AppendState appends the population's state, x and c.
+func (g *tds) AppendState(dst []byte) []byte {
+	return appendFloats(g.population.appendState(dst), g.x, g.carried)
+}
+
+// RestoreState reads what AppendState wrote.
+func (g *tds) RestoreState(src []byte) error {
+	r := stateReader{src: src}
+	g.population.readState(&r)
+	r.floats(g.x, g.carried)
+	return r.done()
 }
 
 // twist fills ℓ_j and pull_j = J_Aᵀ·(y − A(x̂0_j)) of particle j.

@@ -50,6 +50,7 @@ func init() {
 		Name: "tmpd", Label: "TMPD-diag", Order: 26,
 		Summary:    "TMPD, diagonal: p(y|x_t) ≈ N(A·x̂0, diag(A·Cov·Aᵀ·1) + σ²·I), Cov = (1−ᾱ_t)/√ᾱ_t·J (2 VJPs a step)",
 		Needs:      func(Values) Cap { return VJP | Linear },
+		Cost:       func(Values, int) StepCost { return StepCost{NFE: 1, VJPs: 2} },
 		Bind:       bindTMPD,
 		Formula:    tmpdFormula,
 		Short:      tmpdShort,

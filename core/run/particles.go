@@ -26,6 +26,10 @@ type particles struct {
 	// topStep its index.
 	topX0   []float32
 	topStep int
+	// weights and offspring back the records' slices, TopParticles a step,
+	// allocated at the first.
+	weights   []float64
+	offspring []int
 }
 
 // recordParticles records step i of a particle guide (nothing for others).
@@ -35,12 +39,17 @@ func (r *Runner) recordParticles(i int) {
 		return
 	}
 	tr := r.traj
+	s := pop.Particles()
+	k := len(s.Weights)
 	if tr.Particles == nil {
 		tr.Particles = make([]ParticleRecord, len(tr.Grid))
+		tr.weights, tr.offspring = make([]float64, len(tr.Grid)*k), make([]int, len(tr.Grid)*k)
 	}
-	s := pop.Particles()
+	w, o := tr.weights[i*k:(i+1)*k:(i+1)*k], tr.offspring[i*k:(i+1)*k:(i+1)*k]
+	copy(w, s.Weights)
+	copy(o, s.Offspring)
 	tr.Particles[i] = ParticleRecord{N: s.N, ESS: s.ESS, Resampled: s.Resampled, Distinct: s.Distinct,
-		Weights: s.Weights, Offspring: s.Offspring}
+		Weights: w, Offspring: o}
 	if cap(tr.topX0) < len(s.TopX0) {
 		tr.topX0 = make([]float32, len(s.TopX0))
 	}

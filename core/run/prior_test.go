@@ -135,25 +135,3 @@ func TestUpdateRatio(t *testing.T) {
 		}
 	}
 }
-
-// TestNFECounts: DPS and ΠG evaluate the denoiser and one VJP per step,
-// unguided sampling no VJP, DiffPIR and RED-diff one call and no VJP, DAPS
-// its n = 5 ODE steps (the runner's call and four through State.Den); the
-// counts are per sample, cumulative.
-func TestNFECounts(t *testing.T) {
-	prob := testProblem(t, img.Shape{H: 6, W: 6, C: 1}, 3, 2, "inpaint-box:size=2", 0.1)
-	for name, perStep := range map[string][2]int{"pig": {1, 1}, "dps": {1, 1}, "none": {1, 0}, "oracle": {1, 0},
-		"diffpir": {1, 0}, "reddiff": {1, 0}, "daps": {5, 0}} {
-		cfg := pigConfig(prob, 20)
-		cfg.Method = mustMethod(t, name)
-		tr, err := runAll(t, prob, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i, rec := range tr.Records {
-			if rec.NFE != perStep[0]*(i+1) || rec.VJPs != perStep[1]*(i+1) {
-				t.Fatalf("%s step %d: NFE %d, VJPs %d", name, i, rec.NFE, rec.VJPs)
-			}
-		}
-	}
-}

@@ -138,12 +138,16 @@ func New(prob *Problem, cfg Config) (*Runner, error) {
 	}
 	d := prob.Shape().Len()
 	vec := func() []float64 { return make([]float64, d) }
+	stateBytes := 0
+	if sf, ok := guide.(method.Stateful); ok {
+		stateBytes = sf.StateBytes()
+	}
 	r := &Runner{
 		prob: prob, cfg: cfg, values: values, sched: sched,
 		guide:     guide,
 		needExact: needs&method.Exact != 0,
 		noise:     sampler.NewNoise(cfg.Seed),
-		traj:      newTrajectory(prob.Shape(), grid, cfg.KeepBytes, cfg.replay),
+		traj:      newTrajectory(prob.Shape(), grid, cfg.KeepBytes, stateBytes, cfg.replay),
 		xt:        vec(), xs: vec(), x0Hat: vec(), scoreY: vec(), corr: vec(), z: vec(),
 	}
 	r.inner = cfg.Denoiser
@@ -193,7 +197,7 @@ func (r *Runner) Step(ctx context.Context) error {
 	t := tr.Grid[i]
 
 	if tr.keys != nil && tr.Kept(i) && tr.keys[i] == nil {
-		tr.saveKey(i, r.xt, r.noise.State(), r.nfe)
+		tr.saveKey(i, r.xt, r.noise.State(), r.nfe, r.guideState())
 	}
 	// r.st and r.out are fields, not locals: passed to an interface they would escape.
 	st, out := &r.st, &r.out
@@ -282,6 +286,16 @@ func (r *Runner) Step(ctx context.Context) error {
 		tr.Final = append([]float64(nil), r.xt...)
 	}
 	return nil
+}
+
+// guideState is the guide's state for a keyframe, nil for a guide that
+// carries none.
+func (r *Runner) guideState() []byte {
+	sf, ok := r.guide.(method.Stateful)
+	if !ok {
+		return nil
+	}
+	return sf.AppendState(make([]byte, 0, sf.StateBytes()))
 }
 
 // plain is coordinate j of the unconditional step from x_t.

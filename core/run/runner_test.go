@@ -52,54 +52,6 @@ func pigConfig(prob *Problem, steps int) Config {
 		Method: mustMethod(nil, "pig")}
 }
 
-func TestSameSeedBitIdentical(t *testing.T) {
-	prob := testProblem(t, img.Shape{H: 8, W: 8, C: 1}, 3, 4, "inpaint-box:size=4", 0.05)
-	for _, m := range []string{"pig", "dps", "none", "oracle"} {
-		cfg := pigConfig(prob, 50)
-		cfg.Method = mustMethod(t, m)
-		a, err := runAll(t, prob, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := runAll(t, prob, cfg)
-		for i := range a.Final {
-			if math.Float64bits(a.Final[i]) != math.Float64bits(b.Final[i]) {
-				t.Fatalf("%v: runs differ at %d: %v vs %v", m, i, a.Final[i], b.Final[i])
-			}
-		}
-		for i := range a.Records {
-			if a.Records[i] != b.Records[i] && !(math.IsNaN(a.Records[i].GCos)) {
-				t.Fatalf("%v: records differ at step %d", m, i)
-			}
-		}
-	}
-}
-
-// TestSameNoiseAcrossMethods: x_T and the per-step noise depend on the seed
-// only, so every method starts from the same x_T.
-func TestSameNoiseAcrossMethods(t *testing.T) {
-	prob := testProblem(t, img.Shape{H: 8, W: 8, C: 1}, 3, 4, "inpaint-box:size=4", 0.05)
-	var first []float64
-	for _, m := range []string{"pig", "dps", "none"} {
-		cfg := pigConfig(prob, 10)
-		cfg.Method = mustMethod(t, m)
-		tr, err := runAll(t, prob, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		x := tr.Xt(nil, 0)
-		if first == nil {
-			first = x
-			continue
-		}
-		for i := range x {
-			if x[i] != first[i] {
-				t.Fatalf("%v starts from a different x_T", m)
-			}
-		}
-	}
-}
-
 // TestStepEqualsRun: driving the runner one step at a time gives the same result.
 func TestStepEqualsRun(t *testing.T) {
 	prob := testProblem(t, img.Shape{H: 6, W: 6, C: 1}, 2, 3, "sr:factor=2", 0.05)

@@ -43,22 +43,24 @@ type Record struct {
 // (Records), and the vectors x_t, x̂0, g and update of the steps it keeps,
 // in float32 — a row of 16·d bytes a step (d = H·W·C).
 //
-// Memory bound. The rows and keyframes take at most max(KeepBytes, 64·d)
-// bytes (Config.KeepBytes, default DefaultKeepBytes = 256 MiB; 64·d is two
-// kept steps and the latest row, the least a run keeps; Bytes reports the
-// store's figure, with the checksums and records, 8 and 112 bytes a step). A run whose rows all fit keeps every step: MNIST
-// 28×28 takes 12.5 KB a step, 12.5 MB for 1000 steps, and 64×64×3 197 MB.
-// A larger run keeps every k-th step (0, k, 2k, …) and its last, each with
-// a keyframe of the runner's state at its start (x_t in float64: 8·d
-// bytes), with the smallest k that fits the bound counting one more row
-// for the latest step (which every run holds, kept or not, until the
-// next): at 256×256×3, 3.1 MB a row and 1.6 MB a keyframe, 1000 steps keep
-// 54 steps (k = 19) and take 258 MB instead of 3.1 GB. A step not kept is
-// recomputed by Replay, which makes the run again from the keyframe before
-// it (from x_T for a method.Stateful guide) — the same seed gives the same
-// steps bit for bit — and checks every recomputed row against the checksum
-// (Sum) kept for each step, so what is shown is what the run computed or
-// an error.
+// Memory bound. The rows and keyframes take at most
+// max(KeepBytes, 64·d + 2·S) bytes (Config.KeepBytes, default
+// DefaultKeepBytes = 256 MiB; 64·d + 2·S is two kept steps and the latest
+// row, the least a run keeps; Bytes reports the store's figure, with the
+// checksums and records, 8 and 112 bytes a step). A run whose rows all
+// fit keeps every step: MNIST 28×28 takes 12.5 KB a step, 12.5 MB for
+// 1000 steps, and 64×64×3 197 MB. A larger run keeps every k-th step (0,
+// k, 2k, …) and its last, each with a keyframe of the runner's state at
+// its start (x_t in float64, 8·d bytes, and the guide's state, S bytes
+// for a method.Stateful guide: StateBytes), with the smallest k that fits
+// the bound counting one more row for the latest step (which every run
+// holds, kept or not, until the next): at 256×256×3, 3.1 MB a row and
+// 1.6 MB a keyframe, 1000 steps of a guide without state keep 54 steps
+// (k = 19) and take 258 MB instead of 3.1 GB. A step not kept is
+// recomputed by Replay, which makes the run again from the keyframe
+// before it — the same seed gives the same steps bit for bit — and checks
+// every recomputed row against the checksum (Sum) kept for each step, so
+// what is shown is what the run computed or an error.
 //
 // Rows are allocated as steps arrive, in chunks of about 1 MiB, and are
 // never written again once their step is done: a reader may keep the
@@ -94,14 +96,15 @@ type Trajectory struct {
 }
 
 // keyframe is a Runner's state at the start of a step: x_t in float64, the
-// noise source's position and the evaluation counts. With a guide that
-// carries no state (not method.Stateful), the run resumes from it bit for
-// bit.
+// noise source's position, the evaluation counts and the guide's state
+// (method.Stateful; nil for a guide without). The run resumes from it bit
+// for bit.
 type keyframe struct {
 	step        int
 	xt          []float64
 	noise       []byte
 	evals, vjps int
+	guide       []byte
 }
 
 // DefaultKeepBytes is the bound on a trajectory's rows when
@@ -114,10 +117,12 @@ const chunkBytes = 1 << 20
 // Rows are the vectors of one step in float32, each of length d.
 type Rows struct{ Xt, X0Hat, ScoreY, Update []float32 }
 
-func newTrajectory(shape img.Shape, grid []int, keepBytes int64, replay bool) *Trajectory {
+// newTrajectory makes the store of a run over grid whose guide's state
+// takes stateBytes (0 without).
+func newTrajectory(shape img.Shape, grid []int, keepBytes int64, stateBytes int, replay bool) *Trajectory {
 	every := 0
 	if !replay {
-		every = keepEvery(len(grid), shape.Len(), keepBytes)
+		every = keepEvery(len(grid), shape.Len(), stateBytes, keepBytes)
 	}
 	tr := &Trajectory{
 		Shape: shape, Grid: grid, Records: make([]Record, len(grid)), DivergedAt: -1,
@@ -133,9 +138,9 @@ func newTrajectory(shape img.Shape, grid []int, keepBytes int64, replay bool) *T
 // keepEvery returns the k of the trajectory of steps steps of d pixels
 // under the bound keepBytes: 1 when every row fits (or keepBytes < 0: no
 // bound), else the smallest k whose kept steps (every k-th and the last,
-// each a row of 16·d bytes and a keyframe of 8·d) and the latest row fit,
-// at most steps.
-func keepEvery(steps, d int, keepBytes int64) int {
+// each a row of 16·d bytes and a keyframe of 8·d + stateBytes) and the
+// latest row fit, at most steps.
+func keepEvery(steps, d, stateBytes int, keepBytes int64) int {
 	switch {
 	case keepBytes < 0:
 		return 1
@@ -146,8 +151,9 @@ func keepEvery(steps, d int, keepBytes int64) int {
 	if int64(steps)*16*d64 <= keepBytes {
 		return 1
 	}
+	kept := 24*d64 + int64(stateBytes) // a row and a keyframe
 	for k := 2; k < steps; k++ {
-		if int64(keptCount(steps, k))*24*d64+16*d64 <= keepBytes {
+		if int64(keptCount(steps, k))*kept+16*d64 <= keepBytes {
 			return k
 		}
 	}
@@ -216,13 +222,15 @@ func (tr *Trajectory) split(row []float32) Rows {
 	return Rows{Xt: row[:d:d], X0Hat: row[d : 2*d : 2*d], ScoreY: row[2*d : 3*d : 3*d], Update: row[3*d:]}
 }
 
-// saveKey records the runner's state at the start of kept step i.
-func (tr *Trajectory) saveKey(i int, xt []float64, noise []byte, n nfe) {
+// saveKey records the runner's state at the start of kept step i: x_t,
+// the noise source's state, the counts and the guide's state (nil for a
+// guide without).
+func (tr *Trajectory) saveKey(i int, xt []float64, noise []byte, n nfe, guide []byte) {
 	if tr.keys == nil || !tr.Kept(i) {
 		return
 	}
-	tr.keys[i] = &keyframe{step: i, xt: slices.Clone(xt), noise: noise, evals: n.evals, vjps: n.vjps}
-	tr.bytes += int64(8*len(xt) + len(noise))
+	tr.keys[i] = &keyframe{step: i, xt: slices.Clone(xt), noise: noise, evals: n.evals, vjps: n.vjps, guide: guide}
+	tr.bytes += int64(8*len(xt) + len(noise) + len(guide))
 }
 
 // keyBefore returns the latest keyframe at or before step i, or nil.

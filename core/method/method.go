@@ -95,10 +95,6 @@ type Method struct {
 	// Record.VJPs), and the conformance tests of core/run hold every
 	// method to its Cost.
 	Cost func(v Values, m int) StepCost
-	// Allocates says that a step allocates memory (the method's doc says
-	// why). The others promise no allocation in a step after Bind, and
-	// the conformance tests hold them to it.
-	Allocates bool
 }
 
 // StepCost is the network work of one step: denoiser evaluations and
@@ -247,7 +243,9 @@ type Output struct {
 }
 
 // Guide is a method bound to one problem. It keeps scratch buffers, so it
-// is not safe for concurrent use.
+// is not safe for concurrent use. Its buffers are allocated by Bind: a
+// step allocates nothing (the conformance tests of core/run hold every
+// method to that).
 type Guide interface {
 	// Guide fills out for the step st. Errors come from the denoiser (a
 	// remote model can fail or be cancelled).

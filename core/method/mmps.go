@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"math"
 
-	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/lapack/lapack64"
 
 	"tweedie/core/internal/vec"
 	"tweedie/core/operator"
@@ -100,9 +102,11 @@ type mmps struct {
 	// CG's vectors (length m) and A·Jᵀ·Aᵀ·v's scratch (length d).
 	u, r, p, sp, e []float64
 	cov            []float64
-	// The exact solve's matrix.
-	s  *mat.Dense
-	lu mat.LU
+	// The exact solve: Σ_y, overwritten by its LU factors, with their
+	// pivots; u as a column for the solve.
+	s    blas64.General
+	ipiv []int
+	ucol blas64.General
 }
 
 func bindMMPS(p *Problem, v Values) (Guide, error) {
@@ -123,7 +127,9 @@ func bindMMPS(p *Problem, v Values) (Guide, error) {
 	g := &mmps{measurement: ms, lin: lin, sigma: p.Sigma, exact: v["mmps-solve"] == "exact", iters: int(n),
 		u: vm(), r: vm(), p: vm(), sp: vm(), e: vm(), cov: make([]float64, d)}
 	if g.exact {
-		g.s = mat.NewDense(m, m, nil)
+		g.s = blas64.General{Rows: m, Cols: m, Stride: m, Data: make([]float64, m*m)}
+		g.ipiv = make([]int, m)
+		g.ucol = blas64.General{Rows: m, Cols: 1, Stride: 1, Data: g.u}
 	}
 	return g, nil
 }
@@ -172,7 +178,8 @@ func (g *mmps) cg(ctx context.Context, st *State, gam float64) error {
 	return nil
 }
 
-// solveExact forms Σ_y from m VJPs and solves Σ_y·u = res by LU into g.u.
+// solveExact forms Σ_y from m VJPs and solves Σ_y·u = res by LU (with
+// partial pivoting, LAPACK's dgetrf and dgetrs) into g.u.
 func (g *mmps) solveExact(ctx context.Context, st *State, gam float64) error {
 	m := len(g.e)
 	for j := 0; j < m; j++ {
@@ -181,17 +188,15 @@ func (g *mmps) solveExact(ctx context.Context, st *State, gam float64) error {
 		if err := g.applyS(ctx, st, g.sp, g.e, gam); err != nil {
 			return err
 		}
-		g.s.SetCol(j, g.sp)
+		for i, v := range g.sp {
+			g.s.Data[i*m+j] = v
+		}
 	}
-	g.lu.Factorize(g.s)
-	err := g.lu.SolveVecTo(mat.NewVecDense(m, g.u), false, mat.NewVecDense(m, g.res))
-	var cond mat.Condition
-	if errors.As(err, &cond) && !math.IsInf(float64(cond), 1) {
-		return nil // ill-conditioned but solved: the run's checks see what follows
+	if !lapack64.Getrf(g.s, g.ipiv) {
+		return errors.New("MMPS: σ²I + A·Cov·Aᵀ is singular")
 	}
-	if err != nil {
-		return fmt.Errorf("MMPS: σ²I + A·Cov·Aᵀ: %w", err)
-	}
+	copy(g.u, g.res)
+	lapack64.Getrs(blas.NoTrans, g.s, g.ucol, g.ipiv)
 	return nil
 }
 

@@ -128,7 +128,8 @@ const (
 	CovZero
 	// CovIsotropic: Cov[x0|x_t] = r_t²·I (ΠG).
 	CovIsotropic
-	// CovDiagonal: A·Cov·Aᵀ replaced by a diagonal from one VJP (TMPD-diag).
+	// CovDiagonal: A·Cov·Aᵀ replaced by a diagonal, its floored row sums
+	// from one VJP or the diagonal itself from m (TMPD-diag).
 	CovDiagonal
 	// CovFull: the full A·Cov·Aᵀ, applied through VJPs and solved
 	// iteratively (MMPS).

@@ -136,8 +136,9 @@ func (c *counting) VJPAt(ctx context.Context, id uint64, dst, v []float64) error
 	return c.affine.VJPAt(ctx, id, dst, v)
 }
 
-// TestCovarianceMethodsVJPs: TMPD-diag takes 2 VJPs a step, MMPS n + 1
-// (fewer when CG has solved the system) and m + 1 when solving exactly.
+// TestCovarianceMethodsVJPs: TMPD-diag takes 2 VJPs a step with the row
+// sums and m + 1 with the exact diagonal, MMPS n + 1 (fewer when CG has
+// solved the system) and m + 1 when solving exactly.
 func TestCovarianceMethodsVJPs(t *testing.T) {
 	for _, c := range []struct {
 		name, spec string
@@ -145,6 +146,7 @@ func TestCovarianceMethodsVJPs(t *testing.T) {
 		want       int
 	}{
 		{"tmpd", "inpaint-box:size=2", nil, 2},
+		{"tmpd", "svd:dy=3", Values{"tmpd-diag": "exact"}, 4},
 		{"mmps", "inpaint-box:size=2", nil, 2},
 		{"mmps", "inpaint-box:size=2", Values{"cg-iters": "4"}, 5},
 		{"mmps", "svd:dy=1", Values{"cg-iters": "4"}, 2}, // one step solves a 1×1 system

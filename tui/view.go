@@ -928,6 +928,9 @@ func (m *Model) noticeLine() string {
 		if s != nil && s.exactErr != nil {
 			parts = append(parts, st.Error.Render(meth.Label+": no exact comparison: "+s.exactErr.Error()))
 		}
+		if s != nil && s.replay.err != nil && len(s.steps) > 0 && s.replay.errAt == m.shownStep(s) {
+			parts = append(parts, st.Error.Render(s.replay.err.Error())) // a panel has room for its first words only
+		}
 		if s == nil || s.err == nil {
 			continue
 		}

@@ -24,10 +24,10 @@ type ReplayError struct {
 
 func (e *ReplayError) Error() string {
 	if e.State {
-		return fmt.Sprintf("step %d recomputed from its keyframe differs from the run's, and from x_T it does not: %s keeps state between steps that its keyframes do not restore (its guide is not method.Stateful, or saves too little)",
-			e.Step+1, e.Method)
+		return fmt.Sprintf("%s keeps state between steps that its keyframes do not restore (its guide is not method.Stateful, or saves too little): step %d recomputed from its keyframe differs from the run's, from x_T it does not",
+			e.Method, e.Step+1)
 	}
-	return fmt.Sprintf("step %d recomputed differs from the run's (its checksum): the same input gave other numbers, so the denoiser is not deterministic (a model batched differently, say)", e.Step+1)
+	return fmt.Sprintf("the denoiser is not deterministic (a model batched differently, say): step %d recomputed differs from the run's (its checksum), the same input gave other numbers", e.Step+1)
 }
 
 // Replay recomputes the rows of steps from…to (0-based, inclusive) of the

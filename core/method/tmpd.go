@@ -89,7 +89,7 @@ func init() {
 			{Name: "tmpd-diag", Symbol: "diag", Kind: Choice, Choices: []string{"rowsum", "exact"}, DefaultValue: "rowsum",
 				Help: "TMPD-diag's diagonal of A·Cov·Aᵀ: rowsum (its row sums A·Cov·Aᵀ·1, one VJP, floored by --tmpd-floor, as the published codes compute them) or exact (the diagonal, one VJP per measurement)"},
 			{Name: "tmpd-floor", Symbol: "f", Kind: Number, NonNegative: true, DefaultValue: "0.25",
-				Help: "TMPD-diag's floor `f` ≥ 0 of the row sums, a fraction of their mean: c_i ≥ f·max(mean, 0) (0: the published row sums, unguarded; they diverge on svd: operators)"},
+				Help: "TMPD-diag's floor `f` ≥ 0 of the row sums, a fraction of their mean: c_i ≥ f·max(mean, 0) (0: the published row sums, unguarded, which can diverge on svd: operators; not used by exact)"},
 		},
 		Needs: func(Values) Cap { return VJP | Linear },
 		Cost: func(v Values, m int) StepCost {

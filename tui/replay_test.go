@@ -13,32 +13,30 @@ import (
 	"tweedie/core/run"
 )
 
-// TestParticleRunReplaysFromKeyframe: a particle method (MCGdiff) on a
-// model large enough that its run keeps only some steps recomputes a step
-// after a keyframe other than the first from that keyframe, with the
-// particles restored, bit for bit — where it once failed with a notice
-// blaming the model.
-func TestParticleRunReplaysFromKeyframe(t *testing.T) {
+// keyframedModel is an explorer on a 32×32×3 model through the fake
+// worker, 24 steps of a method whose run keeps only some, done; shown is
+// the step after its second kept one (not kept itself).
+func keyframedModel(t *testing.T, meth string, params method.Values, keep int64) (m *Model, s *slot, shown int) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("a model through a worker: not in -short")
 	}
 	old := keepBytes
-	keepBytes = 16 * 32 * 32 * 3 * 15 // fewer rows than the 24 steps, with the particles' keyframes
-	defer func() { keepBytes = old }()
+	keepBytes = keep
+	t.Cleanup(func() { keepBytes = old })
 	p, _ := fakePrior(t, "32x32x3")
 	opts := workerOptions(p, "inpaint-box:size=8", 24)
-	opts.Settings.Method, opts.Settings.Params = "mcgdiff", method.Values{"particles": "4"}
+	opts.Settings.Method, opts.Settings.Params = meth, params
 	m, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.Update(tea.WindowSizeMsg{Width: 160, Height: 50})
+	m.Update(tea.WindowSizeMsg{Width: 400, Height: 50})
 	drain(m, m.Init())
-	s := m.shown()
+	s = m.shown()
 	if s == nil || !s.done || s.err != nil || len(s.steps) != 24 {
 		t.Fatalf("run: %+v", s)
 	}
-	// The first step after the second kept one, not kept itself.
 	var kept []int
 	for i, sd := range s.steps {
 		if sd.Xt != nil {
@@ -54,10 +52,20 @@ func TestParticleRunReplaysFromKeyframe(t *testing.T) {
 		keys = append(keys, "right")
 	}
 	drain(m, press(m, keys...))
-	i := m.shownStep(s)
-	if i != target || s.steps[i].Xt != nil {
+	if i := m.shownStep(s); i != target || s.steps[i].Xt != nil {
 		t.Fatalf("showing step %d (kept %v), want %d, not kept", i+1, kept, target+1)
 	}
+	return m, s, target
+}
+
+// TestParticleRunReplaysFromKeyframe: a particle method (MCGdiff) on a
+// model large enough that its run keeps only some steps recomputes a step
+// after a keyframe other than the first from that keyframe, with the
+// particles restored, bit for bit — where it once failed with a notice
+// blaming the model.
+func TestParticleRunReplaysFromKeyframe(t *testing.T) {
+	// Fewer rows than the 24 steps, with the particles' keyframes.
+	m, s, i := keyframedModel(t, "mcgdiff", method.Values{"particles": "4"}, 16*32*32*3*15)
 	if _, _, _, ok, why := s.rowsAt(i); !ok {
 		t.Fatalf("step %d not recomputed: %q\n%s", i+1, why, m.render())
 	}
@@ -89,27 +97,7 @@ func TestReplayNoticeNamesTheMethod(t *testing.T) {
 		Bind:    func(*method.Problem, method.Values) (method.Guide, error) { return &forgetful{}, nil },
 		Formula: func(method.Values, method.Frame) [2]string { return [2]string{"Forgetful", ""} }})
 	t.Cleanup(func() { method.Unregister("forgetful") })
-	old := keepBytes
-	keepBytes = 16 * 32 * 32 * 3 * 10
-	defer func() { keepBytes = old }()
-	p, _ := fakePrior(t, "32x32x3")
-	opts := workerOptions(p, "inpaint-box:size=8", 24)
-	opts.Settings.Method = "forgetful"
-	m, err := New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.Update(tea.WindowSizeMsg{Width: 400, Height: 50})
-	drain(m, m.Init())
-	keys := []string{"home"}
-	for range 13 {
-		keys = append(keys, "right")
-	}
-	drain(m, press(m, keys...))
-	s := m.shown()
-	if i := m.shownStep(s); i != 13 || s.steps[i].Xt != nil {
-		t.Fatalf("showing step %d, kept %v", i+1, s.steps[i].Xt != nil)
-	}
+	m, _, _ := keyframedModel(t, "forgetful", nil, 16*32*32*3*10)
 	out := regexp.MustCompile("\x1b\\[[0-9;]*m").ReplaceAllString(m.render(), "")
 	if want := "Forgetful keeps state between steps that its keyframes do not restore"; !strings.Contains(out, want) || strings.Contains(out, "not deterministic") {
 		t.Errorf("the notice does not say %q:\n%s", want, out)

@@ -97,11 +97,11 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 	} else if _, err := net.LookupPort("tcp", port); err != nil {
 		return usageErr(fmt.Errorf("--listen %q: malformed port: want HOST:PORT, e.g. 127.0.0.1:23234", *listen))
 	}
-	pd, err := loadPrior(*priorSpec)
+	st, err := setupProblem(pf, *priorSpec)
 	if err != nil {
 		return fail(stderr, "serve", err)
 	}
-	opts, err := explorerOptions(pf, pd)
+	opts, err := explorerOptions(st)
 	if err == nil {
 		opts.Theme, err = tui.ParseTheme(*theme)
 	}

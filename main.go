@@ -14,8 +14,6 @@ import (
 	"sort"
 	"strings"
 
-	"tweedie/core/imgio"
-	"tweedie/core/prior"
 	"tweedie/tui"
 )
 
@@ -122,11 +120,11 @@ func addExplorerFlags(fs *flag.FlagSet) *explorerFlags {
 // nil) on them and runs the explorer until it quits; cmd names the
 // subcommand in messages.
 func (ef *explorerFlags) open(cmd string, tour *tui.TourOptions, stderr io.Writer) int {
-	pd, err := loadPrior(*ef.priorSpec)
+	st, err := setupProblem(ef.pf, *ef.priorSpec)
 	if err != nil {
 		return fail(stderr, cmd, err)
 	}
-	opts, err := explorerOptions(ef.pf, pd)
+	opts, err := explorerOptions(st)
 	if err == nil {
 		opts.Graphics, opts.Cell, opts.Profile, err = ef.df.parse()
 	}
@@ -149,40 +147,11 @@ func (ef *explorerFlags) open(cmd string, tour *tui.TourOptions, stderr io.Write
 	return exitOK
 }
 
-// explorerOptions builds the explorer's starting options from its problem
-// flags and refuses a bad start as the explorer would before its screen
-// opens (a method that cannot serve the problem, say). A method not asked
-// for by --method that cannot serve the problem gives way to the first
-// that can. `tweedie serve` checks its flags the same way.
-func explorerOptions(pf *problemFlags, pd *prior.Prior) (tui.Options, error) {
-	shape := pd.Model.ImageShape()
-	if pd.DefaultOp != "" && !pf.set("op") {
-		pf.op = pd.DefaultOp
-	}
-	if err := pf.checkImageFlags(); err != nil {
-		return tui.Options{}, err
-	}
-	pr, err := pf.settings(pd)
-	if err != nil {
-		return tui.Options{}, err
-	}
-	truths := pd.Truths
-	if pr.ImagePath != "" {
-		im, err := imgio.Load(pr.ImagePath, shape)
-		if err != nil {
-			return tui.Options{}, err
-		}
-		truths = append([]prior.Truth{{Name: pr.ImagePath, Image: im}}, truths...)
-		pr.Image = 0
-	}
-	if !pr.MethodSet {
-		prob, err := pr.Settings.Problem(pd.Model, truths[pr.Image].Image.Pix)
-		if err != nil {
-			return tui.Options{}, err
-		}
-		pr.Settings.Method = defaultMethod(prob, pr.Settings)
-	}
-	opts := tui.Options{Settings: pr.Settings, Prior: pd, Images: truths, Image: pr.Image}
+// explorerOptions are the explorer's starting options for a problem,
+// refused as the explorer would refuse them before its screen opens.
+// `tweedie serve` starts every session from them.
+func explorerOptions(st *problemSetup) (tui.Options, error) {
+	opts := tui.Options{Settings: st.Settings, Prior: st.Case.Prior, Images: st.Truths, Image: st.Image}
 	if _, err := tui.New(opts); err != nil {
 		return tui.Options{}, err
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"flag"
 	"hash/crc32"
@@ -22,18 +21,6 @@ import (
 	"tweedie/core/img"
 	"tweedie/core/imgio"
 )
-
-func TestJSONFloatNonFinite(t *testing.T) {
-	b, err := json.Marshal(map[string]any{
-		"a": export.Float(math.NaN()), "b": export.Float(math.Inf(1)), "c": export.Floats([]float64{1.5, math.Inf(-1)}),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(b) != `{"a":null,"b":null,"c":[1.5,null]}` {
-		t.Errorf("got %s", b)
-	}
-}
 
 func TestRenderImage(t *testing.T) {
 	im := img.Image{Shape: img.Shape{H: 2, W: 3, C: 1}, Pix: []float64{-1, 0, 1, 2, math.NaN(), -5}}

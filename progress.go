@@ -3,18 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
-	"golang.org/x/term"
+	"tweedie/tui/termcaps"
 )
-
-// isProgressTerminal reports whether w is a terminal (an *os.File on a tty).
-func isProgressTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
-}
 
 // progressBar draws "label [#####.....] 412/1000 1.3s" on one line of a
 // terminal, redrawn in place. It stays silent for the first second (short
@@ -35,7 +28,7 @@ type progressBar struct {
 
 // newProgressBar returns a bar on w when w is a terminal, else nil.
 func newProgressBar(w io.Writer, label string, total int) *progressBar {
-	if !isProgressTerminal(w) {
+	if !termcaps.IsTerminal(w) {
 		return nil
 	}
 	return newProgressBarTo(w, label, total, time.Now)

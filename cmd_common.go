@@ -24,12 +24,6 @@ const (
 	exitInterrupt = 130 // interrupted (Ctrl-C); nothing is written
 )
 
-const exitCodesHelp = `Exit status: 0 success; 1 the run diverged (outputs are still written, with
-diverged_at set) or an output could not be written; 2 a usage error (unknown
-flag, bad value, a method that cannot serve the operator), reported on one
-line before anything is written; 130 interrupted, nothing written.
-`
-
 // usageError marks an error as the user's: exit status 2.
 type usageError struct{ err error }
 

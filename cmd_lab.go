@@ -21,57 +21,8 @@ import (
 	"tweedie/core/report"
 	"tweedie/core/run"
 	"tweedie/core/sampler"
+	"tweedie/tui/progress"
 )
-
-const labHelp = `tweedie lab — measure ΠG and DPS against the exact posterior
-
-Usage:
-  tweedie lab [flags]
-
-For one problem, runs N seeds of each method (and of each setting in a
-sweep) in parallel on all cores, and reports per method, with 90% bootstrap
-intervals over the seeds (--resamples):
-  TV        total-variation distance between the frequencies of the mixture
-            components the samples reach and the exact posterior weights
-  SW        sliced Wasserstein-2 distance to the exact posterior itself: each of
-            --projections random directions compares the samples' projections
-            with the exact projected posterior (a 1-D Gaussian mixture), so the
-            figure carries no reference-sample noise
-  floor     a band: median and 5–95% of the figures of --floor-draws sets of N
-            exact posterior samples — what an exact sampler scores with N seeds
-  PSNR      mean PSNR of the samples against the ground truth
-  cover     exact posterior mass inside the samples' per-pixel 90% intervals
-            (0.90 for an exact sampler with many seeds, a little less with few);
-            "truth" the fraction of ground-truth pixels inside them
-  resid     sqrt(mean ‖y − A·x0‖²), beside its exact expectation
-  div       the fraction of runs that diverged (left out of the others)
-Then per posterior component (samples assigned by argmax p(k | x0)): the mean
-error, the spread (trace ratio), the variance along A and the coverage; and
-the mode TV over time: TV_t between the mean p(k | x_t, y) over the seeds and
-π', 0 for an exact sampler at every t (--time-points steps per run).
-
-Grid sweep: --sweep NAME=LO:HI:log|lin:N runs every method that has the
-parameter NAME (a method parameter, steps, or DDIM's eta) at N values and
-writes a heat map of SW over the grid (sweep.png and sweep.csv with --out).
-
-Without an exact posterior (--prior remote:CMD, a served model) the lab
-reports what it can: div, PSNR, the residual ‖y − A(x)‖ beside σ·√m, the
-per-pixel spread of the samples and the NFE; remote:workers=N:CMD spreads
-the seeds over N worker processes, with the same report whatever N.
-
-Lists sweep: --methods pig,dps --zeta 0.1,1 --steps 100,1000 runs ΠG at each
-step count and DPS at each (ζ, steps); every method parameter takes a list.
-The same seeds serve every method. Without --methods, every guidance method
-that serves the problem runs.
-
-Examples:
-  tweedie lab                                          MNIST, centre box, σ = 0.05, every method, 100 seeds
-  tweedie lab --seeds 20 --steps 100 --sampler ddim    quicker
-  tweedie lab --prior gmm25:d=8 --op svd:dy=1 --sigma 0.1 --methods pig,dps,oracle --steps 100,1000 --zeta 0.1,1
-  tweedie lab --prior gmm25:d=80 --op svd:dy=4 --sigma 1 --out lab80   lab.json, CSVs and plots in lab80/
-  tweedie lab --prior gmm25:d=8 --op svd:dy=1 --sigma 0.1 --sweep zeta=0.01:10:log:9 --out zeta
-
-`
 
 // labFlags are the flags of `tweedie lab`: the problem's, and lists for
 // the settings that are swept (the steps, η and every method parameter).
@@ -97,7 +48,7 @@ func addLabFlags(fs *flag.FlagSet) *labFlags {
 	fs.Float64Var(&f.sigma, "sigma", 0.05, "measurement noise `σ` > 0 (the exact posterior needs σ > 0)")
 	fs.Uint64Var(&f.noiseSeed, "noise-seed", 1, "seed of the measurement noise")
 	fs.StringVar(&f.sampler, "sampler", "ddpm", "ddpm or ddim")
-	fs.StringVar(&f.eta, "eta", "1", "DDIM's `η`, a `LIST`")
+	fs.StringVar(&f.eta, "eta", "1", "DDIM's η, a `LIST`")
 	fs.StringVar(&f.methods, "methods", "", "methods to run, a `LIST` of "+strings.Join(method.Names(), ", ")+" (default: every guidance method that serves the problem)")
 	fs.StringVar(&f.steps, "steps", "1000", "sampling steps, a `LIST`")
 	for _, p := range method.Params() {
@@ -205,7 +156,7 @@ const (
 func cmdLab(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("tweedie lab")
 	f := addLabFlags(fs)
-	if status, done := parseNoArgs(fs, args, "lab", labHelp, stdout, stderr); done {
+	if status, done := parseNoArgs(fs, args, "lab", helpText("lab"), stdout, stderr); done {
 		return status
 	}
 	for _, c := range []struct {
@@ -295,10 +246,10 @@ func cmdLab(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	bar := newProgressBar(stderr, "lab", f.seeds*len(entries))
+	bar := progress.New(stderr, "lab", f.seeds*len(entries))
 	done := 0
-	err = lb.Run(ctx, func(int, int) { done++; bar.update(done) })
-	bar.finish()
+	err = lb.Run(ctx, func(int, int) { done++; bar.Update(done) })
+	bar.Finish()
 	if err != nil {
 		return labFailed(ctx, err, out, stderr)
 	}

@@ -15,16 +15,6 @@ import (
 	"tweedie/tui/termcaps"
 )
 
-const renderUsage = `Usage: tweedie render [--graphics MODE] [--width COLS] [--color PROFILE] IMAGE...
-
-Prints images (PNG, JPEG, the first frame of a GIF) in the terminal, one
-after another, like chafa. On a terminal it asks what the terminal can draw
-(kitty graphics, sixel, half-blocks in colour, characters); when stdout is
-not a terminal it writes half-blocks unless --graphics says otherwise.
-
-Flags:
-`
-
 // displayFlags are the flags that say how images are drawn: the
 // explorer's and render's.
 type displayFlags struct {
@@ -69,7 +59,7 @@ func runRender(args []string, stdout, stderr io.Writer, probe prober) int {
 	width := fs.Int("width", 0, "width in `COLS` (default: on a terminal, the image fitted to its window, like chafa; elsewhere its width in pixels, at most 80)")
 	files, err := parseFlags(fs, args) // flags may follow the images
 	if errors.Is(err, flag.ErrHelp) {
-		printHelp(stdout, fs, renderUsage)
+		printHelp(stdout, fs, helpText("render"))
 		return exitOK
 	}
 	if err != nil {

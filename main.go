@@ -36,28 +36,6 @@ var commands = map[string]command{
 	"tour":      {summary: "a guided tour of the derivation, from Tweedie's formula to ΠG and DPS (--stop N, --lang en|zh)", run: cmdTour},
 }
 
-const usage = `tweedie — a terminal explorer for diffusion-model posterior samplers
-
-Usage:
-  tweedie [flags]              open the explorer (ΠG, DPS and every other method, step by step)
-  tweedie COMMAND [flags]      run a subcommand%s
-
-Examples:
-  tweedie                                   MNIST test digit 0, centre-box inpainting, σ = 0.05, ΠG
-  tweedie --image 42 --op sr:factor=4       super-resolution ×4 of test digit 42
-  tweedie --method dps --zeta 1 --sigma 0.01
-  tweedie --op blur-gauss:std=2 --sampler ddim --steps 100 --eta 1
-  NO_COLOR=1 tweedie                        grayscale characters, no colour
-
-  tweedie run --method dps --steps 1000 --json        a headless run, summary as JSON
-  tweedie run --op sr:factor=4 --out sr4              images, GIF, CSV, plot and JSON in sr4/
-  tweedie posterior --image 42 --out post42           the exact posterior: weights, mean, std, samples
-  tweedie prior export mnist_prior.npz                the MNIST mixture for NumPy
-
-In the explorer press ? for every key, q to quit. Every command takes -h.
-
-`
-
 func main() {
 	os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr))
 }
@@ -89,7 +67,7 @@ func usageText() string {
 	for _, n := range names {
 		cmds += fmt.Sprintf("\n  %-10s %s", n, commands[n].summary)
 	}
-	return fmt.Sprintf(usage, cmds)
+	return fmt.Sprintf(helpText("tweedie"), cmds)
 }
 
 // explore parses the explorer's flags and opens it. A bad start ends with

@@ -91,10 +91,9 @@ func (p *Plan) DefaultMethods(prob *run.Problem) error {
 }
 
 // Entries expands the lists into entries for the problem, checking each
-// as `tweedie run` would: the method serves the problem with its values,
-// the steps fit the prior's schedule, η is in [0, 1].
+// as `tweedie run` would (run.Settings.Check, and the method serves the
+// problem with its values).
 func (p *Plan) Entries(prior denoiser.Prior, prob *run.Problem) ([]PlanEntry, error) {
-	T := prior.Schedule().T()
 	var es []PlanEntry
 	for _, name := range p.Methods {
 		m, err := method.Lookup(name)
@@ -104,21 +103,15 @@ func (p *Plan) Entries(prior denoiser.Prior, prob *run.Problem) ([]PlanEntry, er
 		if p.sweepsMethodParam() && m.Param(p.Sweep.Param) == nil {
 			return nil, fmt.Errorf("--sweep %s: %s has no parameter %s", p.Sweep.Param, m.Label, p.Sweep.Param)
 		}
-		combos, swept, err := p.combinations(m)
-		if err != nil {
-			return nil, err
-		}
+		combos, swept := p.combinations(m)
 		for _, params := range combos {
 			for _, steps := range p.Steps {
-				if steps < 1 || steps > T {
-					return nil, fmt.Errorf("--steps %d: want 1 ≤ steps ≤ %d", steps, T)
-				}
 				for _, eta := range p.Etas {
-					if !(eta >= 0 && eta <= 1) {
-						return nil, fmt.Errorf("--eta %v: want a number in [0, 1]", eta)
-					}
 					s := p.Base
 					s.Method, s.Params, s.Steps, s.Eta = m.Name, params, steps, eta
+					if s, err = s.Check(prior); err != nil {
+						return nil, err
+					}
 					v, err := m.Resolve(s.Params, prob.Op)
 					if err != nil {
 						return nil, err
@@ -141,9 +134,9 @@ func (p *Plan) Entries(prior denoiser.Prior, prob *run.Problem) ([]PlanEntry, er
 }
 
 // combinations returns every combination of the values listed for the
-// method's parameters, each checked, and the names of the parameters
-// listed with more than one value.
-func (p *Plan) combinations(m *method.Method) (combos []method.Values, swept []string, err error) {
+// method's parameters and the names of the parameters listed with more
+// than one value.
+func (p *Plan) combinations(m *method.Method) (combos []method.Values, swept []string) {
 	combos = []method.Values{{}}
 	for _, prm := range m.Params {
 		vals := p.Params[prm.Name]
@@ -155,17 +148,13 @@ func (p *Plan) combinations(m *method.Method) (combos []method.Values, swept []s
 		}
 		var next []method.Values
 		for _, c := range combos {
-			for _, text := range vals {
-				v, err := prm.Parse(text)
-				if err != nil {
-					return nil, nil, fmt.Errorf("--%s %w", prm.Name, err)
-				}
+			for _, v := range vals {
 				next = append(next, c.With(prm.Name, v))
 			}
 		}
 		combos = next
 	}
-	return combos, swept, nil
+	return combos, swept
 }
 
 // place returns an entry's row and column in the sweep's heat map: the row

@@ -1,4 +1,7 @@
-package main
+// Package progress draws a progress bar on one line of a terminal for the
+// headless commands (tweedie run, tweedie lab): "label [#####.....]
+// 412/1000 1.3s", redrawn in place.
+package progress
 
 import (
 	"fmt"
@@ -9,11 +12,11 @@ import (
 	"tweedie/tui/termcaps"
 )
 
-// progressBar draws "label [#####.....] 412/1000 1.3s" on one line of a
+// Bar draws "label [#####.....] 412/1000 1.3s" on one line of a
 // terminal, redrawn in place. It stays silent for the first second (short
-// runs show nothing) and redraws at most every 100 ms. A nil *progressBar
-// does nothing, so callers need not check.
-type progressBar struct {
+// runs show nothing) and redraws at most every 100 ms. A nil *Bar does
+// nothing, so callers need not check.
+type Bar struct {
 	w       io.Writer
 	label   string
 	total   int
@@ -26,21 +29,21 @@ type progressBar struct {
 	lastLen int
 }
 
-// newProgressBar returns a bar on w when w is a terminal, else nil.
-func newProgressBar(w io.Writer, label string, total int) *progressBar {
+// New returns a bar on w when w is a terminal, else nil.
+func New(w io.Writer, label string, total int) *Bar {
 	if !termcaps.IsTerminal(w) {
 		return nil
 	}
-	return newProgressBarTo(w, label, total, time.Now)
+	return newBar(w, label, total, time.Now)
 }
 
-func newProgressBarTo(w io.Writer, label string, total int, now func() time.Time) *progressBar {
+func newBar(w io.Writer, label string, total int, now func() time.Time) *Bar {
 	t := now()
-	return &progressBar{w: w, label: label, total: total, start: t, now: now, delay: time.Second}
+	return &Bar{w: w, label: label, total: total, start: t, now: now, delay: time.Second}
 }
 
-// update records that done of total steps are done.
-func (p *progressBar) update(done int) {
+// Update records that done of total steps are done.
+func (p *Bar) Update(done int) {
 	if p == nil {
 		return
 	}
@@ -59,8 +62,8 @@ func (p *progressBar) update(done int) {
 	p.spent += p.now().Sub(t)
 }
 
-// finish clears the bar's line if it was drawn.
-func (p *progressBar) finish() {
+// Finish clears the bar's line if it was drawn.
+func (p *Bar) Finish() {
 	if p == nil || !p.shown {
 		return
 	}
@@ -68,8 +71,9 @@ func (p *progressBar) finish() {
 	p.shown = false
 }
 
-// drawTime returns the time spent drawing.
-func (p *progressBar) drawTime() time.Duration {
+// DrawTime returns the time spent drawing, which callers may subtract
+// from a measured time.
+func (p *Bar) DrawTime() time.Duration {
 	if p == nil {
 		return 0
 	}

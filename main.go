@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 
+	_ "tweedie/assets" // registers the prior "mnist" and the MNIST test digits
 	"tweedie/tui"
 )
 

@@ -16,6 +16,10 @@
 // component per class with q = 120, so K = 10.
 //
 // Pixels are in [-1, 1]: x = p/127.5 − 1 for an 8-bit intensity p.
+//
+// Importing the package registers the mixture as the prior "mnist" of
+// core/prior, and the test digits as the ground truths of any 28×28×1
+// prior (register.go).
 package assets
 
 //go:generate go run ./gen

@@ -11,6 +11,7 @@ import (
 	"tweedie/core/imgio"
 	"tweedie/core/method"
 	"tweedie/core/prior"
+	"tweedie/core/report"
 	"tweedie/core/run"
 	"tweedie/core/worker"
 )
@@ -22,12 +23,6 @@ const (
 	exitUsage     = 2   // bad flags or values; nothing is written
 	exitInterrupt = 130 // interrupted (Ctrl-C); nothing is written
 )
-
-const exitCodesHelp = `Exit status: 0 success; 1 the run diverged (outputs are still written, with
-diverged_at set) or an output could not be written; 2 a usage error (unknown
-flag, bad value, a method that cannot serve the operator), reported on one
-line before anything is written; 130 interrupted, nothing written.
-`
 
 // usageError marks an error as the user's: exit status 2.
 type usageError struct{ err error }
@@ -163,63 +158,74 @@ func (p *problemFlags) checkImageFlags() error {
 	return err
 }
 
-// problemSetup is a parsed, checked problem ready to run.
+// problemSetup is the problem the flags describe on a prior, checked:
+// its settings, the ground truths --image picks from (an --image-file
+// first) and the one picked, and the Case a command runs.
 type problemSetup struct {
-	Prior     *prior.Prior
-	Problem   problem
-	TruthName string
-	Truth     []float64
-	Prob      *run.Problem
-	Config    run.Config
+	Settings run.Settings
+	Truths   []prior.Truth
+	Image    int
+	Case     report.Case
 }
 
-// setupProblem loads the prior, checks the problem flags and builds the
-// Problem and Config. A method not asked for by --method that cannot serve
-// the problem gives way to the first that can. Every error it returns is a
-// usageError except a failure to load a bundled prior.
+// setupProblem loads the prior and resolves the problem flags on it. Every
+// error it returns is a usageError except a failure to load a bundled prior.
 func setupProblem(pf *problemFlags, priorSpec string) (*problemSetup, error) {
 	pd, err := loadPrior(priorSpec)
 	if err != nil {
 		return nil, err
 	}
-	if err := pf.checkImageFlags(); err != nil {
+	st, err := pf.resolve(pd)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return st, nil
+}
+
+// resolve checks the flags on prior pd as every command does: the prior's
+// operator unless --op is given, the ground truth (test image N or a
+// file), and the method, which must serve the problem. A method not asked
+// for by --method that cannot serve it gives way to the first that can.
+func (p *problemFlags) resolve(pd *prior.Prior) (*problemSetup, error) {
+	if pd.DefaultOp != "" && !p.set("op") {
+		p.op = pd.DefaultOp
+	}
+	if err := p.checkImageFlags(); err != nil {
 		return nil, err
 	}
-	if pd.DefaultOp != "" && !pf.set("op") {
-		pf.op = pd.DefaultOp
-	}
-	pr, err := pf.settings(pd)
+	pr, err := p.settings(pd)
 	if err != nil {
-		return nil, usageError{err}
+		return nil, err
 	}
-	st := &problemSetup{Prior: pd, Problem: pr}
-	shape := pd.Model.ImageShape()
+	st := &problemSetup{Truths: pd.Truths, Image: pr.Image}
 	if pr.ImagePath != "" {
-		im, err := imgio.Load(pr.ImagePath, shape)
+		im, err := imgio.Load(pr.ImagePath, pd.Model.ImageShape())
 		if err != nil {
-			return nil, usageError{err}
+			return nil, err
 		}
-		st.Truth, st.TruthName = im.Pix, pr.ImagePath
-	} else {
-		t := pd.Truths[pr.Image]
-		st.Truth, st.TruthName = append([]float64(nil), t.Image.Pix...), t.Name
+		st.Truths = append([]prior.Truth{{Name: pr.ImagePath, Image: im}}, pd.Truths...)
+		st.Image = 0
 	}
-	if st.Prob, err = pr.Settings.Problem(pd.Model, st.Truth); err != nil {
-		return nil, usageError{err}
+	truth := st.Truths[st.Image]
+	c := &st.Case
+	c.Prior, c.TruthName, c.Truth = pd, truth.Name, append([]float64(nil), truth.Image.Pix...)
+	if c.Prob, err = pr.Settings.Problem(pd.Model, c.Truth); err != nil {
+		return nil, err
 	}
 	if !pr.MethodSet {
-		st.Problem.Settings.Method = defaultMethod(st.Prob, pr.Settings)
+		pr.Settings.Method = defaultMethod(c.Prob, pr.Settings)
 	}
-	if st.Config, err = st.Problem.Settings.Config(); err != nil {
-		return nil, usageError{err}
+	st.Settings, c.NoiseSeed = pr.Settings, pr.Settings.NoiseSeed
+	if c.Config, err = pr.Settings.Config(); err != nil {
+		return nil, err
 	}
-	m := st.Config.Method
-	v, err := m.Resolve(st.Config.Params, st.Prob.Op)
+	m := c.Config.Method
+	v, err := m.Resolve(c.Config.Params, c.Prob.Op)
 	if err == nil {
-		err = m.Serves(st.Prob.Offer, v)
+		err = m.Serves(c.Prob.Offer, v)
 	}
 	if err != nil {
-		return nil, usageError{err}
+		return nil, err
 	}
 	return st, nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -15,82 +16,39 @@ import (
 	"tweedie/core/export"
 	"tweedie/core/lab"
 	"tweedie/core/method"
+	"tweedie/core/operator"
 	"tweedie/core/prior"
+	"tweedie/core/report"
+	"tweedie/core/run"
+	"tweedie/core/sampler"
+	"tweedie/tui/progress"
 )
 
-const labHelp = `tweedie lab — measure ΠG and DPS against the exact posterior
-
-Usage:
-  tweedie lab [flags]
-
-For one problem, runs N seeds of each method (and of each setting in a
-sweep) in parallel on all cores, and reports per method, with 90% bootstrap
-intervals over the seeds (--resamples):
-  TV        total-variation distance between the frequencies of the mixture
-            components the samples reach and the exact posterior weights
-  SW        sliced Wasserstein-2 distance to the exact posterior itself: each of
-            --projections random directions compares the samples' projections
-            with the exact projected posterior (a 1-D Gaussian mixture), so the
-            figure carries no reference-sample noise
-  floor     a band: median and 5–95% of the figures of --floor-draws sets of N
-            exact posterior samples — what an exact sampler scores with N seeds
-  PSNR      mean PSNR of the samples against the ground truth
-  cover     exact posterior mass inside the samples' per-pixel 90% intervals
-            (0.90 for an exact sampler with many seeds, a little less with few);
-            "truth" the fraction of ground-truth pixels inside them
-  resid     sqrt(mean ‖y − A·x0‖²), beside its exact expectation
-  div       the fraction of runs that diverged (left out of the others)
-Then per posterior component (samples assigned by argmax p(k | x0)): the mean
-error, the spread (trace ratio), the variance along A and the coverage; and
-the mode TV over time: TV_t between the mean p(k | x_t, y) over the seeds and
-π', 0 for an exact sampler at every t (--time-points steps per run).
-
-Grid sweep: --sweep NAME=LO:HI:log|lin:N runs every method that has the
-parameter NAME (a method parameter, steps, or DDIM's eta) at N values and
-writes a heat map of SW over the grid (sweep.png and sweep.csv with --out).
-
-Without an exact posterior (--prior remote:CMD, a served model) the lab
-reports what it can: div, PSNR, the residual ‖y − A(x)‖ beside σ·√m, the
-per-pixel spread of the samples and the NFE; remote:workers=N:CMD spreads
-the seeds over N worker processes, with the same report whatever N.
-
-Lists sweep: --methods pig,dps --zeta 0.1,1 --steps 100,1000 runs ΠG at each
-step count and DPS at each (ζ, steps); every method parameter takes a list.
-The same seeds serve every method. Without --methods, every guidance method
-that serves the problem runs.
-
-Examples:
-  tweedie lab                                          MNIST, centre box, σ = 0.05, every method, 100 seeds
-  tweedie lab --seeds 20 --steps 100 --sampler ddim    quicker
-  tweedie lab --prior gmm25:d=8 --op svd:dy=1 --sigma 0.1 --methods pig,dps,oracle --steps 100,1000 --zeta 0.1,1
-  tweedie lab --prior gmm25:d=80 --op svd:dy=4 --sigma 1 --out lab80   lab.json, CSVs and plots in lab80/
-  tweedie lab --prior gmm25:d=8 --op svd:dy=1 --sigma 0.1 --sweep zeta=0.01:10:log:9 --out zeta
-
-`
-
 // labFlags are the flags of `tweedie lab`: the problem's, and lists for
-// the settings that are swept (the steps and every method parameter).
+// the settings that are swept (the steps, η and every method parameter).
 type labFlags struct {
-	prior, image, op, sampler, noiseSeed, eta, sigma string
-	methods, steps                                   string
-	params                                           map[string]*string
-	seeds, workers, projections                      int
-	resamples, floorDraws, timePoints                int
-	firstSeed, seed                                  uint64
-	out, sweep                                       string
-	json, counterfactual                             bool
-	fs                                               *flag.FlagSet
+	prior                             *string
+	image, op, sampler                string
+	sigma                             float64
+	noiseSeed                         uint64
+	methods, steps, eta               string
+	params                            map[string]*string
+	seeds, workers, projections       int
+	resamples, floorDraws, timePoints int
+	firstSeed, seed                   uint64
+	out, sweep                        string
+	json, counterfactual              bool
+	fs                                *flag.FlagSet
 }
 
 func addLabFlags(fs *flag.FlagSet) *labFlags {
-	f := &labFlags{params: map[string]*string{}, fs: fs}
-	fs.StringVar(&f.prior, "prior", "mnist", "the prior `NAME[:options]` ("+strings.Join(prior.Names(), ", ")+")")
+	f := &labFlags{params: map[string]*string{}, fs: fs, prior: addPriorFlag(fs)}
 	fs.StringVar(&f.image, "image", "0", "ground truth: test image `N` of the prior")
 	fs.StringVar(&f.op, "op", "", "measurement operator `NAME[:key=value,…]` (default: the prior's; inpaint-box:size=14 for MNIST)")
-	fs.StringVar(&f.sigma, "sigma", "0.05", "measurement noise `σ` > 0 (the exact posterior needs σ > 0)")
-	fs.StringVar(&f.noiseSeed, "noise-seed", "1", "seed of the measurement noise")
+	fs.Float64Var(&f.sigma, "sigma", 0.05, "measurement noise `σ` > 0 (the exact posterior needs σ > 0)")
+	fs.Uint64Var(&f.noiseSeed, "noise-seed", 1, "seed of the measurement noise")
 	fs.StringVar(&f.sampler, "sampler", "ddpm", "ddpm or ddim")
-	fs.StringVar(&f.eta, "eta", "1", "DDIM's `η`")
+	fs.StringVar(&f.eta, "eta", "1", "DDIM's η, a `LIST`")
 	fs.StringVar(&f.methods, "methods", "", "methods to run, a `LIST` of "+strings.Join(method.Names(), ", ")+" (default: every guidance method that serves the problem)")
 	fs.StringVar(&f.steps, "steps", "1000", "sampling steps, a `LIST`")
 	for _, p := range method.Params() {
@@ -111,6 +69,7 @@ func addLabFlags(fs *flag.FlagSet) *labFlags {
 	return f
 }
 
+// splitList splits a comma-separated list, dropping empty items.
 func splitList(s string) []string {
 	var out []string
 	for _, v := range strings.Split(s, ",") {
@@ -121,219 +80,58 @@ func splitList(s string) []string {
 	return out
 }
 
-// sweeps returns, for a method, every combination of the values listed
-// for its parameters (flag arguments, "--name value" pairs) and the names
-// of the parameters swept over more than one value.
-func (f *labFlags) sweeps(m *method.Method) (combos [][]string, swept []string) {
-	combos = [][]string{nil}
-	for _, p := range m.Params {
-		vals := splitList(*f.params[p.Name])
-		if len(vals) == 0 {
-			continue
-		}
-		if len(vals) > 1 {
-			swept = append(swept, p.Name)
-		}
-		var next [][]string
-		for _, c := range combos {
-			for _, v := range vals {
-				next = append(next, append(append([]string(nil), c...), "--"+p.Name, v))
-			}
-		}
-		combos = next
+// plan is the lab's plan on prior pd, test image n, and the problem its
+// entries share: the flags' lists, the sweep (nil for none) applied, the
+// methods filled in when --methods is not given.
+func (f *labFlags) plan(pd *prior.Prior, n int, sw *lab.Sweep) (*lab.Plan, *run.Problem, error) {
+	p := &lab.Plan{Base: run.DefaultSettings(), Methods: splitList(f.methods), Params: map[string][]string{}}
+	if f.methods != "" && len(p.Methods) == 0 {
+		return nil, nil, errors.New("--methods: empty list")
 	}
-	return combos, swept
-}
-
-// labEntry is a lab entry and, in a grid sweep, its place in the heat map:
-// the row (the method and any other listed values) and the column (the
-// swept value's index).
-type labEntry struct {
-	lab.Entry
-	row string
-	col int
-}
-
-// applySweep turns the sweep into the list of its parameter's values,
-// refusing a parameter also given as a flag.
-func (f *labFlags) applySweep(sw *lab.Sweep) error {
-	if sw == nil {
-		return nil
+	b := &p.Base
+	b.Op = cmp.Or(f.op, pd.DefaultOp, b.Op)
+	b.Sigma, b.NoiseSeed = f.sigma, f.noiseSeed
+	var err error
+	if b.Sampler, err = sampler.ParseKind(f.sampler); err != nil {
+		return nil, nil, fmt.Errorf("--sampler: %w", err)
 	}
-	if flagGiven(f.fs, sw.Param) {
-		return fmt.Errorf("--sweep %s and --%s: give the parameter one way", sw.Param, sw.Param)
-	}
-	list := strings.Join(sw.Text, ",")
-	switch sw.Param {
-	case lab.SweepSteps:
-		f.steps = list
-	case lab.SweepEta:
-		if f.sampler != "ddim" {
-			return errors.New("--sweep eta: η is DDIM's, add --sampler ddim")
-		}
-		f.eta = list
-	default:
-		*f.params[sw.Param] = list
-	}
-	return nil
-}
-
-// entries expands the method and sweep lists into lab entries, checking each
-// through the same flags and validation as `tweedie run`.
-func (f *labFlags) entries(pd *prior.Prior, sw *lab.Sweep) ([]labEntry, error) {
-	op := f.op
-	if op == "" {
-		op = pd.DefaultOp
-	}
-	ns, err := strconv.ParseUint(f.noiseSeed, 10, 64)
-	if err != nil {
-		return nil, fmt.Errorf("--noise-seed %q: want a non-negative integer", f.noiseSeed)
-	}
-	methods := splitList(f.methods)
-	if f.methods != "" && len(methods) == 0 {
-		return nil, errors.New("--methods: empty list")
-	}
-	steps, etas := splitList(f.steps), splitList(f.eta)
-	var es []labEntry
-	for _, name := range methods {
-		m, err := method.Lookup(name)
+	for _, t := range splitList(f.steps) {
+		s, err := strconv.ParseInt(t, 0, strconv.IntSize)
 		if err != nil {
-			return nil, fmt.Errorf("--methods: %w", err)
+			return nil, nil, fmt.Errorf("--steps %q: want whole numbers", t)
 		}
-		if sw != nil && sw.Param != lab.SweepSteps && sw.Param != lab.SweepEta && m.Param(sw.Param) == nil {
-			return nil, fmt.Errorf("--sweep %s: %s has no parameter %s", sw.Param, m.Label, sw.Param)
+		p.Steps = append(p.Steps, int(s))
+	}
+	for _, t := range splitList(f.eta) {
+		eta, err := strconv.ParseFloat(t, 64)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--eta %q: want numbers in [0, 1]", t)
 		}
-		combos, swept := f.sweeps(m)
-		for _, c := range combos {
-			for _, st := range steps {
-				for _, eta := range etas {
-					args := []string{"--image", f.image, "--sigma", f.sigma, "--sampler", f.sampler, "--eta", eta,
-						"--method", m.Name, "--steps", st}
-					if op != "" {
-						args = append(args, "--op", op)
-					}
-					e, err := f.entry(pd, m, ns, append(args, c...), swept)
-					if err != nil {
-						return nil, err
-					}
-					e.row, e.col = f.place(m, e, sw, len(steps) > 1, len(etas) > 1)
-					es = append(es, e)
-				}
-			}
+		p.Etas = append(p.Etas, eta)
+	}
+	for name, list := range f.params {
+		if vals := splitList(*list); len(vals) > 0 {
+			p.Params[name] = vals
 		}
 	}
-	return es, nil
-}
-
-// entry checks one setting and labels it.
-func (f *labFlags) entry(pd *prior.Prior, m *method.Method, noiseSeed uint64, args, swept []string) (labEntry, error) {
-	fs := newFlagSet("lab")
-	pf := addProblemFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return labEntry{}, err
+	if sw != nil {
+		if flagGiven(f.fs, sw.Param) {
+			return nil, nil, fmt.Errorf("--sweep %s and --%s: give the parameter one way", sw.Param, sw.Param)
+		}
+		if err := p.ApplySweep(sw); err != nil {
+			return nil, nil, err
+		}
 	}
-	pr, err := pf.settings(pd)
+	op, err := operator.Parse(b.Op, pd.Model.ImageShape())
 	if err != nil {
-		return labEntry{}, err
+		return nil, nil, fmt.Errorf("--op: %w", err)
 	}
-	s := pr.Settings
-	s.NoiseSeed = noiseSeed
-	prob, err := s.Problem(pd.Model, pd.Truths[pr.Image].Image.Pix)
+	b.Op = op.Name()
+	prob, err := b.Problem(pd.Model, pd.Truths[n].Image.Pix)
 	if err != nil {
-		return labEntry{}, err
+		return nil, nil, err
 	}
-	v, err := m.Resolve(s.Params, prob.Op)
-	if err != nil {
-		return labEntry{}, err
-	}
-	if err := m.Serves(prob.Offer, v); err != nil {
-		return labEntry{}, err
-	}
-	label := fmt.Sprintf("%s S=%d", m.Describe(v, swept...), s.Steps)
-	if len(splitList(f.eta)) > 1 {
-		label += fmt.Sprintf(" η=%g", s.Eta)
-	}
-	return labEntry{Entry: lab.Entry{Label: label, Settings: s, Values: v}}, nil
-}
-
-// place returns an entry's row and column in the sweep's heat map: the row
-// names the method and the values of the other listed settings.
-func (f *labFlags) place(m *method.Method, e labEntry, sw *lab.Sweep, manySteps, manyEtas bool) (string, int) {
-	if sw == nil {
-		return "", 0
-	}
-	row, col := m.Label, -1
-	for _, p := range m.Params {
-		if p.Name != sw.Param && len(splitList(*f.params[p.Name])) > 1 {
-			row += fmt.Sprintf(" %s=%s", p.Symbol, e.Values[p.Name])
-		}
-	}
-	s := e.Settings
-	if manySteps && sw.Param != lab.SweepSteps {
-		row += fmt.Sprintf(" S=%d", s.Steps)
-	}
-	if manyEtas && sw.Param != lab.SweepEta {
-		row += fmt.Sprintf(" η=%g", s.Eta)
-	}
-	var v string
-	switch sw.Param {
-	case lab.SweepSteps:
-		v = strconv.Itoa(s.Steps)
-	case lab.SweepEta:
-		v = strconv.FormatFloat(s.Eta, 'g', 4, 64)
-	default:
-		v = e.Values[sw.Param]
-	}
-	for i, t := range sw.Text {
-		if x, err := strconv.ParseFloat(v, 64); err == nil && x == sw.Values[i] || t == v {
-			col = i
-		}
-	}
-	return row, col
-}
-
-// defaultMethods are the guidance methods that serve the lab's problem
-// (in a sweep of a method parameter, those that have it).
-func (f *labFlags) defaultMethods(pd *prior.Prior, sw *lab.Sweep) error {
-	if f.methods != "" {
-		return nil
-	}
-	fs := newFlagSet("lab")
-	pf := addProblemFlags(fs)
-	args := []string{"--image", f.image, "--sigma", f.sigma}
-	if op := cmpOr(f.op, pd.DefaultOp); op != "" {
-		args = append(args, "--op", op)
-	}
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	pr, err := pf.settings(pd)
-	if err != nil {
-		return err
-	}
-	prob, err := pr.Settings.Problem(pd.Model, pd.Truths[pr.Image].Image.Pix)
-	if err != nil {
-		return err
-	}
-	var names []string
-	for _, m := range method.Available(prob.Offer) {
-		if m.Baseline || sw != nil && sw.Param != lab.SweepSteps && sw.Param != lab.SweepEta && m.Param(sw.Param) == nil {
-			continue
-		}
-		names = append(names, m.Name)
-	}
-	if len(names) == 0 {
-		return fmt.Errorf("--sweep %s: no method that serves the problem has it", sw.Param)
-	}
-	f.methods = strings.Join(names, ",")
-	return nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
+	return p, prob, p.DefaultMethods(prob)
 }
 
 // Bounds of the lab's sizes: the exact reference samples take 2·seeds·d
@@ -358,7 +156,7 @@ const (
 func cmdLab(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("tweedie lab")
 	f := addLabFlags(fs)
-	if status, done := parseNoArgs(fs, args, "lab", labHelp, stdout, stderr); done {
+	if status, done := parseNoArgs(fs, args, "lab", helpText("lab"), stdout, stderr); done {
 		return status
 	}
 	for _, c := range []struct {
@@ -383,11 +181,8 @@ func cmdLab(args []string, stdout, stderr io.Writer) int {
 			return fail(stderr, "lab", usageError{err})
 		}
 		sw = &s
-		if err := f.applySweep(sw); err != nil {
-			return fail(stderr, "lab", usageError{err})
-		}
 	}
-	pd, err := loadPrior(f.prior)
+	pd, err := loadPrior(*f.prior)
 	if err != nil {
 		return fail(stderr, "lab", err)
 	}
@@ -395,18 +190,19 @@ func cmdLab(args []string, stdout, stderr io.Writer) int {
 	if err != nil || n < 0 || n >= len(pd.Truths) {
 		return fail(stderr, "lab", usagef("--image %q: want a test image number in [0, %d)", f.image, len(pd.Truths)))
 	}
-	if err := f.defaultMethods(pd, sw); err != nil {
+	plan, prob, err := f.plan(pd, n, sw)
+	if err != nil {
 		return fail(stderr, "lab", usageError{err})
 	}
 	// The grid's size before its entries are built: methods × the values
 	// listed, each list bounded by its flag's length.
 	if sw != nil {
-		if runs := len(splitList(f.methods)) * len(sw.Values) * f.seeds; runs > maxLabRuns {
+		if runs := len(plan.Methods) * len(sw.Values) * f.seeds; runs > maxLabRuns {
 			return fail(stderr, "lab", usagef("--sweep: %d methods × %d values × %d seeds = %d runs: want at most %d",
-				len(splitList(f.methods)), len(sw.Values), f.seeds, runs, maxLabRuns))
+				len(plan.Methods), len(sw.Values), f.seeds, runs, maxLabRuns))
 		}
 	}
-	les, err := f.entries(pd, sw)
+	les, err := plan.Entries(pd.Model, prob)
 	if err != nil {
 		return fail(stderr, "lab", usageError{err})
 	}
@@ -414,35 +210,26 @@ func cmdLab(args []string, stdout, stderr io.Writer) int {
 		if sw != nil {
 			return fail(stderr, "lab", usagef("--counterfactual and --sweep: choose one (a sweep's map has no place for the counterfactual runs)"))
 		}
-		les = withCounterfactuals(les)
+		les = lab.PlanWithCounterfactuals(les)
 	}
 	if runs := len(les) * f.seeds; runs > maxLabRuns {
 		return fail(stderr, "lab", usagef("%d settings × %d seeds = %d runs: want at most %d", len(les), f.seeds, runs, maxLabRuns))
 	}
+	setup := &report.LabSetup{Prior: pd, Image: n, Entries: les, Sweep: sw, Counterfactual: f.counterfactual}
 	if pd.Mixture == nil {
 		if sw != nil || f.counterfactual {
-			return fail(stderr, "lab", usagef("--prior %s has no exact posterior: --sweep and --counterfactual measure against it", f.prior))
+			return fail(stderr, "lab", usagef("--prior %s has no exact posterior: --sweep and --counterfactual measure against it", *f.prior))
 		}
-		entries := make([]lab.Entry, len(les))
-		for i, e := range les {
-			entries[i] = e.Entry
-		}
-		return labNoExact(f, pd, entries, stdout, stderr) // cmd_lab_noexact.go
+		return labNoExact(f, setup, stdout, stderr) // cmd_lab_noexact.go
 	}
 	if n := len(les) * f.seeds * f.timePoints * len(pd.Mixture.Components); n > maxLabTimeNumbers {
 		return fail(stderr, "lab", usagef("--time-points %d: %d runs × %d steps × %d components = %d scores to keep: want at most %d (lower --time-points, or 0 for none)",
 			f.timePoints, len(les)*f.seeds, f.timePoints, len(pd.Mixture.Components), n, maxLabTimeNumbers))
 	}
-	entries := make([]lab.Entry, len(les))
-	for i, e := range les {
-		entries[i] = e.Entry
-	}
+	entries := setup.Plain()
 	timePoints := f.timePoints
 	if timePoints == 0 {
 		timePoints = -1 // none
-	}
-	if pd.Mixture == nil {
-		return labNoExact(f, pd, entries, stdout, stderr) // cmd_lab_noexact.go
 	}
 	cfg := lab.Config{Prior: pd.Mixture, Truth: pd.Truths[n].Image.Pix, Entries: entries, Seeds: f.seeds,
 		FirstSeed: f.firstSeed, Workers: f.workers, Projections: f.projections, Seed: f.seed,
@@ -459,44 +246,43 @@ func cmdLab(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	bar := newProgressBar(stderr, "lab", f.seeds*len(entries))
+	bar := progress.New(stderr, "lab", f.seeds*len(entries))
 	done := 0
-	err = lb.Run(ctx, func(int, int) { done++; bar.update(done) })
-	bar.finish()
+	err = lb.Run(ctx, func(int, int) { done++; bar.Update(done) })
+	bar.Finish()
 	if err != nil {
 		return labFailed(ctx, err, out, stderr)
 	}
-	rep := newLabJSON(lb.Report(), pd, f, les, sw)
-	if f.json {
+	return labDone(report.NewLab(lb.Report(), setup), f.json, out, stdout, stderr)
+}
+
+// labReport is lab.json with or without an exact posterior.
+type labReport interface {
+	Print(w io.Writer)
+	WriteFiles(out *export.Dir) error
+}
+
+// labDone prints the report (as JSON with --json) and commits its files
+// to out (nil without --out).
+func labDone(rep labReport, json bool, out *export.Dir, stdout, stderr io.Writer) int {
+	if json {
 		if err := export.WriteJSON(stdout, rep); err != nil {
 			return fail(stderr, "lab", err)
 		}
 	} else {
-		printLab(stdout, rep)
+		rep.Print(stdout)
 	}
 	if out != nil {
-		if err := writeLabFiles(out, rep); err != nil {
-			out.Abort()
-			return fail(stderr, "lab", err)
+		err := rep.WriteFiles(out)
+		if err == nil {
+			err = out.Commit()
 		}
-		if err := out.Commit(); err != nil {
+		if err != nil {
 			out.Abort()
 			return fail(stderr, "lab", err)
 		}
 	}
 	return exitOK
-}
-
-// withCounterfactuals adds each guidance method's counterfactual runs
-// after it (lab.WithCounterfactuals).
-func withCounterfactuals(les []labEntry) []labEntry {
-	var out []labEntry
-	for _, e := range les {
-		for _, x := range lab.WithCounterfactuals([]lab.Entry{e.Entry}) {
-			out = append(out, labEntry{Entry: x, row: e.row, col: e.col})
-		}
-	}
-	return out
 }
 
 // labFailed ends a lab run that stopped with err: the output directory is

@@ -12,36 +12,12 @@ import (
 	"tweedie/core/gmm"
 )
 
-const priorHelp = `tweedie prior — the priors tweedie knows
-
-Usage:
-  tweedie prior export [--prior NAME] FILE.npz
-  tweedie prior list
-
-export writes an exact mixture prior as a NumPy .npz archive of float64
-arrays: weights (K,), means (K, d), bases (K, d, q) (column j of bases[k] is
-u_kj), eigenvalues (K, q), residual_variance (K,), and int64 scalars height,
-width, channels, so that in Python
-
-  Σ_k = bases[k] @ diag(eigenvalues[k]) @ bases[k].T
-        + residual_variance[k] * (I − bases[k] @ bases[k].T)
-
-The file is written through a temporary file and renamed, so a failure leaves
-nothing behind. list prints the registered priors.
-
-Examples:
-  tweedie prior export mnist_prior.npz
-  tweedie prior export --prior mnist /tmp/prior.npz
-  tweedie prior list
-
-`
-
 func cmdPrior(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("tweedie prior")
 	priorSpec := addPriorFlag(fs)
 	pos, err := parseFlags(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
-		printHelp(stdout, fs, priorHelp+exitCodesHelp)
+		printHelp(stdout, fs, helpText("prior")+exitCodesHelp)
 		return exitOK
 	}
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"tweedie/core/export"
 	"tweedie/core/imgio"
 	"tweedie/core/npz"
+	"tweedie/core/report"
 )
 
 // runMain runs tweedie in-process and returns the exit status, stdout and stderr.
@@ -167,7 +168,7 @@ func TestRunWritesEveryFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(rows[0], ",") != stepsCSVHeader || len(rows) != steps+1 {
+	if strings.Join(rows[0], ",") != report.StepsCSVHeader || len(rows) != steps+1 {
 		t.Fatalf("steps.csv: header %v, %d rows", rows[0], len(rows)-1)
 	}
 	for i, r := range rows[1:] {
@@ -418,29 +419,6 @@ func TestSubcommandHelp(t *testing.T) {
 	for _, want := range []string{"Commands:", "run ", "posterior", "prior", "Exit status"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("tweedie --help lacks %q", want)
-		}
-	}
-}
-
-func TestGIFSteps(t *testing.T) {
-	for _, c := range []struct {
-		done, every int
-		want        []int
-	}{
-		{20, 3, []int{0, 3, 6, 9, 12, 15, 18, 19}},
-		{19, 3, []int{0, 3, 6, 9, 12, 15, 18}},
-		{1, 5, []int{0}},
-		{1000, 20, nil},
-	} {
-		got := gifSteps(c.done, c.every)
-		if c.want == nil {
-			if len(got) != 51 || got[50] != 999 {
-				t.Errorf("1000 steps every 20: %d frames", len(got))
-			}
-			continue
-		}
-		if !slices.Equal(got, c.want) {
-			t.Errorf("gifSteps(%d, %d) = %v, want %v", c.done, c.every, got, c.want)
 		}
 	}
 }

@@ -16,43 +16,6 @@ import (
 	"tweedie/tui/serve"
 )
 
-const serveHelp = `tweedie serve — the explorer over SSH, one explorer per session
-
-Usage:
-  tweedie serve [flags]
-
-Every session starts from the problem the explorer flags describe and then
-has its own state, terminal size (at most 500×200 cells: larger terminals
-get that much) and colours. Colours follow what the client
-sends: its TERM, plus COLORTERM or NO_COLOR only if it forwards them
-(ssh -o SetEnv=COLORTERM=truecolor).
-
-Authentication is by public key only; passwords and keyboard-interactive are
-never accepted. With --authorized-keys only the keys in that file get in (it
-is read at every login; while it is missing or malformed, no one gets in).
-Without it any public key is accepted, and only on a loopback address:
-binding anything else without --authorized-keys is refused (exit status 2).
-
-The host key is generated on first start (ed25519, mode 0600; the public key
-beside it as FILE.pub) and reused after.
-
-Examples:
-  ssh-keygen -t ed25519 -N '' -f ~/.ssh/tweedie          a key for connecting
-  cp ~/.ssh/tweedie.pub ~/.config/tweedie/authorized_keys
-  tweedie serve --authorized-keys ~/.config/tweedie/authorized_keys
-  ssh -p 23234 -i ~/.ssh/tweedie localhost                from another terminal
-  tweedie serve --listen 0.0.0.0:23234 --authorized-keys FILE --max-sessions 4
-  tweedie serve --method dps --op sr:factor=4             every session starts here
-
-SIGINT or SIGTERM stops the server: every session is told
-"tweedie: server shutting down" and closed; a second SIGINT stops at once.
-
-Exit status: 0 stopped by a signal; 1 the server failed (address in use, host
-key unreadable); 2 a usage error.
-
-Flags:
-`
-
 // shutdownTimeout bounds a graceful stop.
 const shutdownTimeout = 10 * time.Second
 
@@ -79,7 +42,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 	theme := addThemeFlag(fs)
 
 	usageErr := func(err error) int { return fail(stderr, "serve", usageError{err}) }
-	if status, done := parseNoArgs(fs, args, "serve", serveHelp, stdout, stderr); done {
+	if status, done := parseNoArgs(fs, args, "serve", helpText("serve"), stdout, stderr); done {
 		return status
 	}
 	switch {
@@ -97,11 +60,11 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 	} else if _, err := net.LookupPort("tcp", port); err != nil {
 		return usageErr(fmt.Errorf("--listen %q: malformed port: want HOST:PORT, e.g. 127.0.0.1:23234", *listen))
 	}
-	pd, err := loadPrior(*priorSpec)
+	st, err := setupProblem(pf, *priorSpec)
 	if err != nil {
 		return fail(stderr, "serve", err)
 	}
-	opts, err := explorerOptions(pf, pd)
+	opts, err := explorerOptions(st)
 	if err == nil {
 		opts.Theme, err = tui.ParseTheme(*theme)
 	}

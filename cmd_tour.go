@@ -10,32 +10,6 @@ import (
 	"tweedie/tui/tour"
 )
 
-// tourHelp is tweedie tour's help.
-const tourHelp = `tweedie tour — a guided tour of the derivation, live on the exact prior
-
-Usage:
-  tweedie tour [flags]
-
-The explorer opens in a sequence of stops, from Gaussians and the score
-through Tweedie's formula, the inverse problem, Bayes' split and the
-intractable p(y|x_t) to the Gaussian approximation and its two limits, ΠG
-and DPS, and the exact posterior. Each stop sets the operator, method, σ,
-parameters and step, marks what it talks about, and shows the exact
-quantity from the prior beside the approximation. tab (or .) moves on,
-shift+tab (or ,) back, esc leaves the tour keeping the state, t comes back;
-every other key of the explorer works inside a stop.
-
-Each stop sets --op, --method, --sigma and the methods' parameters, so the
-tour does not take them; the other problem flags (--image, --steps,
---sampler, --seed, --prior, …) and the display flags work as in the explorer.
-
-Examples:
-  tweedie tour                      from the first stop, in the locale's language
-  tweedie tour --stop 5 --lang zh   stop 5 (Bayes' split), in Chinese
-  tweedie tour --steps 200          shorter runs, quicker stops
-
-`
-
 // cmdTour opens the explorer in the guided tour.
 func cmdTour(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("tweedie tour")
@@ -43,7 +17,7 @@ func cmdTour(args []string, stdout, stderr io.Writer) int {
 	n := tui.TourStops()
 	stop := fs.String("stop", "1", fmt.Sprintf("open stop `N` (1 to %d)", n))
 	lang := fs.String("lang", "", "language of the texts: en or zh (default: zh when LC_ALL, LC_MESSAGES or LANG starts with zh, else en)")
-	if status, done := parseNoArgs(fs, args, "tour", tourHelp, stdout, stderr); done {
+	if status, done := parseNoArgs(fs, args, "tour", helpText("tour"), stdout, stderr); done {
 		return status
 	}
 	to, err := tourFlags(ef.pf, *stop, *lang, n)

@@ -7,7 +7,6 @@ import (
 	_ "image/gif"  // decoders for --image-file
 	_ "image/jpeg" //
 	_ "image/png"  //
-	"math"
 	"strconv"
 	"strings"
 
@@ -95,30 +94,22 @@ func flagGiven(fs *flag.FlagSet, name string) bool {
 	return found
 }
 
-// values are the method parameters given on the command line, checked.
-func (p *problemFlags) values() (method.Values, error) {
+// values are the method parameters given on the command line.
+func (p *problemFlags) values() method.Values {
 	v := method.Values{}
 	for _, prm := range method.Params() {
-		if !p.set(prm.Name) {
-			continue
+		if p.set(prm.Name) {
+			v[prm.Name] = *p.params[prm.Name]
 		}
-		val, err := prm.Parse(*p.params[prm.Name])
-		if err != nil {
-			return nil, fmt.Errorf("--%s %w", prm.Name, err)
-		}
-		v[prm.Name] = val
 	}
-	return v, nil
+	return v
 }
 
 // settings checks the parsed flags for a prior: its image shape, its
-// ground truths, its noise schedule.
+// ground truths, its noise schedule (run.Settings.Check).
 func (p *problemFlags) settings(pd *prior.Prior) (problem, error) {
-	shape, nImages := pd.Model.ImageShape(), len(pd.Truths)
-	s := run.DefaultSettings()
+	nImages := len(pd.Truths)
 	pr := problem{MethodSet: p.set("method")}
-	finite := func(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
-
 	if p.imageFile != "" {
 		if p.set("image") {
 			return pr, errors.New("--image and --image-file: give one, not both")
@@ -132,38 +123,12 @@ func (p *problemFlags) settings(pd *prior.Prior) (problem, error) {
 	} else {
 		pr.ImagePath = p.image
 	}
-	op, err := operator.Parse(p.op, shape)
-	if err != nil {
-		return pr, fmt.Errorf("--op: %w", err)
-	}
-	s.Op = op.Name()
-	if !finite(p.sigma) || p.sigma < 0 {
-		return pr, fmt.Errorf("--sigma %v: want a finite number ≥ 0", p.sigma)
-	}
-	s.Sigma = p.sigma
-	m, err := method.Lookup(p.method)
-	if err != nil {
-		return pr, fmt.Errorf("--method: %w", err)
-	}
-	s.Method = m.Name
-	if s.Params, err = p.values(); err != nil {
-		return pr, err
-	}
-	if _, err := m.Resolve(s.Params, op); err != nil {
-		return pr, err
-	}
+	s := run.DefaultSettings()
+	s.Op, s.Sigma, s.Method, s.Params, s.Steps, s.Eta, s.Seed = p.op, p.sigma, p.method, p.values(), p.steps, p.eta, p.seed
+	var err error
 	if s.Sampler, err = sampler.ParseKind(p.sampler); err != nil {
 		return pr, fmt.Errorf("--sampler: %w", err)
 	}
-	if T := pd.Model.Schedule().T(); p.steps < 1 || p.steps > T {
-		return pr, fmt.Errorf("--steps %d: want 1 ≤ steps ≤ %d", p.steps, T)
-	}
-	s.Steps = p.steps
-	if !finite(p.eta) || p.eta < 0 || p.eta > 1 {
-		return pr, fmt.Errorf("--eta %v: want a number in [0, 1]", p.eta)
-	}
-	s.Eta = p.eta
-	s.Seed = p.seed
-	pr.Settings = s
-	return pr, nil
+	pr.Settings, err = s.Check(pd.Model)
+	return pr, err
 }

@@ -26,7 +26,7 @@ func setup(t *testing.T, args ...string) (*problemSetup, error) {
 // values resolves the setup's method parameters.
 func values(t *testing.T, st *problemSetup) method.Values {
 	t.Helper()
-	v, err := st.Config.Method.Resolve(st.Config.Params, st.Prob.Op)
+	v, err := st.Case.Config.Method.Resolve(st.Case.Config.Params, st.Case.Prob.Op)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,9 +38,9 @@ func TestProblemFlagsDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, v := st.Problem.Settings, values(t, st)
+	s, v := st.Settings, values(t, st)
 	if s.Op != "inpaint-box:size=14" || s.Sigma != 0.05 || s.Method != "pig" || v["r"] != "auto" ||
-		len(s.Params) != 0 || s.Steps != 1000 || st.Problem.Image != 0 {
+		len(s.Params) != 0 || s.Steps != 1000 || st.Image != 0 {
 		t.Errorf("defaults: %+v %v", s, v)
 	}
 }
@@ -51,9 +51,9 @@ func TestProblemFlagsValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := st.Problem.Settings
+	s := st.Settings
 	want := method.Values{"r": "0.3", "zeta": "2", "weight": "0.5"}
-	if st.Problem.Image != 7 || s.Op != "sr:factor=4" || s.Sigma != 0.1 || s.Method != "dps" || !equalValues(s.Params, want) ||
+	if st.Image != 7 || s.Op != "sr:factor=4" || s.Sigma != 0.1 || s.Method != "dps" || !equalValues(s.Params, want) ||
 		s.Sampler != sampler.DDIM || s.Steps != 100 || s.Eta != 0.5 || s.Seed != 9 {
 		t.Errorf("got %+v", s)
 	}
@@ -62,7 +62,7 @@ func TestProblemFlagsValues(t *testing.T) {
 	}
 	// Without --method, a method that cannot serve the operator gives way.
 	st, err = setup(t, "--op", "phase")
-	if err != nil || st.Config.Method.Name != "dps" || values(t, st)["zeta"] != "1" {
+	if err != nil || st.Case.Config.Method.Name != "dps" || values(t, st)["zeta"] != "1" {
 		t.Errorf("phase without --method: %v (want DPS, ζ = 1)", err)
 	}
 	if _, err := setup(t, "--op", "phase", "--method", "pig"); err == nil || !strings.Contains(err.Error(), "pseudo-inverse") {

@@ -14,8 +14,7 @@ import (
 	"sort"
 	"strings"
 
-	"tweedie/core/imgio"
-	"tweedie/core/prior"
+	_ "tweedie/assets" // registers the prior "mnist" and the MNIST test digits
 	"tweedie/tui"
 )
 
@@ -37,28 +36,6 @@ var commands = map[string]command{
 	"lab":       {summary: "many seeds per method against the exact posterior: TV, sliced Wasserstein, coverage", run: cmdLab},
 	"tour":      {summary: "a guided tour of the derivation, from Tweedie's formula to ΠG and DPS (--stop N, --lang en|zh)", run: cmdTour},
 }
-
-const usage = `tweedie — a terminal explorer for diffusion-model posterior samplers
-
-Usage:
-  tweedie [flags]              open the explorer (ΠG, DPS and every other method, step by step)
-  tweedie COMMAND [flags]      run a subcommand%s
-
-Examples:
-  tweedie                                   MNIST test digit 0, centre-box inpainting, σ = 0.05, ΠG
-  tweedie --image 42 --op sr:factor=4       super-resolution ×4 of test digit 42
-  tweedie --method dps --zeta 1 --sigma 0.01
-  tweedie --op blur-gauss:std=2 --sampler ddim --steps 100 --eta 1
-  NO_COLOR=1 tweedie                        grayscale characters, no colour
-
-  tweedie run --method dps --steps 1000 --json        a headless run, summary as JSON
-  tweedie run --op sr:factor=4 --out sr4              images, GIF, CSV, plot and JSON in sr4/
-  tweedie posterior --image 42 --out post42           the exact posterior: weights, mean, std, samples
-  tweedie prior export mnist_prior.npz                the MNIST mixture for NumPy
-
-In the explorer press ? for every key, q to quit. Every command takes -h.
-
-`
 
 func main() {
 	os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr))
@@ -91,7 +68,7 @@ func usageText() string {
 	for _, n := range names {
 		cmds += fmt.Sprintf("\n  %-10s %s", n, commands[n].summary)
 	}
-	return fmt.Sprintf(usage, cmds)
+	return fmt.Sprintf(helpText("tweedie"), cmds)
 }
 
 // explore parses the explorer's flags and opens it. A bad start ends with
@@ -122,11 +99,11 @@ func addExplorerFlags(fs *flag.FlagSet) *explorerFlags {
 // nil) on them and runs the explorer until it quits; cmd names the
 // subcommand in messages.
 func (ef *explorerFlags) open(cmd string, tour *tui.TourOptions, stderr io.Writer) int {
-	pd, err := loadPrior(*ef.priorSpec)
+	st, err := setupProblem(ef.pf, *ef.priorSpec)
 	if err != nil {
 		return fail(stderr, cmd, err)
 	}
-	opts, err := explorerOptions(ef.pf, pd)
+	opts, err := explorerOptions(st)
 	if err == nil {
 		opts.Graphics, opts.Cell, opts.Profile, err = ef.df.parse()
 	}
@@ -149,40 +126,11 @@ func (ef *explorerFlags) open(cmd string, tour *tui.TourOptions, stderr io.Write
 	return exitOK
 }
 
-// explorerOptions builds the explorer's starting options from its problem
-// flags and refuses a bad start as the explorer would before its screen
-// opens (a method that cannot serve the problem, say). A method not asked
-// for by --method that cannot serve the problem gives way to the first
-// that can. `tweedie serve` checks its flags the same way.
-func explorerOptions(pf *problemFlags, pd *prior.Prior) (tui.Options, error) {
-	shape := pd.Model.ImageShape()
-	if pd.DefaultOp != "" && !pf.set("op") {
-		pf.op = pd.DefaultOp
-	}
-	if err := pf.checkImageFlags(); err != nil {
-		return tui.Options{}, err
-	}
-	pr, err := pf.settings(pd)
-	if err != nil {
-		return tui.Options{}, err
-	}
-	truths := pd.Truths
-	if pr.ImagePath != "" {
-		im, err := imgio.Load(pr.ImagePath, shape)
-		if err != nil {
-			return tui.Options{}, err
-		}
-		truths = append([]prior.Truth{{Name: pr.ImagePath, Image: im}}, truths...)
-		pr.Image = 0
-	}
-	if !pr.MethodSet {
-		prob, err := pr.Settings.Problem(pd.Model, truths[pr.Image].Image.Pix)
-		if err != nil {
-			return tui.Options{}, err
-		}
-		pr.Settings.Method = defaultMethod(prob, pr.Settings)
-	}
-	opts := tui.Options{Settings: pr.Settings, Prior: pd, Images: truths, Image: pr.Image}
+// explorerOptions are the explorer's starting options for a problem,
+// refused as the explorer would refuse them before its screen opens.
+// `tweedie serve` starts every session from them.
+func explorerOptions(st *problemSetup) (tui.Options, error) {
+	opts := tui.Options{Settings: st.Settings, Prior: st.Case.Prior, Images: st.Truths, Image: st.Image}
 	if _, err := tui.New(opts); err != nil {
 		return tui.Options{}, err
 	}

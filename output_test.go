@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"flag"
 	"hash/crc32"
@@ -16,24 +14,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"tweedie/core/export"
 	"tweedie/core/img"
 	"tweedie/core/imgio"
 )
-
-func TestJSONFloatNonFinite(t *testing.T) {
-	b, err := json.Marshal(map[string]any{
-		"a": export.Float(math.NaN()), "b": export.Float(math.Inf(1)), "c": export.Floats([]float64{1.5, math.Inf(-1)}),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(b) != `{"a":null,"b":null,"c":[1.5,null]}` {
-		t.Errorf("got %s", b)
-	}
-}
 
 func TestRenderImage(t *testing.T) {
 	im := img.Image{Shape: img.Shape{H: 2, W: 3, C: 1}, Pix: []float64{-1, 0, 1, 2, math.NaN(), -5}}
@@ -99,38 +84,6 @@ func TestAtomicFileFailure(t *testing.T) {
 	if got := listDir(t, dir); len(got) != 0 {
 		t.Errorf("left %v", got)
 	}
-}
-
-func TestProgressBar(t *testing.T) {
-	if newProgressBar(&bytes.Buffer{}, "x", 10) != nil {
-		t.Error("a progress bar on a non-terminal")
-	}
-	var buf bytes.Buffer
-	now := time.Unix(0, 0)
-	p := newProgressBarTo(&buf, "sampling", 10, func() time.Time { return now })
-	p.update(1)
-	if buf.Len() != 0 {
-		t.Errorf("drawn within the first second: %q", buf.String())
-	}
-	now = now.Add(1500 * time.Millisecond)
-	p.update(5)
-	if !strings.Contains(buf.String(), "5/10") {
-		t.Errorf("bar %q", buf.String())
-	}
-	n := buf.Len()
-	now = now.Add(10 * time.Millisecond)
-	p.update(6) // too soon to redraw
-	if buf.Len() != n {
-		t.Error("redrawn within 100 ms")
-	}
-	p.update(10) // the last step always draws
-	p.finish()
-	if !strings.HasSuffix(buf.String(), "\r") {
-		t.Errorf("not cleared: %q", buf.String())
-	}
-	var nilBar *progressBar
-	nilBar.update(3)
-	nilBar.finish()
 }
 
 func TestParseFlagsInterspersed(t *testing.T) {

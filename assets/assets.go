@@ -26,6 +26,10 @@
 // bytes every time. It is a module of its own (assets/gen/go.mod, which
 // requires tweedie from the directory above), so that GoMNIST stays out of
 // tweedie's go.mod.
+//
+// Importing the package registers the mixture as the prior "mnist" of
+// core/prior, and the test digits as the ground truths of any 28×28×1
+// prior (register.go).
 package assets
 
 //go:generate go run -C gen .

@@ -6,6 +6,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
 
+	_ "tweedie/assets" // registers the prior "mnist"
 	"tweedie/core/prior"
 	"tweedie/core/run"
 	"tweedie/internal/benchcpu"

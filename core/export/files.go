@@ -1,6 +1,5 @@
-// Package export writes what a command produces: JSON with non-finite
-// numbers as null, CSV numbers, plots, NumPy archives of a run, and the
-// files themselves — written to temporary files and moved into place only
+// Package export writes what a command produces: indented JSON, CSV
+// numbers, plots, NumPy archives of a run, and the files themselves — written to temporary files and moved into place only
 // when complete, never replacing anything but a regular file.
 package export
 
@@ -15,26 +14,6 @@ import (
 	"path/filepath"
 	"strconv"
 )
-
-// Float is a float64 that marshals non-finite values (NaN, ±Inf) as
-// null, so a diverged run still gives valid JSON.
-type Float float64
-
-func (f Float) MarshalJSON() ([]byte, error) {
-	v := float64(f)
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return []byte("null"), nil
-	}
-	return strconv.AppendFloat(nil, v, 'g', -1, 64), nil
-}
-
-func Floats(xs []float64) []Float {
-	out := make([]Float, len(xs))
-	for i, x := range xs {
-		out[i] = Float(x)
-	}
-	return out
-}
 
 // WriteJSON writes v indented, with a final newline.
 func WriteJSON(w io.Writer, v any) error {

@@ -3,7 +3,7 @@ package lab
 import (
 	"math"
 
-	"tweedie/core/export"
+	"tweedie/core/finite"
 	"tweedie/core/method"
 	"tweedie/core/run"
 )
@@ -50,8 +50,8 @@ type Split struct {
 	Label string `json:"label"`
 	Entry int    `json:"entry"`
 	// TV and SW are the plain method's.
-	TV   export.Float `json:"tv"`
-	SW   export.Float `json:"sliced_wasserstein"`
+	TV   finite.Float `json:"tv"`
+	SW   finite.Float `json:"sliced_wasserstein"`
 	Rows []SplitRow   `json:"counterfactuals"`
 }
 
@@ -61,10 +61,10 @@ type SplitRow struct {
 	// index in the results.
 	Counterfactual string       `json:"counterfactual"`
 	Entry          int          `json:"entry"`
-	TV             export.Float `json:"tv"`
-	SW             export.Float `json:"sliced_wasserstein"`
-	TVRemoved      export.Float `json:"tv_removed"`
-	SWRemoved      export.Float `json:"sw_removed"`
+	TV             finite.Float `json:"tv"`
+	SW             finite.Float `json:"sliced_wasserstein"`
+	TVRemoved      finite.Float `json:"tv_removed"`
+	SWRemoved      finite.Float `json:"sw_removed"`
 }
 
 // Splits pairs each counterfactual entry with the plain entry before it
@@ -78,7 +78,7 @@ func (rep *Report) Splits(entries []Entry) []Split {
 		}
 		r := rep.Results[i]
 		if e.Counterfactual == run.Plain {
-			splits = append(splits, Split{Label: r.Label, Entry: i, TV: export.Float(r.TV), SW: export.Float(r.SW)})
+			splits = append(splits, Split{Label: r.Label, Entry: i, TV: finite.Float(r.TV), SW: finite.Float(r.SW)})
 			continue
 		}
 		if len(splits) == 0 {
@@ -86,7 +86,7 @@ func (rep *Report) Splits(entries []Entry) []Split {
 		}
 		s := &splits[len(splits)-1]
 		s.Rows = append(s.Rows, SplitRow{Counterfactual: e.Counterfactual.String(), Entry: i,
-			TV: export.Float(r.TV), SW: export.Float(r.SW),
+			TV: finite.Float(r.TV), SW: finite.Float(r.SW),
 			TVRemoved: removed(float64(s.TV), r.TV, rep.TVFloor.Median), SWRemoved: removed(float64(s.SW), r.SW, rep.SWFloor.Median)})
 	}
 	kept := splits[:0]
@@ -99,10 +99,10 @@ func (rep *Report) Splits(entries []Entry) []Split {
 }
 
 // removed is (plain − cf)/(plain − floor), NaN when plain is at the floor.
-func removed(plain, cf, floor float64) export.Float {
+func removed(plain, cf, floor float64) finite.Float {
 	excess := plain - floor
 	if !(excess > 0) || math.IsNaN(cf) {
-		return export.Float(math.NaN())
+		return finite.Float(math.NaN())
 	}
-	return export.Float((plain - cf) / excess)
+	return finite.Float((plain - cf) / excess)
 }

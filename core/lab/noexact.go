@@ -168,17 +168,12 @@ func runNoExact(ctx context.Context, prob *run.Problem, cfg run.Config, seed uin
 		return noExactOutcome{}, err
 	}
 	last := tr.Records[tr.Done-1]
-	ax := prob.Op.Apply(make([]float64, len(prob.Y)), tr.Final)
-	res := 0.0
-	for i, v := range prob.Y {
-		res += (v - ax[i]) * (v - ax[i])
-	}
 	x := make([]float32, len(tr.Final))
 	for i, v := range tr.Final {
 		x[i] = float32(v)
 	}
 	return noExactOutcome{nfe: last.NFE, vjps: last.VJPs, psnr: metrics.PSNR(tr.Final, truth),
-		residual: math.Sqrt(res), x: x}, nil
+		residual: prob.Residual(tr.Final), x: x}, nil
 }
 
 // summariseNoExact sums one entry's outcomes in seed order.

@@ -4,45 +4,17 @@ import (
 	"fmt"
 	"math/rand/v2"
 
-	"tweedie/assets"
 	"tweedie/core/gmm"
 	"tweedie/core/img"
 )
 
 func init() {
-	Register("mnist", Source{Help: "the embedded MNIST mixture (K = 10, q = 120, 28×28)", Load: loadMNIST})
 	Register("gmm25", Source{Help: "the synthetic benchmark: 25 unit Gaussians at (8i, 8j, 8i, …) in R^d (gmm25:d=8,seed=1,weights=random|equal)", Load: loadGMM25})
 }
 
 // FromMixture is a prior for an exact mixture with its ground truths.
 func FromMixture(mix *gmm.Mixture, truths []Truth) *Prior {
 	return &Prior{Model: mix, Mixture: mix, Truths: truths}
-}
-
-func loadMNIST(args string) (*Prior, error) {
-	if args != "" {
-		return nil, Specf("mnist takes no options, got %q", args)
-	}
-	mix, err := assets.MNISTPrior()
-	if err != nil {
-		return nil, fmt.Errorf("embedded MNIST prior: %w", err)
-	}
-	digits := assets.TestDigits()
-	truths := make([]Truth, len(digits))
-	for i, d := range digits {
-		truths[i] = Truth{Name: fmt.Sprintf("digit %d (test #%d)", d.Label, d.Index), Label: fmt.Sprint(d.Label), Image: d.Image}
-	}
-	labels, err := assets.MNISTComponentLabels()
-	if err != nil {
-		return nil, err
-	}
-	names := make([]string, len(labels))
-	for k, l := range labels {
-		names[k] = fmt.Sprint(l)
-	}
-	p := FromMixture(mix, truths)
-	p.ComponentLabels, p.LabelTitle = names, "digit"
-	return p, nil
 }
 
 // gmm25Truths is the number of ground truths drawn from a synthetic prior.

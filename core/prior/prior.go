@@ -1,6 +1,7 @@
-// Package prior is the registry of priors that --prior names: the embedded
-// MNIST mixture, the synthetic gmm25 benchmark, and whatever registers
-// here (a model served by another process, say). A prior comes with the
+// Package prior is the registry of priors that --prior names: the
+// synthetic gmm25 benchmark, a model served by another process (remote),
+// and whatever registers here (the embedded MNIST mixture registers from
+// package assets). A prior comes with the
 // ground truths the explorer and the commands measure, its default
 // operator and, for an exact mixture, the names of its components.
 package prior
@@ -58,7 +59,8 @@ type Source struct {
 var registry = struct {
 	sync.RWMutex
 	sources map[string]Source
-}{sources: map[string]Source{}}
+	truths  map[img.Shape]func() []Truth
+}{sources: map[string]Source{}, truths: map[img.Shape]func() []Truth{}}
 
 // Register adds a prior under a name; it panics on a duplicate.
 func Register(name string, s Source) {
@@ -68,6 +70,28 @@ func Register(name string, s Source) {
 		panic(fmt.Sprintf("prior: bad or duplicate registration %q", name))
 	}
 	registry.sources[name] = s
+}
+
+// RegisterTruths sets the ground truths of a prior of images of a shape
+// that brings none of its own (a served model); it panics on a duplicate.
+func RegisterTruths(shape img.Shape, truths func() []Truth) {
+	registry.Lock()
+	defer registry.Unlock()
+	if _, dup := registry.truths[shape]; dup || truths == nil {
+		panic(fmt.Sprintf("prior: bad or duplicate ground truths for %v", shape))
+	}
+	registry.truths[shape] = truths
+}
+
+// registeredTruths are the ground truths registered for a shape, nil when none.
+func registeredTruths(shape img.Shape) []Truth {
+	registry.RLock()
+	f := registry.truths[shape]
+	registry.RUnlock()
+	if f == nil {
+		return nil
+	}
+	return f()
 }
 
 // Names lists the registered priors, sorted.

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"tweedie/assets"
 	"tweedie/core/img"
 	"tweedie/core/worker"
 )
@@ -122,15 +121,10 @@ func closeFile(f io.Closer) {
 	}
 }
 
-// remoteTruths are the ground truths of a served model: the MNIST test
-// digits for a 28×28×1 model, a few smooth test patterns otherwise.
+// remoteTruths are the ground truths of a served model: those registered
+// for its shape (RegisterTruths), a few smooth test patterns otherwise.
 func remoteTruths(s img.Shape) []Truth {
-	if s == assets.MNISTShape {
-		digits := assets.TestDigits()
-		truths := make([]Truth, len(digits))
-		for i, d := range digits {
-			truths[i] = Truth{Name: fmt.Sprintf("digit %d (test #%d)", d.Label, d.Index), Label: fmt.Sprint(d.Label), Image: d.Image}
-		}
+	if truths := registeredTruths(s); truths != nil {
 		return truths
 	}
 	patterns := []struct {

@@ -88,6 +88,19 @@ func offer(prior denoiser.Prior, op operator.Operator, sigma float64) method.Off
 // Shape is the shape of the images the problem is about.
 func (p *Problem) Shape() img.Shape { return p.Op.InShape() }
 
+// Residual is ‖y − A(x)‖, how far a sample x is from explaining the
+// measurement. It applies a clone of the operator, so it is safe on any
+// goroutine.
+func (p *Problem) Residual(x []float64) float64 {
+	ax := p.Op.Clone().Apply(make([]float64, len(p.Y)), x)
+	s := 0.0
+	for i, v := range p.Y {
+		d := v - ax[i]
+		s += d * d
+	}
+	return math.Sqrt(s)
+}
+
 // HasExact reports whether the problem has an exact posterior and exact guidance.
 func (p *Problem) HasExact() bool { return p.Offer.Has(method.Exact) }
 

@@ -1,4 +1,4 @@
-package main
+package report
 
 import (
 	"encoding/csv"
@@ -12,13 +12,14 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"tweedie/core/export"
+	"tweedie/core/finite"
 	"tweedie/core/lab"
 )
 
-// writeLabFiles writes the report's files into out: lab.json, lab.csv,
+// WriteFiles writes the report's files into out: lab.json, lab.csv,
 // calibration.csv, and with the time-resolved figures time.csv and
 // time.png, with a sweep sweep.csv and sweep.png.
-func writeLabFiles(out *export.Dir, rep *labJSON) error {
+func (rep *LabReport) WriteFiles(out *export.Dir) error {
 	files := []struct {
 		name  string
 		write func(io.Writer) error
@@ -43,12 +44,12 @@ func writeLabFiles(out *export.Dir, rep *labJSON) error {
 	return nil
 }
 
-func hasTime(rep *labJSON) bool { return len(rep.Results) > 0 && len(rep.Results[0].Time) > 0 }
+func hasTime(rep *LabReport) bool { return len(rep.Results) > 0 && len(rep.Results[0].Time) > 0 }
 
 func csvF(v float64) string { return export.CSVFloat(v) }
 
 // writeLabCSV writes one row per method, with the intervals and floor bands.
-func writeLabCSV(w io.Writer, rep *labJSON) error {
+func writeLabCSV(w io.Writer, rep *LabReport) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"rank", "label", "method", "counterfactual", "steps", "eta", "params", "nfe", "vjps", "runs", "diverged_fraction",
 		"tv", "tv_lo", "tv_hi", "tv_floor", "tv_floor_lo", "tv_floor_hi",
@@ -57,7 +58,7 @@ func writeLabCSV(w io.Writer, rep *labJSON) error {
 		"coverage", "coverage_lo", "coverage_hi", "coverage_floor", "coverage_floor_lo", "coverage_floor_hi",
 		"truth_coverage", "residual", "residual_lo", "residual_hi", "expected_residual"})
 	band := func(b lab.Band) []string { return []string{csvF(b.Median), csvF(b.Lo), csvF(b.Hi)} }
-	ci := func(v export.Float, iv lab.Interval) []string {
+	ci := func(v finite.Float, iv lab.Interval) []string {
 		return []string{csvF(float64(v)), csvF(iv.Lo), csvF(iv.Hi)}
 	}
 	for _, r := range rep.Results {
@@ -80,7 +81,7 @@ func writeLabCSV(w io.Writer, rep *labJSON) error {
 }
 
 // writeCalibrationCSV writes one row per method and posterior component.
-func writeCalibrationCSV(w io.Writer, rep *labJSON) error {
+func writeCalibrationCSV(w io.Writer, rep *LabReport) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"label", "component", "component_label", "weight", "frequency", "samples", "mean_error", "mean_error_rel",
 		"trace_ratio", "var_a", "var_a_exact", "coverage"})
@@ -96,7 +97,7 @@ func writeCalibrationCSV(w io.Writer, rep *labJSON) error {
 }
 
 // writeTimeCSV writes one row per method and scored step.
-func writeTimeCSV(w io.Writer, rep *labJSON) error {
+func writeTimeCSV(w io.Writer, rep *LabReport) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"label", "step", "t", "alpha_bar", "tv", "tv_exact", "tv_exact_lo", "tv_exact_hi",
 		"nll", "nll_exact", "nll_exact_lo", "nll_exact_hi"})
@@ -112,7 +113,7 @@ func writeTimeCSV(w io.Writer, rep *labJSON) error {
 
 // timeSeries extracts a figure of the results' time points as chart series,
 // the exact reference (of the first result's grid) last, in grey with its band.
-func timeSeries(rep *labJSON, fig func(lab.TimePoint) float64, exact func(lab.TimePoint) (v, lo, hi float64)) []export.Series {
+func timeSeries(rep *LabReport, fig func(lab.TimePoint) float64, exact func(lab.TimePoint) (v, lo, hi float64)) []export.Series {
 	var ss []export.Series
 	for _, r := range rep.ranked() {
 		s := export.Series{Name: r.Label}
@@ -132,7 +133,7 @@ func timeSeries(rep *labJSON, fig func(lab.TimePoint) float64, exact func(lab.Ti
 }
 
 // writeTimePNG charts TV_t and the excess NLL_t − NLL_t(exact) over t.
-func writeTimePNG(w io.Writer, rep *labJSON) error {
+func writeTimePNG(w io.Writer, rep *LabReport) error {
 	tv := timeSeries(rep, func(p lab.TimePoint) float64 { return p.TV },
 		func(p lab.TimePoint) (float64, float64, float64) { return p.TVExact, p.TVExactCI.Lo, p.TVExactCI.Hi })
 	nll := timeSeries(rep, func(p lab.TimePoint) float64 { return p.NLL - p.NLLExact },
@@ -149,7 +150,7 @@ func writeTimePNG(w io.Writer, rep *labJSON) error {
 }
 
 // writeSweepCSV writes one row per grid cell.
-func writeSweepCSV(w io.Writer, rep *labJSON) error {
+func writeSweepCSV(w io.Writer, rep *LabReport) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"param", "value", "row", "label", "sliced_wasserstein", "sw_lo", "sw_hi", "tv", "tv_lo", "tv_hi",
 		"coverage", "diverged_fraction", "sw_floor", "sw_floor_lo", "sw_floor_hi"})
@@ -167,12 +168,12 @@ func writeSweepCSV(w io.Writer, rep *labJSON) error {
 }
 
 // writeSweepPNG draws the heat map of SW over the grid (log colours).
-func writeSweepPNG(w io.Writer, rep *labJSON) error {
+func writeSweepPNG(w io.Writer, rep *LabReport) error {
 	hm := export.HeatMap{
 		Title: fmt.Sprintf("SW to the exact posterior · %s · %s · σ = %g · %d seeds · exact sampler %.3g–%.3g",
 			rep.Prior, rep.Op, rep.Sigma, rep.Seeds, rep.SWFloor.Lo, rep.SWFloor.Hi),
 		XLabel: rep.Sweep.Param, ZLabel: "SW", XTicks: sweepTicks(rep), Rows: rep.Sweep.Rows,
-		Z: sweepGrid(rep, func(r labResultJSON) float64 { return float64(r.SW) }), Log: true,
+		Z: sweepGrid(rep, func(r LabResult) float64 { return float64(r.SW) }), Log: true,
 	}
 	height := vg.Length(2.2+0.5*float64(len(hm.Rows))) * vg.Inch
 	return export.WriteHeatMapPNG(w, 10*vg.Inch, height, hm)

@@ -1,9 +1,10 @@
-package main
+package report
 
 import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -40,16 +41,16 @@ func TestStepsCSVParticles(t *testing.T) {
 			t.Fatal(err)
 		}
 		var b bytes.Buffer
-		if err := writeStepsCSV(&b, tr); err != nil {
+		if err := WriteStepsCSV(&b, tr); err != nil {
 			t.Fatal(err)
 		}
 		rows, err := csv.NewReader(&b).ReadAll()
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := stepsCSVHeader
+		want := StepsCSVHeader
 		if name == "tds" {
-			want += particlesCSVHeader
+			want += ParticlesCSVHeader
 		}
 		if strings.Join(rows[0], ",") != want || len(rows) != 9 {
 			t.Fatalf("%s: header %v, %d rows", name, rows[0], len(rows)-1)
@@ -63,6 +64,29 @@ func TestStepsCSVParticles(t *testing.T) {
 			if row[12] != "5" || ess != p.ESS || (row[14] == "1") != p.Resampled || row[15] != strconv.Itoa(p.Distinct) {
 				t.Errorf("row %d: %v, record %+v", i, row[12:], p)
 			}
+		}
+	}
+}
+
+func TestGIFSteps(t *testing.T) {
+	for _, c := range []struct {
+		done, every int
+		want        []int
+	}{
+		{20, 3, []int{0, 3, 6, 9, 12, 15, 18, 19}},
+		{19, 3, []int{0, 3, 6, 9, 12, 15, 18}},
+		{1, 5, []int{0}},
+		{1000, 20, nil},
+	} {
+		got := GIFSteps(c.done, c.every)
+		if c.want == nil {
+			if len(got) != 51 || got[50] != 999 {
+				t.Errorf("1000 steps every 20: %d frames", len(got))
+			}
+			continue
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("GIFSteps(%d, %d) = %v, want %v", c.done, c.every, got, c.want)
 		}
 	}
 }

@@ -82,15 +82,12 @@
 //     S(ω) = |k̂(ω)|²·λ(ω) + σ², and the solve, the per-pixel standard
 //     deviation (constant per channel: sd_c² = Σ_k Q_ck²·mean_ω λ'_k(ω),
 //     λ' = λ·σ²/S), log p(y) and log p_t(x_t | y) are closed forms.
-//   - A mask (operator.Masker: the inpainting operators) makes S the
-//     restriction K_OO of K = Σ + σ²·I to the observed pixels O. With P =
-//     K⁻¹ (a Fourier filter) and M the missing pixels, the block inverse
-//     gives S⁻¹·b = (P·b)_O − P_OM·(P_MM)⁻¹·(P·b)_M, and P_MM is solved by
-//     conjugate gradients: the restriction of a precision to the missing
-//     pixels is far better conditioned than S for the holes of inpainting.
-//   - Any other linear A (average pooling, svd, an operator wrapped by
-//     operator.WithCG) solves S by conjugate gradients on Apply and
-//     Adjoint.
+//   - A with A·Aᵀ = c·I (masks: c = 1; average pooling ×f: c = 1/f²) is
+//     solved by conjugate gradients preconditioned by (1/c)·A·(c·Σ +
+//     σ²·I)⁻¹·Aᵀ, a filter between A and Aᵀ (see solver.solve): tens of
+//     iterations at 128×128×3.
+//   - Any other linear A (svd, an operator wrapped by operator.WithCG) is
+//     solved by conjugate gradients on Apply and Adjoint alone.
 //
 // Conjugate gradients stop at a relative residual ‖b − S·u‖ ≤ Tol·‖b‖
 // (DefaultTol), checked on the true residual, not the recurrence's.

@@ -78,8 +78,10 @@ type measurement struct {
 	sigma2 float64
 	kind   Structure
 	opts   Options
-	// k2 is |k̂|² on the spectrum's modes (Convolution).
-	k2 []float64
+	// khat is k̂ on one eigen-channel's half-plane modes (H·Wc) and k2
+	// |k̂|² on all the spectrum's modes (Convolution).
+	khat []complex128
+	k2   []float64
 	// gram is c of A·Aᵀ = c·I (RowOrthogonal).
 	gram float64
 }
@@ -104,7 +106,7 @@ func (p *Prior) newMeasurement(op operator.Linear, y []float64, sigma float64, o
 		kind: General, opts: opts.withDefaults()}
 	if cv, ok := op.(operator.Convolver); ok {
 		ms.kind = Convolution
-		ms.k2 = p.transferSquared(cv.Transfer())
+		ms.khat, ms.k2 = p.halfTransfer(cv.Transfer())
 	} else if c := scalarGram(op); c > 0 {
 		ms.kind, ms.gram = RowOrthogonal, c
 	}
@@ -138,21 +140,22 @@ func scalarGram(op operator.Linear) float64 {
 	return c
 }
 
-// transferSquared returns |k̂|² on the spectrum's modes from k̂ on the full
-// plane (the same on every eigen-channel).
-func (p *Prior) transferSquared(khat []complex128) []float64 {
+// halfTransfer returns k̂ on the half-plane modes of one eigen-channel and
+// |k̂|² on the spectrum's modes (the same on every eigen-channel), from k̂
+// on the full plane.
+func (p *Prior) halfTransfer(full []complex128) (khat []complex128, k2 []float64) {
 	H, W := p.shape.H, p.shape.W
 	wc := W/2 + 1
-	k2 := make([]float64, p.shape.C*H*wc)
-	for k := range p.shape.C {
-		for u := range H {
-			for v := range wc {
-				z := khat[u*W+v]
-				k2[(k*H+u)*wc+v] = real(z)*real(z) + imag(z)*imag(z)
-			}
-		}
+	khat = make([]complex128, H*wc)
+	for u := range H {
+		copy(khat[u*wc:(u+1)*wc], full[u*W:u*W+wc])
 	}
-	return k2
+	k2 = make([]float64, p.shape.C*len(khat))
+	for i := range k2 {
+		z := khat[i%len(khat)]
+		k2[i] = real(z)*real(z) + imag(z)*imag(z)
+	}
+	return khat, k2
 }
 
 // solver solves the systems of a measurement. It keeps scratch and is not
@@ -204,7 +207,8 @@ func (sv *solver) filters(alphaBar float64) {
 }
 
 // solve writes u = S_ᾱ⁻¹·b into u (both of the measurement's length; u
-// may not be b).
+// may not be b). Conjugate gradients start from u as it is when warm, else
+// from 0.
 //
 // For A·Aᵀ = c·I, with B = A/sqrt(c) (B·Bᵀ = I), S = B·(c·V + σ²·I)·Bᵀ and
 // the preconditioner is B·(c·V + σ²·I)⁻¹·Bᵀ: S⁻¹ itself when the filter
@@ -213,7 +217,7 @@ func (sv *solver) filters(alphaBar float64) {
 // iterations at ᾱ = 0 for pooling ×2, ×4, a 14 or 64 box and the half
 // mask, against 200–1300 unpreconditioned; about 150 either way for a
 // random half of the pixels).
-func (sv *solver) solve(ctx context.Context, u, b []float64, alphaBar float64) error {
+func (sv *solver) solve(ctx context.Context, u, b []float64, alphaBar float64, warm bool) error {
 	ms := sv.ms
 	sv.filters(alphaBar)
 	sv.last = Stats{}
@@ -229,7 +233,7 @@ func (sv *solver) solve(ctx context.Context, u, b []float64, alphaBar float64) e
 	sv.last, err = sv.cg.solve(ctx, func(dst, x []float64) {
 		sv.sandwich(dst, x, sv.filt)
 		floats.AddScaled(dst, ms.sigma2, x)
-	}, prec, u, b, ms.opts.Tol, ms.opts.MaxIter)
+	}, prec, u, b, warm, ms.opts.Tol, ms.opts.MaxIter)
 	return err
 }
 

@@ -66,7 +66,7 @@ func (post *Posterior) Structure() Structure { return post.ms.kind }
 // gainTo writes Σ·Aᵀ·S⁻¹·e into dst (an image; e a measurement).
 func (post *Posterior) gainTo(ctx context.Context, sv *solver, dst, e []float64) error {
 	u := make([]float64, len(e))
-	if err := sv.solve(ctx, u, e, 0); err != nil {
+	if err := sv.solve(ctx, u, e, 0, false); err != nil {
 		return err
 	}
 	sv.op.Adjoint(dst, u)
@@ -175,20 +175,12 @@ func (post *Posterior) Std(ctx context.Context) ([]float64, int, error) {
 
 // stdClosed is Std for a convolution.
 func (post *Posterior) stdClosed() []float64 {
-	ms := post.ms
-	pr := ms.pr
+	pr := post.ms.pr
 	H, W, C := pr.shape.H, pr.shape.W, pr.shape.C
 	wc := W/2 + 1
 	chanVar := make([]float64, C) // mean_ω λ'_k(ω) per eigen-channel k
-	for k := range C {
-		for u := range H {
-			for v := range wc {
-				i := (k*H+u)*wc + v
-				l := pr.lambda[i]
-				chanVar[k] += multiplicity(v, W) * l * ms.sigma2 / (ms.k2[i]*l + ms.sigma2)
-			}
-		}
-		chanVar[k] /= float64(H * W)
+	for i, l := range post.covSpectrum() {
+		chanVar[i/(H*wc)] += multiplicity(i%wc, W) * l / float64(H*W)
 	}
 	std := make([]float64, pr.Dim())
 	for c := range C {

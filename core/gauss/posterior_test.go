@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -168,3 +169,72 @@ func dot(a, b []float64) float64 {
 }
 
 func norm(a []float64) float64 { return math.Sqrt(dot(a, a)) }
+
+// samplingCases picks a convolution, a mask and a dense operator on 4×4×3.
+func samplingCases(t *testing.T) []problem {
+	var ps []problem
+	for _, pb := range problems(t, 0.1) {
+		switch pb.name {
+		case "4×4×3 blur-motion:size=3,seed=2", "4×4×3 inpaint-random:p=0.5,seed=1", "4×4×3 svd:dy=5,seed=1":
+			ps = append(ps, pb)
+		}
+	}
+	if len(ps) != 3 {
+		t.Fatalf("%d sampling cases", len(ps))
+	}
+	return ps
+}
+
+// TestPosteriorSamples checks the mean and covariance of 20000 exact
+// samples against m' and Σ' (dense), each entry within 5 standard errors
+// (see checkSamples).
+func TestPosteriorSamples(t *testing.T) {
+	if testing.Short() {
+		t.Skip("20000 samples per case")
+	}
+	ctx := context.Background()
+	for _, pb := range samplingCases(t) {
+		post, err := pb.pr.Posterior(ctx, pb.op, pb.y, pb.sigma, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mean, cov := densePosterior(t, pb)
+		checkSamples(t, pb.name, mean, cov, 20000, func(dst []float64, rng *rand.Rand) {
+			if err := post.Sample(ctx, dst, rng); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// TestStdEstimate checks the standard deviation estimated from n samples
+// against sqrt(diag Σ'): its relative standard error is 1/sqrt(2n); the
+// test allows 5 of them per pixel. The estimate has the same bits twice.
+func TestStdEstimate(t *testing.T) {
+	ctx := context.Background()
+	const n = 2000
+	for _, pb := range samplingCases(t) {
+		if pb.want == Convolution {
+			continue
+		}
+		post, err := pb.pr.Posterior(ctx, pb.op, pb.y, pb.sigma, Options{StdSamples: n})
+		if err != nil {
+			t.Fatal(err)
+		}
+		std, got, err := post.Std(ctx)
+		if err != nil || got != n {
+			t.Fatalf("%s: %v, %d samples", pb.name, err, got)
+		}
+		_, cov := densePosterior(t, pb)
+		for i, s := range std {
+			want := math.Sqrt(cov.At(i, i))
+			if z := math.Abs(s/want-1) * math.Sqrt(2*n); z > 5 {
+				t.Errorf("%s: pixel %d: std %v, want %v (%.1f standard errors)", pb.name, i, s, want, z)
+			}
+		}
+		again, _, _ := post.Std(ctx)
+		if !slices.Equal(std, again) {
+			t.Errorf("%s: the estimate differs between calls", pb.name)
+		}
+	}
+}

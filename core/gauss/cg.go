@@ -39,8 +39,8 @@ type cg struct {
 	r, z, p, q []float64
 }
 
-// solve writes the solution of M·u = b into u, starting from u as it is
-// when warm, else from 0, and stopping when the recurrence's residual falls to tol·‖b‖; it then
+// solve writes the solution of M·u = b into u, starting from u = 0 and
+// stopping when the recurrence's residual falls to tol·‖b‖; it then
 // recomputes the residual from u and, if that one is above tol·‖b‖,
 // continues from it (at most maxRestarts times). prec applies a symmetric
 // positive-definite approximation of M⁻¹ (nil: none). It returns an error
@@ -48,25 +48,19 @@ type cg struct {
 // iterations (u then holds the last iterate).
 //
 //	z = prec(r),  α = ρ/(pᵀMp),  u += α·p,  r −= α·Mp,  ρ' = rᵀ·prec(r),  p = prec(r) + (ρ'/ρ)·p.
-func (c *cg) solve(ctx context.Context, apply, prec func(dst, x []float64), u, b []float64, warm bool, tol float64, maxIter int) (Stats, error) {
+func (c *cg) solve(ctx context.Context, apply, prec func(dst, x []float64), u, b []float64, tol float64, maxIter int) (Stats, error) {
 	n := len(b)
 	c.r, c.z, c.p, c.q = grow(c.r, n), grow(c.z, n), grow(c.p, n), grow(c.q, n)
 	r, z, p, q := c.r, c.z, c.p, c.q
 	if prec == nil {
 		z = r
 	}
+	clear(u)
 	bnorm := math.Sqrt(floats.Dot(b, b))
 	if bnorm == 0 {
-		clear(u)
 		return Stats{}, nil
 	}
-	if warm {
-		apply(q, u)
-		floats.SubTo(r, b, q)
-	} else {
-		clear(u)
-		copy(r, b)
-	}
+	copy(r, b)
 	st := Stats{Residual: 1}
 	for restart := 0; ; restart++ {
 		if prec != nil {

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"testing"
 
+	"gonum.org/v1/gonum/mat"
+
 	"tweedie/core/denoiser"
 	"tweedie/core/img"
 )
@@ -171,5 +173,42 @@ func TestDenoiserAllocs(t *testing.T) {
 	})
 	if allocs > 0 {
 		t.Errorf("%v allocations per call after the first", allocs)
+	}
+}
+
+// TestCondCovDense checks the diagonal and the largest eigenvalue of
+// Cov[x0|x_t] = (1−ᾱ)/sqrt(ᾱ)·J against dense algebra.
+func TestCondCovDense(t *testing.T) {
+	for _, shape := range smallShapes {
+		p := newPrior(t, shape, 2)
+		sig := denseSigma(p)
+		for _, ab := range []float64{0, 0.05, 0.5, 1} {
+			V := solveSym(t, noised(sig, ab), sig) // C⁻¹·Σ, symmetric as V/(1−ᾱ)
+			d := p.Dim()
+			sym := mat.NewSymDense(d, nil)
+			for i := range d {
+				for j := i; j < d; j++ {
+					sym.SetSym(i, j, (1-ab)*(V.At(i, j)+V.At(j, i))/2)
+				}
+			}
+			diag, top, err := p.CondCov(ab)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, v := range diag {
+				if math.Abs(v-sym.At(i, i)) > 1e-10*(1+sym.At(i, i)) {
+					t.Fatalf("%v ᾱ=%v: variance of pixel %d: %v, want %v", shape, ab, i, v, sym.At(i, i))
+				}
+			}
+			var eig mat.EigenSym
+			eig.Factorize(sym, false)
+			vals := eig.Values(nil)
+			if want := vals[len(vals)-1]; math.Abs(top-want) > 1e-10*(1+want) {
+				t.Errorf("%v ᾱ=%v: largest eigenvalue %v, want %v", shape, ab, top, want)
+			}
+		}
+	}
+	if _, _, err := newPrior(t, smallShapes[0], 2).CondCov(1.5); err == nil {
+		t.Error("ᾱ = 1.5 accepted")
 	}
 }

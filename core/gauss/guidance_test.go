@@ -57,8 +57,7 @@ func denseGuidance(t testing.TB, pb problem, xt []float64, alphaBar float64) []f
 }
 
 // TestGuidanceDense checks the guidance along a sequence of noise levels
-// (conjugate gradients start warm from the previous call) against both
-// dense forms.
+// against both dense forms.
 func TestGuidanceDense(t *testing.T) {
 	rng := rand.New(rand.NewPCG(6, 6))
 	for _, pb := range problems(t, 0.1) {
@@ -218,7 +217,7 @@ func TestCGTolerance(t *testing.T) {
 				}
 				sv := ms.newSolver(lin)
 				u := make([]float64, m)
-				if err := sv.solve(ctx, u, pb.y, ab, false); err != nil {
+				if err := sv.solve(ctx, u, pb.y, ab); err != nil {
 					t.Fatal(err)
 				}
 				res := norm(sub(pb.y, mulVec(&S, u))) / norm(pb.y)

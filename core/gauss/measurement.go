@@ -207,8 +207,7 @@ func (sv *solver) filters(alphaBar float64) {
 }
 
 // solve writes u = S_ᾱ⁻¹·b into u (both of the measurement's length; u
-// may not be b). Conjugate gradients start from u as it is when warm, else
-// from 0.
+// may not be b).
 //
 // For A·Aᵀ = c·I, with B = A/sqrt(c) (B·Bᵀ = I), S = B·(c·V + σ²·I)·Bᵀ and
 // the preconditioner is B·(c·V + σ²·I)⁻¹·Bᵀ: S⁻¹ itself when the filter
@@ -217,7 +216,7 @@ func (sv *solver) filters(alphaBar float64) {
 // iterations at ᾱ = 0 for pooling ×2, ×4, a 14 or 64 box and the half
 // mask, against 200–1300 unpreconditioned; about 150 either way for a
 // random half of the pixels).
-func (sv *solver) solve(ctx context.Context, u, b []float64, alphaBar float64, warm bool) error {
+func (sv *solver) solve(ctx context.Context, u, b []float64, alphaBar float64) error {
 	ms := sv.ms
 	sv.filters(alphaBar)
 	sv.last = Stats{}
@@ -233,7 +232,7 @@ func (sv *solver) solve(ctx context.Context, u, b []float64, alphaBar float64, w
 	sv.last, err = sv.cg.solve(ctx, func(dst, x []float64) {
 		sv.sandwich(dst, x, sv.filt)
 		floats.AddScaled(dst, ms.sigma2, x)
-	}, prec, u, b, warm, ms.opts.Tol, ms.opts.MaxIter)
+	}, prec, u, b, ms.opts.Tol, ms.opts.MaxIter)
 	return err
 }
 

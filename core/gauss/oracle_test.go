@@ -40,7 +40,7 @@ func oracleRun(t testing.TB, prob *run.Problem, steps int, seed uint64) []float6
 // the exact posterior: per-pixel means within 4.5 standard errors and
 // standard deviations within 12% (1000 DDPM steps, whose discretisation
 // the tolerance absorbs), for a convolution and for a mask (conjugate
-// gradients started warm along each run).
+// gradients at every step).
 func TestOracleSamplesExactPosterior(t *testing.T) {
 	if testing.Short() {
 		t.Skip("statistical test")

@@ -66,7 +66,7 @@ func (post *Posterior) Structure() Structure { return post.ms.kind }
 // gainTo writes Σ·Aᵀ·S⁻¹·e into dst (an image; e a measurement).
 func (post *Posterior) gainTo(ctx context.Context, sv *solver, dst, e []float64) error {
 	u := make([]float64, len(e))
-	if err := sv.solve(ctx, u, e, 0, false); err != nil {
+	if err := sv.solve(ctx, u, e, 0); err != nil {
 		return err
 	}
 	sv.op.Adjoint(dst, u)
@@ -175,24 +175,9 @@ func (post *Posterior) Std(ctx context.Context) ([]float64, int, error) {
 
 // stdClosed is Std for a convolution.
 func (post *Posterior) stdClosed() []float64 {
-	pr := post.ms.pr
-	H, W, C := pr.shape.H, pr.shape.W, pr.shape.C
-	wc := W/2 + 1
-	chanVar := make([]float64, C) // mean_ω λ'_k(ω) per eigen-channel k
-	for i, l := range post.covSpectrum() {
-		chanVar[i/(H*wc)] += multiplicity(i%wc, W) * l / float64(H*W)
-	}
-	std := make([]float64, pr.Dim())
-	for c := range C {
-		v := 0.0
-		for k := range C {
-			q := pr.col.q[c*C+k]
-			v += q * q * chanVar[k]
-		}
-		sd := math.Sqrt(v)
-		for p := range H * W {
-			std[p*C+c] = sd
-		}
+	std := post.ms.pr.diagonal(post.covSpectrum())
+	for i, v := range std {
+		std[i] = math.Sqrt(v)
 	}
 	return std
 }

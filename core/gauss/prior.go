@@ -1,6 +1,7 @@
 package gauss
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"sync"
@@ -139,4 +140,43 @@ func (p *Prior) sampleWith(pl *plan, dst []float64, rng *rand.Rand, s []complex1
 		dst[i] += m
 	}
 	return dst
+}
+
+// diagonal returns the diagonal of the filter with eigenvalues c on the
+// spectrum's modes, as an image: the same at every pixel of a channel,
+//
+//	Σ_k Q_ck²·mean_ω c_k(ω)   (the mean over the full plane).
+func (p *Prior) diagonal(c []float64) []float64 {
+	H, W, C := p.shape.H, p.shape.W, p.shape.C
+	wc := W/2 + 1
+	chanMean := make([]float64, C) // mean_ω c_k(ω) per eigen-channel k
+	for i, v := range c {
+		chanMean[i/(H*wc)] += multiplicity(i%wc, W) * v / float64(H*W)
+	}
+	diag := make([]float64, p.Dim())
+	for ch := range C {
+		v := 0.0
+		for k := range C {
+			q := p.col.q[ch*C+k]
+			v += q * q * chanMean[k]
+		}
+		for px := range H * W {
+			diag[px*C+ch] = v
+		}
+	}
+	return diag
+}
+
+// CondCov returns the diagonal of Cov[x0 | x_t] at noise level ᾱ ∈ [0, 1]
+// (the same for every x_t) as an image, and its largest eigenvalue
+// max_ω (1−ᾱ)·λ(ω)/(ᾱ·λ(ω) + 1−ᾱ).
+func (p *Prior) CondCov(alphaBar float64) (diag []float64, top float64, err error) {
+	if !(alphaBar >= 0 && alphaBar <= 1) {
+		return nil, 0, fmt.Errorf("gauss: noise level ᾱ = %v, want [0, 1]", alphaBar)
+	}
+	v := condVarTo(nil, p.lambda, alphaBar)
+	for _, x := range v {
+		top = math.Max(top, x)
+	}
+	return p.diagonal(v), top, nil
 }

@@ -15,21 +15,27 @@ import (
 var shape128 = img.Shape{H: 128, W: 128, C: 3}
 
 // BenchmarkTransform compares a forward and inverse transform of a
-// 128×128×3 image: the package's real FFT over rows then complex FFT down
-// half the columns ("real"), against a complex 2-D FFT of each channel by
-// rows then columns, as core/operator's fft2 does ("complex").
+// 128×128×3 image: the radix-2 engine ("radix2"), gonum's real FFT over
+// rows then complex FFT down half the columns ("gonum"), and a complex
+// 2-D FFT of each channel by gonum's complex FFT over rows then columns,
+// as core/operator's fft2 does ("complex").
 func BenchmarkTransform(b *testing.B) {
 	p := newPrior(b, shape128, 2)
 	x := randVec(rand.New(rand.NewPCG(1, 1)), p.Dim(), 1)
-	b.Run("real", func(b *testing.B) {
-		pl := newPlan(shape128, p.col.q)
-		s := make([]complex128, pl.specLen())
-		out := make([]float64, p.Dim())
-		for b.Loop() {
-			pl.forward(s, x)
-			pl.inverse(out, s)
-		}
-	})
+	for _, eng := range []string{"radix2", "gonum"} {
+		b.Run(eng, func(b *testing.B) {
+			pl := newPlan(shape128, p.col.q)
+			if eng == "gonum" {
+				pl.eng = newGonumFFT(shape128.H, shape128.W)
+			}
+			s := make([]complex128, pl.specLen())
+			out := make([]float64, p.Dim())
+			for b.Loop() {
+				pl.forward(s, x)
+				pl.inverse(out, s)
+			}
+		})
+	}
 	b.Run("complex", func(b *testing.B) {
 		H, W := shape128.H, shape128.W
 		row, col := fourier.NewCmplxFFT(W), fourier.NewCmplxFFT(H)

@@ -183,14 +183,7 @@ func TestCondCovDense(t *testing.T) {
 		p := newPrior(t, shape, 2)
 		sig := denseSigma(p)
 		for _, ab := range []float64{0, 0.05, 0.5, 1} {
-			V := solveSym(t, noised(sig, ab), sig) // C⁻¹·Σ, symmetric as V/(1−ᾱ)
-			d := p.Dim()
-			sym := mat.NewSymDense(d, nil)
-			for i := range d {
-				for j := i; j < d; j++ {
-					sym.SetSym(i, j, (1-ab)*(V.At(i, j)+V.At(j, i))/2)
-				}
-			}
+			sym := denseCondCov(t, sig, ab)
 			diag, top, err := p.CondCov(ab)
 			if err != nil {
 				t.Fatal(err)

@@ -182,3 +182,33 @@ func scaled(s float64, a []float64) []float64 {
 	}
 	return out
 }
+
+// denseS returns A·V·Aᵀ + σ²·I, symmetrised.
+func denseS(A *mat.Dense, V mat.Matrix, sigma float64) *mat.SymDense {
+	m, _ := A.Dims()
+	var AV, AVA mat.Dense
+	AV.Mul(A, V)
+	AVA.Mul(&AV, A.T())
+	S := mat.NewSymDense(m, nil)
+	for i := range m {
+		for j := i; j < m; j++ {
+			S.SetSym(i, j, (AVA.At(i, j)+AVA.At(j, i))/2)
+		}
+		S.SetSym(i, i, S.At(i, i)+sigma*sigma)
+	}
+	return S
+}
+
+// denseCondCov returns V_ᾱ = Cov[x0|x_t] = (1−ᾱ)·Σ·(ᾱΣ + (1−ᾱ)I)⁻¹,
+// symmetrised (V_0 = Σ).
+func denseCondCov(t testing.TB, sig *mat.SymDense, alphaBar float64) *mat.SymDense {
+	X := solveSym(t, noised(sig, alphaBar), sig) // C⁻¹·Σ
+	d := sig.SymmetricDim()
+	V := mat.NewSymDense(d, nil)
+	for i := range d {
+		for j := i; j < d; j++ {
+			V.SetSym(i, j, (1-alphaBar)*(X.At(i, j)+X.At(j, i))/2)
+		}
+	}
+	return V
+}

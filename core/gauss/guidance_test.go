@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 
 	"tweedie/core/img"
@@ -32,27 +33,14 @@ func denseScoreDiff(t testing.TB, pb problem, mean []float64, post *mat.SymDense
 // denseGuidance returns J·Aᵀ·S_t⁻¹·(y − A·x̂0), S_t = A·V_t·Aᵀ + σ²·I.
 func denseGuidance(t testing.TB, pb problem, xt []float64, alphaBar float64) []float64 {
 	sig := denseSigma(pb.pr)
-	d := len(xt)
 	J := denseGain(t, sig, alphaBar)
-	var V mat.Dense // V_t = (1−ᾱ)/sqrt(ᾱ)·J
-	V.Scale((1-alphaBar)/math.Sqrt(alphaBar), J)
 	A := denseOp(pb.op)
 	m, _ := A.Dims()
-	var AV, AVA mat.Dense
-	AV.Mul(A, &V)
-	AVA.Mul(&AV, A.T())
-	S := mat.NewSymDense(m, nil)
-	for i := range m {
-		for j := i; j < m; j++ {
-			S.SetSym(i, j, (AVA.At(i, j)+AVA.At(j, i))/2)
-		}
-		S.SetSym(i, i, S.At(i, i)+pb.sigma*pb.sigma)
-	}
+	S := denseS(A, denseCondCov(t, sig, alphaBar), pb.sigma)
 	mu := pb.pr.Mean()
 	x0 := add(mu, mulVec(J, sub(xt, scaled(math.Sqrt(alphaBar), mu))))
 	e := sub(pb.y, mulVec(A, x0))
 	u := solveSym(t, S, mat.NewVecDense(m, e)).RawMatrix().Data
-	_ = d
 	return mulVec(J.T(), mulVec(A.T(), u))
 }
 
@@ -77,7 +65,7 @@ func TestGuidanceDense(t *testing.T) {
 			diff := denseScoreDiff(t, pb, mean, post, xt, ab)
 			// The two dense forms agree up to the cancellation in the
 			// difference of scores (each of size ‖x_t‖, g of size ‖g‖).
-			if e := relErr(diff, want); e > 1e-9*(1+norm(xt)/norm(want)) {
+			if e := relErr(diff, want); e > 1e-9*(1+floats.Norm(xt, 2)/floats.Norm(want, 2)) {
 				t.Errorf("%s ᾱ=%v: the dense forms differ by %.2g", pb.name, ab, e)
 			}
 			tol := denseTol
@@ -117,16 +105,7 @@ func TestGuidanceLogDensity(t *testing.T) {
 		sig := denseSigma(pb.pr)
 		// log p(y) = log N(y; A·μ, A·Σ·Aᵀ + σ²·I).
 		A := denseOp(pb.op)
-		var AS, ASA mat.Dense
-		AS.Mul(A, sig)
-		ASA.Mul(&AS, A.T())
-		S := mat.NewSymDense(d, nil)
-		for i := range d {
-			for j := i; j < d; j++ {
-				S.SetSym(i, j, (ASA.At(i, j)+ASA.At(j, i))/2)
-			}
-			S.SetSym(i, i, S.At(i, i)+pb.sigma*pb.sigma)
-		}
+		S := denseS(A, sig, pb.sigma)
 		le, err := post.LogEvidence()
 		if err != nil {
 			t.Fatal(err)
@@ -158,7 +137,7 @@ func TestGuidanceLogDensity(t *testing.T) {
 			w := randVec(rng, d, 1)
 			const h = 1e-3
 			fd := (f(add(xt, scaled(h, w))) - f(sub(xt, scaled(h, w)))) / (2 * h)
-			gw := dot(g.Guidance(make([]float64, d), xt, ab), w)
+			gw := floats.Dot(g.Guidance(make([]float64, d), xt, ab), w)
 			if math.Abs(fd-gw) > 1e-6*(math.Abs(gw)+1) {
 				t.Errorf("%s ᾱ=%v: g·w = %v, finite differences %v", pb.name, ab, gw, fd)
 			}
@@ -200,15 +179,7 @@ func TestCGTolerance(t *testing.T) {
 		m, _ := A.Dims()
 		pb := newProblem(t, pr, spec, lin, 0.05, 1, General)
 		for _, ab := range []float64{0, 0.2, 0.9} {
-			var V mat.Dense // V_ᾱ = (1−ᾱ)·Σ·(ᾱΣ + (1−ᾱ)I)⁻¹
-			X := solveSym(t, noised(sig, ab), sig)
-			V.Scale(1-ab, X)
-			var AV, S mat.Dense
-			AV.Mul(A, &V)
-			S.Mul(&AV, A.T())
-			for i := range m {
-				S.Set(i, i, S.At(i, i)+pb.sigma*pb.sigma)
-			}
+			S := denseS(A, denseCondCov(t, sig, ab), pb.sigma)
 			iters := map[float64]int{}
 			for _, tol := range []float64{1e-3, 1e-11} {
 				ms, err := pr.newMeasurement(lin, pb.y, pb.sigma, Options{Tol: tol})
@@ -220,7 +191,7 @@ func TestCGTolerance(t *testing.T) {
 				if err := sv.solve(ctx, u, pb.y, ab); err != nil {
 					t.Fatal(err)
 				}
-				res := norm(sub(pb.y, mulVec(&S, u))) / norm(pb.y)
+				res := floats.Norm(sub(pb.y, mulVec(S, u)), 2) / floats.Norm(pb.y, 2)
 				if res > tol || math.Abs(res-sv.last.Residual) > 1e-12 {
 					t.Errorf("%s ᾱ=%v tol %g: residual %.3g (reported %.3g) after %d iterations", spec, ab, tol, res, sv.last.Residual, sv.last.Iterations)
 				}

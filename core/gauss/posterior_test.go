@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 
 	"tweedie/core/img"
@@ -84,15 +85,7 @@ func densePosterior(t testing.TB, pb problem) ([]float64, *mat.SymDense) {
 	m, d := A.Dims()
 	var AS mat.Dense // A·Σ
 	AS.Mul(A, sig)
-	S := mat.NewSymDense(m, nil)
-	var ASA mat.Dense
-	ASA.Mul(&AS, A.T())
-	for i := range m {
-		for j := i; j < m; j++ {
-			S.SetSym(i, j, ASA.At(i, j))
-		}
-		S.SetSym(i, i, S.At(i, i)+pb.sigma*pb.sigma)
-	}
+	S := denseS(A, sig, pb.sigma)
 	mu := pb.pr.Mean()
 	e := sub(pb.y, mulVec(A, mu))
 	X := solveSym(t, S, &AS) // S⁻¹·A·Σ
@@ -143,8 +136,8 @@ func TestPosteriorDense(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantVar := mat.Inner(mat.NewVecDense(len(v), v), cov, mat.NewVecDense(len(v), v))
-		if math.Abs(pm-dot(v, mean)) > tol*norm(v)*norm(mean) || math.Abs(pv-wantVar) > tol*wantVar {
-			t.Errorf("%s: projection N(%v, %v), want N(%v, %v)", pb.name, pm, pv, dot(v, mean), wantVar)
+		if math.Abs(pm-floats.Dot(v, mean)) > tol*floats.Norm(v, 2)*floats.Norm(mean, 2) || math.Abs(pv-wantVar) > tol*wantVar {
+			t.Errorf("%s: projection N(%v, %v), want N(%v, %v)", pb.name, pm, pv, floats.Dot(v, mean), wantVar)
 		}
 		if pb.want == Convolution {
 			std, n, err := post.Std(ctx)
@@ -159,16 +152,6 @@ func TestPosteriorDense(t *testing.T) {
 		}
 	}
 }
-
-func dot(a, b []float64) float64 {
-	s := 0.0
-	for i := range a {
-		s += a[i] * b[i]
-	}
-	return s
-}
-
-func norm(a []float64) float64 { return math.Sqrt(dot(a, a)) }
 
 // samplingCases picks a convolution, a mask and a dense operator on 4×4×3.
 func samplingCases(t *testing.T) []problem {

@@ -30,10 +30,10 @@ func BenchmarkTransform(b *testing.B) {
 			}
 			s := make([]complex128, pl.specLen())
 			out := make([]float64, p.Dim())
-			for b.Loop() {
+			reportCPU(b, func() {
 				pl.forward(s, x)
 				pl.inverse(out, s)
-			}
+			})
 		})
 	}
 	b.Run("complex", func(b *testing.B) {
@@ -64,7 +64,7 @@ func BenchmarkTransform(b *testing.B) {
 				}
 			}
 		}
-		for b.Loop() {
+		reportCPU(b, func() {
 			for c := range 3 {
 				for p := range H * W {
 					a[p] = complex(x[3*p+c], 0)
@@ -72,7 +72,7 @@ func BenchmarkTransform(b *testing.B) {
 				transform(false)
 				transform(true)
 			}
-		}
+		})
 	})
 }
 
@@ -84,7 +84,7 @@ func BenchmarkDenoise(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	xt, v, out := randVec(rng, d, 1), randVec(rng, d, 1), make([]float64, d)
 	dn := p.NewDenoiser().(*Denoiser)
-	for b.Loop() {
+	reportCPU(b, func() {
 		pt, err := dn.Linearize(ctx, out, xt, 0.5)
 		if err != nil {
 			b.Fatal(err)
@@ -92,7 +92,7 @@ func BenchmarkDenoise(b *testing.B) {
 		if err := pt.VJP(ctx, out, v); err != nil {
 			b.Fatal(err)
 		}
-	}
+	})
 }
 
 // benchProblem is a problem at 128×128×3, σ = 0.05, the truth a prior draw.
@@ -121,9 +121,9 @@ func BenchmarkGuidance(b *testing.B) {
 			}
 			xt := randVec(rand.New(rand.NewPCG(2, 2)), pb.pr.Dim(), 1)
 			out := make([]float64, len(xt))
-			for b.Loop() {
+			reportCPU(b, func() {
 				g.Guidance(out, xt, 0.5)
-			}
+			})
 			if g.Err() != nil {
 				b.Fatal(g.Err())
 			}
@@ -145,11 +145,11 @@ func BenchmarkPosteriorSample(b *testing.B) {
 			}
 			rng := rand.New(rand.NewPCG(3, 3))
 			x := make([]float64, pb.pr.Dim())
-			for b.Loop() {
+			reportCPU(b, func() {
 				if err := post.Sample(ctx, x, rng); err != nil {
 					b.Fatal(err)
 				}
-			}
+			})
 		})
 	}
 }
@@ -162,11 +162,11 @@ func BenchmarkPosteriorMoments(b *testing.B) {
 	for _, spec := range benchOps {
 		b.Run(spec, func(b *testing.B) {
 			pb := benchProblem(b, spec)
-			for b.Loop() {
+			reportCPU(b, func() {
 				if _, _, err := pb.pr.PosteriorMoments(pb.op, pb.y, pb.sigma); err != nil {
 					b.Fatal(err)
 				}
-			}
+			})
 		})
 	}
 }
@@ -180,7 +180,7 @@ func BenchmarkFirstFrame(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for b.Loop() {
+	reportCPU(b, func() {
 		pr, err := New(cfg)
 		if err != nil {
 			b.Fatal(err)
@@ -206,7 +206,7 @@ func BenchmarkFirstFrame(b *testing.B) {
 			b.Fatal(err)
 		}
 		g.Guidance(v, xt, 4e-5)
-	}
+	})
 }
 
 // BenchmarkOracleRun is a whole 1000-step DDPM run of the oracle sampler
@@ -221,9 +221,9 @@ func BenchmarkOracleRun(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			for b.Loop() {
+			reportCPU(b, func() {
 				oracleRun(b, prob, 1000, 1)
-			}
+			})
 		})
 	}
 }

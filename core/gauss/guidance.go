@@ -2,6 +2,7 @@ package gauss
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
@@ -86,11 +87,20 @@ func (g *Guidance) Err() error { return g.err }
 
 // Guidance writes ∇log p(y|x_t) at noise level ᾱ = alphaBar into dst and
 // returns it. When conjugate gradients miss the tolerance within MaxIter
-// iterations, dst holds the guidance of the last iterate and Err says so.
+// iterations, dst holds the guidance of the last iterate and Err says so;
+// for a noise level outside (0, 1] it holds NaN (a sampler stops on it).
 func (g *Guidance) Guidance(dst, xt []float64, alphaBar float64) []float64 {
 	g.err = g.GuidanceContext(context.Background(), dst, xt, alphaBar)
+	if errors.Is(g.err, errLevel) {
+		for i := range dst {
+			dst[i] = math.NaN()
+		}
+	}
 	return dst
 }
+
+// errLevel is wrapped by errors of a noise level outside (0, 1].
+var errLevel = errors.New("noise level outside (0, 1]")
 
 // GuidanceContext is Guidance that stops when ctx is done and returns the
 // solve's error.
@@ -101,7 +111,7 @@ func (g *Guidance) GuidanceContext(ctx context.Context, dst, xt []float64, alpha
 		return fmt.Errorf("gauss: guidance of lengths %d and %d, want d = %d", len(dst), len(xt), d)
 	}
 	if !(alphaBar > 0 && alphaBar <= 1) {
-		return fmt.Errorf("gauss: noise level ᾱ = %v, want (0, 1]", alphaBar)
+		return fmt.Errorf("gauss: ᾱ = %v: %w", alphaBar, errLevel)
 	}
 	if g.gainAt != alphaBar {
 		g.gain = gainTo(g.gain, ms.pr.lambda, alphaBar)

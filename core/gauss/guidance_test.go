@@ -229,6 +229,12 @@ func TestCGLimit(t *testing.T) {
 			t.Fatal("guidance of the last iterate is not finite")
 		}
 	}
+	for _, ab := range []float64{0, 1.5, math.NaN()} {
+		out := g.Guidance(make([]float64, pr.Dim()), make([]float64, pr.Dim()), ab)
+		if g.Err() == nil || !math.IsNaN(out[0]) {
+			t.Errorf("ᾱ = %v: error %v, guidance %v…", ab, g.Err(), out[0])
+		}
+	}
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
 	if _, err := pr.Posterior(cancelled, pb.op, pb.y, pb.sigma, Options{}); err != context.Canceled {

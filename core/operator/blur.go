@@ -41,9 +41,10 @@ type blur struct {
 	name   string
 	shape  img.Shape
 	size   int
-	kernel []float64 // size×size, row-major
-	taps   []tap     // nonzero kernel entries as shifts
-	k2     []float64 // |k̂|² per frequency, H×W
+	kernel []float64    // size×size, row-major
+	taps   []tap        // nonzero kernel entries as shifts
+	khat   []complex128 // k̂, the DFT of the wrapped kernel, H×W (Convolver)
+	k2     []float64    // |k̂|² per frequency, H×W
 	buf    []complex128
 	fft    *fft2
 	// The real spectral basis (see Spectral): each frequency's conjugate,
@@ -141,6 +142,7 @@ func newBlur(name string, shape img.Shape, size int, kernel []float64) *blur {
 		khat[p] = complex(w, 0)
 	}
 	newFFT2(H, W).forward(khat)
+	a.khat = khat
 	a.k2 = make([]float64, H*W)
 	for p, v := range khat {
 		a.k2[p] = real(v)*real(v) + imag(v)*imag(v)

@@ -6,8 +6,9 @@ import "tweedie/core/img"
 //
 //	y = x,  Aᵀv = v,  (r²·I + σ²·I)⁻¹·b = b/(r² + σ²).
 type identity struct {
-	shape img.Shape
-	ones  []float64 // its singular values
+	shape    img.Shape
+	ones     []float64    // its singular values
+	transfer []complex128 // k̂ = 1 (Convolver), made on the first Transfer
 }
 
 func newIdentity(shape img.Shape) *identity {

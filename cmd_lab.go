@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+
+	"github.com/spf13/cobra"
 
 	"tweedie/core/export"
 	"tweedie/core/lab"
@@ -21,14 +22,14 @@ import (
 	"tweedie/core/report"
 	"tweedie/core/run"
 	"tweedie/core/sampler"
+	"tweedie/internal/cli"
 	"tweedie/tui/progress"
 )
 
 // labFlags are the flags of `tweedie lab`: the problem's, and lists for
 // the settings that are swept (the steps, η and every method parameter).
 type labFlags struct {
-	prior                             *string
-	image, op, sampler                string
+	prior, image, op, sampler         string
 	sigma                             float64
 	noiseSeed                         uint64
 	methods, steps, eta               string
@@ -38,35 +39,54 @@ type labFlags struct {
 	firstSeed, seed                   uint64
 	out, sweep                        string
 	json, counterfactual              bool
-	fs                                *flag.FlagSet
+	cmd                               *cobra.Command
 }
 
-func addLabFlags(fs *flag.FlagSet) *labFlags {
-	f := &labFlags{params: map[string]*string{}, fs: fs, prior: addPriorFlag(fs)}
+func newLabCmd() *cobra.Command {
+	f := &labFlags{params: map[string]*string{}}
+	f.cmd = &cobra.Command{
+		Use:  "lab",
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return f.run(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	fs := f.cmd.Flags()
+	addPriorFlag(fs, &f.prior)
 	fs.StringVar(&f.image, "image", "0", "ground truth: test image `N` of the prior")
-	fs.StringVar(&f.op, "op", "", "measurement operator `NAME[:key=value,…]` (default: the prior's; inpaint-box:size=14 for MNIST)")
+	fs.StringVar(&f.op, "op", "", opHelp+" (default: the prior's; inpaint-box:size=14 for MNIST)")
 	fs.Float64Var(&f.sigma, "sigma", 0.05, "measurement noise `σ` > 0 (the exact posterior needs σ > 0)")
-	fs.Uint64Var(&f.noiseSeed, "noise-seed", 1, "seed of the measurement noise")
-	fs.StringVar(&f.sampler, "sampler", "ddpm", "ddpm or ddim")
-	fs.StringVar(&f.eta, "eta", "1", "DDIM's η, a `LIST`")
-	fs.StringVar(&f.methods, "methods", "", "methods to run, a `LIST` of "+strings.Join(method.Names(), ", ")+" (default: every guidance method that serves the problem)")
+	fs.Uint64Var(&f.noiseSeed, "noise-seed", 1, "the `SEED` of the measurement noise")
+	cli.SetGroup(fs, groupProblem)
+	fs.StringVar(&f.sampler, "sampler", "ddpm", "the sampler `KIND`: ddpm or ddim")
 	fs.StringVar(&f.steps, "steps", "1000", "sampling steps, a `LIST`")
+	fs.StringVar(&f.eta, "eta", "1", "DDIM's η, a `LIST`")
+	cli.SetGroup(fs, groupSampler, "sampler", "steps", "eta")
+	fs.StringVar(&f.methods, "methods", "", "the methods to run, a `LIST` (default: every guidance method that serves the problem)")
+	cli.SetGroup(fs, groupParams, "methods")
 	for _, p := range method.Params() {
-		f.params[p.Name] = fs.String(p.Name, "", paramHelp(p)+"; a `LIST` to sweep")
+		f.params[p.Name] = addParamFlag(f.cmd, p, "", "; a list to sweep")
 	}
 	fs.IntVar(&f.seeds, "seeds", 100, "runs per method `N` (sampler seeds first-seed … first-seed+N−1)")
-	fs.Uint64Var(&f.firstSeed, "first-seed", 1, "the first sampler `seed`")
-	fs.IntVar(&f.workers, "workers", runtime.GOMAXPROCS(0), "parallel runs")
-	fs.IntVar(&f.projections, "projections", lab.DefaultProjections, "random directions of the sliced Wasserstein distance")
-	fs.IntVar(&f.resamples, "resamples", lab.DefaultResamples, "bootstrap resamples of the 90% intervals")
-	fs.IntVar(&f.floorDraws, "floor-draws", lab.DefaultFloorDraws, "exact sample sets of the floor band")
-	fs.IntVar(&f.timePoints, "time-points", lab.DefaultTimePoints, "steps per run scored against the exact p_t(x_t|y) (0: none)")
-	fs.Uint64Var(&f.seed, "seed", 1, "seed of the projections, the exact samples and the bootstrap")
+	fs.Uint64Var(&f.firstSeed, "first-seed", 1, "the first sampler `SEED`")
+	fs.IntVar(&f.workers, "workers", runtime.GOMAXPROCS(0), "`N` parallel runs")
+	fs.Lookup("workers").DefValue = "one per CPU" // help's words for the machine's number
+	fs.IntVar(&f.projections, "projections", lab.DefaultProjections, "`N` random directions of the sliced Wasserstein distance")
+	fs.IntVar(&f.resamples, "resamples", lab.DefaultResamples, "`N` bootstrap resamples of the 90% intervals")
+	fs.IntVar(&f.floorDraws, "floor-draws", lab.DefaultFloorDraws, "`N` exact sample sets of the floor band")
+	fs.IntVar(&f.timePoints, "time-points", lab.DefaultTimePoints, "`N` steps per run scored against the exact p_t(x_t|y) (0: none)")
+	fs.Uint64Var(&f.seed, "seed", 1, "the `SEED` of the projections, the exact samples and the bootstrap")
 	fs.StringVar(&f.sweep, "sweep", "", "run over a grid `NAME=LO:HI:log|lin:N` of a parameter (steps, eta or a method's)")
-	fs.StringVar(&f.out, "out", "", "write lab.json, CSVs and plots to `DIR`")
-	fs.BoolVar(&f.json, "json", false, "print the report as JSON instead of a table")
 	fs.BoolVar(&f.counterfactual, "counterfactual", false, "also run each guidance method with its update at the exact size, in the exact direction and along the exact, and report how much of its distance each removes")
-	return f
+	cli.SetGroup(fs, groupLab, "seeds", "first-seed", "workers", "projections", "resamples", "floor-draws", "time-points", "seed", "sweep", "counterfactual")
+	addOutFlag(f.cmd, &f.out, "lab.json, CSVs and plots")
+	addJSONFlag(f.cmd, &f.json, "print the report as JSON instead of a table")
+	completePriors(f.cmd)
+	completeMethods(f.cmd, "methods", true)
+	completeWords(f.cmd, "op", operator.Names())
+	completeWords(f.cmd, "sampler", []string{"ddpm", "ddim"})
+	completeSweep(f.cmd)
+	return f.cmd
 }
 
 // splitList splits a comma-separated list, dropping empty items.
@@ -115,7 +135,7 @@ func (f *labFlags) plan(pd *prior.Prior, n int, sw *lab.Sweep) (*lab.Plan, *run.
 		}
 	}
 	if sw != nil {
-		if flagGiven(f.fs, sw.Param) {
+		if f.cmd.Flags().Changed(sw.Param) {
 			return nil, nil, fmt.Errorf("--sweep %s and --%s: give the parameter one way", sw.Param, sw.Param)
 		}
 		if err := p.ApplySweep(sw); err != nil {
@@ -131,7 +151,18 @@ func (f *labFlags) plan(pd *prior.Prior, n int, sw *lab.Sweep) (*lab.Plan, *run.
 	if err != nil {
 		return nil, nil, err
 	}
-	return p, prob, p.DefaultMethods(prob)
+	if err := p.DefaultMethods(prob); err != nil {
+		return nil, nil, err
+	}
+	var ms []*method.Method
+	for _, name := range p.Methods {
+		m, err := method.Lookup(name)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--methods: %w", err)
+		}
+		ms = append(ms, m)
+	}
+	return p, prob, refuseParams(f.cmd, ms...)
 }
 
 // Bounds of the lab's sizes: the exact reference samples take 2·seeds·d
@@ -153,12 +184,8 @@ const (
 	maxLabTimeNumbers = 50_000_000
 )
 
-func cmdLab(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("tweedie lab")
-	f := addLabFlags(fs)
-	if status, done := parseNoArgs(fs, args, "lab", helpText("lab"), stdout, stderr); done {
-		return status
-	}
+// run runs the lab the flags describe.
+func (f *labFlags) run(ctx context.Context, stdout, stderr io.Writer) error {
 	for _, c := range []struct {
 		name      string
 		v, lo, hi int
@@ -171,60 +198,60 @@ func cmdLab(args []string, stdout, stderr io.Writer) int {
 		{"--time-points", f.timePoints, 0, maxLabTimePoints},
 	} {
 		if c.v < c.lo || c.v > c.hi {
-			return fail(stderr, "lab", usagef("%s %d: want %d to %d", c.name, c.v, c.lo, c.hi))
+			return cli.Usagef("%s %d: want %d to %d", c.name, c.v, c.lo, c.hi)
 		}
 	}
 	var sw *lab.Sweep
 	if f.sweep != "" {
 		s, err := lab.ParseSweep(f.sweep)
 		if err != nil {
-			return fail(stderr, "lab", usageError{err})
+			return cli.Usage(err)
 		}
 		sw = &s
 	}
-	pd, err := loadPrior(*f.prior)
+	pd, err := loadPrior(f.prior)
 	if err != nil {
-		return fail(stderr, "lab", err)
+		return err
 	}
 	n, err := strconv.Atoi(f.image)
 	if err != nil || n < 0 || n >= len(pd.Truths) {
-		return fail(stderr, "lab", usagef("--image %q: want a test image number in [0, %d)", f.image, len(pd.Truths)))
+		return cli.Usagef("--image %q: want a test image number in [0, %d)", f.image, len(pd.Truths))
 	}
 	plan, prob, err := f.plan(pd, n, sw)
 	if err != nil {
-		return fail(stderr, "lab", usageError{err})
+		return cli.Usage(err)
 	}
 	// The grid's size before its entries are built: methods × the values
 	// listed, each list bounded by its flag's length.
 	if sw != nil {
 		if runs := len(plan.Methods) * len(sw.Values) * f.seeds; runs > maxLabRuns {
-			return fail(stderr, "lab", usagef("--sweep: %d methods × %d values × %d seeds = %d runs: want at most %d",
-				len(plan.Methods), len(sw.Values), f.seeds, runs, maxLabRuns))
+			return cli.Usagef("--sweep: %d methods × %d values × %d seeds = %d runs: want at most %d",
+				len(plan.Methods), len(sw.Values), f.seeds, runs, maxLabRuns)
 		}
 	}
 	les, err := plan.Entries(pd.Model, prob)
 	if err != nil {
-		return fail(stderr, "lab", usageError{err})
+		return cli.Usage(err)
 	}
 	if f.counterfactual {
 		if sw != nil {
-			return fail(stderr, "lab", usagef("--counterfactual and --sweep: choose one (a sweep's map has no place for the counterfactual runs)"))
+			return cli.Usagef("--counterfactual and --sweep: choose one (a sweep's map has no place for the counterfactual runs)")
 		}
 		les = lab.PlanWithCounterfactuals(les)
 	}
 	if runs := len(les) * f.seeds; runs > maxLabRuns {
-		return fail(stderr, "lab", usagef("%d settings × %d seeds = %d runs: want at most %d", len(les), f.seeds, runs, maxLabRuns))
+		return cli.Usagef("%d settings × %d seeds = %d runs: want at most %d", len(les), f.seeds, runs, maxLabRuns)
 	}
 	setup := &report.LabSetup{Prior: pd, Image: n, Entries: les, Sweep: sw, Counterfactual: f.counterfactual}
 	if pd.Mixture == nil {
 		if sw != nil || f.counterfactual {
-			return fail(stderr, "lab", usagef("--prior %s has no exact posterior: --sweep and --counterfactual measure against it", *f.prior))
+			return cli.Usagef("--prior %s has no exact posterior: --sweep and --counterfactual measure against it", f.prior)
 		}
-		return labNoExact(f, setup, stdout, stderr) // cmd_lab_noexact.go
+		return labNoExact(ctx, f, setup, stdout) // cmd_lab_noexact.go
 	}
 	if n := len(les) * f.seeds * f.timePoints * len(pd.Mixture.Components); n > maxLabTimeNumbers {
-		return fail(stderr, "lab", usagef("--time-points %d: %d runs × %d steps × %d components = %d scores to keep: want at most %d (lower --time-points, or 0 for none)",
-			f.timePoints, len(les)*f.seeds, f.timePoints, len(pd.Mixture.Components), n, maxLabTimeNumbers))
+		return cli.Usagef("--time-points %d: %d runs × %d steps × %d components = %d scores to keep: want at most %d (lower --time-points, or 0 for none)",
+			f.timePoints, len(les)*f.seeds, f.timePoints, len(pd.Mixture.Components), n, maxLabTimeNumbers)
 	}
 	entries := setup.Plain()
 	timePoints := f.timePoints
@@ -236,24 +263,24 @@ func cmdLab(args []string, stdout, stderr io.Writer) int {
 		Resamples: f.resamples, FloorDraws: f.floorDraws, TimePoints: timePoints}
 	lb, err := lab.New(cfg)
 	if err != nil {
-		return fail(stderr, "lab", usageError{err})
+		return cli.Usage(err)
 	}
 	var out *export.Dir
 	if f.out != "" {
 		if out, err = export.PrepareDir(f.out); err != nil {
-			return fail(stderr, "lab", usageError{err})
+			return cli.Usage(err)
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
 	bar := progress.New(stderr, "lab", f.seeds*len(entries))
 	done := 0
 	err = lb.Run(ctx, func(int, int) { done++; bar.Update(done) })
 	bar.Finish()
 	if err != nil {
-		return labFailed(ctx, err, out, stderr)
+		return labFailed(ctx, err, out)
 	}
-	return labDone(report.NewLab(lb.Report(), setup), f.json, out, stdout, stderr)
+	return labDone(report.NewLab(lb.Report(), setup), f.json, out, stdout)
 }
 
 // labReport is lab.json with or without an exact posterior.
@@ -264,10 +291,10 @@ type labReport interface {
 
 // labDone prints the report (as JSON with --json) and commits its files
 // to out (nil without --out).
-func labDone(rep labReport, json bool, out *export.Dir, stdout, stderr io.Writer) int {
+func labDone(rep labReport, json bool, out *export.Dir, stdout io.Writer) error {
 	if json {
 		if err := export.WriteJSON(stdout, rep); err != nil {
-			return fail(stderr, "lab", err)
+			return err
 		}
 	} else {
 		rep.Print(stdout)
@@ -279,21 +306,20 @@ func labDone(rep labReport, json bool, out *export.Dir, stdout, stderr io.Writer
 		}
 		if err != nil {
 			out.Abort()
-			return fail(stderr, "lab", err)
+			return err
 		}
 	}
-	return exitOK
+	return nil
 }
 
 // labFailed ends a lab run that stopped with err: the output directory is
 // abandoned, and an interrupt exits as one.
-func labFailed(ctx context.Context, err error, out *export.Dir, stderr io.Writer) int {
+func labFailed(ctx context.Context, err error, out *export.Dir) error {
 	if out != nil {
 		out.Abort()
 	}
 	if ctx.Err() != nil {
-		fmt.Fprintln(stderr, "tweedie lab: interrupted")
-		return exitInterrupt
+		return cli.Interrupted("interrupted")
 	}
-	return fail(stderr, "lab", err)
+	return err
 }

@@ -10,12 +10,13 @@ import (
 	"tweedie/core/lab"
 	"tweedie/core/report"
 	"tweedie/core/worker"
+	"tweedie/internal/cli"
 )
 
 // labNoExact is `tweedie lab` on a prior without an exact posterior (a
 // served model): lab.RunNoExact's figures, as a table or JSON, and
 // lab.json and lab.csv under --out.
-func labNoExact(f *labFlags, setup *report.LabSetup, stdout, stderr io.Writer) int {
+func labNoExact(ctx context.Context, f *labFlags, setup *report.LabSetup, stdout io.Writer) error {
 	pd := setup.Prior
 	workers := f.workers
 	if r, ok := pd.Model.(*worker.Remote); ok {
@@ -27,14 +28,14 @@ func labNoExact(f *labFlags, setup *report.LabSetup, stdout, stderr io.Writer) i
 	if f.out != "" {
 		var err error
 		if out, err = export.PrepareDir(f.out); err != nil {
-			return fail(stderr, "lab", usageError{err})
+			return cli.Usage(err)
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
 	rep, err := lab.RunNoExact(ctx, cfg)
 	if err != nil {
-		return labFailed(ctx, err, out, stderr)
+		return labFailed(ctx, err, out)
 	}
-	return labDone(report.NewNoExactLab(rep, setup), f.json, out, stdout, stderr)
+	return labDone(report.NewNoExactLab(rep, setup), f.json, out, stdout)
 }

@@ -2,57 +2,82 @@ package main
 
 import (
 	"fmt"
-	"io"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"tweedie/core/export"
 	"tweedie/core/report"
+	"tweedie/internal/cli"
 )
 
-func cmdPosterior(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("tweedie posterior")
-	pf := addProblemFlags(fs)
-	prior := addPriorFlag(fs)
-	out := fs.String("out", "", "write mean.png, std.png, samples.png, weights.csv and posterior.json to `DIR`")
-	samples := fs.Int("samples", 8, "number `N` of exact posterior samples in samples.png (0 for none)")
-	jsonOut := fs.Bool("json", false, "print posterior.json to stdout instead of the table")
-	if status, done := parseNoArgs(fs, args, "posterior", helpText("posterior"), stdout, stderr); done {
-		return status
+func newPosteriorCmd() *cobra.Command {
+	var (
+		pf      *problemFlags
+		out     string
+		samples int
+		json    bool
+	)
+	cmd := &cobra.Command{
+		Use:  "posterior",
+		Args: noArgs,
 	}
-	if *samples < 0 || *samples > report.MaxPosteriorSamples {
-		return fail(stderr, "posterior", usagef("--samples %d: want 0 ≤ N ≤ %d", *samples, report.MaxPosteriorSamples))
-	}
-	st, err := setupProblem(pf, *prior)
-	if err != nil {
-		return fail(stderr, "posterior", err)
-	}
-	post, err := report.NewPosterior(&st.Case, *samples)
-	if err != nil {
-		return fail(stderr, "posterior", usageError{err})
-	}
-	sum := post.Summary
-	if *out != "" {
-		od, err := export.PrepareDir(*out)
+	pf = addProblemFlags(cmd)
+	fs := cmd.Flags()
+	fs.IntVar(&samples, "samples", 8, "number `N` of exact posterior samples in samples.png (0 for none)")
+	cli.SetGroup(fs, groupOutputs, "samples")
+	addOutFlag(cmd, &out, "mean.png, std.png, samples.png, weights.csv and posterior.json")
+	addJSONFlag(cmd, &json, "print posterior.json to stdout instead of the table")
+	// --seed seeds the samples; the other sampler and method flags do not
+	// apply: hidden, and refused on the command line.
+	fs.Lookup("seed").Usage = "seed of the exact posterior samples"
+	cli.SetGroup(fs, groupOutputs, "seed")
+	unused := func(f *pflag.Flag) bool { g := cli.GroupOf(f); return g == groupSampler || g == groupParams }
+	fs.VisitAll(func(f *pflag.Flag) { f.Hidden = f.Hidden || unused(f) })
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		var given error
+		fs.Visit(func(f *pflag.Flag) {
+			if unused(f) && given == nil {
+				given = cli.Usagef("--%s: tweedie posterior runs no sampler and no method (--seed seeds its samples)", f.Name)
+			}
+		})
+		if given != nil {
+			return given
+		}
+		if samples < 0 || samples > report.MaxPosteriorSamples {
+			return cli.Usagef("--samples %d: want 0 ≤ N ≤ %d", samples, report.MaxPosteriorSamples)
+		}
+		st, err := setupProblem(pf)
 		if err != nil {
-			return fail(stderr, "posterior", usageError{err})
+			return err
 		}
-		if err := post.WriteFiles(od); err != nil {
-			od.Abort()
-			return fail(stderr, "posterior", fmt.Errorf("--out %s: %w", *out, err))
+		post, err := report.NewPosterior(&st.Case, samples)
+		if err != nil {
+			return cli.Usage(err)
 		}
-		if err := od.Commit(); err != nil {
-			od.Abort()
-			return fail(stderr, "posterior", fmt.Errorf("--out %s: %w", *out, err))
+		if out != "" {
+			od, err := export.PrepareDir(out)
+			if err != nil {
+				return cli.Usage(err)
+			}
+			if err := post.WriteFiles(od); err != nil {
+				od.Abort()
+				return fmt.Errorf("--out %s: %w", out, err)
+			}
+			if err := od.Commit(); err != nil {
+				od.Abort()
+				return fmt.Errorf("--out %s: %w", out, err)
+			}
 		}
+		stdout := cmd.OutOrStdout()
+		if json {
+			return export.WriteJSON(stdout, post.Summary)
+		}
+		post.Summary.Print(stdout)
+		if out != "" {
+			fmt.Fprintf(stdout, "wrote %s\n", out)
+		}
+		return nil
 	}
-	if *jsonOut {
-		if err := export.WriteJSON(stdout, sum); err != nil {
-			return fail(stderr, "posterior", err)
-		}
-		return exitOK
-	}
-	sum.Print(stdout)
-	if *out != "" {
-		fmt.Fprintf(stdout, "wrote %s\n", *out)
-	}
-	return exitOK
+	return cmd
 }

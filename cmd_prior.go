@@ -1,60 +1,75 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 
-	"tweedie/core/export"
-	"tweedie/core/prior"
+	"github.com/spf13/cobra"
 
+	"tweedie/core/export"
 	"tweedie/core/gmm"
+	"tweedie/core/prior"
+	"tweedie/internal/cli"
 )
 
-func cmdPrior(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("tweedie prior")
-	priorSpec := addPriorFlag(fs)
-	pos, err := parseFlags(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		printHelp(stdout, fs, helpText("prior")+exitCodesHelp)
-		return exitOK
+func newPriorCmd() *cobra.Command {
+	var spec string
+	cmd := &cobra.Command{
+		Use: "prior",
+		RunE: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cli.Usagef("want a subcommand: export FILE.npz or list")
+			}
+			return cli.Usagef("unknown subcommand %q (want export or list)", args[0])
+		},
 	}
+	addPriorFlag(cmd.PersistentFlags(), &spec)
+	completePriors(cmd)
+	export := &cobra.Command{
+		Use:  "export FILE.npz",
+		Args: exactArgs(1, "one FILE.npz"),
+		RunE: func(cmd *cobra.Command, args []string) error { return exportPrior(cmd.OutOrStdout(), spec, args[0]) },
+	}
+	_ = export.MarkFlagFilename("", "npz")
+	list := &cobra.Command{
+		Use:  "list",
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := fmt.Fprint(cmd.OutOrStdout(), prior.Help())
+			return err
+		},
+	}
+	cmd.AddCommand(export, list)
+	return cmd
+}
+
+// exportPrior writes the mixture of prior spec to path as .npz.
+func exportPrior(stdout io.Writer, spec, path string) error {
+	if err := export.CheckDest("export", path); err != nil {
+		return cli.Usage(err)
+	}
+	p, err := loadPrior(spec)
 	if err != nil {
-		return fail(stderr, "prior", usageError{err})
+		return err
 	}
-	if len(pos) == 0 {
-		return fail(stderr, "prior", usagef("want a subcommand: export FILE.npz or list"))
+	if p.Mixture == nil {
+		return cli.Usagef("prior %s is not a Gaussian mixture: nothing to export", p.Spec)
 	}
-	switch pos[0] {
-	case "list":
-		if len(pos) > 1 {
-			return fail(stderr, "prior", usagef("list takes no arguments, got %q", pos[1]))
-		}
-		fmt.Fprint(stdout, prior.Help())
-		return exitOK
-	case "export":
-		if len(pos) != 2 {
-			return fail(stderr, "prior", usagef("export wants one FILE.npz, got %d arguments", len(pos)-1))
-		}
-		path := pos[1]
-		if err := export.CheckDest("export", path); err != nil {
-			return fail(stderr, "prior", usageError{err})
-		}
-		p, err := loadPrior(*priorSpec)
-		if err != nil {
-			return fail(stderr, "prior", err)
-		}
-		if p.Mixture == nil {
-			return fail(stderr, "prior", usagef("prior %s is not a Gaussian mixture: nothing to export", p.Spec))
-		}
-		if err := export.AtomicFile(path, func(w io.Writer) error { return gmm.WriteNPZ(w, p.Mixture) }); err != nil {
-			return fail(stderr, "prior", fmt.Errorf("export %s: %w", path, err))
-		}
-		m := p.Mixture
-		fmt.Fprintf(stdout, "wrote %s: %s prior, K = %d components, d = %d (%v), q = %d\n",
-			path, p.Spec, len(m.Components), m.Dim(), m.Shape, m.Components[0].Rank())
-		return exitOK
+	if err := export.AtomicFile(path, func(w io.Writer) error { return gmm.WriteNPZ(w, p.Mixture) }); err != nil {
+		return fmt.Errorf("export %s: %w", path, err)
 	}
-	return fail(stderr, "prior", usagef("unknown subcommand %q (want export or list)", pos[0]))
+	m := p.Mixture
+	fmt.Fprintf(stdout, "wrote %s: %s prior, K = %d components, d = %d (%v), q = %d\n",
+		path, p.Spec, len(m.Components), m.Dim(), m.Shape, m.Components[0].Rank())
+	return nil
+}
+
+// exactArgs wants n arguments, described by want.
+func exactArgs(n int, want string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) != n {
+			return cli.Usagef("want %s, got %d arguments", want, len(args))
+		}
+		return nil
+	}
 }

@@ -1,32 +1,18 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/charmbracelet/colorprofile"
+	"github.com/spf13/cobra"
 
 	"tweedie/core/imgio"
+	"tweedie/internal/cli"
 	"tweedie/tui/gfx"
 	"tweedie/tui/kitty"
 	"tweedie/tui/termcaps"
 )
-
-// displayFlags are the flags that say how images are drawn: the
-// explorer's and render's.
-type displayFlags struct {
-	graphics, color string
-}
-
-func addDisplayFlags(fs *flag.FlagSet) *displayFlags {
-	d := &displayFlags{}
-	fs.StringVar(&d.graphics, "graphics", "auto", "images as `MODE`: auto, kitty, sixel, halfblock or ascii; sixel:WxH also sets the cell size in pixels (when the terminal does not report it)")
-	fs.StringVar(&d.color, "color", "auto", "colour `PROFILE`: auto, truecolor, 256, 16 or none (over SSH only TERM reaches the program, so auto may under-report)")
-	return d
-}
 
 // parse returns the parsed mode, cell size and colour profile.
 func (d *displayFlags) parse() (termcaps.Mode, termcaps.Size, colorprofile.Profile, error) {
@@ -41,65 +27,68 @@ func (d *displayFlags) parse() (termcaps.Mode, termcaps.Size, colorprofile.Profi
 	return mode, cell, p, nil
 }
 
-// renderCommand is `tweedie render`.
-var renderCommand = command{
-	summary: "print images in the terminal (kitty, sixel, half-blocks or characters)",
-	run: func(args []string, stdout, stderr io.Writer) int {
-		return runRender(args, stdout, stderr, termcaps.Probe)
-	},
+// probeTerminal asks the terminal what it can draw; tests replace it.
+var probeTerminal = termcaps.Probe
+
+func newRenderCmd() *cobra.Command {
+	var width int
+	var df *displayFlags
+	cmd := &cobra.Command{
+		Use: "render IMAGE...",
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cli.Usagef("no image given")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, files []string) error { return renderImages(cmd, df, width, files) },
+	}
+	df = addDisplayFlags(cmd)
+	cmd.Flags().IntVar(&width, "width", 0, "width in `COLS` (0: on a terminal, the image fitted to its window, like chafa; elsewhere its width in pixels, at most 80)")
+	cli.SetGroup(cmd.Flags(), groupDisplay, "width")
+	return cmd
 }
 
-// prober asks the terminal what it can draw (termcaps.Probe); tests
-// replace it.
-type prober = func(env termcaps.Env) (caps termcaps.Caps, cols int, cell termcaps.Size, err error)
-
-func runRender(args []string, stdout, stderr io.Writer, probe prober) int {
-	fs := newFlagSet("tweedie render")
-	df := addDisplayFlags(fs)
-	width := fs.Int("width", 0, "width in `COLS` (default: on a terminal, the image fitted to its window, like chafa; elsewhere its width in pixels, at most 80)")
-	files, err := parseFlags(fs, args) // flags may follow the images
-	if errors.Is(err, flag.ErrHelp) {
-		printHelp(stdout, fs, helpText("render"))
-		return exitOK
-	}
-	if err != nil {
-		return fail(stderr, "render", usageError{err})
-	}
+// renderImages prints the images, reporting each one it cannot draw and going
+// on with the next.
+func renderImages(cmd *cobra.Command, df *displayFlags, width int, files []string) error {
+	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	mode, cell, profile, err := df.parse()
 	if err != nil {
-		return fail(stderr, "render", usageError{err})
+		return cli.Usage(err)
 	}
-	if len(files) == 0 {
-		return fail(stderr, "render", usagef("no image given"))
+	if width < 0 || width > kitty.MaxCells*4 {
+		return cli.Usagef("--width %d: want 0 (automatic) or 1…%d columns", width, kitty.MaxCells*4)
 	}
-	if *width < 0 || *width > kitty.MaxCells*4 {
-		return fail(stderr, "render", usagef("--width %d: want 0 (automatic) or 1…%d columns", *width, kitty.MaxCells*4))
-	}
-	pr := gfx.NewPrinter(gfx.PrintOptions{Mode: mode, Cell: cell, Profile: profile, Out: stdout, Environ: os.Environ(), Probe: probe})
+	pr := gfx.NewPrinter(gfx.PrintOptions{Mode: mode, Cell: cell, Profile: profile, Out: stdout, Environ: os.Environ(), Probe: probeTerminal})
 	status := 0
+	report := func(err error) { status = max(status, cli.PrintError(stderr, cmd.CommandPath(), err)) }
 	for i, path := range files {
 		im, err := imgio.Decode(path)
 		if err != nil {
-			status = max(status, fail(stderr, "render", err))
+			report(err)
 			continue
 		}
-		cols := *width
+		cols := width
 		if cols == 0 {
 			cols = pr.Width(im.Bounds())
 		}
 		if w, h := pr.DrawSize(im.Bounds(), cols); w > gfx.MaxDrawSide || h > gfx.MaxDrawSide || w*h > gfx.MaxDrawPixels {
-			status = max(status, fail(stderr, "render", usagef("%s: drawn in %d columns it would be %d×%d pixels, more than %d on a side or %d in all",
-				path, cols, w, h, gfx.MaxDrawSide, gfx.MaxDrawPixels)))
+			report(cli.Usagef("%s: drawn in %d columns it would be %d×%d pixels, more than %d on a side or %d in all",
+				path, cols, w, h, gfx.MaxDrawSide, gfx.MaxDrawPixels))
 			continue
 		}
 		out, err := pr.Append(nil, im, cols, i)
 		if err != nil {
-			status = max(status, fail(stderr, "render", fmt.Errorf("%s: %w", path, err)))
+			report(fmt.Errorf("%s: %w", path, err))
 			continue
 		}
 		if _, err := stdout.Write(out); err != nil {
-			return fail(stderr, "render", err)
+			return err
 		}
 	}
-	return status
+	if status != 0 {
+		return &cli.ExitError{Code: status}
+	}
+	return nil
 }

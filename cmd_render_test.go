@@ -51,8 +51,11 @@ func noProbe(termcaps.Env) (termcaps.Caps, int, termcaps.Size, error) {
 
 func render(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
+	old := probeTerminal
+	probeTerminal = noProbe
+	t.Cleanup(func() { probeTerminal = old })
 	var out, errb bytes.Buffer
-	code := runRender(args, &out, &errb, noProbe)
+	code := realMain(append([]string{"render"}, args...), &out, &errb)
 	return out.String(), errb.String(), code
 }
 

@@ -239,7 +239,7 @@ func TestRunWritesEveryFile(t *testing.T) {
 
 func TestRunJSONToStdout(t *testing.T) {
 	code, stdout, stderr := runMain(t, "run", "--method", "dps", "--steps", "20", "--sampler", "ddim", "--eta", "0.5",
-		"--r", "0.2", "--op", "sr:factor=2", "--json", "--no-exact")
+		"--op", "sr:factor=2", "--json", "--no-exact")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -253,6 +253,11 @@ func TestRunJSONToStdout(t *testing.T) {
 	}
 	if _, ok := sum["cos_to_exact"]; ok {
 		t.Error("--no-exact still reports cos_to_exact")
+	}
+	// ΠG's r does not apply to DPS: refused, naming the method that takes it.
+	code, _, stderr = runMain(t, "run", "--method", "dps", "--r", "0.2", "--steps", "2")
+	if code != 2 || !strings.Contains(stderr, "--r: DPS does not take it; it is a parameter of ΠG") {
+		t.Errorf("run --method dps --r 0.2: exit %d, %q", code, stderr)
 	}
 }
 
@@ -408,7 +413,7 @@ func TestSubcommandHelp(t *testing.T) {
 			if code != 0 || stderr != "" {
 				t.Errorf("%s %s: exit %d, %q", cmd, h, code, stderr)
 			}
-			for _, want := range []string{"Usage:", "Examples:", "Exit status", "-prior"} {
+			for _, want := range []string{"USAGE", "EXAMPLES", "EXIT STATUS", "-prior"} {
 				if !strings.Contains(stdout, want) {
 					t.Errorf("%s %s: help lacks %q", cmd, h, want)
 				}
@@ -416,7 +421,7 @@ func TestSubcommandHelp(t *testing.T) {
 		}
 	}
 	_, stdout, _ := runMain(t, "--help")
-	for _, want := range []string{"Commands:", "run ", "posterior", "prior", "Exit status"} {
+	for _, want := range []string{"COMMANDS", "run ", "posterior", "prior", "EXIT STATUS"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("tweedie --help lacks %q", want)
 		}

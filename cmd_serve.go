@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -12,89 +11,105 @@ import (
 	"syscall"
 	"time"
 
-	"tweedie/tui"
+	"github.com/spf13/cobra"
+
+	"tweedie/internal/cli"
 	"tweedie/tui/serve"
 )
 
 // shutdownTimeout bounds a graceful stop.
 const shutdownTimeout = 10 * time.Second
 
-func cmdServe(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	go func() {
-		<-ctx.Done()
-		stop() // a second signal has its default effect: stop at once
-	}()
-	return runServer(ctx, args, stdout, stderr, nil)
+// serveFlags are `tweedie serve`'s flags beyond the explorer's.
+type serveFlags struct {
+	listen, hostKey, authKeys string
+	maxSessions               int
+	idle                      time.Duration
 }
 
-// runServer serves until ctx ends, then shuts down gracefully. ready, when
-// non-nil, gets the address once the server listens.
+// serveListening, when not nil, gets the address once the server
+// listens; tests set it.
+var serveListening func(net.Addr)
+
+func newServeCmd() *cobra.Command {
+	var ef explorerFlags
+	var sf serveFlags
+	cmd := &cobra.Command{
+		Use:  "serve",
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			go func() {
+				<-ctx.Done()
+				stop() // a second signal has its default effect: stop at once
+			}()
+			return sf.serve(ctx, cmd, &ef)
+		},
+	}
+	ef.add(cmd)
+	fs := cmd.Flags()
+	fs.StringVar(&sf.listen, "listen", "127.0.0.1:23234", "TCP `address` to listen on")
+	fs.StringVar(&sf.hostKey, "host-key", serve.DefaultHostKeyPath(), "the server's private host key `FILE`, generated if missing")
+	fs.StringVar(&sf.authKeys, "authorized-keys", "", "OpenSSH authorized_keys `FILE` of the public keys allowed in (needed off loopback)")
+	fs.IntVar(&sf.maxSessions, "max-sessions", 8, "most sessions at once, 0 for no limit")
+	fs.DurationVar(&sf.idle, "idle-timeout", 15*time.Minute, "close a session after this `duration` without input, 0 never")
+	cli.SetGroup(fs, groupServer, "listen", "host-key", "authorized-keys", "max-sessions", "idle-timeout")
+	return cmd
+}
+
+// runServer runs `tweedie serve args` until ctx ends; ready, when not
+// nil, gets the address once the server listens.
 func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, ready func(net.Addr)) int {
-	fs := newFlagSet("tweedie serve")
-	listen := fs.String("listen", "127.0.0.1:23234", "TCP `address` to listen on")
-	hostKey := fs.String("host-key", serve.DefaultHostKeyPath(), "the server's private host key `FILE`, generated if missing")
-	authKeys := fs.String("authorized-keys", "", "OpenSSH authorized_keys `FILE` of the public keys allowed in (needed off loopback)")
-	maxSessions := fs.Int("max-sessions", 8, "most sessions at once, 0 for no limit")
-	idle := fs.Duration("idle-timeout", 15*time.Minute, "close a session after this `duration` without input, 0 never")
-	pf := addProblemFlags(fs)
-	priorSpec := addPriorFlag(fs)
-	theme := addThemeFlag(fs)
+	serveListening = ready
+	defer func() { serveListening = nil }()
+	defer closePriors()
+	return program(newRoot(), stdout, stderr, os.Environ()).Execute(ctx, append([]string{"serve"}, args...))
+}
 
-	usageErr := func(err error) int { return fail(stderr, "serve", usageError{err}) }
-	if status, done := parseNoArgs(fs, args, "serve", helpText("serve"), stdout, stderr); done {
-		return status
-	}
+// serve serves until ctx ends, then shuts down gracefully.
+func (sf *serveFlags) serve(ctx context.Context, cmd *cobra.Command, ef *explorerFlags) error {
 	switch {
-	case *maxSessions < 0:
-		return usageErr(fmt.Errorf("--max-sessions %d: want ≥ 0", *maxSessions))
-	case *idle < 0:
-		return usageErr(fmt.Errorf("--idle-timeout %v: want ≥ 0", *idle))
-	case *hostKey == "":
-		return usageErr(errors.New("--host-key: want a file"))
-	case *authKeys == "" && flagGiven(fs, "authorized-keys"):
-		return usageErr(errors.New("--authorized-keys: want a file (leave the flag out to let any key in on loopback)"))
+	case sf.maxSessions < 0:
+		return cli.Usagef("--max-sessions %d: want ≥ 0", sf.maxSessions)
+	case sf.idle < 0:
+		return cli.Usagef("--idle-timeout %v: want ≥ 0", sf.idle)
+	case sf.hostKey == "":
+		return cli.Usagef("--host-key: want a file")
+	case sf.authKeys == "" && cli.Given(cmd, "authorized-keys"):
+		return cli.Usagef("--authorized-keys: want a file (leave the flag out to let any key in on loopback)")
 	}
-	if _, port, err := net.SplitHostPort(*listen); err != nil {
-		return usageErr(fmt.Errorf("--listen %q: malformed address: want HOST:PORT, e.g. 127.0.0.1:23234", *listen))
+	if _, port, err := net.SplitHostPort(sf.listen); err != nil {
+		return cli.Usagef("--listen %q: malformed address: want HOST:PORT, e.g. 127.0.0.1:23234", sf.listen)
 	} else if _, err := net.LookupPort("tcp", port); err != nil {
-		return usageErr(fmt.Errorf("--listen %q: malformed port: want HOST:PORT, e.g. 127.0.0.1:23234", *listen))
+		return cli.Usagef("--listen %q: malformed port: want HOST:PORT, e.g. 127.0.0.1:23234", sf.listen)
 	}
-	st, err := setupProblem(pf, *priorSpec)
+	opts, err := ef.options()
 	if err != nil {
-		return fail(stderr, "serve", err)
+		return err
 	}
-	opts, err := explorerOptions(st)
-	if err == nil {
-		opts.Theme, err = tui.ParseTheme(*theme)
-	}
-	if err != nil {
-		return usageErr(err)
-	}
-
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
 	srv, err := serve.New(serve.Config{
-		Addr: *listen, HostKeyPath: *hostKey, AuthorizedKeysPath: *authKeys,
-		MaxSessions: *maxSessions, IdleTimeout: *idle, Explorer: opts, Logger: log,
+		Addr: sf.listen, HostKeyPath: sf.hostKey, AuthorizedKeysPath: sf.authKeys,
+		MaxSessions: sf.maxSessions, IdleTimeout: sf.idle, Explorer: opts, Logger: log,
 	})
 	switch {
 	case errors.Is(err, serve.ErrNotLoopback), errors.Is(err, serve.ErrAuthorizedKeys):
-		return usageErr(err)
+		return cli.Usage(err)
 	case err != nil:
-		return fail(stderr, "serve", err)
+		return err
 	}
-	ln, err := net.Listen("tcp", *listen)
+	ln, err := net.Listen("tcp", sf.listen)
 	if err != nil {
-		return fail(stderr, "serve", err)
+		return err
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	if ready != nil {
-		ready(ln.Addr())
+	if serveListening != nil {
+		serveListening(ln.Addr())
 	}
 	select {
 	case err := <-served:
-		return fail(stderr, "serve", err)
+		return err
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
@@ -104,8 +119,8 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 		log.Warn("sessions did not end in time: closed", "err", err)
 	}
 	if err := <-served; err != nil {
-		return fail(stderr, "serve", err)
+		return err
 	}
 	log.Info("stopped")
-	return 0
+	return nil
 }

@@ -235,7 +235,7 @@ func TestServeCommandUsage(t *testing.T) {
 	if c := realMain([]string{"serve", "-h"}, &stdout, &stderr); c != 0 {
 		t.Errorf("serve -h: exit %d", c)
 	}
-	for _, want := range []string{"Usage:", "Examples:", "Exit status", "-authorized-keys", "-max-sessions", "-idle-timeout", "-host-key", "-listen", "-method"} {
+	for _, want := range []string{"USAGE", "EXAMPLES", "EXIT STATUS", "-authorized-keys", "-max-sessions", "-idle-timeout", "-host-key", "-listen", "-method"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("serve -h lacks %q", want)
 		}

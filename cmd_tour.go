@@ -2,37 +2,55 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"strconv"
 
+	"github.com/spf13/cobra"
+
 	"tweedie/core/method"
+	"tweedie/internal/cli"
 	"tweedie/tui"
 	"tweedie/tui/tour"
 )
 
-// cmdTour opens the explorer in the guided tour.
-func cmdTour(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("tweedie tour")
-	ef := addExplorerFlags(fs)
+// newTourCmd is the explorer in the guided tour.
+func newTourCmd() *cobra.Command {
+	var ef explorerFlags
+	var stop, lang string
 	n := tui.TourStops()
-	stop := fs.String("stop", "1", fmt.Sprintf("open stop `N` (1 to %d)", n))
-	lang := fs.String("lang", "", "language of the texts: en or zh (default: zh when LC_ALL, LC_MESSAGES or LANG starts with zh, else en)")
-	if status, done := parseNoArgs(fs, args, "tour", helpText("tour"), stdout, stderr); done {
-		return status
+	cmd := &cobra.Command{
+		Use:  "tour",
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			to, err := tourFlags(cmd, stop, lang, n)
+			if err != nil {
+				return cli.Usage(err)
+			}
+			return ef.open(cmd, &to)
+		},
 	}
-	to, err := tourFlags(ef.pf, *stop, *lang, n)
-	if err != nil {
-		return fail(stderr, "tour", usageError{err})
+	ef.add(cmd)
+	fs := cmd.Flags()
+	fs.StringVar(&stop, "stop", "1", fmt.Sprintf("open stop `N` (1 to %d)", n))
+	fs.StringVar(&lang, "lang", "", "language of the texts: en or zh (default: zh when LC_ALL, LC_MESSAGES or LANG starts with zh, else en)")
+	cli.SetGroup(fs, groupTour, "stop", "lang")
+	completeWords(cmd, "lang", []string{"en", "zh"})
+	for _, name := range tourSets() {
+		fs.Lookup(name).Hidden = true
 	}
-	return ef.open("tour", &to, stderr)
+	return cmd
 }
 
-// tourFlags checks --stop and --lang and refuses the flags every stop sets.
-func tourFlags(pf *problemFlags, stop, lang string, n int) (tui.TourOptions, error) {
+// tourFlags checks --stop and --lang and refuses the flags every stop
+// sets when they are on the command line; from the environment or the
+// config file they are left aside.
+func tourFlags(cmd *cobra.Command, stop, lang string, n int) (tui.TourOptions, error) {
 	var to tui.TourOptions
 	for _, name := range tourSets() {
-		if pf.set(name) {
+		if cmd.Flags().Changed(name) {
 			return to, fmt.Errorf("--%s: each stop of the tour sets it (use the explorer, or change it inside a stop)", name)
+		}
+		if err := cli.Reset(cmd.Flags().Lookup(name)); err != nil {
+			return to, err
 		}
 	}
 	s, err := strconv.Atoi(stop)

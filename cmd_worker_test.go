@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"tweedie/internal/cli"
 
 	"tweedie/assets"
 	"tweedie/core/worker/workertest"
@@ -64,15 +65,15 @@ func TestRunRemoteFaults(t *testing.T) {
 		status     int
 		want       []string
 	}{
-		{workertest.OK, "", exitOK, nil},
-		{workertest.Exit, "", exitUsage, []string{"the worker exited (exit status 3)", "model.pt not found"}},
-		{workertest.HangHello, "start=500ms:", exitUsage, []string{"the worker gave no handshake within 500ms"}},
-		{workertest.Garbage, "", exitUsage, []string{"the worker broke the protocol", "something else to stdout"}},
-		{workertest.ExitLater, "", exitFailure, []string{"step 1 of 10", "exit status 1", "CUDA out of memory"}},
-		{workertest.SSHLost, "", exitFailure, []string{"exit status 255", "Broken pipe"}},
-		{workertest.Hang, "timeout=500ms:", exitFailure, []string{"gave no answer to linearize (1 rows) within 500ms"}},
-		{workertest.Shape, "", exitFailure, []string{"answered linearize of 1 rows", "shape [2 784]"}},
-		{workertest.NaN, "", exitFailure, []string{"the worker returned NaN"}},
+		{workertest.OK, "", cli.ExitOK, nil},
+		{workertest.Exit, "", cli.ExitUsage, []string{"the worker exited (exit status 3)", "model.pt not found"}},
+		{workertest.HangHello, "start=500ms:", cli.ExitUsage, []string{"the worker gave no handshake within 500ms"}},
+		{workertest.Garbage, "", cli.ExitUsage, []string{"the worker broke the protocol", "something else to stdout"}},
+		{workertest.ExitLater, "", cli.ExitFailure, []string{"step 1 of 10", "exit status 1", "CUDA out of memory"}},
+		{workertest.SSHLost, "", cli.ExitFailure, []string{"exit status 255", "Broken pipe"}},
+		{workertest.Hang, "timeout=500ms:", cli.ExitFailure, []string{"gave no answer to linearize (1 rows) within 500ms"}},
+		{workertest.Shape, "", cli.ExitFailure, []string{"answered linearize of 1 rows", "shape [2 784]"}},
+		{workertest.NaN, "", cli.ExitFailure, []string{"the worker returned NaN"}},
 	} {
 		t.Run(c.mode, func(t *testing.T) {
 			pidFile := filepath.Join(t.TempDir(), "pid")
@@ -81,7 +82,7 @@ func TestRunRemoteFaults(t *testing.T) {
 			if status != c.status {
 				t.Errorf("exit status %d, want %d; stderr %q", status, c.status, stderr)
 			}
-			if c.status != exitOK {
+			if c.status != cli.ExitOK {
 				if n := strings.Count(strings.TrimSpace(stderr), "\n"); n != 0 {
 					t.Errorf("stderr of %d lines: %q", n+1, stderr)
 				}
@@ -99,13 +100,13 @@ func TestRunRemoteFaults(t *testing.T) {
 	}
 	t.Run("missing", func(t *testing.T) {
 		status, _, stderr := runMain(t, "run", "--prior", "remote:/nonexistent/worker --model x", "--steps", "10")
-		if status != exitUsage || !strings.Contains(stderr, "/nonexistent/worker") || !strings.Contains(stderr, "exit status 127") {
+		if status != cli.ExitUsage || !strings.Contains(stderr, "/nonexistent/worker") || !strings.Contains(stderr, "exit status 127") {
 			t.Errorf("status %d, stderr %q", status, stderr)
 		}
 	})
 	t.Run("bad options", func(t *testing.T) {
 		status, _, stderr := runMain(t, "run", "--prior", "remote:timeout=never:python3 w.py")
-		if status != exitUsage || !strings.Contains(stderr, "timeout") {
+		if status != cli.ExitUsage || !strings.Contains(stderr, "timeout") {
 			t.Errorf("status %d, stderr %q", status, stderr)
 		}
 	})
@@ -122,7 +123,7 @@ func TestLabOverWorkers(t *testing.T) {
 		spec := fakeSpec(t, fmt.Sprintf("workers=%d:", n), workertest.OK, pidFile)
 		status, stdout, stderr := runMain(t, "lab", "--prior", spec, "--methods", "dps,pig", "--steps", "10",
 			"--seeds", "4", "--workers", "2", "--json")
-		if status != exitOK {
+		if status != cli.ExitOK {
 			t.Fatalf("%d workers: status %d: %s", n, status, stderr)
 		}
 		var rep map[string]any
@@ -154,11 +155,11 @@ func TestLabOverWorkers(t *testing.T) {
 
 func TestWorkerCommand(t *testing.T) {
 	status, stdout, _ := runMain(t, "worker")
-	if status != exitOK || stdout != assets.WorkerPy {
+	if status != cli.ExitOK || stdout != assets.WorkerPy {
 		t.Fatalf("tweedie worker: status %d, %d bytes", status, len(stdout))
 	}
 	f := filepath.Join(t.TempDir(), "w.py")
-	if status, _, stderr := runMain(t, "worker", f); status != exitOK {
+	if status, _, stderr := runMain(t, "worker", f); status != cli.ExitOK {
 		t.Fatalf("tweedie worker FILE: status %d: %s", status, stderr)
 	}
 	if b, err := os.ReadFile(f); err != nil || string(b) != assets.WorkerPy {

@@ -1,10 +1,10 @@
 package main
 
 import (
-	"flag"
-	"io"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
 
 	"tweedie/core/method"
 	"tweedie/core/sampler"
@@ -14,13 +14,12 @@ import (
 // as run, posterior and lab do.
 func setup(t *testing.T, args ...string) (*problemSetup, error) {
 	t.Helper()
-	fs := flag.NewFlagSet("test", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	pf := addProblemFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	cmd := &cobra.Command{Use: "test"}
+	pf := addProblemFlags(cmd)
+	if err := cmd.ParseFlags(args); err != nil {
 		return nil, err
 	}
-	return setupProblem(pf, "mnist")
+	return setupProblem(pf)
 }
 
 // values resolves the setup's method parameters.
@@ -47,12 +46,12 @@ func TestProblemFlagsDefaults(t *testing.T) {
 
 func TestProblemFlagsValues(t *testing.T) {
 	st, err := setup(t, "--image", "7", "--op", "sr:factor=4", "--sigma", "0.1", "--method", "dps",
-		"--r", "0.3", "--zeta", "2", "--weight", "0.5", "--sampler", "ddim", "--steps", "100", "--eta", "0.5", "--seed", "9")
+		"--zeta", "2", "--dps-form", "norm", "--sampler", "ddim", "--steps", "100", "--eta", "0.5", "--seed", "9")
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := st.Settings
-	want := method.Values{"r": "0.3", "zeta": "2", "weight": "0.5"}
+	want := method.Values{"zeta": "2", "dps-form": "norm"}
 	if st.Image != 7 || s.Op != "sr:factor=4" || s.Sigma != 0.1 || s.Method != "dps" || !equalValues(s.Params, want) ||
 		s.Sampler != sampler.DDIM || s.Steps != 100 || s.Eta != 0.5 || s.Seed != 9 {
 		t.Errorf("got %+v", s)
@@ -129,10 +128,9 @@ func TestVariantFlags(t *testing.T) {
 // loading an image file.
 func parse(t *testing.T, args ...string) (problem, error) {
 	t.Helper()
-	fs := flag.NewFlagSet("test", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	pf := addProblemFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	cmd := &cobra.Command{Use: "test"}
+	pf := addProblemFlags(cmd)
+	if err := cmd.ParseFlags(args); err != nil {
 		return problem{}, err
 	}
 	pd, err := loadPrior("mnist")

@@ -2,40 +2,22 @@
 // terminal: with no subcommand it opens the explorer, which steps through
 // a guided reverse-diffusion trajectory (ΠG, DPS and every other
 // registered method) on the embedded MNIST prior or another of the prior
-// registry.
+// registry. The subcommands run, lab and posterior measure headless;
+// commands.go lists them all.
 package main
 
 import (
+	"context"
 	"errors"
-	"flag"
-	"fmt"
 	"io"
 	"os"
-	"sort"
-	"strings"
+
+	"github.com/spf13/cobra"
 
 	_ "tweedie/assets" // registers the prior "mnist" and the MNIST test digits
+	"tweedie/internal/cli"
 	"tweedie/tui"
 )
-
-// command is a subcommand: it gets the arguments after its name and
-// returns the exit status.
-type command struct {
-	summary string
-	run     func(args []string, stdout, stderr io.Writer) int
-}
-
-// commands are the subcommands by name. The explorer runs when there is
-// none. Subcommands that describe a problem reuse addProblemFlags (flags.go).
-var commands = map[string]command{
-	"run":       {summary: "one headless run: images, GIF, CSV, JSON, npz (tweedie run -h)", run: cmdRun},
-	"posterior": {summary: "the exact posterior of a problem: weights, mean, std, samples", run: cmdPosterior},
-	"prior":     {summary: "export or list priors (tweedie prior export FILE.npz)", run: cmdPrior},
-	"serve":     {summary: "serve the explorer over SSH, one explorer per session (tweedie serve -h)", run: cmdServe},
-	"render":    renderCommand,
-	"lab":       {summary: "many seeds per method against the exact posterior: TV, sliced Wasserstein, coverage", run: cmdLab},
-	"tour":      {summary: "a guided tour of the derivation, from Tweedie's formula to ΠG and DPS (--stop N, --lang en|zh)", run: cmdTour},
-}
 
 func main() {
 	os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr))
@@ -44,74 +26,60 @@ func main() {
 // startExplorer opens the explorer; tests replace it.
 var startExplorer = tui.Run
 
+// realMain runs the command args select and returns the exit status.
 func realMain(args []string, stdout, stderr io.Writer) int {
 	defer closePriors()
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		cmd, ok := commands[args[0]]
-		if !ok {
-			fmt.Fprintf(stderr, "tweedie: unknown command %q (run tweedie -h for usage)\n", args[0])
-			return 2
-		}
-		return cmd.run(args[1:], stdout, stderr)
+	root := newRoot()
+	if len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd) {
+		showParamsOnLine(root, args[1:])
 	}
-	return explore(args, stdout, stderr)
+	return program(root, stdout, stderr, os.Environ()).Execute(context.Background(), args)
 }
 
-// usageText is the explorer's help with the list of commands.
-func usageText() string {
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
+// newRoot is the command tree: the explorer at the root, the commands of
+// commands.go below it.
+func newRoot() *cobra.Command {
+	var ef explorerFlags
+	root := &cobra.Command{
+		Use:   "tweedie",
+		Short: "a terminal explorer for diffusion-model posterior samplers",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return ef.open(cmd, nil)
+		},
 	}
-	sort.Strings(names)
-	cmds := "\n\nCommands:"
-	for _, n := range names {
-		cmds += fmt.Sprintf("\n  %-10s %s", n, commands[n].summary)
+	ef.add(root)
+	addConfigFlag(root)
+	for _, newCmd := range commands {
+		root.AddCommand(newCmd())
 	}
-	return fmt.Sprintf(helpText("tweedie"), cmds)
+	walkCommands(root, setHelp)
+	return root
 }
 
-// explore parses the explorer's flags and opens it. A bad start ends with
-// one line on stderr and status 2 before the screen opens.
-func explore(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("tweedie")
-	ef := addExplorerFlags(fs)
-	if status, done := parseNoArgs(fs, args, "", usageText(), stdout, stderr); done {
-		return status
-	}
-	return ef.open("", nil, stderr)
-}
-
-// explorerFlags are the flags of the explorer (and of the tour): the
-// problem, the prior and the display.
+// explorerFlags are the flags of the explorer (and of the tour and serve):
+// the problem and the display.
 type explorerFlags struct {
-	pf        *problemFlags
-	priorSpec *string
-	df        *displayFlags
-	theme     *string
+	pf    *problemFlags
+	df    *displayFlags
+	theme string
 }
 
-func addExplorerFlags(fs *flag.FlagSet) *explorerFlags {
-	return &explorerFlags{pf: addProblemFlags(fs), priorSpec: addPriorFlag(fs), df: addDisplayFlags(fs), theme: addThemeFlag(fs)}
+func (ef *explorerFlags) add(cmd *cobra.Command) {
+	ef.pf = addProblemFlags(cmd)
+	ef.df = addDisplayFlags(cmd)
+	addThemeFlag(cmd, &ef.theme)
 }
 
 // open builds the explorer's options from the flags, sets tour (when not
-// nil) on them and runs the explorer until it quits; cmd names the
-// subcommand in messages.
-func (ef *explorerFlags) open(cmd string, tour *tui.TourOptions, stderr io.Writer) int {
-	st, err := setupProblem(ef.pf, *ef.priorSpec)
+// nil) on them and runs the explorer until it quits.
+func (ef *explorerFlags) open(cmd *cobra.Command, tour *tui.TourOptions) error {
+	opts, err := ef.options()
 	if err != nil {
-		return fail(stderr, cmd, err)
+		return err
 	}
-	opts, err := explorerOptions(st)
-	if err == nil {
-		opts.Graphics, opts.Cell, opts.Profile, err = ef.df.parse()
-	}
-	if err == nil {
-		opts.Theme, err = tui.ParseTheme(*ef.theme)
-	}
-	if err != nil {
-		return fail(stderr, cmd, usageError{err})
+	if opts.Graphics, opts.Cell, opts.Profile, err = ef.df.parse(); err != nil {
+		return cli.Usage(err)
 	}
 	if tour != nil {
 		opts.Tour = *tour
@@ -119,25 +87,35 @@ func (ef *explorerFlags) open(cmd string, tour *tui.TourOptions, stderr io.Write
 	if err := startExplorer(opts); err != nil {
 		var se *tui.SignalError
 		if errors.As(err, &se) {
-			return 128 + int(se.Signal) // as a shell reports a process the signal ended
+			return &cli.SignalError{Signal: se.Signal} // exits as a shell reports the signal
 		}
-		return fail(stderr, cmd, err)
+		return err
 	}
-	return exitOK
+	return nil
 }
 
-// explorerOptions are the explorer's starting options for a problem,
-// refused as the explorer would refuse them before its screen opens.
-// `tweedie serve` starts every session from them.
-func explorerOptions(st *problemSetup) (tui.Options, error) {
-	opts := tui.Options{Settings: st.Settings, Prior: st.Case.Prior, Images: st.Truths, Image: st.Image}
-	if _, err := tui.New(opts); err != nil {
+// options are the explorer's starting options from the problem flags and
+// --theme, refused as the explorer would refuse them before its screen
+// opens. `tweedie serve` starts every session from them.
+func (ef *explorerFlags) options() (tui.Options, error) {
+	st, err := setupProblem(ef.pf)
+	if err != nil {
 		return tui.Options{}, err
+	}
+	opts := tui.Options{Settings: st.Settings, Prior: st.Case.Prior, Images: st.Truths, Image: st.Image}
+	if opts.Theme, err = tui.ParseTheme(ef.theme); err != nil {
+		return tui.Options{}, cli.Usage(err)
+	}
+	if _, err := tui.New(opts); err != nil {
+		return tui.Options{}, cli.Usage(err)
 	}
 	return opts, nil
 }
 
-// addThemeFlag adds the explorer's --theme.
-func addThemeFlag(fs *flag.FlagSet) *string {
-	return fs.String("theme", "auto", "styles for a `THEME` background: auto (the terminal's reply, else COLORFGBG, else readable on both), dark or light")
+// walkCommands calls f on cmd and every command below it.
+func walkCommands(cmd *cobra.Command, f func(*cobra.Command)) {
+	f(cmd)
+	for _, c := range cmd.Commands() {
+		walkCommands(c, f)
+	}
 }

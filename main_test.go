@@ -56,7 +56,7 @@ func TestHelp(t *testing.T) {
 			t.Errorf("%s: exit %d", arg, code)
 		}
 		out := stdout.String()
-		for _, want := range []string{"Usage:", "Examples:", "--image", "-sigma"} {
+		for _, want := range []string{"USAGE", "EXAMPLES", "--image", "-sigma"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("%s: usage lacks %q", arg, want)
 			}

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/binary"
 	"errors"
-	"flag"
 	"hash/crc32"
 	"image"
 	"image/png"
@@ -83,18 +82,6 @@ func TestAtomicFileFailure(t *testing.T) {
 	}
 	if got := listDir(t, dir); len(got) != 0 {
 		t.Errorf("left %v", got)
-	}
-}
-
-func TestParseFlagsInterspersed(t *testing.T) {
-	fs := newFlagSet("t")
-	a := fs.String("a", "", "")
-	pos, err := parseFlags(fs, []string{"x", "-a", "1", "y", "--", "-b"})
-	if err != nil || *a != "1" || !slices.Equal(pos, []string{"x", "y", "-b"}) {
-		t.Errorf("pos %v, a %q, err %v", pos, *a, err)
-	}
-	if _, err := parseFlags(newFlagSet("t"), []string{"-h"}); !errors.Is(err, flag.ErrHelp) {
-		t.Errorf("-h: %v", err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -84,8 +85,15 @@ func TestToyMethodReachesEveryFrontEnd(t *testing.T) {
 	// -h of the explorer and of run.
 	for _, args := range [][]string{{"-h"}, {"run", "-h"}} {
 		_, out, _ := runMain(t, args...)
-		if !strings.Contains(out, "toy (Toy: a data-fit step of the test)") || !strings.Contains(out, "-toy-gain γ") {
-			t.Errorf("%v lacks the toy method or its flag", args)
+		if !regexp.MustCompile(`toy +Toy +a data-fit step of the test`).MatchString(out) {
+			t.Errorf("%v lacks the toy method", args)
+		}
+	}
+	// Its parameter, under it.
+	for _, args := range [][]string{{"--method", "toy", "-h"}, {"run", "--method", "toy", "-h"}} {
+		_, out, _ := runMain(t, args...)
+		if !strings.Contains(out, "METHOD PARAMETERS · Toy") || !strings.Contains(out, "--toy-gain γ") {
+			t.Errorf("%v lacks the toy's parameter", args)
 		}
 	}
 

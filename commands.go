@@ -1,0 +1,168 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"tweedie/core/method"
+	"tweedie/internal/cli"
+)
+
+// commands are tweedie's subcommands, in the order help lists them. To
+// add one: write newXxxCmd in cmd_xxx.go (its flags from the add*Flags
+// functions of flags.go, its text in help/xxx.txt) and list it here.
+var commands = []func() *cobra.Command{
+	newRunCmd,
+	newLabCmd,
+	newPosteriorCmd,
+	newTourCmd,
+	newServeCmd,
+	newRenderCmd,
+	newPriorCmd,
+	newWorkerCmd,
+	newConfigCmd,
+}
+
+// program is how the command tree runs: its help pages, the defaults of
+// its flags from the environment and the config file.
+func program(root *cobra.Command, stdout, stderr io.Writer, environ []string) cli.Program {
+	return cli.Program{
+		Root: root,
+		Help: cli.Help{
+			Groups:       flagGroups,
+			GeneralGroup: groupGeneral,
+			GroupTitle:   groupTitle,
+			Sections:     helpSections,
+			Prepare:      showParamsOfMethods,
+		},
+		Defaults: func(cmd *cobra.Command) (cli.Defaults, error) { return configDefaults(cmd, cmd, environ) },
+		Stdout:   stdout, Stderr: stderr, Environ: environ,
+	}
+}
+
+// setHelp sets a command's short line, text and examples from its help
+// file (helpName).
+func setHelp(cmd *cobra.Command) {
+	cmd.Short, cmd.Long, cmd.Example = helpDoc(helpName(cmd))
+}
+
+// helpName names a command's help file: its path below the root joined
+// by "-" ("prior-export"), "tweedie" for the root.
+func helpName(cmd *cobra.Command) string {
+	path := strings.Fields(cmd.CommandPath())
+	if len(path) == 1 {
+		return path[0]
+	}
+	return strings.Join(path[1:], "-")
+}
+
+// noArgs refuses arguments; at the root, a word that is no command
+// suggests the nearest.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	if !cmd.HasParent() {
+		var names []string
+		for _, c := range cmd.Commands() {
+			if c.IsAvailableCommand() {
+				names = append(names, c.Name())
+			}
+		}
+		return cli.Usagef("unknown command %q%s", args[0], cli.DidYouMean(args[0], names, ""))
+	}
+	return cli.Usagef("unexpected argument %q", args[0])
+}
+
+// showParamsOfMethods shows, in a command's help, the parameters of the
+// method on its line (--method, or its default) or of the methods of
+// --methods, and hides the others'.
+func showParamsOfMethods(cmd *cobra.Command) {
+	showParamsOf(cmd, methodsOf(cmd))
+}
+
+// showParamsOnLine does it for the command a completion request names,
+// so that flag completion offers the parameters of the method already on
+// the line.
+func showParamsOnLine(root *cobra.Command, args []string) {
+	cmd, _, err := root.Find(args)
+	if err != nil || cmd == nil {
+		return
+	}
+	ms := methodsOnLine(args)
+	if len(ms) == 0 {
+		ms = methodsOf(cmd)
+	}
+	showParamsOf(cmd, ms)
+}
+
+// methodsOf are the methods a command's --method or --methods flag holds
+// (the default method when the command line gave none).
+func methodsOf(cmd *cobra.Command) []*method.Method {
+	var ms []*method.Method
+	for _, flag := range []string{"method", "methods"} {
+		if f := cmd.Flags().Lookup(flag); f != nil {
+			ms = append(ms, methodsOnLine([]string{"--" + flag, f.Value.String()})...)
+		}
+	}
+	return ms
+}
+
+// groupTitle names the method-parameters group by the methods it shows.
+func groupTitle(cmd *cobra.Command, group string) string {
+	if group != groupParams {
+		return group
+	}
+	if ms := methodsOf(cmd); len(ms) > 0 {
+		return group + " · " + strings.Join(methodLabels(ms), ", ")
+	}
+	return group
+}
+
+// helpSections are the sections after the flags: the method table where
+// a command takes a method, and the exit statuses.
+func helpSections(cmd *cobra.Command) []cli.Section {
+	var s []cli.Section
+	if cmd.Flags().Lookup("method") != nil || cmd.Flags().Lookup("methods") != nil {
+		s = append(s, cli.Section{Title: "methods", Body: methodTable})
+	}
+	if cmd.Runnable() {
+		text := exitStatusHelp(helpName(cmd))
+		s = append(s, cli.Section{Title: "exit status", Body: func(width int) string { return cli.Indent(text, width) }})
+	}
+	return s
+}
+
+// methodTable is the registered methods, one a line: name, label and the
+// head of the summary; then how to see a method's parameters.
+func methodTable(width int) string {
+	ms := method.All()
+	nameW, labelW := 0, 0
+	for _, m := range ms {
+		nameW, labelW = max(nameW, len(m.Name)), max(labelW, len([]rune(m.Label)))
+	}
+	var b strings.Builder
+	for _, m := range ms {
+		label := m.Label + strings.Repeat(" ", labelW-len([]rune(m.Label)))
+		line := fmt.Sprintf("    %-*s  %s  %s", nameW, m.Name, label, shortSummary(m))
+		b.WriteString(cli.Truncate(line, width) + "\n")
+	}
+	b.WriteString(cli.Indent("A method's parameters: add --method NAME (lab: --methods NAME,…) to -h.", width))
+	return b.String()
+}
+
+// shortSummary is a method's summary up to its first colon.
+func shortSummary(m *method.Method) string {
+	s, _, _ := strings.Cut(m.Summary, ":")
+	return s
+}
+
+// addConfigFlag adds --config, inherited by every command.
+func addConfigFlag(root *cobra.Command) {
+	root.PersistentFlags().String("config", "", "read defaults of flags from `FILE` (default $XDG_CONFIG_HOME/tweedie/config.toml; serve: serve.toml)")
+	cli.SetGroup(root.PersistentFlags(), groupGeneral, "config")
+	_ = root.MarkPersistentFlagFilename("config", "toml")
+}

@@ -30,7 +30,7 @@ func newPosteriorCmd() *cobra.Command {
 	addJSONFlag(cmd, &json, "print posterior.json to stdout instead of the table")
 	// --seed seeds the samples; the other sampler and method flags do not
 	// apply: hidden, and refused on the command line.
-	fs.Lookup("seed").Usage = "seed of the exact posterior samples"
+	fs.Lookup("seed").Usage = "the `SEED` of the exact posterior samples"
 	cli.SetGroup(fs, groupOutputs, "seed")
 	unused := func(f *pflag.Flag) bool { g := cli.GroupOf(f); return g == groupSampler || g == groupParams }
 	fs.VisitAll(func(f *pflag.Flag) { f.Hidden = f.Hidden || unused(f) })

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"tweedie/core/method"
 	"tweedie/internal/cli"
@@ -81,7 +82,9 @@ func noArgs(cmd *cobra.Command, args []string) error {
 // method on its line (--method, or its default) or of the methods of
 // --methods, and hides the others'.
 func showParamsOfMethods(cmd *cobra.Command) {
-	showParamsOf(cmd, methodsOf(cmd))
+	if methodFlag(cmd) != nil {
+		showParamsOf(cmd, methodsOf(cmd))
+	}
 }
 
 // showParamsOnLine does it for the command a completion request names,
@@ -92,6 +95,9 @@ func showParamsOnLine(root *cobra.Command, args []string) {
 	if err != nil || cmd == nil {
 		return
 	}
+	if methodFlag(cmd) == nil {
+		return
+	}
 	ms := methodsOnLine(args)
 	if len(ms) == 0 {
 		ms = methodsOf(cmd)
@@ -100,15 +106,24 @@ func showParamsOnLine(root *cobra.Command, args []string) {
 }
 
 // methodsOf are the methods a command's --method or --methods flag holds
-// (the default method when the command line gave none).
+// (the default method when the command line gave none); none when the
+// command takes no method (its flag is hidden: posterior, tour).
 func methodsOf(cmd *cobra.Command) []*method.Method {
-	var ms []*method.Method
-	for _, flag := range []string{"method", "methods"} {
-		if f := cmd.Flags().Lookup(flag); f != nil {
-			ms = append(ms, methodsOnLine([]string{"--" + flag, f.Value.String()})...)
+	if f := methodFlag(cmd); f != nil {
+		return methodsOnLine([]string{"--" + f.Name, f.Value.String()})
+	}
+	return nil
+}
+
+// methodFlag is the command's --method or --methods, nil when it takes
+// no method.
+func methodFlag(cmd *cobra.Command) *pflag.Flag {
+	for _, name := range []string{"method", "methods"} {
+		if f := cmd.Flags().Lookup(name); f != nil && !f.Hidden {
+			return f
 		}
 	}
-	return ms
+	return nil
 }
 
 // groupTitle names the method-parameters group by the methods it shows.
@@ -126,7 +141,7 @@ func groupTitle(cmd *cobra.Command, group string) string {
 // a command takes a method, and the exit statuses.
 func helpSections(cmd *cobra.Command) []cli.Section {
 	var s []cli.Section
-	if cmd.Flags().Lookup("method") != nil || cmd.Flags().Lookup("methods") != nil {
+	if methodFlag(cmd) != nil {
 		s = append(s, cli.Section{Title: "methods", Body: methodTable})
 	}
 	if cmd.Runnable() {
@@ -154,9 +169,11 @@ func methodTable(width int) string {
 	return b.String()
 }
 
-// shortSummary is a method's summary up to its first colon.
+// shortSummary is the head of a method's summary: up to its first colon
+// or parenthesis.
 func shortSummary(m *method.Method) string {
 	s, _, _ := strings.Cut(m.Summary, ":")
+	s, _, _ = strings.Cut(s, " (")
 	return s
 }
 

@@ -29,9 +29,12 @@ func completeMethods(cmd *cobra.Command, flag string, list bool) {
 				prefix = toComplete[:i+1]
 			}
 		}
+		listed := strings.Split(prefix, ",")
 		var out []string
 		for _, m := range method.All() {
-			out = append(out, prefix+m.Name+"\t"+m.Label+": "+shortSummary(m))
+			if !slices.Contains(listed, m.Name) {
+				out = append(out, prefix+m.Name+"\t"+m.Label+": "+shortSummary(m))
+			}
 		}
 		directive := cobra.ShellCompDirectiveNoFileComp
 		if list {

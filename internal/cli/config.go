@@ -87,7 +87,7 @@ func ParseFile(path string, data []byte) (*File, error) {
 	}
 	lines, err := keyLines(data)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s:%w", path, err)
 	}
 	f := &File{Path: path}
 	if err := f.add(nil, doc, lines); err != nil {
@@ -160,7 +160,9 @@ func keyLines(data []byte) (map[string]int, error) {
 		case unstable.Table:
 			table = keyParts(e.Key())
 		case unstable.ArrayTable:
-			return nil, fmt.Errorf("line %d: an array of tables: want [COMMAND] tables", p.Shape(e.Raw).Start.Line)
+			key := e.Key()
+			key.Next()
+			return nil, fmt.Errorf("%d: an array of tables: want [COMMAND] tables", p.Shape(key.Node().Raw).Start.Line)
 		case unstable.KeyValue:
 			key := append(slices.Clone(table), keyParts(e.Key())...)
 			lines[strings.Join(key, "\x00")] = p.Shape(e.Raw).Start.Line

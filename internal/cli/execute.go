@@ -41,9 +41,7 @@ func (p Program) Execute(ctx context.Context, args []string) int {
 	root.SetErr(p.Stderr)
 	p.install()
 	root.SetArgs(NormalizeArgs(root, args))
-	version, commit := BuildVersion()
-	err := fang.Execute(ctx, root, fang.WithVersion(version), fang.WithCommit(commit),
-		fang.WithErrorHandler(p.printError))
+	err := fang.Execute(ctx, root, fang.WithVersion(root.Version), fang.WithErrorHandler(p.printError))
 	return ExitCode(err)
 }
 
@@ -51,7 +49,19 @@ func (p Program) Execute(ctx context.Context, args []string) int {
 // on every command.
 func (p Program) install() {
 	root := p.Root
+	version, commit := BuildVersion()
+	if len(commit) >= 7 {
+		version += " (" + commit[:7] + ")"
+	}
+	root.Version = version
+	root.InitDefaultVersionFlag() // now, so that every page lists it
+	root.Flags().Lookup("version").Usage = "print the version (from the build's information)"
 	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.Short = "print the completion script for bash, zsh, fish or powershell"
+		}
+	}
 	// fang sets the root's help function when Execute starts; parsing -h
 	// (or --help) puts ours back before cobra calls it.
 	help := &helpFlag{onSet: func() { root.SetHelpFunc(p.helpFunc) }}

@@ -112,7 +112,10 @@ func (h Help) Write(w io.Writer, cmd *cobra.Command) {
 	}
 	var b strings.Builder
 	width := max(h.Width, 40)
-	if text := cmp.Or(cmd.Long, cmd.Short); text != "" {
+	if cmd.Short != "" {
+		b.WriteString("\n" + h.Styles.Title.Render(wrap(cmd.CommandPath()+" — "+cmd.Short, width-indent, indent)) + "\n")
+	}
+	if text := cmd.Long; text != "" {
 		b.WriteString("\n")
 		for _, line := range strings.Split(wrap(strings.TrimSpace(text), width-indent, indent), "\n") {
 			b.WriteString(h.Styles.Text.Render(line) + "\n")
@@ -272,7 +275,7 @@ func wrap(text string, width, pad int) string {
 	wrapped := ansi.Wordwrap(text, max(width, 10), " ")
 	lines := strings.Split(wrapped, "\n")
 	for i := range lines {
-		if i > 0 || pad == indent {
+		if (i > 0 || pad == indent) && lines[i] != "" {
 			lines[i] = strings.Repeat(" ", pad) + lines[i]
 		}
 	}

@@ -5,10 +5,8 @@ import (
 	"io"
 	"os"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"tweedie/internal/cli"
 )
@@ -22,7 +20,7 @@ func configFile(cmd, target *cobra.Command, environ []string) (path string, opti
 	if f := cmd.Flags().Lookup("config"); f != nil && f.Changed {
 		return f.Value.String(), false
 	}
-	if v := lookupEnv(environ, cli.EnvName("config")); v != "" {
+	if v := cli.LookupEnv(environ, cli.EnvName("config")); v != "" {
 		return v, false
 	}
 	name := "config.toml"
@@ -46,17 +44,6 @@ func configDefaults(cmd, target *cobra.Command, environ []string) (cli.Defaults,
 	return d, err
 }
 
-// lookupEnv is the value of NAME in environ, "" when unset.
-func lookupEnv(environ []string, name string) string {
-	v := ""
-	for _, kv := range environ {
-		if k, val, ok := strings.Cut(kv, "="); ok && k == name {
-			v = val
-		}
-	}
-	return v
-}
-
 func newConfigCmd() *cobra.Command {
 	return &cobra.Command{
 		Use: "config [COMMAND...]",
@@ -72,27 +59,19 @@ func newConfigCmd() *cobra.Command {
 			if err != nil {
 				return cli.Usage(err)
 			}
-			return printSettings(cmd.OutOrStdout(), target, d)
+			path, _ := configFile(cmd, target, os.Environ())
+			return printSettings(cmd.OutOrStdout(), target, path, d.File != nil)
 		},
 	}
 }
 
 // printSettings writes the effective value of each of cmd's flags and
-// where it came from.
-func printSettings(w io.Writer, cmd *cobra.Command, d cli.Defaults) error {
-	file := "none"
-	if d.File != nil {
-		file = d.File.Path
+// where it came from; path is its config file, found or not.
+func printSettings(w io.Writer, cmd *cobra.Command, path string, found bool) error {
+	if !found {
+		path += " (none there)"
 	}
-	fmt.Fprintf(w, "tweedie %s: the config file %s; flag > environment > file > built-in\n", strings.TrimSpace(strings.TrimPrefix(cmd.CommandPath(), "tweedie")), file)
+	fmt.Fprintf(w, "%s, with no flags on the line (flag > environment > file > built-in)\nconfig file: %s\n", cmd.CommandPath(), path)
 	showParamsOfMethods(cmd)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	cmd.Flags().VisitAll(func(f *pflag.Flag) {
-		origin := cli.Origin(f)
-		if f.Name == "help" || f.Name == "version" || f.Name == "config" || f.Hidden && origin == "default" {
-			return
-		}
-		fmt.Fprintf(tw, "  --%s\t%s\t%s\n", f.Name, f.Value.String(), origin)
-	})
-	return tw.Flush()
+	return cli.PrintSettings(w, cmd)
 }

@@ -46,7 +46,7 @@ func newLabCmd() *cobra.Command {
 	f := &labFlags{params: map[string]*string{}}
 	f.cmd = &cobra.Command{
 		Use:  "lab",
-		Args: noArgs,
+		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return f.run(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},

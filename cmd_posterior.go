@@ -20,7 +20,7 @@ func newPosteriorCmd() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:  "posterior",
-		Args: noArgs,
+		Args: cli.NoArgs,
 	}
 	pf = addProblemFlags(cmd)
 	fs := cmd.Flags()

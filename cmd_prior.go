@@ -27,13 +27,13 @@ func newPriorCmd() *cobra.Command {
 	completePriors(cmd)
 	export := &cobra.Command{
 		Use:  "export FILE.npz",
-		Args: exactArgs(1, "one FILE.npz"),
+		Args: cli.RangeArgs(1, 1, "one FILE.npz"),
 		RunE: func(cmd *cobra.Command, args []string) error { return exportPrior(cmd.OutOrStdout(), spec, args[0]) },
 	}
 	_ = export.MarkFlagFilename("", "npz")
 	list := &cobra.Command{
 		Use:  "list",
-		Args: noArgs,
+		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			_, err := fmt.Fprint(cmd.OutOrStdout(), prior.Help())
 			return err
@@ -62,14 +62,4 @@ func exportPrior(stdout io.Writer, spec, path string) error {
 	fmt.Fprintf(stdout, "wrote %s: %s prior, K = %d components, d = %d (%v), q = %d\n",
 		path, p.Spec, len(m.Components), m.Dim(), m.Shape, m.Components[0].Rank())
 	return nil
-}
-
-// exactArgs wants n arguments, described by want.
-func exactArgs(n int, want string) cobra.PositionalArgs {
-	return func(_ *cobra.Command, args []string) error {
-		if len(args) != n {
-			return cli.Usagef("want %s, got %d arguments", want, len(args))
-		}
-		return nil
-	}
 }

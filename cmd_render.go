@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"os"
 
 	"github.com/charmbracelet/colorprofile"
@@ -34,13 +35,8 @@ func newRenderCmd() *cobra.Command {
 	var width int
 	var df *displayFlags
 	cmd := &cobra.Command{
-		Use: "render IMAGE...",
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return cli.Usagef("no image given")
-			}
-			return nil
-		},
+		Use:  "render IMAGE...",
+		Args: cli.RangeArgs(1, math.MaxInt, "an IMAGE or more (no image given)"),
 		RunE: func(cmd *cobra.Command, files []string) error { return renderImages(cmd, df, width, files) },
 	}
 	df = addDisplayFlags(cmd)

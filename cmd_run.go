@@ -29,7 +29,7 @@ func newRunCmd() *cobra.Command {
 	var pf *problemFlags
 	cmd := &cobra.Command{
 		Use:  "run",
-		Args: noArgs,
+		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return doRun(cmd, pf, rf) },
 	}
 	pf = addProblemFlags(cmd)

@@ -36,7 +36,7 @@ func newServeCmd() *cobra.Command {
 	var sf serveFlags
 	cmd := &cobra.Command{
 		Use:  "serve",
-		Args: noArgs,
+		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			go func() {

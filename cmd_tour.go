@@ -19,7 +19,7 @@ func newTourCmd() *cobra.Command {
 	n := tui.TourStops()
 	cmd := &cobra.Command{
 		Use:  "tour",
-		Args: noArgs,
+		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			to, err := tourFlags(cmd, stop, lang, n)
 			if err != nil {

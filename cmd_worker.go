@@ -14,13 +14,8 @@ import (
 
 func newWorkerCmd() *cobra.Command {
 	return &cobra.Command{
-		Use: "worker [FILE.py]",
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) > 1 {
-				return cli.Usagef("want at most one FILE, got %d arguments", len(args))
-			}
-			return nil
-		},
+		Use:  "worker [FILE.py]",
+		Args: cli.RangeArgs(0, 1, "at most one FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			stdout := cmd.OutOrStdout()
 			if len(args) == 0 {

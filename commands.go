@@ -12,9 +12,9 @@ import (
 	"tweedie/internal/cli"
 )
 
-// commands are tweedie's subcommands, in the order help lists them. To
-// add one: write newXxxCmd in cmd_xxx.go (its flags from the add*Flags
-// functions of flags.go, its text in help/xxx.txt) and list it here.
+// commands are tweedie's subcommands. To add one: write newXxxCmd in
+// cmd_xxx.go (its flags from the add*Flags functions of flags.go, its
+// text in help/xxx.txt) and list it here (docs/cli.md).
 var commands = []func() *cobra.Command{
 	newRunCmd,
 	newLabCmd,
@@ -42,40 +42,6 @@ func program(root *cobra.Command, stdout, stderr io.Writer, environ []string) cl
 		Defaults: func(cmd *cobra.Command) (cli.Defaults, error) { return configDefaults(cmd, cmd, environ) },
 		Stdout:   stdout, Stderr: stderr, Environ: environ,
 	}
-}
-
-// setHelp sets a command's short line, text and examples from its help
-// file (helpName).
-func setHelp(cmd *cobra.Command) {
-	cmd.Short, cmd.Long, cmd.Example = helpDoc(helpName(cmd))
-}
-
-// helpName names a command's help file: its path below the root joined
-// by "-" ("prior-export"), "tweedie" for the root.
-func helpName(cmd *cobra.Command) string {
-	path := strings.Fields(cmd.CommandPath())
-	if len(path) == 1 {
-		return path[0]
-	}
-	return strings.Join(path[1:], "-")
-}
-
-// noArgs refuses arguments; at the root, a word that is no command
-// suggests the nearest.
-func noArgs(cmd *cobra.Command, args []string) error {
-	if len(args) == 0 {
-		return nil
-	}
-	if !cmd.HasParent() {
-		var names []string
-		for _, c := range cmd.Commands() {
-			if c.IsAvailableCommand() {
-				names = append(names, c.Name())
-			}
-		}
-		return cli.Usagef("unknown command %q%s", args[0], cli.DidYouMean(args[0], names, ""))
-	}
-	return cli.Usagef("unexpected argument %q", args[0])
 }
 
 // showParamsOfMethods shows, in a command's help, the parameters of the
@@ -144,8 +110,7 @@ func helpSections(cmd *cobra.Command) []cli.Section {
 	if methodFlag(cmd) != nil {
 		s = append(s, cli.Section{Title: "methods", Body: methodTable})
 	}
-	if cmd.Runnable() {
-		text := exitStatusHelp(helpName(cmd))
+	if text := helpTexts.ExitStatus(cmd); cmd.Runnable() && text != "" {
 		s = append(s, cli.Section{Title: "exit status", Body: func(width int) string { return cli.Indent(text, width) }})
 	}
 	return s

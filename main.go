@@ -43,7 +43,7 @@ func newRoot() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "tweedie",
 		Short: "a terminal explorer for diffusion-model posterior samplers",
-		Args:  noArgs,
+		Args:  cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return ef.open(cmd, nil)
 		},
@@ -53,7 +53,9 @@ func newRoot() *cobra.Command {
 	for _, newCmd := range commands {
 		root.AddCommand(newCmd())
 	}
-	walkCommands(root, setHelp)
+	if err := helpTexts.Apply(root); err != nil {
+		panic(err) // the texts are embedded; TestHelpGolden reads every one
+	}
 	return root
 }
 
@@ -110,12 +112,4 @@ func (ef *explorerFlags) options() (tui.Options, error) {
 		return tui.Options{}, cli.Usage(err)
 	}
 	return opts, nil
-}
-
-// walkCommands calls f on cmd and every command below it.
-func walkCommands(cmd *cobra.Command, f func(*cobra.Command)) {
-	f(cmd)
-	for _, c := range cmd.Commands() {
-		walkCommands(c, f)
-	}
 }

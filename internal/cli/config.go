@@ -194,9 +194,9 @@ func keyParts(it unstable.Iterator) []string {
 // directory: $XDG_CONFIG_HOME/tweedie/NAME, or ~/.config/tweedie/NAME when
 // XDG_CONFIG_HOME is unset or not absolute (the XDG base directory rule).
 func DefaultPath(environ []string, name string) string {
-	dir := lookupEnv(environ, "XDG_CONFIG_HOME")
+	dir := LookupEnv(environ, "XDG_CONFIG_HOME")
 	if !filepath.IsAbs(dir) {
-		home := lookupEnv(environ, "HOME")
+		home := LookupEnv(environ, "HOME")
 		if home == "" {
 			return ""
 		}
@@ -205,9 +205,9 @@ func DefaultPath(environ []string, name string) string {
 	return filepath.Join(dir, "tweedie", name)
 }
 
-// lookupEnv is the value of NAME in environ ("NAME=value" entries; the
+// LookupEnv is the value of NAME in environ ("NAME=value" entries; the
 // last wins, as for os.Getenv).
-func lookupEnv(environ []string, name string) string {
+func LookupEnv(environ []string, name string) string {
 	v := ""
 	for _, kv := range environ {
 		if k, val, ok := strings.Cut(kv, "="); ok && k == name {

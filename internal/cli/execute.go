@@ -200,7 +200,7 @@ func (p Program) printError(w io.Writer, styles fang.Styles, err error) {
 		return
 	}
 	fmt.Fprintln(w, styles.ErrorHeader.String())
-	fmt.Fprintln(w, styles.ErrorText.Render(path+": "+err.Error()))
+	fmt.Fprintln(w, styles.ErrorText.UnsetTransform().Render(path+": "+err.Error()))
 	fmt.Fprintln(w)
 	var ue *UsageError
 	if errors.As(err, &ue) {

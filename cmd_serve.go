@@ -14,7 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"tweedie/internal/cli"
-	"tweedie/tui/serve"
+	"tweedie/serve"
 )
 
 // shutdownTimeout bounds a graceful stop.

@@ -2,6 +2,9 @@ package serve
 
 import (
 	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
 
 	"charm.land/ssh"
 	gossh "golang.org/x/crypto/ssh"
@@ -23,49 +26,72 @@ const (
 // client sends ahead.
 const maxChannels = 8
 
+// channelLimit keeps at most maxChannels session channels open at once
+// on each connection.
+type channelLimit struct {
+	mu   sync.Mutex
+	open map[*gossh.ServerConn]int
+	log  *slog.Logger
+}
+
+func newChannelLimit(log *slog.Logger) *channelLimit {
+	return &channelLimit{open: make(map[*gossh.ServerConn]int), log: log}
+}
+
 // sessionChannel is the ssh package's session handler with filterRequests
 // between it and the client, for at most maxChannels channels of a
-// connection at once.
-func (s *Server) sessionChannel(srv *ssh.Server, conn *gossh.ServerConn, nc gossh.NewChannel, ctx ssh.Context) {
-	s.mu.Lock()
-	if s.channels[conn] >= maxChannels {
-		s.mu.Unlock()
+// connection at once (an ssh.ChannelHandler).
+func (l *channelLimit) sessionChannel(srv *ssh.Server, conn *gossh.ServerConn, nc gossh.NewChannel, ctx ssh.Context) {
+	l.mu.Lock()
+	if l.open[conn] >= maxChannels {
+		l.mu.Unlock()
 		nc.Reject(gossh.ResourceShortage, fmt.Sprintf("at most %d sessions at once on one connection", maxChannels))
 		return
 	}
-	s.channels[conn]++
-	s.mu.Unlock()
+	l.open[conn]++
+	l.mu.Unlock()
 	defer func() {
-		s.mu.Lock()
-		if s.channels[conn]--; s.channels[conn] == 0 {
-			delete(s.channels, conn)
+		l.mu.Lock()
+		if l.open[conn]--; l.open[conn] == 0 {
+			delete(l.open, conn)
 		}
-		s.mu.Unlock()
+		l.mu.Unlock()
 	}()
-	ssh.DefaultSessionHandler(srv, conn, filtered{nc}, ctx) // until the channel closes
+	ssh.DefaultSessionHandler(srv, conn, filtered{nc, l.log}, ctx) // until the channel closes
 }
 
 // filtered is a new session channel whose requests go through
 // filterRequests.
-type filtered struct{ gossh.NewChannel }
+type filtered struct {
+	gossh.NewChannel
+	log *slog.Logger
+}
 
 func (f filtered) Accept() (gossh.Channel, <-chan *gossh.Request, error) {
 	ch, reqs, err := f.NewChannel.Accept()
 	if err != nil {
 		return ch, reqs, err
 	}
-	return ch, filterRequests(reqs), nil
+	return ch, filterRequests(reqs, f.log), nil
 }
 
 // filterRequests passes a session's requests on, refusing (reply false)
 // those tweedie does not serve: agent and X11 forwarding, signals (which
 // the ssh package would leave unanswered), env requests past maxEnv or
 // maxEnvSize, and a pty-req past maxPtyRequest. Its output closes when
-// its input does.
-func filterRequests(in <-chan *gossh.Request) <-chan *gossh.Request {
+// its input does. After a panic (logged) it refuses every later request.
+func filterRequests(in <-chan *gossh.Request, log *slog.Logger) <-chan *gossh.Request {
 	out := make(chan *gossh.Request)
 	go func() {
 		defer close(out)
+		defer func() {
+			if r := recover(); r != nil {
+				log.Error("session requests panicked: refusing the rest", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+				for req := range in {
+					req.Reply(false, nil)
+				}
+			}
+		}()
 		env := 0
 		for req := range in {
 			ok := true

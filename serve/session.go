@@ -67,6 +67,12 @@ func (s *session) Read(p []byte) (int, error) {
 	return s.Session.Read(p)
 }
 
+// Ready reports whether more input comes within d (inputfilter.Ready):
+// watchClient's input can tell; a bare channel cannot.
+func (s *session) Ready(d time.Duration) bool {
+	return s.input != nil && s.input.Ready(d)
+}
+
 // end ends the session from outside (idle, shutdown, client gone), unless
 // it has ended already: the explorer quits, and its client is told
 // farewell when it is not empty. It never blocks.

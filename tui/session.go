@@ -2,7 +2,9 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -12,6 +14,7 @@ import (
 	uv "github.com/charmbracelet/ultraviolet"
 
 	"tweedie/tui/gfx"
+	"tweedie/tui/inputfilter"
 	"tweedie/tui/termcaps"
 )
 
@@ -20,7 +23,9 @@ import (
 type Terminal struct {
 	// Input is read until a Read fails: Session.Run stops passing it on
 	// when it returns, but a Read under way then is left to end on its own
-	// (an SSH server closes the input when the session ends).
+	// (an SSH server closes the input when the session ends). It is read
+	// through an inputfilter.Reader, which waits for the rest of a
+	// sequence after a lone ESC when Input is an inputfilter.Ready.
 	Input  io.Reader
 	Output io.Writer
 	// Environ is the terminal's environment as its client reported it:
@@ -75,6 +80,7 @@ type Session struct {
 	input   io.Reader
 	term    string
 	silent  *silentInput
+	failed  atomic.Pointer[error] // a panic reading the input
 }
 
 // NewSession returns an explorer for the options on the terminal. Its
@@ -131,7 +137,9 @@ func NewSession(opts Options, t Terminal) (*Session, error) {
 func (s *Session) Profile() colorprofile.Profile { return s.profile }
 
 // Run runs the explorer until the user quits or Quit is called, then
-// cancels its background runs so that nothing outlives the session.
+// cancels its background runs so that nothing outlives the session. A
+// panic while reading the input ends the explorer, and Run returns it
+// with its stack.
 //
 // Run reads the terminal's input itself, with the reader bubbletea would
 // use, and passes its events on with Send, which gives up once the
@@ -148,24 +156,62 @@ func (s *Session) Run() error {
 	defer s.silent.close()
 	_, err := s.program.Run()
 	s.model.cancelRuns() // the event loop has ended: the model is ours again
+	if p := s.failed.Load(); p != nil {
+		return *p
+	}
 	return err
 }
 
-// passInput passes the input's events to the program until stop is
-// called; after stop, the goroutines still reading hold nothing of the
-// session and end with the Read under way.
+// recovered, deferred in the goroutines reading the input, turns a panic
+// there into the end of the explorer and Run's error (fail).
+func (s *Session) recovered() {
+	if r := recover(); r != nil {
+		s.fail(r)
+	}
+}
+
+// fail ends the explorer on a panic r, which Run returns with its stack.
+func (s *Session) fail(r any) {
+	err := fmt.Errorf("reading the terminal's input: panic: %v\n%s", r, debug.Stack())
+	s.failed.CompareAndSwap(nil, &err)
+	s.program.Kill()
+}
+
+// panicSafe reads r for the input decoder, which reads on a goroutine of
+// its own: a panic in r's Read ends the explorer (Session.fail) and the
+// decoder's reading.
+type panicSafe struct {
+	s *Session
+	r io.Reader
+}
+
+func (p panicSafe) Read(b []byte) (n int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.s.fail(r)
+			n, err = 0, io.ErrUnexpectedEOF
+		}
+	}()
+	return p.r.Read(b)
+}
+
+// passInput passes the input's events, filtered (inputfilter), to the
+// program until stop is called; after stop, the goroutines still reading
+// hold nothing of the session and end with the Read under way.
 func (s *Session) passInput() (stop func()) {
 	var prog atomic.Pointer[tea.Program]
 	prog.Store(s.program)
 	ctx, cancel := context.WithCancel(context.Background())
 	events := make(chan uv.Event)
 	read := make(chan struct{})
-	r := uv.NewTerminalReader(&pasteCapped{r: s.input}, s.term)
+	r := uv.NewTerminalReader(panicSafe{s, inputfilter.NewReader(s.input)}, s.term)
 	go func() {
 		defer close(read)
+		defer s.recovered()
 		r.StreamEvents(ctx, events)
 	}()
 	go func() {
+		defer s.recovered()
 		for {
 			select {
 			case ev := <-events:
@@ -209,65 +255,3 @@ func (s *Session) Resize(width, height int, cell termcaps.Size) {
 // may be called from any goroutine; after Run it does nothing, and before
 // Run it waits for Run to start (so call it on its own goroutine then).
 func (s *Session) Quit() { s.program.Quit() }
-
-// maxPaste bounds the bytes of a bracketed paste passed to the input
-// reader, which holds a paste whole until its end: the explorer takes no
-// pastes, and a paste that never ends would grow without limit.
-const maxPaste = 64 << 10
-
-var (
-	pasteStart = [6]byte{0x1b, '[', '2', '0', '0', '~'}
-	pasteEnd   = [6]byte{0x1b, '[', '2', '0', '1', '~'}
-)
-
-// pasteCapped passes r on, dropping what a bracketed paste holds past
-// maxPaste bytes; the paste's end always passes.
-type pasteCapped struct {
-	r    io.Reader
-	buf  [4096]byte
-	out  []byte // passed on, not yet read
-	err  error  // r's, once out is read
-	tail [6]byte
-	in   bool // inside a paste
-	n    int  // the paste's bytes so far
-}
-
-func (p *pasteCapped) Read(b []byte) (int, error) {
-	for len(p.out) == 0 && p.err == nil {
-		n, err := p.r.Read(p.buf[:])
-		p.out, p.err = p.filter(p.out[:0], p.buf[:n]), err
-	}
-	if len(p.out) == 0 {
-		return 0, p.err
-	}
-	n := copy(b, p.out)
-	p.out = p.out[n:]
-	return n, nil
-}
-
-func (p *pasteCapped) filter(dst, src []byte) []byte {
-	for _, c := range src {
-		copy(p.tail[:], p.tail[1:])
-		p.tail[len(p.tail)-1] = c
-		switch {
-		case !p.in && p.tail == pasteStart:
-			p.in, p.n = true, 0
-			dst = append(dst, c)
-		case p.in && p.tail == pasteEnd:
-			p.in = false
-			if p.n > maxPaste { // some of the end may have been dropped
-				dst = append(dst, pasteEnd[:]...)
-			} else {
-				dst = append(dst, c)
-			}
-		case p.in && p.n >= maxPaste:
-			p.n = maxPaste + 1 // dropped
-		default:
-			if p.in {
-				p.n++
-			}
-			dst = append(dst, c)
-		}
-	}
-	return dst
-}

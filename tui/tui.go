@@ -118,6 +118,10 @@ func Run(opts Options) error {
 	}
 	m.gfx.SetHint(kernelCellSize())
 	popts := []tea.ProgramOption{}
+	if in, closeTTY, ok := localInput(); ok {
+		defer closeTTY()
+		popts = append(popts, tea.WithInput(in))
+	}
 	if opts.Profile != colorprofile.Unknown {
 		popts = append(popts, tea.WithColorProfile(opts.Profile))
 	} else if os.Getenv("NO_COLOR") != "" {

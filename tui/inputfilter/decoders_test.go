@@ -185,3 +185,12 @@ func TestPauseKeysDecodeAlike(t *testing.T) {
 		}
 	}
 }
+
+// The decoders themselves read 33 parameters and more without panicking
+// since x/ansi v0.11.10 (its parser checks the parameter index): the
+// filter is the second line, not the only one.
+func TestDecodersSurviveOverlongUnfiltered(t *testing.T) {
+	for _, in := range issueInputs {
+		decode([]byte(in + "\x1b[" + params(1000) + "c"))
+	}
+}

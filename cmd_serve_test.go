@@ -203,6 +203,10 @@ func TestServeCommandProblemFlagsAndShutdown(t *testing.T) {
 
 func TestServeCommandUsage(t *testing.T) {
 	hostKey := filepath.Join(t.TempDir(), "k")
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -210,6 +214,7 @@ func TestServeCommandUsage(t *testing.T) {
 		{[]string{"--listen", "0.0.0.0:23234"}, "refusing to serve a non-loopback address without --authorized-keys"},
 		{[]string{"--listen", ":0"}, "non-loopback"},
 		{[]string{"--authorized-keys", "/nonexistent/keys"}, "authorized keys"},
+		{[]string{"--authorized-keys", fifo}, "not a regular file (a FIFO)"},
 		{[]string{"--authorized-keys", ""}, "--authorized-keys: want a file"},
 		{[]string{"--authorized-keys="}, "--authorized-keys: want a file"},
 		{[]string{"--max-sessions", "-1"}, "--max-sessions -1"},

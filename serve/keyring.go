@@ -5,12 +5,12 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"os"
 	"sync"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"tweedie/internal/safefile"
 )
 
 // ErrAuthorizedKeys wraps every problem with the authorized-keys file
@@ -24,8 +24,11 @@ const maxAuthorizedKeys = 1 << 20
 // keyring is the set of public keys allowed in, read from an OpenSSH
 // authorized_keys file. Like sshd, it reads the file at every login, so
 // any change counts at once (it parses it again only when its content
-// changed). While the file is missing, unreadable or malformed, no key
-// gets in, and the problem is logged.
+// changed). While the file is missing, unreadable, malformed or not a
+// regular file (a FIFO, a device: refused without waiting on it), no key
+// gets in, and the problem is logged. Its lock is never held while the
+// file is read or parsed, so one login waiting on the file holds up no
+// other.
 type keyring struct {
 	path string
 	log  *slog.Logger
@@ -37,55 +40,46 @@ type keyring struct {
 }
 
 // loadKeyring reads the authorized-keys file at path. A missing or
-// unreadable file, a malformed line or a file without a usable key is an
-// error wrapping ErrAuthorizedKeys.
+// unreadable file, one that is not a regular file, a malformed line or a
+// file without a usable key is an error wrapping ErrAuthorizedKeys.
 func loadKeyring(path string, log *slog.Logger) (*keyring, error) {
 	k := &keyring{path: path, log: log}
-	if err := k.reload(); err != nil {
+	keys, err := k.read()
+	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrAuthorizedKeys, err)
 	}
-	if len(k.keys) == 0 {
+	if len(keys) == 0 {
 		return nil, fmt.Errorf("%w: %s holds no usable public key", ErrAuthorizedKeys, path)
 	}
 	return k, nil
 }
 
-// reload reads the file and parses it if its content changed; on any
-// problem it forgets the keys.
-func (k *keyring) reload() error {
-	b, err := readFileMax(k.path, maxAuthorizedKeys)
+// read reads the file and parses it when its content differs from what
+// was parsed last, and keeps the result (nil keys on a problem).
+func (k *keyring) read() (map[string]bool, error) {
+	b, _, err := safefile.ReadRegular(k.path, maxAuthorizedKeys)
 	if err != nil {
-		k.keys = nil
-		return err
+		k.keep(nil, [sha256.Size]byte{})
+		return nil, err
 	}
 	sum := sha256.Sum256(b)
-	if k.keys != nil && sum == k.sum {
-		return nil
+	k.mu.Lock()
+	keys := k.keys
+	same := keys != nil && sum == k.sum
+	k.mu.Unlock()
+	if same {
+		return keys, nil
 	}
-	keys, err := parseAuthorizedKeys(k.path, b, k.log)
-	if err != nil {
-		k.keys = nil
-		return err
-	}
-	k.keys, k.sum = keys, sum
-	return nil
+	keys, err = parseAuthorizedKeys(k.path, b, k.log)
+	k.keep(keys, sum)
+	return keys, err
 }
 
-// readFileMax reads a file of at most max bytes.
-func readFileMax(path string, max int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > max {
-		return nil, fmt.Errorf("%s: larger than %d bytes", path, max)
-	}
-	return b, nil
+// keep makes keys, parsed from content of hash sum, the keys to use.
+func (k *keyring) keep(keys map[string]bool, sum [sha256.Size]byte) {
+	k.mu.Lock()
+	k.keys, k.sum = keys, sum
+	k.mu.Unlock()
 }
 
 // parseAuthorizedKeys parses an authorized_keys file. Keys with options
@@ -116,18 +110,23 @@ func parseAuthorizedKeys(path string, b []byte, log *slog.Logger) (map[string]bo
 // an error, and no key, while the file cannot be used; a new problem is
 // logged once, as is its end.
 func (k *keyring) allowed(key gossh.PublicKey) (bool, error) {
+	keys, err := k.read()
+	problem := ""
+	if err != nil {
+		problem = err.Error()
+	}
 	k.mu.Lock()
-	defer k.mu.Unlock()
-	if err := k.reload(); err != nil {
-		if err.Error() != k.problem {
-			k.problem = err.Error()
-			k.log.Error("authorized keys unusable: no one gets in until the file is fixed", "file", k.path, "err", err)
-		}
+	changed := problem != k.problem
+	k.problem = problem
+	k.mu.Unlock()
+	switch {
+	case changed && err != nil:
+		k.log.Error("authorized keys unusable: no one gets in until the file is fixed", "file", k.path, "err", err)
+	case changed:
+		k.log.Info("authorized keys usable again", "file", k.path, "keys", len(keys))
+	}
+	if err != nil {
 		return false, err
 	}
-	if k.problem != "" {
-		k.problem = ""
-		k.log.Info("authorized keys usable again", "file", k.path, "keys", len(k.keys))
-	}
-	return k.keys[string(key.Marshal())], nil
+	return keys[string(key.Marshal())], nil
 }

@@ -1,11 +1,15 @@
 package serve
 
 import (
+	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	gossh "golang.org/x/crypto/ssh"
+	"golang.org/x/sys/unix"
 )
 
 // Every change of the authorized-keys file counts at the next login: a
@@ -99,5 +103,66 @@ func TestAuthorizedKeysTooLarge(t *testing.T) {
 	f.Close()
 	if _, err := loadKeyring(path, nil); err == nil || !strings.Contains(err.Error(), "larger than") {
 		t.Errorf("err %v, want too large", err)
+	}
+}
+
+// An authorized-keys file that is a FIFO is refused at start at once, and
+// while serving it refuses the logins that meet it, at once and logged,
+// holding up no other; once the file is back, keys get in again.
+func TestAuthorizedKeysFIFO(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan error, 1)
+	go func() {
+		_, err := New(Config{Addr: "127.0.0.1:0", HostKeyPath: filepath.Join(dir, "hk"), AuthorizedKeysPath: fifo})
+		started <- err
+	}()
+	select {
+	case err := <-started:
+		if !errors.Is(err, ErrAuthorizedKeys) || !strings.Contains(err.Error(), "not a regular file (a FIFO)") {
+			t.Errorf("New with a FIFO: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("New still waiting on a FIFO after 5 s")
+	}
+
+	key := newKey(t)
+	path := authorizedKeys(t, key)
+	content := mustRead(t, path)
+	ts := startServer(t, Config{AuthorizedKeysPath: path})
+	os.Remove(path)
+	if err := unix.Mkfifo(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	logins := make(chan error, 3)
+	for range 3 {
+		go func() {
+			_, err := ts.dial(t, gossh.ClientConfig{Auth: []gossh.AuthMethod{gossh.PublicKeys(key)}})
+			logins <- err
+		}()
+	}
+	for range 3 {
+		select {
+		case err := <-logins:
+			if err == nil {
+				t.Error("a login got in while the file was a FIFO")
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("a login still waiting after 10 s while the file is a FIFO")
+		}
+	}
+	os.Remove(path)
+	if err := os.WriteFile(path, content, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ts.connect(t, key)
+	logs := ts.logs.String()
+	for _, want := range []string{"not a regular file (a FIFO)", `reason="authorized keys unusable"`, "authorized keys usable again"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("log lacks %q:\n%s", want, logs)
+		}
 	}
 }

@@ -81,13 +81,17 @@ func New(cfg Config) (*Server, error) {
 		}
 		s.auth.keys = k
 	}
-	signer, created, err := hostKey(cfg.HostKeyPath)
+	hk, err := hostKey(cfg.HostKeyPath)
 	if err != nil {
 		return nil, err
 	}
+	signer := hk.signer
 	s.signer = signer
-	if created {
+	if hk.created {
 		log.Info("generated host key", "file", cfg.HostKeyPath, "fingerprint", gossh.FingerprintSHA256(signer.PublicKey()))
+	}
+	if hk.pubErr != nil {
+		log.Warn("host key's public half not written: "+cfg.HostKeyPath+".pub is left as it is", "err", hk.pubErr)
 	}
 
 	// Each session's way to its explorer, outermost first.

@@ -10,12 +10,11 @@ import (
 	_ "image/jpeg" //
 	_ "image/png"  //
 	"io"
-	"os"
 
 	"golang.org/x/image/draw"
-	"golang.org/x/sys/unix"
 
 	"tweedie/core/img"
+	"tweedie/internal/safefile"
 )
 
 // Bounds of an image file Load or Decode reads, each side and the
@@ -37,30 +36,12 @@ func checkSize(path string, cfg image.Config) error {
 	return nil
 }
 
-// openRegular opens a regular file for reading and refuses anything else:
-// opened with O_NONBLOCK, a FIFO does not wait for a writer and is refused.
-func openRegular(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	fi, err := f.Stat()
-	if err == nil && !fi.Mode().IsRegular() {
-		err = fmt.Errorf("%s: not a regular file", path)
-	}
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	return f, nil
-}
-
 // Load reads an image file as a ground truth of the given shape: it is
 // resized (stretched, Catmull–Rom) to the shape's H×W when its size differs,
 // converted to grayscale (1 channel) or RGB (3 channels), composited over
 // black where transparent, and mapped to [-1, 1].
 func Load(path string, shape img.Shape) (img.Image, error) {
-	f, err := openRegular(path)
+	f, _, err := safefile.OpenRegular(path)
 	if err != nil {
 		return img.Image{}, fmt.Errorf("image file: %w", err)
 	}
@@ -112,7 +93,7 @@ func Read(f io.ReadSeeker, path string, shape img.Shape) (img.Image, error) {
 }
 
 func Decode(path string) (image.Image, error) {
-	f, err := openRegular(path)
+	f, _, err := safefile.OpenRegular(path)
 	if err != nil {
 		return nil, err
 	}

@@ -22,9 +22,10 @@ const shutdownTimeout = 10 * time.Second
 
 // serveFlags are `tweedie serve`'s flags beyond the explorer's.
 type serveFlags struct {
-	listen, hostKey, authKeys string
-	maxSessions               int
-	idle                      time.Duration
+	listen, hostKey, authKeys     string
+	maxSessions                   int
+	idle                          time.Duration
+	maxUnauth, maxUnauthPerSource int
 }
 
 // serveListening, when not nil, gets the address once the server
@@ -53,7 +54,10 @@ func newServeCmd() *cobra.Command {
 	fs.StringVar(&sf.authKeys, "authorized-keys", "", "OpenSSH authorized_keys `FILE` of the public keys allowed in (needed off loopback)")
 	fs.IntVar(&sf.maxSessions, "max-sessions", 8, "most sessions at once, 0 for no limit")
 	fs.DurationVar(&sf.idle, "idle-timeout", 15*time.Minute, "close a session after this `duration` without input, 0 never")
-	cli.SetGroup(fs, groupServer, "listen", "host-key", "authorized-keys", "max-sessions", "idle-timeout")
+	fs.IntVar(&sf.maxUnauth, "max-unauthenticated", serve.DefaultMaxUnauthenticated, "most connections not yet authenticated, in all")
+	fs.IntVar(&sf.maxUnauthPerSource, "max-unauthenticated-per-source", serve.DefaultMaxUnauthenticatedPerSource, "most connections not yet authenticated from one IPv4 address or IPv6 /64")
+	cli.SetGroup(fs, groupServer, "listen", "host-key", "authorized-keys", "max-sessions", "idle-timeout",
+		"max-unauthenticated", "max-unauthenticated-per-source")
 	return cmd
 }
 
@@ -73,6 +77,10 @@ func (sf *serveFlags) serve(ctx context.Context, cmd *cobra.Command, ef *explore
 		return cli.Usagef("--max-sessions %d: want ≥ 0", sf.maxSessions)
 	case sf.idle < 0:
 		return cli.Usagef("--idle-timeout %v: want ≥ 0", sf.idle)
+	case sf.maxUnauth < 1:
+		return cli.Usagef("--max-unauthenticated %d: want ≥ 1", sf.maxUnauth)
+	case sf.maxUnauthPerSource < 1:
+		return cli.Usagef("--max-unauthenticated-per-source %d: want ≥ 1", sf.maxUnauthPerSource)
 	case sf.hostKey == "":
 		return cli.Usagef("--host-key: want a file")
 	case sf.authKeys == "" && cli.Given(cmd, "authorized-keys"):
@@ -91,6 +99,7 @@ func (sf *serveFlags) serve(ctx context.Context, cmd *cobra.Command, ef *explore
 	srv, err := serve.New(serve.Config{
 		Addr: sf.listen, HostKeyPath: sf.hostKey, AuthorizedKeysPath: sf.authKeys,
 		MaxSessions: sf.maxSessions, IdleTimeout: sf.idle, Explorer: opts, Logger: log,
+		MaxUnauthenticated: sf.maxUnauth, MaxUnauthenticatedPerSource: sf.maxUnauthPerSource,
 	})
 	switch {
 	case errors.Is(err, serve.ErrNotLoopback), errors.Is(err, serve.ErrAuthorizedKeys):

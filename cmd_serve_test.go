@@ -218,6 +218,8 @@ func TestServeCommandUsage(t *testing.T) {
 		{[]string{"--authorized-keys", ""}, "--authorized-keys: want a file"},
 		{[]string{"--authorized-keys="}, "--authorized-keys: want a file"},
 		{[]string{"--max-sessions", "-1"}, "--max-sessions -1"},
+		{[]string{"--max-unauthenticated", "0"}, "--max-unauthenticated 0"},
+		{[]string{"--max-unauthenticated-per-source", "-2"}, "--max-unauthenticated-per-source -2"},
 		{[]string{"--idle-timeout", "soon"}, "idle-timeout"},
 		{[]string{"--method", "magic"}, "--method"},
 		{[]string{"--op", "phase", "--method", "pig"}, "ΠG cannot serve phase"},

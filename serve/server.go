@@ -32,6 +32,12 @@ type Config struct {
 	// IdleTimeout closes a session after this long without input from its
 	// client; 0 means never.
 	IdleTimeout time.Duration
+	// MaxUnauthenticated bounds the connections that have not
+	// authenticated yet, in total, and MaxUnauthenticatedPerSource per
+	// source (an IPv4 address, an IPv6 /64); 0 means
+	// DefaultMaxUnauthenticated and DefaultMaxUnauthenticatedPerSource. A
+	// connection over a bound closes the idlest one first.
+	MaxUnauthenticated, MaxUnauthenticatedPerSource int
 	// Explorer is every session's starting state. Leave its Profile
 	// Unknown to detect each session's colour profile. Its Pool, when nil,
 	// becomes one pool for every session: as many runs at once as the
@@ -41,7 +47,8 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// handshakeTimeout bounds how long a connection may take to authenticate.
+// handshakeTimeout bounds how long a connection may take to authenticate
+// (kexTimeout bounds its first part).
 const handshakeTimeout = 30 * time.Second
 
 // Server serves the explorer over SSH.
@@ -52,6 +59,7 @@ type Server struct {
 	signer   gossh.Signer
 	ssh      *ssh.Server
 	sessions *registry
+	gate     *gate
 }
 
 // New checks the configuration, reads (or makes) the host key and reads
@@ -68,6 +76,15 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.IdleTimeout < 0 {
 		return nil, fmt.Errorf("idle timeout %v: want ≥ 0", cfg.IdleTimeout)
+	}
+	if cfg.MaxUnauthenticated < 0 || cfg.MaxUnauthenticatedPerSource < 0 {
+		return nil, fmt.Errorf("max unauthenticated %d, per source %d: want ≥ 0", cfg.MaxUnauthenticated, cfg.MaxUnauthenticatedPerSource)
+	}
+	if cfg.MaxUnauthenticated == 0 {
+		cfg.MaxUnauthenticated = DefaultMaxUnauthenticated
+	}
+	if cfg.MaxUnauthenticatedPerSource == 0 {
+		cfg.MaxUnauthenticatedPerSource = DefaultMaxUnauthenticatedPerSource
 	}
 	s := &Server{cfg: cfg, log: log, auth: &authenticator{log: log}, sessions: newRegistry()}
 	if cfg.AuthorizedKeysPath == "" {
@@ -104,12 +121,14 @@ func New(cfg Config) (*Server, error) {
 		watchClient(cfg.IdleTimeout),
 	)
 	channels := newChannelLimit(log)
+	s.gate = newGate(cfg.MaxUnauthenticated, cfg.MaxUnauthenticatedPerSource, kexTimeout, log)
 	srv, err := wish.NewServer(
 		wish.WithAddress(cfg.Addr),
 		func(srv *ssh.Server) error { srv.AddHostKey(signer); return nil },
 		wish.WithPublicKeyAuth(s.auth.publicKey),
 		func(srv *ssh.Server) error {
 			srv.Handler = handler
+			srv.ConnCallback = s.gate.admit
 			srv.HandshakeTimeout = handshakeTimeout
 			srv.ChannelHandlers = map[string]ssh.ChannelHandler{"session": channels.sessionChannel}
 			// A backstop for connections that never open a session; a
@@ -120,11 +139,14 @@ func New(cfg Config) (*Server, error) {
 			}
 			srv.ServerConfigCallback = func(ctx ssh.Context) *gossh.ServerConfig {
 				return &gossh.ServerConfig{AuthLogCallback: func(conn gossh.ConnMetadata, method string, err error) {
+					s.gate.authLog(ctx, method, err)
 					s.auth.authLog(ctx, conn, method, err)
 				}}
 			}
 			srv.ConnectionFailedCallback = func(conn net.Conn, err error) {
-				s.log.Info("connection refused", "addr", conn.RemoteAddr().String(), "err", err)
+				if !closedByGate(err) {
+					s.log.Info("connection refused", "addr", conn.RemoteAddr().String(), "err", err)
+				}
 			}
 			return nil
 		},
@@ -159,8 +181,14 @@ func (s *Server) Serve(ln net.Listener) error {
 	if s.auth.keys == nil {
 		auth = "any public key, loopback only (no --authorized-keys)"
 	}
+	if soft, hard, err := raiseOpenFiles(); err != nil {
+		s.log.Warn("open files: could not raise the limit to the hard limit", "soft", soft, "hard", hard, "err", err)
+	} else {
+		s.log.Info("open files: soft limit at the hard limit", "limit", soft, "hard", hard)
+	}
 	s.log.Info("listening", "addr", ln.Addr().String(), "host_key", gossh.FingerprintSHA256(s.signer.PublicKey()),
-		"auth", auth, "max_sessions", s.cfg.MaxSessions, "idle_timeout", s.cfg.IdleTimeout.String())
+		"auth", auth, "max_sessions", s.cfg.MaxSessions, "idle_timeout", s.cfg.IdleTimeout.String(),
+		"max_unauthenticated", s.cfg.MaxUnauthenticated, "max_unauthenticated_per_source", s.cfg.MaxUnauthenticatedPerSource)
 	err := s.ssh.Serve(ln)
 	if errors.Is(err, ssh.ErrServerClosed) {
 		return nil

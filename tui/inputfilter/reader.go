@@ -8,9 +8,10 @@ import (
 
 // EscTimeout is how long a Reader waits, once what it read ends in a key
 // held (Filter.KeyHeld: a lone ESC, say), for the rest of a sequence
-// before it takes what it holds as that key: ultraviolet's wait for the
-// same.
-const EscTimeout = 50 * time.Millisecond
+// before it takes what it holds as that key: twice ultraviolet's wait for
+// the same, for a sequence split on its way over a network (vim waits
+// 100 ms too).
+const EscTimeout = 100 * time.Millisecond
 
 // readSize is the most a Reader reads at once: what ultraviolet's reader
 // asks for.

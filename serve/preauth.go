@@ -24,6 +24,16 @@ const (
 	// authentication request: banner and key exchange, which need no
 	// person. handshakeTimeout then bounds the whole authentication.
 	kexTimeout = 10 * time.Second
+	// sourceRate and sourceBurst bound how fast one source opens
+	// connections: sourceRate a second on average, sourceBurst at once.
+	// A connection over it is closed as soon as it is accepted (gate's
+	// listener), before any handshake, so that a client reconnecting as
+	// fast as it can costs an accept and a close per attempt.
+	sourceRate  = 10
+	sourceBurst = 20
+	// maxRateSources bounds the sources whose rate is followed; past it,
+	// a new source is let through unmetered (the bounds above still hold).
+	maxRateSources = 4096
 )
 
 // gate keeps the connections that have not authenticated within bounds,
@@ -39,8 +49,16 @@ type gate struct {
 	mu       sync.Mutex
 	waiting  map[*gatedConn]struct{}
 	bySource map[string]int
-	dropped  int       // closed over a bound, not logged yet
-	logged   time.Time // when the last line about dropping was logged
+	rate     map[string]*bucket // sources' connection rates
+	dropped  int                // closed over a bound, not logged yet
+	refused  int                // closed over the rate, not logged yet
+	logged   time.Time          // when the last line about dropping was logged
+}
+
+// bucket is a token bucket of a source's connections.
+type bucket struct {
+	tokens float64
+	last   time.Time
 }
 
 // gateLogEvery is the most often the gate logs that it drops connections.
@@ -48,7 +66,7 @@ const gateLogEvery = 10 * time.Second
 
 func newGate(maxTotal, maxPerSource int, kex time.Duration, log *slog.Logger) *gate {
 	return &gate{maxTotal: maxTotal, maxPerSource: maxPerSource, kex: kex, log: log,
-		waiting: make(map[*gatedConn]struct{}), bySource: make(map[string]int)}
+		waiting: make(map[*gatedConn]struct{}), bySource: make(map[string]int), rate: make(map[string]*bucket)}
 }
 
 // gatedConn is a connection in the gate until it authenticates.
@@ -63,6 +81,35 @@ type gatedConn struct {
 
 // gateKey is the context key of a connection's gatedConn.
 type gateKey struct{}
+
+// listener is ln with the connections of a source over its rate
+// (sourceRate) closed as they are accepted.
+func (g *gate) listener(ln net.Listener) net.Listener { return rateListener{ln, g} }
+
+type rateListener struct {
+	net.Listener
+	g *gate
+}
+
+func (l rateListener) Accept() (net.Conn, error) {
+	for {
+		conn, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		l.g.mu.Lock()
+		ok := l.g.allow(sourceOf(conn.RemoteAddr()), time.Now())
+		if !ok {
+			l.g.refused++
+		}
+		l.g.mu.Unlock()
+		if ok {
+			return conn, nil
+		}
+		conn.Close()
+		l.g.report()
+	}
+}
 
 // admit takes a new connection into the gate (an ssh.ConnCallback).
 func (g *gate) admit(ctx ssh.Context, conn net.Conn) net.Conn {
@@ -96,21 +143,56 @@ func (g *gate) take(conn net.Conn) *gatedConn {
 	g.waiting[c] = struct{}{}
 	g.bySource[c.source]++
 	g.dropped += len(evict)
-	report := g.dropped > 0 && time.Since(g.logged) >= gateLogEvery
-	dropped, waiting := g.dropped, len(g.waiting)
-	if report {
-		g.dropped, g.logged = 0, time.Now()
-	}
 	g.mu.Unlock()
 
 	for _, e := range evict {
 		e.Conn.Close() // its handshake fails, and the ssh package closes it
 	}
-	if report {
-		g.log.Warn("unauthenticated connections over the bound: closed the idlest", "closed", dropped,
-			"waiting", waiting, "max", g.maxTotal, "max_per_source", g.maxPerSource)
-	}
+	g.report()
 	return c
+}
+
+// allow reports whether source may open a connection now, and counts it
+// (a token bucket of sourceBurst tokens, sourceRate a second). g.mu is
+// held.
+func (g *gate) allow(source string, now time.Time) bool {
+	b := g.rate[source]
+	if b == nil {
+		if len(g.rate) >= maxRateSources {
+			for s, b := range g.rate { // forget the sources back to a full bucket
+				if b.tokens+now.Sub(b.last).Seconds()*sourceRate >= sourceBurst {
+					delete(g.rate, s)
+				}
+			}
+			if len(g.rate) >= maxRateSources {
+				return true
+			}
+		}
+		b = &bucket{tokens: sourceBurst, last: now}
+		g.rate[source] = b
+	}
+	b.tokens = min(sourceBurst, b.tokens+now.Sub(b.last).Seconds()*sourceRate)
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+// report logs what the gate closed since it last did, at most every
+// gateLogEvery, rather than a line per connection.
+func (g *gate) report() {
+	g.mu.Lock()
+	if g.dropped+g.refused == 0 || time.Since(g.logged) < gateLogEvery {
+		g.mu.Unlock()
+		return
+	}
+	dropped, refused, waiting := g.dropped, g.refused, len(g.waiting)
+	g.dropped, g.refused, g.logged = 0, 0, time.Now()
+	g.mu.Unlock()
+	g.log.Warn("unauthenticated connections over the bounds: closed", "idlest", dropped, "over_rate", refused,
+		"waiting", waiting, "max", g.maxTotal, "max_per_source", g.maxPerSource, "rate_per_source", sourceRate)
 }
 
 // idlest is the waiting connection of source ("" any) idle longest.

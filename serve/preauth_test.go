@@ -173,3 +173,63 @@ func TestServeIdleFlood(t *testing.T) {
 	tm := openTerm(t, c, 100, 30)
 	tm.waitScreen("tweedie │")
 }
+
+// A source opening connections faster than sourceRate has the excess
+// closed as they are accepted; another source is not held up.
+func TestGateRate(t *testing.T) {
+	g := newGate(1000, 1000, time.Hour, slog.New(slog.DiscardHandler))
+	raw, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln := g.listener(raw)
+	defer ln.Close()
+	accepted := make(chan string, 100)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted <- sourceOf(c.RemoteAddr())
+			defer c.Close()
+		}
+	}()
+	const n = 3 * sourceBurst
+	var clients []net.Conn
+	for range n {
+		c, err := net.Dial("tcp", raw.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		clients = append(clients, c)
+	}
+	refused := 0
+	for _, c := range clients {
+		if closed(c) {
+			refused++
+		}
+		c.Close()
+	}
+	// The burst, and what the rate let in while the test dialled.
+	if refused < n-sourceBurst-sourceRate || refused > n-sourceBurst {
+		t.Errorf("%d of %d connections in a burst refused, want about %d", refused, n, n-sourceBurst)
+	}
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.2")}}
+	other, err := d.Dial("tcp", raw.Addr().String())
+	if err != nil {
+		t.Skipf("no second loopback address: %v", err)
+	}
+	defer other.Close()
+	deadline := time.After(waitLimit)
+	for {
+		select {
+		case src := <-accepted:
+			if src == "127.0.0.2" {
+				return
+			}
+		case <-deadline:
+			t.Fatal("the other source's connection was not accepted")
+		}
+	}
+}

@@ -189,7 +189,7 @@ func (s *Server) Serve(ln net.Listener) error {
 	s.log.Info("listening", "addr", ln.Addr().String(), "host_key", gossh.FingerprintSHA256(s.signer.PublicKey()),
 		"auth", auth, "max_sessions", s.cfg.MaxSessions, "idle_timeout", s.cfg.IdleTimeout.String(),
 		"max_unauthenticated", s.cfg.MaxUnauthenticated, "max_unauthenticated_per_source", s.cfg.MaxUnauthenticatedPerSource)
-	err := s.ssh.Serve(ln)
+	err := s.ssh.Serve(s.gate.listener(ln))
 	if errors.Is(err, ssh.ErrServerClosed) {
 		return nil
 	}

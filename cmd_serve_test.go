@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"io"
 	"net"
 	"os"
@@ -21,6 +19,7 @@ import (
 	"github.com/charmbracelet/x/vt"
 	gossh "golang.org/x/crypto/ssh"
 
+	"tweedie/internal/sshtest"
 	"tweedie/tui/vttest"
 )
 
@@ -30,19 +29,8 @@ const serveWait = 30 * time.Second
 // serveKey makes a client key and an authorized_keys file holding it.
 func serveKey(t *testing.T) (gossh.Signer, string) {
 	t.Helper()
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := gossh.NewSignerFromKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "authorized_keys")
-	if err := os.WriteFile(path, gossh.MarshalAuthorizedKey(key.PublicKey()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return key, path
+	key := sshtest.NewKey(t)
+	return key, sshtest.AuthorizedKeys(t, key)
 }
 
 // serveTerm is an SSH session with a 100×30 pseudo-terminal, its output

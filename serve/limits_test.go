@@ -12,36 +12,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/charmbracelet/x/vt"
 	gossh "golang.org/x/crypto/ssh"
-
-	"tweedie/tui/vttest"
 )
 
 // openTermSized is openTerm with a pseudo-terminal request of ptyW×ptyH
 // cells for an emulator of w×h.
 func openTermSized(t *testing.T, c *gossh.Client, w, h, ptyW, ptyH int) *term {
 	t.Helper()
-	sess, err := c.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tm := &term{t: t, sess: sess, emu: vt.NewEmulator(w, h), exited: make(chan error, 1)}
-	if err := sess.RequestPty("xterm-256color", ptyH, ptyW, gossh.TerminalModes{}); err != nil {
-		t.Fatal(err)
-	}
-	if tm.stdin, err = sess.StdinPipe(); err != nil {
-		t.Fatal(err)
-	}
-	sess.Stdout = termWriter{tm}
-	sess.Stderr = termWriter{tm}
-	go vttest.DrainReplies(tm.stdin, tm.emu)
-	if err := sess.Shell(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { tm.exited <- sess.Wait() }()
-	t.Cleanup(func() { sess.Close() })
-	return tm
+	return startTerm(t, c, w, h, ptyRequest{"xterm-256color", uint32(ptyW), uint32(ptyH), 0, 0, "\x00"})
 }
 
 // widest is the width in cells of the screen's longest line.
@@ -484,15 +462,7 @@ func TestServeClientReadsNothing(t *testing.T) {
 		t.Log("the session closed without its connection being closed: its output was not blocked")
 	}
 	waitNoExplorer(t, 2*time.Second)
-	select {
-	case err := <-ts.served:
-		if err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		ts.served <- nil // for the cleanup
-	case <-ctx.Done():
-		t.Fatal("Serve did not return")
-	}
+	ts.waitServed(t, ctx)
 }
 
 // A bracketed paste that never ends does not grow the session's memory.

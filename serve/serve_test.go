@@ -3,8 +3,6 @@ package serve
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"errors"
 	"io"
 	"log/slog"
@@ -24,6 +22,7 @@ import (
 	"tweedie/core/img"
 	"tweedie/core/prior"
 	"tweedie/core/run"
+	"tweedie/internal/sshtest"
 	"tweedie/tui"
 	"tweedie/tui/vttest"
 )
@@ -126,34 +125,25 @@ func startServer(t *testing.T, cfg Config) *testServer {
 	return ts
 }
 
-// newKey returns a fresh client key.
-func newKey(t *testing.T) gossh.Signer {
+// waitServed waits for Serve to return after a shutdown, until ctx ends.
+func (ts *testServer) waitServed(t *testing.T, ctx context.Context) {
 	t.Helper()
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
+	select {
+	case err := <-ts.served:
+		if err != nil {
+			t.Errorf("serve: %v", err)
+		}
+		ts.served <- nil // for the cleanup
+	case <-ctx.Done():
+		t.Fatal("Serve did not return")
 	}
-	s, err := gossh.NewSignerFromKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
 }
 
-// authorizedKeys writes an authorized_keys file of the keys.
-func authorizedKeys(t *testing.T, keys ...gossh.Signer) string {
-	t.Helper()
-	var b bytes.Buffer
-	b.WriteString("# test keys\n\n")
-	for _, k := range keys {
-		b.Write(gossh.MarshalAuthorizedKey(k.PublicKey()))
-	}
-	path := filepath.Join(t.TempDir(), "authorized_keys")
-	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
+// newKey and authorizedKeys make client keys and authorized_keys files.
+var (
+	newKey         = sshtest.NewKey
+	authorizedKeys = sshtest.AuthorizedKeys
+)
 
 func (ts *testServer) dial(t *testing.T, cfg gossh.ClientConfig) (*gossh.Client, error) {
 	t.Helper()
@@ -213,6 +203,22 @@ func openTerm(t *testing.T, c *gossh.Client, w, h int, env ...string) *term {
 // pty-req, pw×ph (0×0: unknown), as OpenSSH sends it.
 func openTermPixels(t *testing.T, c *gossh.Client, w, h, pw, ph int, env ...string) *term {
 	t.Helper()
+	return startTerm(t, c, w, h, ptyRequest{"xterm-256color", uint32(w), uint32(h), uint32(pw), uint32(ph), "\x00"}, env...)
+}
+
+// ptyRequest is a pty-req's payload: TERM, the size in cells and in
+// pixels, and the terminal modes.
+type ptyRequest struct {
+	Term               string
+	Cols, Rows, PW, PH uint32
+	Modes              string
+}
+
+// startTerm opens a session with the environment variables and the
+// pseudo-terminal request pty, its output into a w×h emulator, and starts
+// the shell, that is, the explorer.
+func startTerm(t *testing.T, c *gossh.Client, w, h int, pty ptyRequest, env ...string) *term {
+	t.Helper()
 	sess, err := c.NewSession()
 	if err != nil {
 		t.Fatal(err)
@@ -224,12 +230,7 @@ func openTermPixels(t *testing.T, c *gossh.Client, w, h, pw, ph int, env ...stri
 			t.Fatal(err)
 		}
 	}
-	ptyReq := struct {
-		Term               string
-		Cols, Rows, PW, PH uint32
-		Modes              string
-	}{"xterm-256color", uint32(w), uint32(h), uint32(pw), uint32(ph), "\x00"}
-	if ok, err := sess.SendRequest("pty-req", true, gossh.Marshal(ptyReq)); err != nil || !ok {
+	if ok, err := sess.SendRequest("pty-req", true, gossh.Marshal(pty)); err != nil || !ok {
 		t.Fatalf("pty-req: %v %v", ok, err)
 	}
 	if tm.stdin, err = sess.StdinPipe(); err != nil {
@@ -590,15 +591,7 @@ func TestServeShutdown(t *testing.T) {
 	if out := tm.output(); !strings.Contains(out, MsgShutdown) {
 		t.Errorf("output lacks %q: …%q", MsgShutdown, out[max(0, len(out)-200):])
 	}
-	select {
-	case err := <-ts.served:
-		if err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		ts.served <- nil // for the cleanup
-	case <-ctx.Done():
-		t.Fatal("Serve did not return")
-	}
+	ts.waitServed(t, ctx)
 	if _, err := ts.dial(t, gossh.ClientConfig{Auth: []gossh.AuthMethod{gossh.PublicKeys(key)}}); err == nil {
 		t.Error("connected after shutdown")
 	}

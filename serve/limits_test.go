@@ -465,26 +465,37 @@ func TestServeClientReadsNothing(t *testing.T) {
 	ts.waitServed(t, ctx)
 }
 
-// A bracketed paste that never ends does not grow the session's memory.
+// A bracketed paste, or a control sequence, that does not end does not
+// grow the session's memory, and the session reads on once it ends.
 func TestServeEndlessPaste(t *testing.T) {
 	if testing.Short() {
-		t.Skip("sends 8 MB")
+		t.Skip("sends 8 MB of each")
 	}
 	key := newKey(t)
 	ts := startServer(t, Config{AuthorizedKeysPath: authorizedKeys(t, key)})
-	lc := ts.loadClient(t, key, 80, 24)
-	lc.waitDrawn(t)
-	h0 := heapAfterGC()
-	io.WriteString(lc.stdin, "\x1b[200~")
-	chunk := strings.Repeat("a", 1<<20)
-	for range 8 {
-		io.WriteString(lc.stdin, chunk)
+	// A paste and the control sequences that hold their data until they
+	// end, fed 8 MB each and then ended.
+	for _, c := range []struct{ start, fill, end string }{
+		{"\x1b[200~", "a", "\x1b[201~"},
+		{"\x1b]52;c;", "QUFB", "\x07"},
+		{"\x1bPq", "#", "\x1b\\"},
+		{"\x1b_G", "A", "\x1b\\"},
+		{"\x1b[", "1;", "c"},
+	} {
+		lc := ts.loadClient(t, key, 80, 24)
+		lc.waitDrawn(t)
+		h0 := heapAfterGC()
+		io.WriteString(lc.stdin, c.start)
+		chunk := strings.Repeat(c.fill, (1<<20)/len(c.fill))
+		for range 8 {
+			io.WriteString(lc.stdin, chunk)
+		}
+		if h := heapAfterGC(); h > h0+4<<20 {
+			t.Errorf("%q: live heap %s after 8 MB, %s before", c.start, mb(h), mb(h0))
+		}
+		io.WriteString(lc.stdin, c.end) // q is no part of it
+		lc.quit(t)
 	}
-	if h := heapAfterGC(); h > h0+4<<20 {
-		t.Errorf("live heap %s after an 8 MB paste, %s before", mb(h), mb(h0))
-	}
-	io.WriteString(lc.stdin, "\x1b[201~") // q is no paste
-	lc.quit(t)
 }
 
 // A connection has at most maxChannels sessions open at once.

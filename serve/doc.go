@@ -2,10 +2,11 @@
 // session gets its own explorer (tui.Session) with its own state, terminal
 // size and colour profile.
 //
-// A connection goes through connection-level policy first: the bound on
-// connections that have not authenticated yet (preauth.go), public-key
-// authentication (auth.go, keyring.go) and the bounds on a connection's
-// session channels and their requests (requests.go). Each session then
+// A connection goes through connection-level policy first: the bounds on
+// each source's connection rate and on connections that have not
+// authenticated yet (preauth.go), public-key authentication (auth.go,
+// keyring.go) and the bounds on a connection's session channels and their
+// requests (requests.go). Each session then
 // passes through wish middlewares, each one policy in its own file, in
 // this order:
 //

@@ -40,7 +40,9 @@ const (
 // in total and per source: a new one over a bound closes the one of its
 // source (or, over the total, of any source) that has been idle longest,
 // and one that has not asked to authenticate within kex is closed. A
-// connection leaves the gate once it authenticates, or closes.
+// connection leaves the gate once it authenticates, or closes. Its
+// listener closes the connections of a source over its rate as they are
+// accepted.
 type gate struct {
 	maxTotal, maxPerSource int
 	kex                    time.Duration

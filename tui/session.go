@@ -171,10 +171,13 @@ func (s *Session) recovered() {
 }
 
 // fail ends the explorer on a panic r, which Run returns with its stack.
+// It quits the program as the user would (the input's panic leaves the
+// event loop as it was), from a goroutine of its own since Quit waits for
+// the program to start.
 func (s *Session) fail(r any) {
 	err := fmt.Errorf("reading the terminal's input: panic: %v\n%s", r, debug.Stack())
 	s.failed.CompareAndSwap(nil, &err)
-	s.program.Kill()
+	go s.program.Quit()
 }
 
 // panicSafe reads r for the input decoder, which reads on a goroutine of

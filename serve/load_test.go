@@ -11,6 +11,8 @@ import (
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"tweedie/tui/inputfilter"
 )
 
 // heapAfterGC is the live heap, in bytes.
@@ -101,12 +103,12 @@ func (lc *loadClient) waitQuiet(t *testing.T) {
 	}
 }
 
-// quit quits with q and hangs up. It waits first for the explorer to
-// give up on a sequence left unfinished (keysForLoad's "\x1b[", say), which
-// would take the q in.
+// quit quits with q and hangs up. It waits first for the explorer's input
+// filter to give up on a sequence left unfinished (keysForLoad's "\x1b[",
+// say), which would take the q in.
 func (lc *loadClient) quit(t *testing.T) {
 	t.Helper()
-	time.Sleep(100 * time.Millisecond)
+	time.Sleep(3 * inputfilter.EscTimeout)
 	io.WriteString(lc.stdin, "q")
 	select {
 	case <-lc.done:

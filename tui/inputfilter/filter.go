@@ -31,12 +31,15 @@
 // together. Bytes 0x80–0xFF that are not part of a valid UTF-8 character,
 // 8-bit C1 controls among them, are dropped.
 //
-// When the input pauses after a lone ESC (Pause: Reader waits EscTimeout
-// for more), that ESC is the Escape key, and ESC and an introducer alone
+// When the input pauses (Pause: Reader waits EscTimeout for more) after a
+// lone ESC, that ESC is the Escape key, and ESC and an introducer alone
 // are Alt and that key. They pass as the kitty keyboard protocol's CSI u
 // forms (ESC [ 27 u, ESC [ 91 ; 3 u), complete sequences that the decoders
 // read as the same keys and never join with what follows. URxvt's shifted
-// keys (CSI n $) before a pause likewise pass as CSI n ; 2 ~.
+// keys (CSI n $) before a pause likewise pass as CSI n ; 2 ~. Any other
+// sequence (or character) a pause leaves unfinished is dropped, as the
+// decoders give up on one after their own wait: a key that comes after it
+// is a key of its own.
 package inputfilter
 
 import (
@@ -121,11 +124,14 @@ func (f *Filter) Append(dst, src []byte) []byte {
 }
 
 // Pause says that no input follows for now: a key held (KeyHeld) passes
-// as that key.
+// as that key, and any other sequence or character held is dropped.
 func (f *Filter) Pause(dst []byte) []byte {
-	if k := f.heldKey(); k != nil {
+	switch k := f.heldKey(); {
+	case k != nil:
 		dst = f.emit(dst, k)
 		f.reset()
+	case len(f.seq) > 0:
+		f.drop()
 	}
 	return dst
 }
@@ -134,15 +140,8 @@ func (f *Filter) Pause(dst []byte) []byte {
 // follows: ESC, ESC ESC, ESC and an introducer, or URxvt's CSI n $.
 func (f *Filter) KeyHeld() bool { return f.heldKey() != nil }
 
-// Flush ends the input: a key held passes as in Pause, and anything else
-// held is dropped.
-func (f *Filter) Flush(dst []byte) []byte {
-	dst = f.Pause(dst)
-	if len(f.seq) > 0 {
-		f.drop()
-	}
-	return dst
-}
+// Flush ends the input: it is Pause.
+func (f *Filter) Flush(dst []byte) []byte { return f.Pause(dst) }
 
 // step filters one byte.
 func (f *Filter) step(dst []byte, c byte) []byte {

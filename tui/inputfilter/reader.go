@@ -6,11 +6,11 @@ import (
 	"time"
 )
 
-// EscTimeout is how long a Reader waits, once what it read ends in a key
-// held (Filter.KeyHeld: a lone ESC, say), for the rest of a sequence
-// before it takes what it holds as that key: twice ultraviolet's wait for
-// the same, for a sequence split on its way over a network (vim waits
-// 100 ms too).
+// EscTimeout is how long a Reader waits, once what it read ends in a
+// sequence not yet complete (a lone ESC, say), for the rest before it
+// pauses the filter (Filter.Pause: the ESC is the Escape key, another
+// sequence is dropped): twice ultraviolet's wait for the same, for a
+// sequence split on its way over a network (vim waits 100 ms too).
 const EscTimeout = 100 * time.Millisecond
 
 // readSize is the most a Reader reads at once: what ultraviolet's reader
@@ -22,15 +22,16 @@ const readSize = 4096
 const keyRoom = 24
 
 // Ready is an input that can say whether more of it comes within d,
-// without reading it. Without it, a Reader takes a key held as that key as
-// soon as a read ends in it.
+// without reading it. Without it, a Reader pauses the filter as soon as a
+// read ends in a sequence not yet complete.
 type Ready interface {
 	Ready(d time.Duration) bool
 }
 
 // Reader reads r through a Filter. Each Read returns what one or more
 // reads of r let through: it reads r again only while what it read ends
-// in a key held and r says more is Ready within EscTimeout. It reads at
+// in a sequence not yet complete and r says more is Ready within
+// EscTimeout. It reads at
 // most as much as p can take with what the filter holds let out, so that
 // what a Read lets out fits in p when p has room for MaxString+keyRoom
 // bytes more than it asks of r (a 4 KiB buffer does): a caller that waits
@@ -73,13 +74,17 @@ func (r *Reader) fill(room int) {
 			r.out, r.err = r.f.Flush(r.out), err
 			break
 		}
-		if m == n || !r.f.KeyHeld() {
+		if m == n || r.f.Held() == 0 {
 			break // more is waiting (the read filled the buffer), or nothing to decide
 		}
-		if m == 0 || !r.ready() || room-len(r.out)-r.f.Held()-keyRoom < 1 {
-			r.out = r.f.Pause(r.out)
-			break
+		if m > 0 && r.ready() {
+			if room-len(r.out)-r.f.Held()-keyRoom >= 1 {
+				continue // the rest is on its way: read it now
+			}
+			break // no room: the next Read reads it, ready
 		}
+		r.out = r.f.Pause(r.out)
+		break
 	}
 	r.pending = r.out
 }

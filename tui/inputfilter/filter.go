@@ -37,9 +37,9 @@
 // forms (ESC [ 27 u, ESC [ 91 ; 3 u), complete sequences that the decoders
 // read as the same keys and never join with what follows. URxvt's shifted
 // keys (CSI n $) before a pause likewise pass as CSI n ; 2 ~. Any other
-// sequence (or character) a pause leaves unfinished is dropped, as the
-// decoders give up on one after their own wait: a key that comes after it
-// is a key of its own.
+// sequence a pause leaves unfinished is dropped, as the decoders give up
+// on one after their own wait: a key that comes after it is a key of its
+// own. A UTF-8 character split by a pause is kept.
 package inputfilter
 
 import (
@@ -124,12 +124,20 @@ func (f *Filter) Append(dst, src []byte) []byte {
 }
 
 // Pause says that no input follows for now: a key held (KeyHeld) passes
-// as that key, and any other sequence or character held is dropped.
+// as that key, and any other sequence held is dropped. A UTF-8 character
+// not yet complete is kept (an ESC before it passes as the Escape key):
+// what comes next completes it or, if not a continuation byte, drops it
+// and is read afresh, so it never takes a key in.
 func (f *Filter) Pause(dst []byte) []byte {
 	switch k := f.heldKey(); {
 	case k != nil:
 		dst = f.emit(dst, k)
 		f.reset()
+	case f.st == char && f.alt:
+		dst = f.emit(dst, key(nil, esc, 0))
+		f.seq = append(f.seq[:0], f.seq[1:]...)
+		f.alt = false
+	case f.st == char:
 	case len(f.seq) > 0:
 		f.drop()
 	}
@@ -140,8 +148,15 @@ func (f *Filter) Pause(dst []byte) []byte {
 // follows: ESC, ESC ESC, ESC and an introducer, or URxvt's CSI n $.
 func (f *Filter) KeyHeld() bool { return f.heldKey() != nil }
 
-// Flush ends the input: it is Pause.
-func (f *Filter) Flush(dst []byte) []byte { return f.Pause(dst) }
+// Flush ends the input: a key held passes as in Pause, and anything else
+// held is dropped.
+func (f *Filter) Flush(dst []byte) []byte {
+	dst = f.Pause(dst)
+	if len(f.seq) > 0 {
+		f.drop()
+	}
+	return dst
+}
 
 // step filters one byte.
 func (f *Filter) step(dst []byte, c byte) []byte {

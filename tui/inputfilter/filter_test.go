@@ -176,6 +176,7 @@ func TestPauseKeys(t *testing.T) {
 		{"\x1b[1;2", "", ""},
 		{"\x1b]0;ti", "", ""},
 		{"é"[:1], "", ""},
+		{"\x1bé"[:2], "", "\x1b[27u"},
 	} {
 		var f Filter
 		held := f.Append(nil, []byte(c.in))
@@ -184,6 +185,15 @@ func TestPauseKeys(t *testing.T) {
 		}
 		if got := string(f.Pause(held)); got != c.paused {
 			t.Errorf("%q, paused: %q, want %q", c.in, got, c.paused)
+		}
+	}
+	// A character split by a pause is completed by what comes, or gives way
+	// to it.
+	for in, want := range map[string]string{"é": "é", "\xc3q": "q"} {
+		var f Filter
+		out := f.Pause(f.Append(nil, []byte(in[:1])))
+		if got := string(f.Append(out, []byte(in[1:]))); got != want {
+			t.Errorf("%q split by a pause: %q, want %q", in, got, want)
 		}
 	}
 	// Held, then completed by what comes.

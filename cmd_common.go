@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"sync"
 
@@ -17,7 +18,13 @@ import (
 // fails to start, is a usage error. A prior that holds a worker is closed
 // when the command returns (closePriors).
 func loadPrior(spec string) (*prior.Prior, error) {
-	p, err := prior.Load(spec)
+	return loadPriorContext(context.Background(), spec)
+}
+
+// loadPriorContext is loadPrior that stops when ctx is done (a model
+// worker's handshake can take minutes).
+func loadPriorContext(ctx context.Context, spec string) (*prior.Prior, error) {
+	p, err := prior.LoadContext(ctx, spec)
 	var se *prior.SpecError
 	var we *worker.Error
 	if errors.As(err, &se) || errors.As(err, &we) {
@@ -63,7 +70,13 @@ type problemSetup struct {
 // error it returns is a usage error except a failure to load a bundled
 // prior.
 func setupProblem(pf *problemFlags) (*problemSetup, error) {
-	pd, err := loadPrior(pf.prior)
+	return setupProblemContext(context.Background(), pf)
+}
+
+// setupProblemContext is setupProblem that stops when ctx is done (a
+// model worker's handshake).
+func setupProblemContext(ctx context.Context, pf *problemFlags) (*problemSetup, error) {
+	pd, err := loadPriorContext(ctx, pf.prior)
 	if err != nil {
 		return nil, err
 	}

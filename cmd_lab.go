@@ -6,14 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"runtime"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"tweedie/core/budget"
 	"tweedie/core/export"
 	"tweedie/core/lab"
 	"tweedie/core/method"
@@ -209,8 +208,13 @@ func (f *labFlags) run(ctx context.Context, stdout, stderr io.Writer) error {
 		}
 		sw = &s
 	}
-	pd, err := loadPrior(f.prior)
-	if err != nil {
+	ctx, stop := signalContext(ctx)
+	defer stop()
+	pd, err := loadPriorContext(ctx, f.prior)
+	switch {
+	case ctx.Err() != nil:
+		return interrupted(ctx)
+	case err != nil:
 		return err
 	}
 	n, err := strconv.Atoi(f.image)
@@ -271,8 +275,6 @@ func (f *labFlags) run(ctx context.Context, stdout, stderr io.Writer) error {
 			return cli.Usage(err)
 		}
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
-	defer stop()
 	bar := progress.New(stderr, "lab", f.seeds*len(entries))
 	done := 0
 	err = lb.Run(ctx, func(int, int) { done++; bar.Update(done) })
@@ -280,7 +282,39 @@ func (f *labFlags) run(ctx context.Context, stdout, stderr io.Writer) error {
 	if err != nil {
 		return labFailed(ctx, err, out)
 	}
-	return labDone(report.NewLab(lb.Report(), setup), f.json, out, stdout)
+	rep := lb.Report()
+	if err := labDone(report.NewLab(rep, setup), f.json, out, stdout); err != nil {
+		return err
+	}
+	var failed failedRuns
+	for _, r := range rep.Results {
+		failed.add(r.Failed, r.Failure)
+	}
+	return failed.err(f.seeds * len(rep.Results))
+}
+
+// failedRuns sums the runs of a lab that failed, which its report counts
+// in the column "failed", and keeps the first's cause.
+type failedRuns struct {
+	n     int
+	first string
+}
+
+func (f *failedRuns) add(n int, cause string) {
+	if f.first == "" {
+		f.first = cause
+	}
+	f.n += n
+}
+
+// err is nil when no run failed, else the error that ends the lab with
+// exit status 1 once its report is written, saying how many runs failed
+// and why the first did.
+func (f *failedRuns) err(runs int) error {
+	if f.n == 0 {
+		return nil
+	}
+	return fmt.Errorf("%d of %d runs failed, counted in the report's \"failed\" column; the first: %s", f.n, runs, f.first)
 }
 
 // labReport is lab.json with or without an exact posterior.
@@ -319,7 +353,11 @@ func labFailed(ctx context.Context, err error, out *export.Dir) error {
 		out.Abort()
 	}
 	if ctx.Err() != nil {
-		return cli.Interrupted("interrupted")
+		return interrupted(ctx)
+	}
+	var be *budget.Error
+	if errors.As(err, &be) { // refused before any run
+		return cli.Usage(err)
 	}
 	return err
 }

@@ -3,9 +3,8 @@ package main
 import (
 	"context"
 	"io"
-	"os"
-	"os/signal"
 
+	"tweedie/core/budget"
 	"tweedie/core/export"
 	"tweedie/core/lab"
 	"tweedie/core/report"
@@ -23,7 +22,7 @@ func labNoExact(ctx context.Context, f *labFlags, setup *report.LabSetup, stdout
 		workers = max(workers, r.Workers()) // every worker process busy
 	}
 	cfg := lab.NoExactConfig{Prior: pd.Model, Truth: pd.Truths[setup.Image].Image.Pix, Entries: setup.Plain(), Seeds: f.seeds,
-		FirstSeed: f.firstSeed, Workers: workers}
+		FirstSeed: f.firstSeed, Workers: workers, Budget: budget.Process}
 	var out *export.Dir
 	if f.out != "" {
 		var err error
@@ -31,11 +30,16 @@ func labNoExact(ctx context.Context, f *labFlags, setup *report.LabSetup, stdout
 			return cli.Usage(err)
 		}
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
-	defer stop()
 	rep, err := lab.RunNoExact(ctx, cfg)
 	if err != nil {
 		return labFailed(ctx, err, out)
 	}
-	return labDone(report.NewNoExactLab(rep, setup), f.json, out, stdout)
+	if err := labDone(report.NewNoExactLab(rep, setup), f.json, out, stdout); err != nil {
+		return err
+	}
+	var failed failedRuns
+	for _, r := range rep.Results {
+		failed.add(r.Failed, r.Failure)
+	}
+	return failed.err(f.seeds * len(rep.Results))
 }

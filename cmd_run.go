@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -45,8 +44,13 @@ func newRunCmd() *cobra.Command {
 
 func doRun(cmd *cobra.Command, pf *problemFlags, rf runFlags) error {
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
-	st, err := setupProblem(pf)
-	if err != nil {
+	ctx, stop := signalContext(cmd.Context())
+	defer stop()
+	st, err := setupProblemContext(ctx, pf)
+	switch {
+	case ctx.Err() != nil:
+		return interrupted(ctx)
+	case err != nil:
 		return err
 	}
 	c := &st.Case
@@ -54,8 +58,14 @@ func doRun(cmd *cobra.Command, pf *problemFlags, rf runFlags) error {
 	if rf.dump != "" {
 		c.Config.KeepBytes = -1 // the dump holds every step: 16·d bytes each
 	}
-	// Build the Runner before anything is written: run.New refuses methods
-	// that cannot serve the problem.
+	// The run's share of the memory budget (its trajectory's bound comes
+	// down to what is free), and the Runner, before anything is written:
+	// run.New refuses methods that cannot serve the problem.
+	mem, err := reserveRun(c)
+	if err != nil {
+		return err
+	}
+	defer mem.release()
 	runner, err := run.New(c.Prob, c.Config)
 	if err != nil {
 		return cli.Usage(err)
@@ -87,19 +97,20 @@ func doRun(cmd *cobra.Command, pf *problemFlags, rf runFlags) error {
 		}
 	}
 
-	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
-	defer stop()
 	bar := progress.New(stderr, "sampling", c.Config.Steps)
 	start := time.Now()
 	tr, err := runner.Run(ctx, bar.Update)
 	elapsed := time.Since(start) - bar.DrawTime() // sampler compute only
 	bar.Finish()
 	var diverged *run.DivergedError
+	var failure error
 	switch {
 	case ctx.Err() != nil:
 		abort()
-		return cli.Interrupted("interrupted; nothing written")
+		return interrupted(ctx)
 	case errors.As(err, &diverged):
+	case err != nil && tr.Done > 0:
+		failure = err // write the steps made, marked
 	case err != nil:
 		abort()
 		return err
@@ -109,6 +120,12 @@ func doRun(cmd *cobra.Command, pf *problemFlags, rf runFlags) error {
 		return errors.New("no step was recorded")
 	}
 	res := report.NewRun(c, tr, diverged, elapsed, gifEvery, runner.Values())
+	res.Failure = failure
+	// The Runner is no longer used: its vectors' share goes to the outputs.
+	if err := mem.outputs(c, res.GIFFrames()); err != nil {
+		abort()
+		return err
+	}
 	sum := res.Summary()
 
 	if od != nil {
@@ -140,12 +157,15 @@ func doRun(cmd *cobra.Command, pf *problemFlags, rf runFlags) error {
 	} else {
 		sum.Print(stdout, rf.out, rf.dump)
 	}
-	if diverged != nil {
-		wrote := ""
-		if od != nil || rf.dump != "" {
-			wrote = "outputs written with "
-		}
+	wrote := ""
+	if od != nil || rf.dump != "" {
+		wrote = "outputs written with "
+	}
+	switch {
+	case diverged != nil:
 		return fmt.Errorf("%v; %sdiverged_at = %d (the step index, from 0)", diverged, wrote, diverged.Step)
+	case failure != nil:
+		return fmt.Errorf("%w; incomplete: %sthe %d steps before it, failed_at = %d (the step index, from 0)", failure, wrote, tr.Done, tr.Done)
 	}
 	return nil
 }

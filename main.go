@@ -20,6 +20,7 @@ import (
 )
 
 func main() {
+	limitHeap()
 	os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr))
 }
 

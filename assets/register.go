@@ -1,6 +1,7 @@
 package assets
 
 import (
+	"context"
 	"fmt"
 
 	"tweedie/core/prior"
@@ -25,7 +26,7 @@ func digitTruths() []prior.Truth {
 	return truths
 }
 
-func loadMNIST(args string) (*prior.Prior, error) {
+func loadMNIST(_ context.Context, args string) (*prior.Prior, error) {
 	if args != "" {
 		return nil, prior.Specf("mnist takes no options, got %q", args)
 	}

@@ -39,7 +39,7 @@ func TestComparisonWithOrWithoutComparer(t *testing.T) {
 		ch := make(chan tea.Msg, 1)
 		s := opts.Settings
 		s.Method = "pig"
-		rs.startRun(context.Background(), 1, s.Method, prob, s, ch)
+		rs.startRun(context.Background(), 1, s.Method, prob, s, keepBytes, ch)
 		var b []byte
 		done, during := 0, false
 		stepped := 0

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"math"
+	"runtime"
 	"slices"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
+	"tweedie/core/budget"
 	"tweedie/core/denoiser"
 	"tweedie/core/operator"
 	"tweedie/core/run"
@@ -113,6 +115,10 @@ type slot struct {
 	// does not keep it; replay the steps recomputed (see replay.go).
 	live   *liveRows
 	replay replayState
+	// mem is the run's share of the memory budget (runFootprint), given
+	// back when the slot is dropped; keep is its trajectory's bound.
+	mem  *budget.Reservation
+	keep int64
 }
 
 // updMaxTo is the largest max|Δ| over steps[:n] of the slot.
@@ -163,6 +169,7 @@ func (rs *runSet) cancel(names ...string) {
 			if s.replay.cancel != nil {
 				s.replay.cancel()
 			}
+			s.mem.Release()
 			delete(rs.slots, n)
 		}
 	}
@@ -186,46 +193,75 @@ func (rs *runSet) ensure(prob *run.Problem, s run.Settings, names ...string) tea
 		if rs.slots[n] != nil || prob == nil {
 			continue
 		}
-		rs.trim(runFootprint(prob, s.Steps), names)
-		ctx, cancel := context.WithCancel(context.Background())
-		sl := &slot{id: rs.id(), cancel: cancel, ch: make(chan tea.Msg, 1), total: max(s.Steps, 1), prob: prob, set: s}
-		rs.slots[n] = sl
 		s.Method = n
-		cmds = append(cmds, rs.startRun(ctx, sl.id, n, prob, s, sl.ch))
+		keep, footprint, err := runFootprint(prob, s)
+		if err == nil {
+			rs.trim(footprint, names)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		sl := &slot{id: rs.id(), cancel: cancel, ch: make(chan tea.Msg, 1), total: max(s.Steps, 1), prob: prob, set: s, keep: keep}
+		rs.slots[n] = sl
+		if err == nil {
+			sl.mem, err = budget.Process.Reserve("a run of "+n, footprint)
+		}
+		if sl.mem != nil {
+			// Given back when the slot is dropped (cancel), or else when the
+			// explorer is: a session that ended without cancelling its runs.
+			runtime.AddCleanup(sl, func(r *budget.Reservation) { r.Release() }, sl.mem)
+		}
+		if err != nil { // the run does not fit: its notice says so
+			sl.ch <- runDoneMsg{ID: sl.id, Method: n, Err: err}
+			close(sl.ch)
+			cmds = append(cmds, waitRun(sl.ch))
+			continue
+		}
+		cmds = append(cmds, rs.startRun(ctx, sl.id, n, prob, s, keep, sl.ch))
 	}
 	return tea.Batch(cmds...)
 }
 
-// The explorer's memory. Each run keeps at most keepBytes of vectors (see
-// run.Trajectory) and one window of recomputed steps (replayBytes); the
-// runs of methods not shown stay (switching back shows them at once) while
-// the runs together stay within keepBudget: beyond it, the oldest of them
-// are dropped. At 28×28 a 1000-step run takes 12.5 MB and every method's
-// run stays; at 256×256×3 it takes 128 MiB + 32 MiB, and an explorer holds
-// at most the two or three it shows.
+// The explorer's memory. Each run holds its vectors and at most keepBytes
+// of trajectory (see run.Footprint) and one window of recomputed steps
+// (replayBytes), reserved against the process's memory budget
+// (core/budget) before it starts; at a large image the trajectory's bound
+// comes down to what the budget leaves. The runs of methods not shown stay
+// (switching back shows them at once) while the runs together stay within
+// keepBudget and the budget has room for the next: beyond that, the oldest
+// of them are dropped. A run that does not fit even then is not started,
+// and its notice says why. At 28×28 a 1000-step run takes 12.5 MB and
+// every method's run stays; at 256×256×3 it takes 128 MiB + 32 MiB and its
+// vectors, and an explorer holds at most the two or three it shows.
 const keepBudget = 480 << 20
 
-// runFootprint is the most a run of the problem holds.
-func runFootprint(prob *run.Problem, steps int) int64 {
-	rows := 16 * int64(prob.Shape().Len()) * int64(max(steps, 1))
-	if keepBytes > 0 {
-		rows = min(rows, keepBytes+16*int64(prob.Shape().Len())) // the kept steps and the latest
+// runFootprint returns the trajectory's bound of a run of the problem
+// with s, fitted to the budget, and the most the run then holds: its
+// footprint and a window of recomputed steps.
+func runFootprint(prob *run.Problem, s run.Settings) (keep, footprint int64, err error) {
+	cfg, err := runConfig(s)
+	if err != nil {
+		return 0, 0, err
 	}
-	return rows + min(rows, replayBytes)
+	d := 16 * int64(prob.Shape().Len())
+	window := max(d, min(d*int64(max(s.Steps, 1)), replayBytes))
+	if k, ok := run.FitKeepBytes(prob, cfg, budget.Process.Free()-window); ok {
+		cfg.KeepBytes = k
+	}
+	n, err := run.Footprint(prob, cfg)
+	return cfg.KeepBytes, n + window, err
 }
 
 // trim drops the runs of methods not named, oldest first, until one more
-// run of footprint bytes fits keepBudget.
+// run of footprint bytes fits keepBudget and the memory budget.
 func (rs *runSet) trim(footprint int64, keep []string) {
 	for {
 		total, oldest := footprint, ""
 		for n, sl := range rs.slots {
-			total += runFootprint(sl.prob, sl.set.Steps)
+			total += sl.mem.Bytes()
 			if !slices.Contains(keep, n) && (oldest == "" || sl.id < rs.slots[oldest].id) {
 				oldest = n
 			}
 		}
-		if total <= keepBudget || oldest == "" {
+		if (total <= keepBudget && footprint <= budget.Process.Free()) || oldest == "" {
 			return
 		}
 		rs.cancel(oldest)
@@ -353,7 +389,7 @@ const batchEvery = 40 * time.Millisecond
 // startRun returns a Cmd that starts a run on its own goroutine and
 // delivers its first message; waitRun delivers the following ones. The
 // goroutine owns its Runner; it sends only copies.
-func (rs *runSet) startRun(ctx context.Context, id int, name string, prob *run.Problem, s run.Settings, ch chan tea.Msg) tea.Cmd {
+func (rs *runSet) startRun(ctx context.Context, id int, name string, prob *run.Problem, s run.Settings, keep int64, ch chan tea.Msg) tea.Cmd {
 	pool, share := rs.pool, rs.share
 	go func() {
 		var cmp *comparer
@@ -376,6 +412,7 @@ func (rs *runSet) startRun(ctx context.Context, id int, name string, prob *run.P
 		}
 		defer pool.release(share)
 		cfg, err := runConfig(s)
+		cfg.KeepBytes = keep // fitted to the memory budget (runFootprint)
 		var r *run.Runner
 		if err == nil {
 			r, err = run.New(prob, cfg)

@@ -14,8 +14,10 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
+	"tweedie/core/budget"
 	"tweedie/core/prior"
 	"tweedie/core/run"
 	"tweedie/core/worker"
@@ -137,6 +139,19 @@ func TestExplorerThroughWorker(t *testing.T) {
 	if !strings.Contains(out, "worker") {
 		t.Errorf("no notice of the worker:\n%s", out)
 	}
+	// At 120 columns the notice, cut to the width, keeps the cause: the
+	// worker's command comes last.
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 50})
+	notice := ""
+	for _, line := range strings.Split(ansi.Strip(m.render()), "\n") {
+		if strings.Contains(line, "denoiser:") {
+			notice = line
+		}
+	}
+	if !strings.Contains(notice, "the worker exited (signal: killed)") {
+		t.Errorf("the notice at 120 columns lacks the cause:\n%q", notice)
+	}
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 50})
 	// Still usable: keys move, help opens, the frame draws.
 	drain(m, press(m, "?", "?", "right", "left"))
 	_ = m.render()
@@ -170,6 +185,7 @@ func TestLargeImageThroughWorker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(m.cancelRuns) // its runs' share of the memory budget
 	m.Update(tea.WindowSizeMsg{Width: 200, Height: 60})
 	drain(m, m.Init())
 	s := m.shown()
@@ -268,6 +284,7 @@ func TestExplorerMemoryLargeRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(m.cancelRuns) // its runs' share of the memory budget
 	m.Update(tea.WindowSizeMsg{Width: 200, Height: 60})
 	drain(m, m.Init())
 	s := m.shown()
@@ -321,6 +338,7 @@ func TestRunsWithinBudget(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		t.Cleanup(m.cancelRuns)
 		m.Update(tea.WindowSizeMsg{Width: 200, Height: 60})
 		drain(m, m.Init())
 		for range 5 {
@@ -328,7 +346,7 @@ func TestRunsWithinBudget(t *testing.T) {
 		}
 		total := int64(0)
 		for _, s := range m.runs.slots {
-			total += runFootprint(s.prob, s.set.Steps)
+			total += s.mem.Bytes()
 		}
 		t.Logf("%s: %d runs held, %.0f MB at most", c.shape, len(m.runs.slots), float64(total)/1e6)
 		switch {
@@ -342,5 +360,31 @@ func TestRunsWithinBudget(t *testing.T) {
 		if m.shown() == nil {
 			t.Errorf("%s: the shown method has no run", c.shape)
 		}
+	}
+}
+
+// TestRunBeyondBudget: a run the memory budget cannot hold is not
+// started; its notice says why.
+func TestRunBeyondBudget(t *testing.T) {
+	p, _ := fakePrior(t, "64x64x1")
+	old := budget.Process
+	budget.Process = budget.New(1 << 20) // not one run of 64×64 (40 vectors: 1.3 MB)
+	defer func() { budget.Process = old }()
+	m, err := New(workerOptions(p, "inpaint-box:size=16", 20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 50})
+	drain(m, m.Init())
+	s := m.shown()
+	var be *budget.Error
+	if s == nil || !errors.As(s.err, &be) || len(s.steps) != 0 {
+		t.Fatalf("a run beyond the budget: %+v", s)
+	}
+	if out := ansi.Strip(m.render()); !strings.Contains(out, "more than the") || !strings.Contains(out, "memory budget") {
+		t.Errorf("no notice of the budget:\n%s", out)
+	}
+	if budget.Process.Free() != 1<<20 {
+		t.Errorf("%d bytes reserved by a run that did not start", (1<<20)-budget.Process.Free())
 	}
 }

@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """tweedie's model worker: serves a diffusion model's denoiser x̂0(x_t) and
 its vector-Jacobian products to tweedie over stdin/stdout (protocol version
-1, described in tweedie's README). Needs Python 3, NumPy and PyTorch.
+1, described in tweedie's docs/worker.md). Needs Python 3 and NumPy, and
+PyTorch for every model but numpy-linear: it is imported when such a model
+is loaded, so the protocol runs (and is tested) wherever NumPy does.
 
     python3 tweedie_worker.py --model mixture:prior.npz     # exact mixture (`tweedie prior export`)
     python3 tweedie_worker.py --model unet:28x28x1           # a small random UNet, for tests
     python3 tweedie_worker.py --model identity:28x28x1       # x̂0 = x_t, to time the protocol
+    python3 tweedie_worker.py --model numpy-linear:4x4x1     # a linear model in NumPy alone, for smoke tests
     python3 tweedie_worker.py --model diffusers:my.py:load   # load() -> (UNet2DModel, scheduler)
     python3 tweedie_worker.py --model my.py:load             # load() -> (module, alphas_cumprod, prediction)
     python3 tweedie_worker.py --train-mnist train-images-idx3-ubyte.gz --minutes 15 --out mnist_unet.pt
@@ -20,6 +23,7 @@ optionally image (H, W, C). Anything the model prints goes to stderr.
 """
 
 import argparse
+import functools
 import importlib.util
 import json
 import math
@@ -29,9 +33,13 @@ import struct
 import sys
 import threading
 import time
+import traceback
+import types
 
 import numpy as np
-import torch
+
+# PyTorch is imported inside the functions that use it, at the first of
+# them: a model in NumPy alone (NumpyLinear) never imports it.
 
 VERSION = 1
 MAX_HEADER = 1 << 20
@@ -45,16 +53,112 @@ def log(*a):
 
 
 class Model:
-    """A denoiser over flat rows: x0hat(x (B, d), alpha_bar) -> (B, d)."""
+    """A denoiser over flat rows of float32 NumPy arrays (B, d), and its
+    vector-Jacobian products. linearize returns x̂0 and a point that vjp
+    takes with the rows lo:hi of the batch linearized (the other rows, of
+    other requests sharing the forward pass, get zero)."""
 
     image = (28, 28, 1)
     alpha_bars = None  # ᾱ_1 … ᾱ_T
     prediction = "x0"
-    dtype = torch.float32
     description = ""
+
+    def denoise(self, x, alpha_bar):
+        raise NotImplementedError
+
+    def linearize(self, x, alpha_bar):
+        raise NotImplementedError
+
+    def vjp(self, point, lo, hi, v):
+        raise NotImplementedError
+
+    def denoise_vjp(self, x, alpha_bar, v):
+        y, point = self.linearize(x, alpha_bar)
+        return y, self.vjp(point, 0, len(x), v)
+
+
+class TorchModel(Model):
+    """A model whose x0hat(x, alpha_bar) maps a torch tensor (B, d) of
+    dtype on device; its VJPs are torch.autograd's."""
+
+    dtype = "float32"
+    device = "cpu"
 
     def x0hat(self, x, alpha_bar):
         raise NotImplementedError
+
+    def tensor(self, a, grad=False):
+        import torch
+
+        t = torch.as_tensor(np.array(a, dtype=np.float32), device=torch.device(self.device)).to(getattr(torch, self.dtype))
+        return t.requires_grad_(grad)
+
+    @staticmethod
+    def out(t):
+        import torch
+
+        return t.detach().to("cpu", torch.float32).numpy()
+
+    def denoise(self, x, alpha_bar):
+        import torch
+
+        with torch.no_grad():
+            return self.out(self.x0hat(self.tensor(x), alpha_bar))
+
+    def linearize(self, x, alpha_bar):
+        xt = self.tensor(x, grad=True)
+        y = self.x0hat(xt, alpha_bar)
+        return self.out(y), (xt, y)
+
+    def vjp(self, point, lo, hi, v):
+        import torch
+
+        x, y = point
+        full = torch.zeros_like(y)
+        full[lo:hi] = self.tensor(v)
+        # Rows are independent: the rows of the other requests of a shared
+        # forward pass get zero and are not returned.
+        (g,) = torch.autograd.grad(y, x, full, retain_graph=True)
+        return self.out(g[lo:hi])
+
+    def denoise_vjp(self, x, alpha_bar, v):
+        import torch
+
+        xt = self.tensor(x, grad=True)
+        y = self.x0hat(xt, alpha_bar)
+        (g,) = torch.autograd.grad(y, xt, self.tensor(v))
+        return self.out(y), self.out(g)
+
+
+class NumpyLinear(Model):
+    """The linear x̂0_i = √ᾱ·(x_i + ½·x_{i+1 mod d}), whose Jacobian is not
+    symmetric, (Jᵀv)_j = √ᾱ·(v_j + ½·v_{j−1 mod d}), in NumPy alone (tweedie's
+    Go fake worker serves the same model): a stand-in for a network, to
+    test the protocol where PyTorch is not installed. It refuses an input
+    that is not finite, as a model may fail."""
+
+    def __init__(self, image):
+        self.image = image
+        self.alpha_bars = linear_alpha_bars()
+        self.prediction = "x0"
+        self.description = "numpy-linear %dx%dx%d" % image
+
+    @staticmethod
+    def apply(x, alpha_bar, transpose):
+        x = np.asarray(x, dtype=np.float64)
+        if not np.all(np.isfinite(x)):
+            raise ValueError("the input is not finite")
+        shifted = np.roll(x, 1 if transpose else -1, axis=1)
+        return (math.sqrt(alpha_bar) * (x + 0.5 * shifted)).astype(np.float32)
+
+    def denoise(self, x, alpha_bar):
+        return self.apply(x, alpha_bar, False)
+
+    def linearize(self, x, alpha_bar):
+        return self.apply(x, alpha_bar, False), alpha_bar
+
+    def vjp(self, point, lo, hi, v):
+        return self.apply(v, point, True)
 
 
 def linear_alpha_bars(T=1000, beta1=1e-4, betaT=0.02):
@@ -62,13 +166,15 @@ def linear_alpha_bars(T=1000, beta1=1e-4, betaT=0.02):
     return np.cumprod(1.0 - betas)
 
 
-class Mixture(Model):
+class Mixture(TorchModel):
     """The exact E[x0 | x_t] of a Gaussian mixture with low-rank-plus-
     isotropic covariances, as written by `tweedie prior export`, in float64."""
 
     def __init__(self, path, device):
+        import torch
+
         z = np.load(path)
-        self.dtype = torch.float64
+        self.dtype, self.device = "float64", device
         t = lambda k: torch.as_tensor(np.asarray(z[k], dtype=np.float64), device=device)
         self.w, self.mu, self.U, self.lam, self.s2 = t("weights"), t("means"), t("bases"), t("eigenvalues"), t("residual_variance")
         self.image = (int(z["height"]), int(z["width"]), int(z["channels"]))
@@ -78,6 +184,8 @@ class Mixture(Model):
         self.description = "exact mixture K=%d d=%d q=%d from %s" % (K, d, self.U.shape[2], os.path.basename(path))
 
     def x0hat(self, x, ab):
+        import torch
+
         sa, nv = math.sqrt(ab), 1.0 - ab
         r = x[:, None, :] - sa * self.mu[None]  # (B, K, d)
         p = torch.einsum("bkd,kdq->bkq", r, self.U)  # U_kᵀ r
@@ -95,57 +203,76 @@ class Mixture(Model):
         return (w[:, :, None] * m).sum(1)
 
 
-def timestep_embedding(t, dim):
-    half = dim // 2
-    f = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32, device=t.device) / half)
-    a = t[:, None].float() * f[None]
-    return torch.cat([torch.sin(a), torch.cos(a)], dim=1)
+@functools.lru_cache(maxsize=None)
+def nets():
+    """The torch modules of the worker's own models, defined at the first
+    call (it imports PyTorch)."""
+    import torch
+
+    def timestep_embedding(t, dim):
+        half = dim // 2
+        f = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32, device=t.device) / half)
+        a = t[:, None].float() * f[None]
+        return torch.cat([torch.sin(a), torch.cos(a)], dim=1)
+
+    class Block(torch.nn.Module):
+        def __init__(self, cin, cout, temb):
+            super().__init__()
+            self.n1 = torch.nn.GroupNorm(min(8, cin), cin)
+            self.c1 = torch.nn.Conv2d(cin, cout, 3, padding=1)
+            self.t = torch.nn.Linear(temb, cout)
+            self.n2 = torch.nn.GroupNorm(min(8, cout), cout)
+            self.c2 = torch.nn.Conv2d(cout, cout, 3, padding=1)
+            self.skip = torch.nn.Conv2d(cin, cout, 1) if cin != cout else torch.nn.Identity()
+
+        def forward(self, x, e):
+            h = self.c1(torch.nn.functional.silu(self.n1(x)))
+            h = h + self.t(e)[:, :, None, None]
+            h = self.c2(torch.nn.functional.silu(self.n2(h)))
+            return h + self.skip(x)
+
+    class SmallUNet(torch.nn.Module):
+        """A two-level UNet: called as net(x (B, C, H, W), t (B,))."""
+
+        def __init__(self, channels=1, width=16, temb=32):
+            super().__init__()
+            self.temb = temb
+            self.emb = torch.nn.Sequential(torch.nn.Linear(temb, temb), torch.nn.SiLU(), torch.nn.Linear(temb, temb))
+            self.inp = torch.nn.Conv2d(channels, width, 3, padding=1)
+            self.d1 = Block(width, width, temb)
+            self.d2 = Block(width, 2 * width, temb)
+            self.mid = Block(2 * width, 2 * width, temb)
+            self.u2 = Block(4 * width, width, temb)
+            self.u1 = Block(2 * width, width, temb)
+            self.out = torch.nn.Conv2d(width, channels, 3, padding=1)
+
+        def forward(self, x, t):
+            e = self.emb(timestep_embedding(t, self.temb))
+            h1 = self.d1(self.inp(x), e)
+            h2 = self.d2(torch.nn.functional.avg_pool2d(h1, 2, ceil_mode=True), e)
+            m = self.mid(h2, e)
+            u = self.u2(torch.cat([m, h2], 1), e)
+            u = torch.nn.functional.interpolate(u, size=h1.shape[-2:], mode="nearest")
+            u = self.u1(torch.cat([u, h1], 1), e)
+            return self.out(u)
+
+    class Identity(torch.nn.Module):
+        def forward(self, x, t):
+            return x * 1.0
+
+    class TanhX0(torch.nn.Module):
+        def __init__(self, net):
+            super().__init__()
+            self.net = net
+
+        def forward(self, x, t):
+            return torch.tanh(self.net(x, t))
+
+    return types.SimpleNamespace(timestep_embedding=timestep_embedding, Block=Block, SmallUNet=SmallUNet,
+                                 Identity=Identity, TanhX0=TanhX0)
 
 
-class Block(torch.nn.Module):
-    def __init__(self, cin, cout, temb):
-        super().__init__()
-        self.n1 = torch.nn.GroupNorm(min(8, cin), cin)
-        self.c1 = torch.nn.Conv2d(cin, cout, 3, padding=1)
-        self.t = torch.nn.Linear(temb, cout)
-        self.n2 = torch.nn.GroupNorm(min(8, cout), cout)
-        self.c2 = torch.nn.Conv2d(cout, cout, 3, padding=1)
-        self.skip = torch.nn.Conv2d(cin, cout, 1) if cin != cout else torch.nn.Identity()
-
-    def forward(self, x, e):
-        h = self.c1(torch.nn.functional.silu(self.n1(x)))
-        h = h + self.t(e)[:, :, None, None]
-        h = self.c2(torch.nn.functional.silu(self.n2(h)))
-        return h + self.skip(x)
-
-
-class SmallUNet(torch.nn.Module):
-    """A two-level UNet: called as net(x (B, C, H, W), t (B,))."""
-
-    def __init__(self, channels=1, width=16, temb=32):
-        super().__init__()
-        self.temb = temb
-        self.emb = torch.nn.Sequential(torch.nn.Linear(temb, temb), torch.nn.SiLU(), torch.nn.Linear(temb, temb))
-        self.inp = torch.nn.Conv2d(channels, width, 3, padding=1)
-        self.d1 = Block(width, width, temb)
-        self.d2 = Block(width, 2 * width, temb)
-        self.mid = Block(2 * width, 2 * width, temb)
-        self.u2 = Block(4 * width, width, temb)
-        self.u1 = Block(2 * width, width, temb)
-        self.out = torch.nn.Conv2d(width, channels, 3, padding=1)
-
-    def forward(self, x, t):
-        e = self.emb(timestep_embedding(t, self.temb))
-        h1 = self.d1(self.inp(x), e)
-        h2 = self.d2(torch.nn.functional.avg_pool2d(h1, 2, ceil_mode=True), e)
-        m = self.mid(h2, e)
-        u = self.u2(torch.cat([m, h2], 1), e)
-        u = torch.nn.functional.interpolate(u, size=h1.shape[-2:], mode="nearest")
-        u = self.u1(torch.cat([u, h1], 1), e)
-        return self.out(u)
-
-
-class Net(Model):
+class Net(TorchModel):
     """A module predicting ε, x0 or v from (x (B, C, H, W), t (B,)), its
     output converted to x̂0."""
 
@@ -172,6 +299,8 @@ class Net(Model):
         return (i - 1) + (lo - la) / (lo - hi) if lo != hi else float(i)
 
     def x0hat(self, x, ab):
+        import torch
+
         H, W, C = self.image
         B = x.shape[0]
         xi = x.reshape(B, H, W, C).permute(0, 3, 1, 2)
@@ -185,20 +314,6 @@ class Net(Model):
         else:
             x0 = out
         return x0.permute(0, 2, 3, 1).reshape(B, -1)
-
-
-class Identity(torch.nn.Module):
-    def forward(self, x, t):
-        return x * 1.0
-
-
-class TanhX0(torch.nn.Module):
-    def __init__(self, net):
-        super().__init__()
-        self.net = net
-
-    def forward(self, x, t):
-        return torch.tanh(self.net(x, t))
 
 
 def read_idx_images(path):
@@ -217,10 +332,11 @@ def read_idx_images(path):
 
 def train_mnist(args):
     """Trains the small UNet to predict ε on MNIST for --minutes and saves it."""
+    torch = torch_setup(args)
     torch.manual_seed(args.seed)
     data = torch.from_numpy(read_idx_images(args.train_mnist))
     dev = torch.device(args.device)
-    net = SmallUNet(channels=1, width=args.width).to(dev)
+    net = nets().SmallUNet(channels=1, width=args.width).to(dev)
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     ab = torch.as_tensor(linear_alpha_bars(), dtype=torch.float32, device=dev)
     log("training on %d images of %s, %d parameters, for %.1f min" % (len(data), args.train_mnist, sum(p.numel() for p in net.parameters()), args.minutes))
@@ -245,8 +361,10 @@ def train_mnist(args):
 
 
 def learned_model(path, dev):
+    import torch
+
     ck = torch.load(path, map_location=dev)
-    net = SmallUNet(channels=1, width=ck["width"])
+    net = nets().SmallUNet(channels=1, width=ck["width"])
     net.load_state_dict(ck["state_dict"])
     desc = "MNIST UNet %s (%d iterations, loss %.4f)" % (os.path.basename(path), ck["iterations"], ck["loss"])
     return Net(net, linear_alpha_bars(), "eps", (28, 28, 1), dev, desc)
@@ -276,6 +394,8 @@ def load_factory(spec):
 
 
 def diffusers_model(unet, scheduler, device, image, spec):
+    import torch
+
     ab = np.asarray(torch.as_tensor(scheduler.alphas_cumprod).double().cpu().numpy())
     pred = getattr(getattr(scheduler, "config", None), "prediction_type", "epsilon")
     pred = {"epsilon": "eps", "sample": "x0", "v_prediction": "v"}.get(pred, pred)
@@ -287,21 +407,33 @@ def diffusers_model(unet, scheduler, device, image, spec):
     return Net(unet, ab, pred, image, device, "diffusers " + spec, call=lambda m, x, t: m(x, t).sample)
 
 
+def torch_setup(args):
+    """Imports PyTorch and sets its CPU threads (--threads); returns it."""
+    import torch
+
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
+    return torch
+
+
 def load_model(args):
-    dev = torch.device(args.device)
     spec = args.model
     kind, _, rest = spec.partition(":")
+    if kind == "numpy-linear":  # no PyTorch
+        return NumpyLinear(parse_shape(rest))
+    torch = torch_setup(args)
+    dev = torch.device(args.device)
     if kind == "mixture":
         return Mixture(rest, dev)
     if kind == "learned":
         return learned_model(rest, dev)
     if kind == "identity":  # x̂0 = x_t: for measuring the protocol's overhead
         image = parse_shape(rest)
-        return Net(Identity(), linear_alpha_bars(), "x0", image, dev, "identity %dx%dx%d" % image)
+        return Net(nets().Identity(), linear_alpha_bars(), "x0", image, dev, "identity %dx%dx%d" % image)
     if kind == "unet":
         image = parse_shape(rest)
         torch.manual_seed(args.seed)
-        net = TanhX0(SmallUNet(channels=image[2]))
+        net = nets().TanhX0(nets().SmallUNet(channels=image[2]))
         return Net(net, linear_alpha_bars(), "x0", image, dev, "random UNet %dx%dx%d seed %d" % (image + (args.seed,)))
     if kind == "diffusers":
         unet, sched = load_factory(rest)()[:2]
@@ -391,14 +523,6 @@ class Server:
             log("bad input:", e)
         self.q.put((None, None))
 
-    def tensor(self, a, grad=False):
-        dev = torch.device(self.args.device)
-        t = torch.as_tensor(np.array(a, dtype=np.float32), device=dev).to(self.m.dtype)
-        return t.requires_grad_(grad)
-
-    def out(self, t):
-        return t.detach().to("cpu", torch.float32).numpy()
-
     def serve(self):
         threading.Thread(target=self.reader, daemon=True).start()
         backlog = []
@@ -434,32 +558,35 @@ class Server:
                 else:
                     self.handle(h, ts)
             except Exception as e:
+                # The traceback to stderr (tweedie logs it), the exception to
+                # each request of the group.
+                ids = ", ".join("%s (%s)" % (gh.get("id"), gh.get("op")) for gh, _ in group)
+                log("request %s failed:\n%s" % (ids, traceback.format_exc().rstrip()))
+                msg = "%s: %s" % (type(e).__name__, e) if str(e) else type(e).__name__
                 for gh, _ in group:
-                    log("request %s (%s) failed: %r" % (gh.get("id"), gh.get("op"), e))
-                    self.conn.send({"op": "error", "id": gh.get("id"), "error": str(e) or type(e).__name__})
+                    self.conn.send({"op": "error", "id": gh.get("id"), "error": msg})
 
     def batched(self, group):
         """One forward pass for several denoise or linearize requests."""
         self.batches += 1
         op = group[0][0]["op"]
         ab = float(group[0][0]["alpha_bar"])
-        x = self.tensor(np.concatenate([ts[0] for _, ts in group]), grad=op == "linearize")
+        x = np.concatenate([ts[0] for _, ts in group])
         if op == "denoise":
-            with torch.no_grad():
-                y = self.m.x0hat(x, ab)
+            y, point = self.m.denoise(x, ab), None
         else:
-            y = self.m.x0hat(x, ab)
+            y, point = self.m.linearize(x, ab)
         lo = 0
         for h, ts in group:
             hi = lo + len(ts[0])
             if op == "linearize":
-                self.keep(h["id"], (x, y, lo, hi))
+                self.keep(h["id"], (point, lo, hi))
             self.result(h["id"], y[lo:hi])
             lo = hi
 
-    def result(self, rid, *tensors):
+    def result(self, rid, *arrays):
         # "seconds": the model's time for the request, for overhead figures.
-        self.conn.send({"op": "result", "id": rid, "seconds": time.perf_counter() - self.t0}, *[self.out(t) for t in tensors])
+        self.conn.send({"op": "result", "id": rid, "seconds": time.perf_counter() - self.t0}, *arrays)
 
     def keep(self, rid, point):
         self.points[rid] = point
@@ -475,33 +602,22 @@ class Server:
                             "alpha_bars": [float(a) for a in m.alpha_bars], "prediction": m.prediction,
                             "max_batch": self.args.max_batch, "vjp": True, "model": m.description})
         elif op == "denoise":
-            with torch.no_grad():
-                y = m.x0hat(self.tensor(ts[0]), float(h["alpha_bar"]))
-            self.result(rid, y)
+            self.result(rid, m.denoise(ts[0], float(h["alpha_bar"])))
         elif op == "linearize":
-            x = self.tensor(ts[0], grad=True)
-            y = m.x0hat(x, float(h["alpha_bar"]))
-            self.keep(rid, (x, y, 0, len(x)))
+            y, point = m.linearize(ts[0], float(h["alpha_bar"]))
+            self.keep(rid, (point, 0, len(ts[0])))
             self.result(rid, y)
         elif op == "vjp":
             pt = self.points.get(h.get("point"))
             if pt is None:
                 self.conn.send({"op": "error", "id": rid, "code": "stale", "error": "no such point"})
                 return
-            x, y, lo, hi = pt
+            point, lo, hi = pt
             if len(ts[0]) != hi - lo:
                 raise ValueError("vjp of %d rows at a point of %d" % (len(ts[0]), hi - lo))
-            v = torch.zeros_like(y)
-            v[lo:hi] = self.tensor(ts[0])
-            # Rows are independent: the rows of the other requests of a
-            # shared forward pass get zero and are not returned.
-            (g,) = torch.autograd.grad(y, x, v, retain_graph=True)
-            self.result(rid, g[lo:hi])
+            self.result(rid, m.vjp(point, lo, hi, ts[0]))
         elif op == "denoise_vjp":
-            x = self.tensor(ts[0], grad=True)
-            y = m.x0hat(x, float(h["alpha_bar"]))
-            (g,) = torch.autograd.grad(y, x, self.tensor(ts[1]))
-            self.result(rid, y, g)
+            self.result(rid, *m.denoise_vjp(ts[0], float(h["alpha_bar"]), ts[1]))
         elif op == "release":
             self.points.pop(h.get("point"), None)
         else:
@@ -510,7 +626,7 @@ class Server:
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", help="mixture:FILE.npz, unet[:HxWxC], learned:FILE.pt, identity[:HxWxC], diffusers:FILE.py:FUNC or FILE.py:FUNC")
+    ap.add_argument("--model", help="mixture:FILE.npz, unet[:HxWxC], learned:FILE.pt, identity[:HxWxC], numpy-linear[:HxWxC], diffusers:FILE.py:FUNC or FILE.py:FUNC")
     ap.add_argument("--train-mnist", metavar="IDX", help="train a UNet on this MNIST train-images-idx3-ubyte(.gz) file instead of serving")
     ap.add_argument("--out", default="mnist_unet.pt", help="where --train-mnist saves the model (serve it with --model learned:FILE)")
     ap.add_argument("--minutes", type=float, default=15, help="training time")
@@ -525,8 +641,6 @@ def main(argv=None):
     ap.add_argument("--max-points", type=int, default=16, help="linearised points kept for VJPs")
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     args = ap.parse_args(argv)
-    if args.threads > 0:
-        torch.set_num_threads(args.threads)
     if args.train_mnist:
         return train_mnist(args)
     if not args.model:
@@ -539,8 +653,6 @@ def main(argv=None):
     try:
         model = load_model(args)
     except Exception as e:
-        import traceback
-
         traceback.print_exc()
         log("cannot load --model %s: %s: %s" % (args.model, type(e).__name__, e))
         sys.exit(1)

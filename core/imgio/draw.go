@@ -122,15 +122,17 @@ func paletted(src *image.RGBA, colour bool) *image.Paletted {
 	return dst
 }
 
-// WriteGIF writes frames (each a row of panels) as an endless animation,
-// delay in 1/100 s per frame and a longer pause on the last.
-func WriteGIF(w io.Writer, frames [][]img.Image, scale, delay int) error {
+// WriteGIF writes n frames (each a row of panels, made by frame(i) when
+// its turn comes: one frame's images are alive at a time) as an endless
+// animation, delay in 1/100 s per frame and a longer pause on the last.
+func WriteGIF(w io.Writer, n int, frame func(i int) []img.Image, scale, delay int) error {
 	anim := &gif.GIF{}
-	for i, panels := range frames {
+	for i := range n {
+		panels := frame(i)
 		colour := len(panels) > 0 && panels[0].Shape.C == 3
 		anim.Image = append(anim.Image, paletted(Grid(panels, len(panels), scale), colour))
 		d := delay
-		if i == len(frames)-1 {
+		if i == n-1 {
 			d = 150
 		}
 		anim.Delay = append(anim.Delay, d)

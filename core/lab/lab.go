@@ -20,6 +20,8 @@
 //	            pixels inside them;
 //	residual  = sqrt(mean ‖y − A·x0‖²), beside its exact value;
 //	diverged  = the fraction of runs that diverged (left out of the rest);
+//	failed    = the number of seeds whose run failed (an error of the
+//	            method or the denoiser), left out of every other figure;
 //
 // and a calibration row per posterior component (calibration.go) and the
 // ensemble's exactness over time (timeresolved.go). The floor is a band
@@ -96,10 +98,11 @@ type Config struct {
 	Gate func(ctx context.Context) (release func(), err error)
 }
 
-// outcome is one finished run.
+// outcome is one finished run; failure is why it failed, when it did.
 type outcome struct {
 	done      bool
 	diverged  bool
+	failure   error
 	nfe, vjps int
 	x         []float64
 	time      *timeScores
@@ -494,6 +497,8 @@ func (l *Lab) runEntry(ctx context.Context, e, i int, den denoiser.Denoiser) (ou
 	case errors.As(err, &de):
 		last := tr.Records[tr.Done-1]
 		return outcome{done: true, diverged: true, nfe: last.NFE, vjps: last.VJPs}, nil
+	case err != nil && ctx.Err() == nil:
+		return outcome{done: true, failure: runFailure(cfg.Seed, err)}, nil
 	case err != nil:
 		return outcome{}, err
 	}

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"sync"
 
+	"tweedie/core/budget"
 	"tweedie/core/denoiser"
 	"tweedie/core/metrics"
 	"tweedie/core/run"
@@ -34,15 +35,23 @@ type NoExactConfig struct {
 	// Seeds is the number of runs per entry; run i uses sampler seed FirstSeed + i.
 	Seeds     int
 	FirstSeed uint64
-	// Workers is the number of runs at once (default GOMAXPROCS).
+	// Workers is the number of runs at once (default GOMAXPROCS), fewer
+	// when the budget holds fewer.
 	Workers int
+	// Budget, when not nil, is the memory budget (core/budget) the samples
+	// kept and the runs at once are reserved from.
+	Budget *budget.Budget
 }
 
-// NoExactResult is one entry's figures over its finished runs.
+// NoExactResult is one entry's figures over its finished runs; Failed
+// counts the seeds whose run failed (not in Runs), Failure the first of
+// them's cause (in seed order).
 type NoExactResult struct {
 	Label    string  `json:"label"`
 	Runs     int     `json:"runs"`
 	Diverged float64 `json:"diverged_fraction"`
+	Failed   int     `json:"failed"`
+	Failure  string  `json:"failure,omitempty"`
 	// PSNR is the mean PSNR of the converged samples against the truth,
 	// Residual their mean ‖y − A(x)‖.
 	PSNR     float64 `json:"mean_psnr"`
@@ -68,6 +77,7 @@ const MaxNoExactFloats = 1 << 28
 
 type noExactOutcome struct {
 	diverged       bool
+	failure        error
 	nfe, vjps      int
 	psnr, residual float64
 	x              []float32
@@ -94,6 +104,12 @@ func RunNoExact(ctx context.Context, cfg NoExactConfig) (*NoExactReport, error) 
 		}
 		configs[i].NoExact, configs[i].KeepBytes = true, 1 // only the final sample is needed
 	}
+	mem, workers, err := reserveNoExact(cfg, probs, configs)
+	if err != nil {
+		return nil, err
+	}
+	defer mem.Release()
+	cfg.Workers = workers
 	outs := make([][]noExactOutcome, len(cfg.Entries))
 	for i := range outs {
 		outs[i] = make([]noExactOutcome, cfg.Seeds)
@@ -150,8 +166,36 @@ feed:
 	return rep, nil
 }
 
-// runNoExact makes one run; a diverged run counts as such, another
-// failure (the worker's) is an error.
+// reserveNoExact reserves from cfg's budget the samples the lab keeps
+// (float32) and its runs at once, as many as cfg.Workers or as fit: it
+// returns the reservation and the number of runs at once.
+func reserveNoExact(cfg NoExactConfig, probs []*run.Problem, configs []run.Config) (*budget.Reservation, int, error) {
+	d := int64(cfg.Prior.ImageShape().Len())
+	runs := int64(len(cfg.Entries)) * int64(cfg.Seeds)
+	mem, err := cfg.Budget.Reserve(fmt.Sprintf("the lab's %d samples", runs), 4*d*runs)
+	if err != nil || cfg.Budget == nil {
+		return mem, cfg.Workers, err
+	}
+	perRun := int64(0)
+	for i := range configs {
+		n, err := run.Footprint(probs[i], configs[i])
+		if err != nil {
+			mem.Release()
+			return nil, 0, err
+		}
+		perRun = max(perRun, n)
+	}
+	workers := int(min(int64(cfg.Workers), cfg.Budget.Free()/max(perRun, 1)))
+	at, err := cfg.Budget.Reserve(fmt.Sprintf("the lab's %d runs at once", max(workers, 1)), int64(max(workers, 1))*perRun)
+	if err != nil {
+		mem.Release()
+		return nil, 0, err
+	}
+	return mem.Join(at), workers, nil
+}
+
+// runNoExact makes one run; a diverged run counts as such, and so does a
+// failed one (the worker's error, say); only a cancelled run is an error.
 func runNoExact(ctx context.Context, prob *run.Problem, cfg run.Config, seed uint64, truth []float64) (noExactOutcome, error) {
 	cfg.Seed = seed
 	r, err := run.New(prob, cfg)
@@ -164,6 +208,8 @@ func runNoExact(ctx context.Context, prob *run.Problem, cfg run.Config, seed uin
 	case errors.As(err, &de):
 		last := tr.Records[tr.Done-1]
 		return noExactOutcome{diverged: true, nfe: last.NFE, vjps: last.VJPs}, nil
+	case err != nil && ctx.Err() == nil:
+		return noExactOutcome{failure: runFailure(seed, err)}, nil
 	case err != nil:
 		return noExactOutcome{}, err
 	}
@@ -179,10 +225,15 @@ func runNoExact(ctx context.Context, prob *run.Problem, cfg run.Config, seed uin
 // summariseNoExact sums one entry's outcomes in seed order.
 func summariseNoExact(label string, outs []noExactOutcome) NoExactResult {
 	nan := math.NaN()
-	r := NoExactResult{Label: label, Runs: len(outs), PSNR: nan, Residual: nan, Spread: nan}
+	r := NoExactResult{Label: label, PSNR: nan, Residual: nan, Spread: nan}
 	var xs [][]float32
 	psnr, res, diverged := 0.0, 0.0, 0
 	for _, o := range outs {
+		if o.failure != nil {
+			r.Failed, r.Failure = countFailure(r.Failed, r.Failure, o.failure)
+			continue
+		}
+		r.Runs++
 		r.NFE += float64(o.nfe)
 		r.VJPs += float64(o.vjps)
 		if o.diverged {
@@ -193,9 +244,12 @@ func summariseNoExact(label string, outs []noExactOutcome) NoExactResult {
 		psnr += o.psnr
 		res += o.residual
 	}
-	r.Diverged = float64(diverged) / float64(len(outs))
-	r.NFE /= float64(len(outs))
-	r.VJPs /= float64(len(outs))
+	r.Diverged = nan
+	if r.Runs > 0 {
+		r.Diverged = float64(diverged) / float64(r.Runs)
+		r.NFE /= float64(r.Runs)
+		r.VJPs /= float64(r.Runs)
+	}
 	n := len(xs)
 	if n == 0 {
 		return r

@@ -2,11 +2,13 @@ package lab
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"os"
 	"testing"
 
+	"tweedie/core/budget"
 	"tweedie/core/img"
 	"tweedie/core/operator"
 	"tweedie/core/run"
@@ -137,5 +139,45 @@ func TestNoExactFigures(t *testing.T) {
 		if got.Diverged != 0 || got.Runs != cfg.Seeds {
 			t.Errorf("%s: %d runs, %v diverged", entry.Label, got.Runs, got.Diverged)
 		}
+	}
+}
+
+// TestNoExactBudget: a memory budget that holds two runs at once makes
+// the lab run two at a time, with the same report; one that holds not
+// even the samples refuses the lab before any run.
+func TestNoExactBudget(t *testing.T) {
+	r := fakeRemote(t, 1)
+	want, err := RunNoExact(context.Background(), noExactConfig(r, 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := noExactConfig(r, 3)
+	perRun := int64(0)
+	for _, e := range cfg.Entries {
+		prob, c, err := e.Settings.Build(cfg.Prior, cfg.Truth)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.KeepBytes = 1
+		n, _ := run.Footprint(prob, c)
+		perRun = max(perRun, n)
+	}
+	samples := int64(4 * 64 * len(cfg.Entries) * cfg.Seeds)
+	b := budget.New(samples + 2*perRun + perRun/2)
+	cfg.Budget = b
+	got, err := RunNoExact(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, c := fmt.Sprintf("%+v", *want), fmt.Sprintf("%+v", *got); a != c {
+		t.Errorf("unbounded: %s\nin the budget: %s", a, c)
+	}
+	if b.Free() != b.Limit() {
+		t.Errorf("%d bytes of the budget kept after the lab", b.Limit()-b.Free())
+	}
+	cfg.Budget = budget.New(samples - 1)
+	var be *budget.Error
+	if _, err := RunNoExact(context.Background(), cfg); !errors.As(err, &be) {
+		t.Errorf("a budget below the samples: %v", err)
 	}
 }

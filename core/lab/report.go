@@ -12,6 +12,10 @@ type Result struct {
 	// Runs is the number of finished runs, Diverged how many of them diverged.
 	Runs     int     `json:"runs"`
 	Diverged float64 `json:"diverged_fraction"`
+	// Failed counts the seeds whose run failed (not in Runs), Failure the
+	// first of them's cause (in seed order).
+	Failed  int    `json:"failed"`
+	Failure string `json:"failure,omitempty"`
 	// Frequencies are the fractions of converged samples per component.
 	Frequencies []float64 `json:"frequencies"`
 	TV          float64   `json:"tv"`
@@ -203,6 +207,10 @@ func (l *Lab) summarise(e int, outs []outcome, ref []TimePoint) Result {
 	diverged := 0
 	for _, o := range outs {
 		if !o.done {
+			continue
+		}
+		if o.failure != nil {
+			r.Failed, r.Failure = countFailure(r.Failed, r.Failure, o.failure)
 			continue
 		}
 		r.Runs++

@@ -1,6 +1,7 @@
 package prior
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 
@@ -20,7 +21,7 @@ func FromMixture(mix *gmm.Mixture, truths []Truth) *Prior {
 // gmm25Truths is the number of ground truths drawn from a synthetic prior.
 const gmm25Truths = 100
 
-func loadGMM25(args string) (*Prior, error) {
+func loadGMM25(_ context.Context, args string) (*Prior, error) {
 	mix, err := gmm.ParseSynthetic("gmm25:" + args)
 	if err != nil {
 		return nil, &SpecError{err} // a bad spec is the user's

@@ -7,6 +7,7 @@
 package prior
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -49,11 +50,12 @@ type Prior struct {
 }
 
 // Source is an entry of the registry: how to load a prior from the part
-// of its spec after "name:" ("" for none).
+// of its spec after "name:" ("" for none). Load returns ctx's error when
+// ctx is done first (a worker's handshake, say).
 type Source struct {
 	// Help describes the prior and its options, for -h.
 	Help string
-	Load func(args string) (*Prior, error)
+	Load func(ctx context.Context, args string) (*Prior, error)
 }
 
 var registry = struct {
@@ -132,7 +134,10 @@ func Specf(format string, args ...any) error { return &SpecError{fmt.Errorf(form
 
 // Load loads the prior a spec NAME[:args] names. An unknown name or bad
 // options give a *SpecError; a bundled prior that fails to load does not.
-func Load(spec string) (*Prior, error) {
+func Load(spec string) (*Prior, error) { return LoadContext(context.Background(), spec) }
+
+// LoadContext is Load that stops when ctx is done.
+func LoadContext(ctx context.Context, spec string) (*Prior, error) {
 	name, args, _ := strings.Cut(spec, ":")
 	registry.RLock()
 	src, ok := registry.sources[strings.ToLower(strings.TrimSpace(name))]
@@ -140,7 +145,7 @@ func Load(spec string) (*Prior, error) {
 	if !ok {
 		return nil, &SpecError{fmt.Errorf("--prior %q: %w (available: %s)", spec, ErrUnknown, strings.Join(Names(), ", "))}
 	}
-	p, err := src.Load(args)
+	p, err := src.Load(ctx, args)
 	if err != nil {
 		var se *SpecError
 		if errors.As(err, &se) {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"tweedie/core/budget"
 	"tweedie/core/img"
 	"tweedie/core/worker"
 )
@@ -78,7 +79,7 @@ func ParseRemote(args string) (RemoteOptions, error) {
 	return o, nil
 }
 
-func loadRemote(args string) (*Prior, error) {
+func loadRemote(ctx context.Context, args string) (*Prior, error) {
 	o, err := ParseRemote(args)
 	if err != nil {
 		return nil, err
@@ -90,7 +91,9 @@ func loadRemote(args string) (*Prior, error) {
 		}
 		o.Worker.Log = logf
 	}
-	r, err := worker.StartRemote(context.Background(), o.Command, o.Workers, o.Worker)
+	o.Worker.Budget = budget.Process
+	o.Worker.MaxNumbers = MaxRemoteNumbers(budget.Process.Limit(), o.Workers)
+	r, err := worker.StartRemote(ctx, o.Command, o.Workers, o.Worker)
 	if err != nil {
 		closeFile(logf)
 		var we *worker.Error
@@ -100,13 +103,47 @@ func loadRemote(args string) (*Prior, error) {
 		return nil, err
 	}
 	shape := r.ImageShape()
+	truths, err := budget.Process.Reserve("the test patterns", truthBytes(shape.Len()))
+	if err != nil {
+		r.Close()
+		closeFile(logf)
+		return nil, err
+	}
 	p := &Prior{Model: r, Truths: remoteTruths(shape)}
 	p.Close = func() error {
 		err := r.Close()
+		truths.Release()
 		closeFile(logf)
 		return err
 	}
 	return p, nil
+}
+
+// truthBytes is the memory of remoteTruths of images of d numbers.
+func truthBytes(d int) int64 { return int64(len(testPatterns)) * 8 * int64(d) }
+
+// MaxRemoteNumbers is the largest image, in numbers (H·W·C), that a
+// served model may declare with limit bytes of budget and workers worker
+// processes: its frames, its test patterns and the least run of the
+// longest schedule (budget.LeastRun) fit, below the protocol's bound.
+func MaxRemoteNumbers(limit int64, workers int) int {
+	if budget.LeastRun == nil {
+		return worker.MaxPixels
+	}
+	fits := func(d int) bool {
+		frames := int64(workers) * worker.FrameBufferBytes(d, worker.FrameRows(d))
+		return frames+truthBytes(d)+budget.LeastRun(d, worker.MaxSteps) <= limit
+	}
+	lo, hi := 0, worker.MaxPixels // fits(lo); the answer is in [lo, hi]
+	for lo < hi {
+		mid := lo + (hi-lo+1)/2
+		if fits(mid) {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return lo
 }
 
 // startError is a worker that failed to start, without its command.
@@ -127,27 +164,8 @@ func remoteTruths(s img.Shape) []Truth {
 	if truths := registeredTruths(s); truths != nil {
 		return truths
 	}
-	patterns := []struct {
-		name string
-		f    func(y, x float64, c int) float64
-	}{
-		{"disc", func(y, x float64, c int) float64 {
-			if math.Hypot(y-0.5, x-0.5) < 0.3 {
-				return 0.8 - 0.3*float64(c)
-			}
-			return -0.8
-		}},
-		{"stripes", func(y, x float64, c int) float64 { return 0.9 * math.Sin(2*math.Pi*(3*x+float64(c)/3)) }},
-		{"gradient", func(y, x float64, c int) float64 { return 2*(x+y)/2 - 1 }},
-		{"checkerboard", func(y, x float64, c int) float64 {
-			if (int(4*y)+int(4*x))%2 == 0 {
-				return 0.8
-			}
-			return -0.8
-		}},
-	}
-	truths := make([]Truth, len(patterns))
-	for i, p := range patterns {
+	truths := make([]Truth, len(testPatterns))
+	for i, p := range testPatterns {
 		im := img.Image{Shape: s, Pix: make([]float64, s.Len())}
 		for y := 0; y < s.H; y++ {
 			for x := 0; x < s.W; x++ {
@@ -159,4 +177,26 @@ func remoteTruths(s img.Shape) []Truth {
 		truths[i] = Truth{Name: "test pattern: " + p.name, Label: p.name, Image: im}
 	}
 	return truths
+}
+
+// testPatterns are the ground truths of a served model of another shape
+// than MNIST's, as functions of the pixel's centre in [0, 1]² and channel.
+var testPatterns = []struct {
+	name string
+	f    func(y, x float64, c int) float64
+}{
+	{"disc", func(y, x float64, c int) float64 {
+		if math.Hypot(y-0.5, x-0.5) < 0.3 {
+			return 0.8 - 0.3*float64(c)
+		}
+		return -0.8
+	}},
+	{"stripes", func(y, x float64, c int) float64 { return 0.9 * math.Sin(2*math.Pi*(3*x+float64(c)/3)) }},
+	{"gradient", func(y, x float64, c int) float64 { return 2*(x+y)/2 - 1 }},
+	{"checkerboard", func(y, x float64, c int) float64 {
+		if (int(4*y)+int(4*x))%2 == 0 {
+			return 0.8
+		}
+		return -0.8
+	}},
 }

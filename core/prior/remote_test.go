@@ -2,8 +2,13 @@ package prior
 
 import (
 	"errors"
+	"math"
 	"testing"
 	"time"
+
+	"tweedie/core/budget"
+	_ "tweedie/core/run" // budget.LeastRun
+	"tweedie/core/worker"
 )
 
 func TestParseRemote(t *testing.T) {
@@ -29,5 +34,27 @@ func TestParseRemote(t *testing.T) {
 		if !errors.As(err, &se) {
 			t.Errorf("ParseRemote(%q): %v, want a SpecError", bad, err)
 		}
+	}
+}
+
+// TestMaxRemoteNumbers: the largest image a served model may declare is
+// the largest whose frames, test patterns and least run fit the budget;
+// more workers (more frames) lower it.
+func TestMaxRemoteNumbers(t *testing.T) {
+	cost := func(d, workers int) int64 {
+		return int64(workers)*worker.FrameBufferBytes(d, worker.FrameRows(d)) + truthBytes(d) + budget.LeastRun(d, worker.MaxSteps)
+	}
+	for _, workers := range []int{1, 4} {
+		d := MaxRemoteNumbers(budget.DefaultLimit, workers)
+		t.Logf("%d workers: at most %d numbers (%.0f² gray, %.0f² colour)", workers, d, math.Sqrt(float64(d)), math.Sqrt(float64(d)/3))
+		if cost(d, workers) > budget.DefaultLimit || cost(d+1, workers) <= budget.DefaultLimit {
+			t.Errorf("%d workers: %d numbers cost %d, %d cost %d; limit %d", workers, d, cost(d, workers), d+1, cost(d+1, workers), budget.DefaultLimit)
+		}
+		if d < 1<<20 || d >= worker.MaxPixels {
+			t.Errorf("%d workers: at most %d numbers", workers, d)
+		}
+	}
+	if MaxRemoteNumbers(1<<10, 1) != 0 {
+		t.Error("a budget of 1 KiB holds an image")
 	}
 }

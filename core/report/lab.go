@@ -52,6 +52,8 @@ type LabResult struct {
 	Counterfactual string                     `json:"counterfactual"`
 	Runs           int                        `json:"runs"`
 	Diverged       finite.Float               `json:"diverged_fraction"`
+	Failed         int                        `json:"failed"`
+	Failure        string                     `json:"failure,omitempty"`
 	TV             finite.Float               `json:"tv"`
 	TVCI           lab.Interval               `json:"tv_ci"`
 	SW             finite.Float               `json:"sliced_wasserstein"`
@@ -118,7 +120,8 @@ func NewLab(rep *lab.Report, setup *LabSetup) *LabReport {
 		out.Results = append(out.Results, LabResult{
 			Label: r.Label, Method: s.Method, Steps: s.Steps, Eta: s.Eta, Params: entries[i].Values,
 			Counterfactual: entries[i].Counterfactual.String(),
-			Runs:           r.Runs, Diverged: finite.Float(r.Diverged), TV: finite.Float(r.TV), TVCI: r.TVCI,
+			Runs:           r.Runs, Diverged: finite.Float(r.Diverged), Failed: r.Failed, Failure: r.Failure,
+			TV: finite.Float(r.TV), TVCI: r.TVCI,
 			SW: finite.Float(r.SW), SWCI: r.SWCI, PSNR: finite.Float(r.PSNR), PSNRCI: r.PSNRCI,
 			Coverage: finite.Float(r.Coverage), CoverageCI: r.CoverageCI, TruthCoverage: finite.Float(r.TruthCoverage),
 			Residual: finite.Float(r.Residual), ResidualCI: r.ResidualCI,

@@ -51,7 +51,7 @@ func csvF(v float64) string { return export.CSVFloat(v) }
 // writeLabCSV writes one row per method, with the intervals and floor bands.
 func writeLabCSV(w io.Writer, rep *LabReport) error {
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"rank", "label", "method", "counterfactual", "steps", "eta", "params", "nfe", "vjps", "runs", "diverged_fraction",
+	cw.Write([]string{"rank", "label", "method", "counterfactual", "steps", "eta", "params", "nfe", "vjps", "runs", "failed", "diverged_fraction",
 		"tv", "tv_lo", "tv_hi", "tv_floor", "tv_floor_lo", "tv_floor_hi",
 		"sliced_wasserstein", "sw_lo", "sw_hi", "sw_floor", "sw_floor_lo", "sw_floor_hi",
 		"mean_psnr", "psnr_lo", "psnr_hi",
@@ -63,7 +63,7 @@ func writeLabCSV(w io.Writer, rep *LabReport) error {
 	}
 	for _, r := range rep.Results {
 		row := []string{strconv.Itoa(r.Rank), r.Label, r.Method, r.Counterfactual, strconv.Itoa(r.Steps), csvF(r.Eta), formatParams(r.Params),
-			csvF(r.NFE), csvF(r.VJPs), strconv.Itoa(r.Runs), csvF(float64(r.Diverged))}
+			csvF(r.NFE), csvF(r.VJPs), strconv.Itoa(r.Runs), strconv.Itoa(r.Failed), csvF(float64(r.Diverged))}
 		row = append(row, ci(r.TV, r.TVCI)...)
 		row = append(row, band(rep.TVFloor)...)
 		row = append(row, ci(r.SW, r.SWCI)...)

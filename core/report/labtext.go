@@ -60,14 +60,14 @@ func (rep *LabReport) Print(w io.Writer) {
 	}
 	fmt.Fprintf(w, " · expected residual %s\n", fmtNum(rep.ExpectedResidual, "%.4g"))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "rank\tmethod\truns\tdiv\tTV\tTV 90%\tSW\tSW 90%\tPSNR\tcover\tcover 90%\ttruth\tresid\tNFE\tVJPs\t")
+	fmt.Fprintln(tw, "rank\tmethod\truns\tfailed\tdiv\tTV\tTV 90%\tSW\tSW 90%\tPSNR\tcover\tcover 90%\ttruth\tresid\tNFE\tVJPs\t")
 	for _, r := range rep.ranked() {
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f\t%.0f\t\n", r.Rank, r.Label, r.Runs,
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f\t%.0f\t\n", r.Rank, r.Label, r.Runs, r.Failed,
 			fmtNum(r.Diverged, "%.2f"), fmtNum(r.TV, "%.3f"), fmtCI(r.TVCI, "%.3f"), fmtNum(r.SW, "%.3f"), fmtCI(r.SWCI, "%.3f"),
 			fmtNum(r.PSNR, "%.2f"), fmtNum(r.Coverage, "%.3f"), fmtCI(r.CoverageCI, "%.3f"), fmtNum(r.TruthCoverage, "%.3f"),
 			fmtNum(r.Residual, "%.4g"), r.NFE, r.VJPs)
 	}
-	fmt.Fprintf(tw, "\texact (floor band, %d draws)\t%d\t\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\t%s\t\t\t\n", rep.FloorDraws, rep.Seeds,
+	fmt.Fprintf(tw, "\texact (floor band, %d draws)\t%d\t\t\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\t%s\t\t\t\n", rep.FloorDraws, rep.Seeds,
 		fmtNum(finite.Float(rep.TVFloor.Median), "%.3f"), fmtCI(rep.TVFloor.Interval, "%.3f"),
 		fmtNum(finite.Float(rep.SWFloor.Median), "%.3f"), fmtCI(rep.SWFloor.Interval, "%.3f"),
 		fmtNum(finite.Float(rep.PSNRFloor.Median), "%.2f"),

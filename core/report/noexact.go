@@ -30,12 +30,14 @@ type NoExactLabResult struct {
 	Method   string       `json:"method"`
 	Steps    int          `json:"steps"`
 	Runs     int          `json:"runs"`
+	Failed   int          `json:"failed"`
+	Failure  string       `json:"failure,omitempty"`
 	Diverged finite.Float `json:"diverged_fraction"`
 	PSNR     finite.Float `json:"mean_psnr"`
 	Residual finite.Float `json:"mean_residual"`
 	Spread   finite.Float `json:"pixel_spread"`
-	NFE      float64      `json:"nfe"`
-	VJPs     float64      `json:"vjps"`
+	NFE      finite.Float `json:"nfe"`
+	VJPs     finite.Float `json:"vjps"`
 }
 
 // NewNoExactLab is lab.json of a lab's report without an exact posterior.
@@ -47,8 +49,8 @@ func NewNoExactLab(rep *lab.NoExactReport, setup *LabSetup) *NoExactLabReport {
 	for i, r := range rep.Results {
 		s := entries[i].Settings
 		out.Results = append(out.Results, NoExactLabResult{Label: r.Label, Method: s.Method, Steps: s.Steps,
-			Runs: r.Runs, Diverged: finite.Float(r.Diverged), PSNR: finite.Float(r.PSNR), Residual: finite.Float(r.Residual),
-			Spread: finite.Float(r.Spread), NFE: r.NFE, VJPs: r.VJPs})
+			Runs: r.Runs, Failed: r.Failed, Failure: r.Failure, Diverged: finite.Float(r.Diverged), PSNR: finite.Float(r.PSNR), Residual: finite.Float(r.Residual),
+			Spread: finite.Float(r.Spread), NFE: finite.Float(r.NFE), VJPs: finite.Float(r.VJPs)})
 	}
 	return out
 }
@@ -58,10 +60,10 @@ func (rep *NoExactLabReport) Print(w io.Writer) {
 	fmt.Fprintf(w, "lab · %s · %s · σ = %g · %s · %d seeds · no exact posterior: no TV, SW or coverage\n",
 		rep.Prior, rep.Op, rep.Sigma, rep.Image, rep.Seeds)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "method\truns\tdiv\tPSNR\t‖y−A(x)‖ (σ√m %s)\tspread\tNFE\tVJPs\t\n", fmtNum(rep.NoiseNorm, "%.3g"))
+	fmt.Fprintf(tw, "method\truns\tfailed\tdiv\tPSNR\t‖y−A(x)‖ (σ√m %s)\tspread\tNFE\tVJPs\t\n", fmtNum(rep.NoiseNorm, "%.3g"))
 	for _, r := range rep.Results {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%.0f\t%.0f\t\n", r.Label, r.Runs, fmtNum(r.Diverged, "%.2f"),
-			fmtNum(r.PSNR, "%.2f"), fmtNum(r.Residual, "%.3f"), fmtNum(r.Spread, "%.3f"), r.NFE, r.VJPs)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.Label, r.Runs, r.Failed, fmtNum(r.Diverged, "%.2f"),
+			fmtNum(r.PSNR, "%.2f"), fmtNum(r.Residual, "%.3f"), fmtNum(r.Spread, "%.3f"), fmtNum(r.NFE, "%.0f"), fmtNum(r.VJPs, "%.0f"))
 	}
 	tw.Flush()
 }
@@ -77,11 +79,11 @@ func (rep *NoExactLabReport) WriteFiles(out *export.Dir) error {
 // writeCSV writes lab.csv: one row per entry.
 func (rep *NoExactLabReport) writeCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"label", "method", "steps", "nfe", "vjps", "runs", "diverged_fraction", "mean_psnr", "mean_residual",
+	cw.Write([]string{"label", "method", "steps", "nfe", "vjps", "runs", "failed", "diverged_fraction", "mean_psnr", "mean_residual",
 		"noise_norm", "pixel_spread"})
 	for _, r := range rep.Results {
-		cw.Write([]string{r.Label, r.Method, strconv.Itoa(r.Steps), export.CSVFloat(r.NFE), export.CSVFloat(r.VJPs),
-			strconv.Itoa(r.Runs), export.CSVFloat(float64(r.Diverged)), export.CSVFloat(float64(r.PSNR)),
+		cw.Write([]string{r.Label, r.Method, strconv.Itoa(r.Steps), export.CSVFloat(float64(r.NFE)), export.CSVFloat(float64(r.VJPs)),
+			strconv.Itoa(r.Runs), strconv.Itoa(r.Failed), export.CSVFloat(float64(r.Diverged)), export.CSVFloat(float64(r.PSNR)),
 			export.CSVFloat(float64(r.Residual)), export.CSVFloat(float64(rep.NoiseNorm)), export.CSVFloat(float64(r.Spread))})
 	}
 	cw.Flush()

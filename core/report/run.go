@@ -16,12 +16,16 @@ import (
 	"tweedie/core/run"
 )
 
-// Run is a finished (complete or diverged) run of a Case.
+// Run is a finished run of a Case: complete, diverged, or failed part-way
+// (its worker lost, say), with the steps before the one that failed.
 type Run struct {
 	Case *Case
 	Traj *run.Trajectory
 	// Diverged is the divergence that ended the run, nil when it completed.
 	Diverged *run.DivergedError
+	// Failure is the error that stopped the run at step Traj.Done, nil
+	// when it did not fail.
+	Failure error
 	// Elapsed is the time in Runner.Run only.
 	Elapsed time.Duration
 	// Final is x_0, or the last x̂0 of a diverged run.
@@ -68,6 +72,10 @@ type RunSummary struct {
 	ElapsedMS      float64 `json:"elapsed_ms"`
 	DivergedAt     *int    `json:"diverged_at"`
 	DivergedReason string  `json:"diverged_reason,omitempty"`
+	// FailedAt is the index of the step that failed (the model worker was
+	// lost, say), the steps before it recorded; Failure is why.
+	FailedAt *int   `json:"failed_at"`
+	Failure  string `json:"failure,omitempty"`
 	// GradNorms are ‖g‖ per step, the method's estimate of the likelihood
 	// score; UpdateNorms are ‖update‖, what the guidance changed in x_{t−1}.
 	GradNorms   []finite.Float `json:"grad_norms"`
@@ -98,7 +106,7 @@ func (r *Run) Summary() *RunSummary {
 		Residual:  finite.Float(c.Prob.Residual(r.Final)),
 		ElapsedMS: float64(r.Elapsed.Microseconds()) / 1000,
 		GradNorms: make([]finite.Float, tr.Done), UpdateNorms: make([]finite.Float, tr.Done),
-		GIFEvery: r.GIFEvery, GIFFrames: len(r.gifFrames()),
+		GIFEvery: r.GIFEvery, GIFFrames: r.GIFFrames(),
 	}
 	if tr.Done > 0 {
 		sum.NFE, sum.VJPs = tr.Records[tr.Done-1].NFE, tr.Records[tr.Done-1].VJPs
@@ -106,6 +114,10 @@ func (r *Run) Summary() *RunSummary {
 	if r.Diverged != nil {
 		at := r.Diverged.Step
 		sum.DivergedAt, sum.DivergedReason = &at, r.Diverged.Reason
+	}
+	if r.Failure != nil {
+		at := tr.Done
+		sum.FailedAt, sum.Failure = &at, r.Failure.Error()
 	}
 	compared := false
 	for i, rec := range tr.Records[:tr.Done] {
@@ -140,6 +152,9 @@ func safeSSIM(x, ref []float64, shape img.Shape) float64 {
 	return metrics.SSIM(x, ref, shape)
 }
 
+// GIFFrames is the number of frames of trajectory.gif.
+func (r *Run) GIFFrames() int { return len(r.gifFrames()) }
+
 // gifFrames returns the steps of GIFSteps whose vectors the trajectory
 // kept (all of them but for a large image: see run.Trajectory).
 func (r *Run) gifFrames() []int {
@@ -167,7 +182,7 @@ func GIFSteps(done, every int) []int {
 }
 
 // Print writes the summary as text: the settings, the figures, a
-// divergence, and the paths written (out a directory, dump a file; ""
+// divergence or a failure, and the paths written (out a directory, dump a file; ""
 // for none).
 func (s *RunSummary) Print(w io.Writer, out, dump string) {
 	fmt.Fprintf(w, "%s · %s · σ = %g · %s, %d steps · seed %d · %s\n", s.Method, s.Op, float64(s.Sigma), s.Sampler, s.Steps, s.Seed, s.Image)
@@ -178,6 +193,9 @@ func (s *RunSummary) Print(w io.Writer, out, dump string) {
 	}
 	if s.DivergedAt != nil {
 		fmt.Fprintf(w, "diverged at step %d of %d (diverged_at = %d, counting from 0): %s\n", *s.DivergedAt+1, s.Steps, *s.DivergedAt, s.DivergedReason)
+	}
+	if s.FailedAt != nil {
+		fmt.Fprintf(w, "incomplete (failed_at = %d, counting from 0): %s\n", *s.FailedAt, s.Failure)
 	}
 	var wrote []string
 	if out != "" {

@@ -28,11 +28,10 @@ func (r *Run) WriteFiles(od *export.Dir, sum *RunSummary) error {
 	}
 	if err := od.Write("trajectory.gif", func(w io.Writer) error {
 		steps := r.gifFrames()
-		frames := make([][]img.Image, len(steps))
-		for f, i := range steps {
-			frames[f] = []img.Image{image(tr.Xt(nil, i)), image(tr.X0Hat(nil, i))}
-		}
-		return imgio.WriteGIF(w, frames, imgio.ViewScale(shape), 8)
+		xt, x0 := make([]float64, shape.Len()), make([]float64, shape.Len())
+		return imgio.WriteGIF(w, len(steps), func(f int) []img.Image {
+			return []img.Image{image(tr.Xt(xt, steps[f])), image(tr.X0Hat(x0, steps[f]))}
+		}, imgio.ViewScale(shape), 8)
 	}); err != nil {
 		return err
 	}

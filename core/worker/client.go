@@ -9,11 +9,13 @@ import (
 	"math"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"tweedie/core/budget"
 	"tweedie/core/denoiser"
 )
 
@@ -26,6 +28,13 @@ type Options struct {
 	Queue int
 	// Log, when not nil, receives the worker's stderr line by line.
 	Log io.Writer
+	// MaxNumbers, when positive, is the most numbers (H·W·C) the image a
+	// worker declares may have: what the memory budget holds a run of
+	// (below the protocol's MaxPixels).
+	MaxNumbers int
+	// Budget, when not nil, is where the worker's frame buffers are
+	// reserved (FrameBytes and two rows of the image at most, each way).
+	Budget *budget.Budget
 }
 
 // Defaults.
@@ -36,10 +45,20 @@ const (
 	stderrLines  = 2
 )
 
+// EnvWorkerID is the environment variable that holds a worker's id in
+// its environment and so in its descendants': what finds a process the
+// worker started once it has left the worker's process group and tree
+// (tree_linux.go).
+const EnvWorkerID = "TWEEDIE_WORKER_ID"
+
+// workerCount numbers the workers of the process, for their ids.
+var workerCount atomic.Uint64
+
 // Client is one worker process. Its methods are safe for concurrent use:
 // requests are multiplexed by id.
 type Client struct {
 	command string
+	id      string // EnvWorkerID's value
 	opts    Options
 	cmd     *exec.Cmd
 	stdin   io.WriteCloser
@@ -47,6 +66,7 @@ type Client struct {
 	stderr  *tail
 	hello   *Header
 	d       int
+	frames  *budget.Reservation // the frame buffers' share of Options.Budget
 
 	wmu  sync.Mutex // serialises frames on stdin
 	wbuf []byte
@@ -81,7 +101,8 @@ type call struct {
 
 // Start runs command with `sh -c` and performs the handshake within
 // opts.Start. The child gets its own process group, killed by Close, by a
-// fatal error or (on Linux) when tweedie dies.
+// fatal error or (on Linux) when tweedie dies. On Linux every process the
+// worker started ends with it, whatever its session (tree_linux.go).
 func Start(ctx context.Context, command string, opts Options) (*Client, error) {
 	if strings.TrimSpace(command) == "" {
 		return nil, errors.New("remote worker: empty command")
@@ -103,8 +124,11 @@ func Start(ctx context.Context, command string, opts Options) (*Client, error) {
 		dead:    make(chan struct{}),
 		exited:  make(chan struct{}),
 	}
+	startSetup()
+	c.id = fmt.Sprintf("%d.%d", os.Getpid(), workerCount.Add(1))
 	c.cmd = exec.Command("/bin/sh", "-c", shellScript(command))
 	c.cmd.SysProcAttr = sysProcAttr()
+	c.cmd.Env = append(os.Environ(), EnvWorkerID+"="+c.id)
 	// Our own pipes for stdout and stderr, so that the process's exit is
 	// seen at once even when something it started holds them open.
 	outR, outW, err := os.Pipe()
@@ -137,7 +161,7 @@ func Start(ctx context.Context, command string, opts Options) (*Client, error) {
 		inW.Close()
 		outR.Close()
 		errR.Close()
-		return nil, fmt.Errorf("remote worker `%s`: %w", command, err)
+		return nil, &Error{Command: command, Msg: "could not start: " + err.Error(), Err: err}
 	}
 	c.stderrDone = make(chan struct{})
 	go func() {
@@ -223,18 +247,25 @@ func (c *Client) Close() error {
 		case <-time.After(time.Second):
 		}
 	}
-	c.fail(errors.New("closed"))
+	c.fail(errors.New("was closed"))
 	<-c.exited
 	return nil
 }
 
 // fail ends the worker with err (the first error wins): every waiting call
-// gets it, and the process group is killed.
+// gets it, and the worker and what it started are killed.
 func (c *Client) fail(err error) {
 	c.failOnce.Do(func() {
 		c.err = c.describe(err)
 		close(c.dead)
-		killGroup(c.cmd)
+		exited := false
+		select {
+		case <-c.exited:
+			exited = true
+		default:
+		}
+		endProcesses(c.cmd, c.id, exited)
+		c.frames.Release()
 		_ = c.stdin.Close()
 		c.mu.Lock()
 		for id, cl := range c.pending {
@@ -245,8 +276,9 @@ func (c *Client) fail(err error) {
 	})
 }
 
-// describe makes err one line naming the command, the exit status when the
-// worker has exited, and its last lines of stderr.
+// describe makes err one line: what happened to the worker first (the
+// exit status when it has exited, its last lines of stderr), its command
+// last, so that a notice cut to the width of a terminal keeps the cause.
 func (c *Client) describe(err error) error {
 	msg := err.Error()
 	if last := c.stderr.last(); last != "" {
@@ -255,13 +287,16 @@ func (c *Client) describe(err error) error {
 	return &Error{Command: c.command, Msg: msg, Err: err}
 }
 
-// Error is a worker's failure.
+// Error is a worker's failure: Msg what happened ("exited (exit status
+// 1); its stderr: …"), read after "the worker".
 type Error struct {
 	Command, Msg string
 	Err          error
 }
 
-func (e *Error) Error() string { return fmt.Sprintf("remote worker `%s`: %s", e.Command, e.Msg) }
+func (e *Error) Error() string {
+	return fmt.Sprintf("the worker %s (remote worker `%s`)", e.Msg, e.Command)
+}
 func (e *Error) Unwrap() error { return e.Err }
 
 func (c *Client) write(h *Header, tensors ...[]float64) error {
@@ -271,8 +306,15 @@ func (c *Client) write(h *Header, tensors ...[]float64) error {
 func writeFrame[T Float](c *Client, h *Header, tensors ...[]T) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	payload := 0
+	for _, t := range tensors {
+		payload += 4 * len(t)
+	}
+	// One allocation of the frame's size (the header is well below 4 KiB),
+	// not the doublings of append.
+	c.wbuf = slices.Grow(c.wbuf[:0], 4<<10+payload)
 	var err error
-	c.wbuf, err = appendFrame(c.wbuf[:0], h, tensors...)
+	c.wbuf, err = appendFrame(c.wbuf, h, tensors...)
 	if err != nil {
 		return err
 	}
@@ -303,9 +345,21 @@ func (c *Client) read(ready chan<- error) {
 		ready <- fmt.Errorf("handshake with a payload: %v", err)
 		return
 	}
-	h.MaxBatch = min(h.MaxBatch, denoiser.MaxBatch)
+	d := h.Image[0] * h.Image[1] * h.Image[2]
+	if most := c.opts.MaxNumbers; most > 0 && d > most {
+		ready <- fmt.Errorf("declared an image of %d×%d×%d = %d numbers; tweedie's memory budget holds a run on at most %d (docs/worker.md)",
+			h.Image[0], h.Image[1], h.Image[2], d, most)
+		return
+	}
+	h.MaxBatch = min(h.MaxBatch, denoiser.MaxBatch, FrameRows(d))
+	frames, err := c.opts.Budget.Reserve("the frames of a worker", FrameBufferBytes(d, h.MaxBatch))
+	if err != nil {
+		ready <- err
+		return
+	}
+	c.frames = frames
 	c.hello = h
-	c.d = h.Image[0] * h.Image[1] * h.Image[2]
+	c.d = d
 	ready <- nil
 	for {
 		if h, hbuf, err = ReadHeader(r, hbuf); err != nil {
@@ -330,7 +384,7 @@ func (c *Client) read(ready chan<- error) {
 		}
 		switch h.Op {
 		case OpError:
-			var e error = &RequestError{Command: c.command, Op: cl.op, Msg: h.Error, Code: h.Code}
+			var e error = &RequestError{Command: c.command, Op: cl.op, Msg: "the worker's error: " + h.Error, Code: h.Code}
 			if h.Code == CodeStale {
 				e = errStale
 			}
@@ -428,13 +482,14 @@ func checkFinite[T Float](op string, ts [][]T) *RequestError {
 }
 
 // RequestError is a request the worker answered with an error (or with
-// numbers that are not finite); the worker itself goes on.
+// numbers that are not finite); the worker itself goes on. Its message
+// puts the request and the cause first, the worker's command last.
 type RequestError struct {
 	Command, Op, Msg, Code string
 }
 
 func (e *RequestError) Error() string {
-	return fmt.Sprintf("remote worker `%s`: %s: %s", e.Command, e.Op, e.Msg)
+	return fmt.Sprintf("%s: %s (remote worker `%s`)", e.Op, e.Msg, e.Command)
 }
 
 var errStale = denoiser.ErrStale

@@ -11,6 +11,10 @@ func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 }
 
+// startSetup prepares the process for starting workers: it becomes a
+// child subreaper (tree_linux.go).
+func startSetup() { subreaper() }
+
 // growPipe enlarges a pipe's buffer to 1 MiB (Linux's default is 64 KiB):
 // fewer switches between the processes for a large image. Best effort.
 func growPipe(f *os.File) {

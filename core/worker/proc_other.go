@@ -10,7 +10,11 @@ import (
 
 func sysProcAttr() *syscall.SysProcAttr { return nil }
 
-func killGroup(cmd *exec.Cmd) {
+// startSetup prepares the process for starting workers: nothing here.
+func startSetup() {}
+
+// endProcesses kills the worker; what it started may survive it.
+func endProcesses(cmd *exec.Cmd, _ string, _ bool) {
 	if cmd.Process != nil {
 		_ = cmd.Process.Kill()
 	}

@@ -60,7 +60,19 @@ const (
 	MaxPixels = 1 << 24
 	// MaxTensors is the most tensors a frame carries.
 	MaxTensors = 2
+	// FrameBytes bounds the payload of the frames tweedie sends a worker
+	// of a large image: a request carries at most FrameRows(d) rows.
+	FrameBytes = 16 << 20
 )
+
+// FrameRows is the most rows of d numbers a request carries: as many as
+// FrameBytes holds with MaxTensors tensors of float32, and at least one.
+func FrameRows(d int) int { return max(1, FrameBytes/(4*MaxTensors*max(d, 1))) }
+
+// FrameBufferBytes is what a worker's frame buffers take at most with
+// requests of rows rows of d numbers: a request being written and a reply
+// being read, each of MaxTensors tensors of float32.
+func FrameBufferBytes(d, rows int) int64 { return 2 * int64(rows) * 4 * MaxTensors * int64(d) }
 
 // Operations.
 const (
@@ -153,6 +165,9 @@ func ReadHeader(r io.Reader, buf []byte) (*Header, []byte, error) {
 func DecodeHeader(b []byte) (*Header, error) {
 	var h Header
 	if err := json.Unmarshal(b, &h); err != nil {
+		if path, tok, ok := nonFinite(b); ok {
+			return nil, fmt.Errorf("header field %s is %s: every number must be finite (JSON has no NaN or Infinity)", path, tok)
+		}
 		return nil, fmt.Errorf("header is not JSON: %s", quoteStart(b))
 	}
 	if h.Op == "" {
@@ -216,8 +231,10 @@ func appendFrame[T Float](buf []byte, h *Header, tensors ...[]T) ([]byte, error)
 }
 
 // CheckHello checks a worker's handshake: the version, a sane image shape,
-// a ᾱ table in (0, 1] that does not increase, the prediction type and the
-// batch bound.
+// a ᾱ table in (0, 1) that does not increase, the prediction type and the
+// batch bound. An entry of 1 is refused: the last step of every run would
+// reach 1 − ᾱ = 0 and diverge; it is most often a leading ᾱ_0 = 1, which
+// many codebases keep at the head of alphas_cumprod.
 func CheckHello(h *Header) error {
 	switch {
 	case h.Op == OpError:
@@ -243,10 +260,14 @@ func CheckHello(h *Header) error {
 			return fmt.Errorf("image shape %v: more than %d numbers", h.Image, MaxPixels)
 		}
 	}
+	if a := h.AlphaBars[0]; a >= 1 {
+		return fmt.Errorf("ᾱ_1 = %v: the table starts without noise (1 − ᾱ = 0, where every run's last step diverges); "+
+			"is it a leading ᾱ_0 = 1, as many codebases store alphas_cumprod? Send ᾱ_1 … ᾱ_T, each below 1", a)
+	}
 	prev := 1.0
 	for i, a := range h.AlphaBars {
 		if !(a > 0 && a <= prev) {
-			return fmt.Errorf("ᾱ_%d = %v: want a table in (0, 1] that does not increase", i+1, a)
+			return fmt.Errorf("ᾱ_%d = %v: want a table in (0, 1) that does not increase", i+1, a)
 		}
 		prev = a
 	}

@@ -3,6 +3,7 @@ package worker
 import (
 	"bytes"
 	"encoding/binary"
+	"strings"
 	"testing"
 )
 
@@ -27,8 +28,8 @@ func TestFrameRoundTrip(t *testing.T) {
 	}
 }
 
-// TestReadmeExample checks the bytes of the README's example frame.
-func TestReadmeExample(t *testing.T) {
+// TestDocsExample checks the bytes of the example frame in docs/worker.md.
+func TestDocsExample(t *testing.T) {
 	h := &Header{Op: OpDenoise, ID: 2, Alpha: 0.5, Shape: []int{1, 2}, Tensors: 1, DType: "float32"}
 	frame, err := AppendFrame(nil, h, []float64{1, -0.5})
 	if err != nil {
@@ -42,7 +43,7 @@ func TestReadmeExample(t *testing.T) {
 		t.Fatalf("frame\n%q\nwant\n%q", frame, want)
 	}
 	if len(js) != 83 {
-		t.Errorf("header of %d bytes; the README says 83 (0x53)", len(js))
+		t.Errorf("header of %d bytes; docs/worker.md says 83 (0x53)", len(js))
 	}
 }
 
@@ -78,12 +79,42 @@ func TestCheckHello(t *testing.T) {
 		func(h *Header) { h.Prediction = "score" },
 		func(h *Header) { h.MaxBatch = 0 },
 		func(h *Header) { h.Op = OpResult },
+		func(h *Header) { h.AlphaBars = []float64{1, 0.9, 0.5} },
 	}
 	for i, f := range bad {
 		h := ok
 		f(&h)
 		if err := CheckHello(&h); err == nil {
 			t.Errorf("case %d accepted", i)
+		}
+	}
+}
+
+// TestHelloLeadingOne: a table with a leading ᾱ_0 = 1 is refused with
+// its likely cause.
+func TestHelloLeadingOne(t *testing.T) {
+	h := Header{Op: OpHello, Version: 1, Image: []int{2, 2, 1}, AlphaBars: []float64{1, 0.9, 0.5}, Prediction: "eps", MaxBatch: 1}
+	err := CheckHello(&h)
+	if err == nil || !strings.Contains(err.Error(), "ᾱ_1 = 1") || !strings.Contains(err.Error(), "leading ᾱ_0 = 1") {
+		t.Fatalf("error %v", err)
+	}
+}
+
+// TestHeaderNotFinite: a header with a number json.dumps wrote as NaN or
+// ±Infinity names the field, in a string or not, nested or not.
+func TestHeaderNotFinite(t *testing.T) {
+	for js, want := range map[string]string{
+		`{"op":"hello","alpha_bars":[0.9,0.5,NaN,0.1]}`:                 "header field alpha_bars[2] is NaN",
+		`{"op":"hello","model":"NaN Infinity","alpha_bars":[Infinity]}`: "header field alpha_bars[0] is Infinity",
+		`{"op":"result","seconds":-Infinity}`:                           "header field seconds is -Infinity",
+		`{"op":"x","a":{"b":[1,[2,NaN]]},"c":NaN}`:                      "header field a.b[1][1] is NaN",
+		`{"op":"x","s":"a\"NaN","v":NaN}`:                               "header field v is NaN",
+		`{"op":"x","v":NaNa}`:                                           "header is not JSON",
+		`{"op":"x","v":[1,2}`:                                           "header is not JSON",
+	} {
+		_, err := DecodeHeader([]byte(js))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %v, want %q", js, err, want)
 		}
 	}
 }
@@ -98,6 +129,7 @@ func FuzzReadFrame(f *testing.F) {
 	f.Add(hello)
 	f.Add([]byte{0xff, 0xff, 0xff, 0xff})
 	f.Add([]byte("\x02\x00\x00\x00{}"))
+	f.Add([]byte("\x19\x00\x00\x00{\"op\":\"x\",\"v\":[NaN,1]}"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r := bytes.NewReader(b)
 		for {

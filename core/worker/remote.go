@@ -66,7 +66,7 @@ func StartRemote(ctx context.Context, command string, n int, opts Options) (*Rem
 	for i, c := range clients[1:] {
 		if g := c.Hello(); !sameModel(g, h) {
 			r.Close()
-			return nil, fmt.Errorf("remote worker %q: worker %d answered a different handshake from worker 0", command, i+1)
+			return nil, fmt.Errorf("worker %d answered a different handshake from worker 0 (remote worker `%s`)", i+1, command)
 		}
 	}
 	r.hello = h
@@ -169,7 +169,7 @@ func (r *Remote) client(ctx context.Context, i int) (*Client, error) {
 		return c, serr
 	case !sameModel(nc.Hello(), r.hello):
 		nc.Close()
-		return c, fmt.Errorf("remote worker `%s`: started again, it answered a different handshake", r.command)
+		return c, fmt.Errorf("the worker, started again, answered a different handshake (remote worker `%s`)", r.command)
 	}
 	r.clients[i] = nc
 	return nc, nil

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"tweedie/core/budget"
 	"tweedie/core/denoiser"
 	"tweedie/core/run"
 	"tweedie/core/worker"
@@ -203,8 +204,16 @@ func checkMsg(t *testing.T, err error, cmd string, want []string) {
 	if strings.Contains(msg, "\n") {
 		t.Errorf("message of more than one line: %q", msg)
 	}
-	if !strings.HasPrefix(msg, "remote worker") {
-		t.Errorf("message %q does not name the worker", msg)
+	// The cause first, the worker's command last: a notice cut to the
+	// terminal's width keeps the cause.
+	if i := strings.LastIndex(msg, " (remote worker `"); i < 0 || !strings.HasSuffix(msg, "`)") {
+		t.Errorf("message %q does not end by naming the worker", msg)
+	} else {
+		for _, w := range want {
+			if !strings.Contains(msg[:i], w) {
+				t.Errorf("message %q lacks %q before the command", msg, w)
+			}
+		}
 	}
 	if cmd != "" && !strings.Contains(msg, cmd) {
 		t.Errorf("message %q does not name the command", msg)
@@ -367,4 +376,44 @@ func TestRestart(t *testing.T) {
 	p2 := worker.PID(r, 0)
 	r.Close()
 	groupGone(t, p2)
+}
+
+// TestFramesWithinBudget: a worker of a large image gets requests of at
+// most FrameRows rows (the fake declares max_batch 3), its frame buffers
+// are reserved from the budget while it runs and given back when it ends,
+// and an image beyond Options.MaxNumbers is refused at the handshake.
+func TestFramesWithinBudget(t *testing.T) {
+	cmd, err := workertest.Command(workertest.OK, workertest.EnvShape+"=1024x1024x1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := budget.New(1 << 30)
+	r, err := worker.StartRemote(context.Background(), cmd, 1, worker.Options{Budget: b, MaxNumbers: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := 1 << 20
+	if rows := r.Hello().MaxBatch; rows != worker.FrameRows(d) || rows != 2 {
+		t.Errorf("max_batch %d, want FrameRows = 2", rows)
+	}
+	if used := b.Limit() - b.Free(); used != worker.FrameBufferBytes(d, 2) {
+		t.Errorf("%d bytes reserved, want %d", used, worker.FrameBufferBytes(d, 2))
+	}
+	x, dst := make([]float64, 5*d), make([]float64, 5*d) // 5 rows: 3 requests
+	if err := r.NewDenoiser().Denoise(context.Background(), dst, x, 0.5); err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	if b.Free() != b.Limit() {
+		t.Errorf("%d bytes still reserved after Close", b.Limit()-b.Free())
+	}
+	_, err = worker.StartRemote(context.Background(), cmd, 1, worker.Options{Budget: b, MaxNumbers: d - 1})
+	if err == nil || !strings.Contains(err.Error(), "declared an image of 1024×1024×1 = 1048576 numbers") {
+		t.Errorf("an image beyond MaxNumbers: %v", err)
+	}
+	_, err = worker.StartRemote(context.Background(), cmd, 1, worker.Options{Budget: budget.New(1 << 20)})
+	var be *budget.Error
+	if !errors.As(err, &be) {
+		t.Errorf("frames beyond the budget: %v", err)
+	}
 }

@@ -8,6 +8,9 @@ package workertest
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -26,6 +29,13 @@ const (
 	EnvShape = "TWEEDIE_FAKE_SHAPE"
 	// EnvPIDFile names a file the worker writes its process id to.
 	EnvPIDFile = "TWEEDIE_FAKE_PIDFILE"
+	// EnvExitAt is the number of model requests ExitAt answers before it
+	// exits (default 3).
+	EnvExitAt = "TWEEDIE_FAKE_EXIT_AT"
+	// EnvOrphanFile, when set, has the worker start a grandchild (this
+	// binary in mode OrphanChild) in a session of its own before it serves,
+	// and write the grandchild's process id to the file it names.
+	EnvOrphanFile = "TWEEDIE_FAKE_ORPHANFILE"
 )
 
 // Modes.
@@ -40,6 +50,14 @@ const (
 	NaN       = "nan"        // answers with NaN
 	SSHLost   = "ssh-lost"   // as ssh when the link drops, at the first request
 	Slow      = "slow"       // answers each request after 1.5 s
+	ExitAt    = "exit-at"    // answers EnvExitAt model requests, then exits as killed
+	NaNAt     = "nan-at"     // answers NaN to the model request after EnvExitAt, once
+	// LeadingOne declares a ᾱ table with a leading ᾱ_0 = 1; NaNTable one
+	// with NaN at alpha_bars[17] (written as Python's json.dumps does).
+	LeadingOne = "leading-one"
+	NaNTable   = "nan-table"
+	// OrphanChild is the grandchild of EnvOrphanFile: it sleeps for an hour.
+	OrphanChild = "orphan-child"
 )
 
 // Command is the shell command that runs this test binary as a fake worker
@@ -104,7 +122,21 @@ func Serve(mode string, r io.Reader, w io.Writer, stderr io.Writer) int {
 		fmt.Fprintln(w, "Loading checkpoint shards: 100%|██████████| 2/2")
 		time.Sleep(10 * time.Second)
 		return 0
+	case OrphanChild:
+		time.Sleep(time.Hour)
+		return 0
 	}
+	if f := os.Getenv(EnvOrphanFile); f != "" {
+		if err := startOrphan(f); err != nil {
+			fmt.Fprintln(stderr, "fake worker:", err)
+			return 6
+		}
+	}
+	exitAt := 3
+	if n, err := strconv.Atoi(os.Getenv(EnvExitAt)); err == nil {
+		exitAt = n
+	}
+	requests := 0
 	br := bufio.NewReader(r)
 	bw := bufio.NewWriter(w)
 	im := shape()
@@ -139,6 +171,15 @@ func Serve(mode string, r io.Reader, w io.Writer, stderr io.Writer) int {
 			sched := schedule.Default()
 			reply = &worker.Header{Op: worker.OpHello, ID: h.ID, Version: worker.Version, Image: im,
 				AlphaBars: sched.AlphaBar[1:], Prediction: "x0", MaxBatch: 3, VJP: true, Model: "fake " + mode}
+			switch mode {
+			case LeadingOne:
+				reply.AlphaBars = sched.AlphaBar
+			case NaNTable:
+				if err := writeNaNHello(bw, reply); err != nil {
+					return 5
+				}
+				continue
+			}
 		case worker.OpShutdown:
 			return 0
 		case worker.OpRelease:
@@ -158,6 +199,13 @@ func Serve(mode string, r io.Reader, w io.Writer, stderr io.Writer) int {
 				time.Sleep(time.Hour)
 			case Slow:
 				time.Sleep(1500 * time.Millisecond)
+			case ExitAt:
+				if requests++; requests > exitAt {
+					fmt.Fprintln(stderr, "fake worker: killed after", exitAt, "requests")
+					return 137
+				}
+			case NaNAt:
+				requests++
 			}
 			var x []float64
 			ab := h.Alpha
@@ -187,6 +235,10 @@ func Serve(mode string, r io.Reader, w io.Writer, stderr io.Writer) int {
 				out[0] = append(out[0], make([]float64, d)...)
 			case NaN:
 				out[0][0] = math.NaN()
+			case NaNAt:
+				if requests == exitAt+1 {
+					out[0][0] = math.NaN()
+				}
 			}
 			reply.Shape, reply.Tensors, reply.DType = []int{b, d}, len(out), "float32"
 		default:
@@ -203,6 +255,24 @@ func Serve(mode string, r io.Reader, w io.Writer, stderr io.Writer) int {
 			return 0
 		}
 	}
+}
+
+// nanSentinel stands for the NaN writeNaNHello puts at alpha_bars[17].
+const nanSentinel = 0.123456789
+
+// writeNaNHello writes the handshake h with NaN at alpha_bars[17], as
+// Python's json.dumps writes a float that is not finite.
+func writeNaNHello(w *bufio.Writer, h *worker.Header) error {
+	h.AlphaBars = append([]float64(nil), h.AlphaBars...)
+	h.AlphaBars[17] = nanSentinel
+	js, err := json.Marshal(h)
+	if err != nil {
+		return err
+	}
+	js = bytes.Replace(js, []byte(strconv.FormatFloat(nanSentinel, 'g', -1, 64)), []byte("NaN"), 1)
+	_ = binary.Write(w, binary.LittleEndian, uint32(len(js)))
+	w.Write(js)
+	return w.Flush()
 }
 
 func rows(x []float64, d int, ab float64, transpose bool) []float64 {

@@ -286,35 +286,26 @@ func (f *labFlags) run(ctx context.Context, stdout, stderr io.Writer) error {
 	if err := labDone(report.NewLab(rep, setup), f.json, out, stdout); err != nil {
 		return err
 	}
-	var failed failedRuns
-	for _, r := range rep.Results {
-		failed.add(r.Failed, r.Failure)
+	return failedRuns(rep.Results, f.seeds, func(r lab.Result) (int, string) { return r.Failed, r.Failure })
+}
+
+// failedRuns is nil when no run of a lab's results failed, else the error
+// that ends the lab with exit status 1 once its report is written: how
+// many of its runs (seeds a result) failed, which the report counts in the
+// column "failed", and why the first did.
+func failedRuns[R any](results []R, seeds int, failed func(R) (n int, cause string)) error {
+	total, first := 0, ""
+	for _, r := range results {
+		n, cause := failed(r)
+		if first == "" {
+			first = cause
+		}
+		total += n
 	}
-	return failed.err(f.seeds * len(rep.Results))
-}
-
-// failedRuns sums the runs of a lab that failed, which its report counts
-// in the column "failed", and keeps the first's cause.
-type failedRuns struct {
-	n     int
-	first string
-}
-
-func (f *failedRuns) add(n int, cause string) {
-	if f.first == "" {
-		f.first = cause
-	}
-	f.n += n
-}
-
-// err is nil when no run failed, else the error that ends the lab with
-// exit status 1 once its report is written, saying how many runs failed
-// and why the first did.
-func (f *failedRuns) err(runs int) error {
-	if f.n == 0 {
+	if total == 0 {
 		return nil
 	}
-	return fmt.Errorf("%d of %d runs failed, counted in the report's \"failed\" column; the first: %s", f.n, runs, f.first)
+	return fmt.Errorf("%d of %d runs failed, counted in the report's \"failed\" column; the first: %s", total, seeds*len(results), first)
 }
 
 // labReport is lab.json with or without an exact posterior.

@@ -37,9 +37,5 @@ func labNoExact(ctx context.Context, f *labFlags, setup *report.LabSetup, stdout
 	if err := labDone(report.NewNoExactLab(rep, setup), f.json, out, stdout); err != nil {
 		return err
 	}
-	var failed failedRuns
-	for _, r := range rep.Results {
-		failed.add(r.Failed, r.Failure)
-	}
-	return failed.err(f.seeds * len(rep.Results))
+	return failedRuns(rep.Results, f.seeds, func(r lab.NoExactResult) (int, string) { return r.Failed, r.Failure })
 }

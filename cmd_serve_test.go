@@ -242,29 +242,14 @@ func TestServeCommandUsage(t *testing.T) {
 	}
 }
 
-// TestServeHelperProcess is the server for TestServeCommandSIGINT.
-func TestServeHelperProcess(t *testing.T) {
-	if os.Getenv("TWEEDIE_SERVE_HELPER") != "1" {
-		t.Skip("helper for TestServeCommandSIGINT")
-	}
-	args := os.Args
-	for i, a := range args {
-		if a == "--" {
-			args = args[i+1:]
-			break
-		}
-	}
-	os.Exit(realMain(args, os.Stdout, os.Stderr))
-}
-
 // A real SIGINT to a real `tweedie serve` process.
 func TestServeCommandSIGINT(t *testing.T) {
 	key, authKeys := serveKey(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*serveWait)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestServeHelperProcess$", "--",
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestCommandHelperProcess$", "--",
 		"serve", "--listen", "127.0.0.1:0", "--host-key", filepath.Join(t.TempDir(), "k"), "--authorized-keys", authKeys)
-	cmd.Env = append(os.Environ(), "TWEEDIE_SERVE_HELPER=1")
+	cmd.Env = append(os.Environ(), "TWEEDIE_COMMAND_HELPER=1")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -19,22 +19,6 @@ import (
 	"tweedie/internal/cli"
 )
 
-// TestCommandHelperProcess runs realMain on the arguments after "--": a
-// tweedie command in a child process, for the tests that signal it.
-func TestCommandHelperProcess(t *testing.T) {
-	if os.Getenv("TWEEDIE_COMMAND_HELPER") != "1" {
-		t.Skip("helper process")
-	}
-	args := os.Args
-	for i, a := range args {
-		if a == "--" {
-			args = args[i+1:]
-			break
-		}
-	}
-	os.Exit(realMain(args, os.Stdout, os.Stderr))
-}
-
 // startCommand runs tweedie with args in a child process.
 func startCommand(t *testing.T, args ...string) (*exec.Cmd, *bytes.Buffer) {
 	t.Helper()

@@ -11,7 +11,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -25,18 +24,8 @@ import (
 	"tweedie/core/worker/workertest"
 )
 
-// numpyPython is the interpreter and a directory holding the worker and a
-// "torch" package that refuses to be imported.
-var numpyPython = sync.OnceValues(func() (string, error) {
-	py := os.Getenv("PYTHON")
-	if py == "" {
-		py = "/usr/bin/python3"
-	}
-	if out, err := exec.Command(py, "-c", "import numpy").CombinedOutput(); err != nil {
-		return "", fmt.Errorf("%s cannot import numpy (install python3-numpy, or set $PYTHON): %v: %s", py, err, out)
-	}
-	return py, nil
-})
+// numpyPython is the interpreter, when it has NumPy.
+var numpyPython = sync.OnceValues(func() (string, error) { return findPython("numpy") })
 
 // numpyWorker starts the worker serving numpy-linear of shape (HxWxC) with
 // PyTorch out of reach; its stderr goes to log when not nil.

@@ -25,17 +25,26 @@ import (
 	"tweedie/core/worker"
 )
 
-var pythonOnce = sync.OnceValues(func() (string, error) {
+var pythonOnce = sync.OnceValues(func() (string, error) { return findPython("numpy", "torch") })
+
+// findPython returns $PYTHON, or /usr/bin/python3, when it imports the
+// modules, and else an error that says what to install.
+func findPython(modules ...string) (string, error) {
 	py := os.Getenv("PYTHON")
 	if py == "" {
 		py = "/usr/bin/python3"
 	}
-	out, err := exec.Command(py, "-c", "import numpy, torch").CombinedOutput()
+	out, err := exec.Command(py, "-c", "import "+strings.Join(modules, ", ")).CombinedOutput()
 	if err != nil {
-		return "", fmt.Errorf("%s cannot import numpy and torch (install python3-numpy and python3-torch, or set $PYTHON): %v: %s", py, err, out)
+		pkgs := make([]string, len(modules))
+		for i, m := range modules {
+			pkgs[i] = "python3-" + m
+		}
+		return "", fmt.Errorf("%s cannot import %s (install %s, or set $PYTHON): %v: %s",
+			py, strings.Join(modules, " and "), strings.Join(pkgs, " and "), err, out)
 	}
 	return py, nil
-})
+}
 
 // workerFilesMade is set once workerFiles has made its directory, which
 // TestMain removes.

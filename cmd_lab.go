@@ -265,7 +265,7 @@ func (f *labFlags) run(ctx context.Context, stdout, stderr io.Writer) error {
 	cfg := lab.Config{Prior: pd.Mixture, Truth: pd.Truths[n].Image.Pix, Entries: entries, Seeds: f.seeds,
 		FirstSeed: f.firstSeed, Workers: f.workers, Projections: f.projections, Seed: f.seed,
 		Resamples: f.resamples, FloorDraws: f.floorDraws, TimePoints: timePoints}
-	lb, err := lab.New(cfg)
+	lb, err := lab.New(ctx, cfg)
 	if err != nil {
 		return cli.Usage(err)
 	}

@@ -51,7 +51,7 @@ func newPosteriorCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		post, err := report.NewPosterior(&st.Case, samples)
+		post, err := report.NewPosterior(cmd.Context(), &st.Case, samples)
 		if err != nil {
 			return cli.Usage(err)
 		}

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+
+	"tweedie/tui/internal/work"
 )
 
 func TestPoolTryAcquire(t *testing.T) {
@@ -35,7 +37,7 @@ func TestComparisonWithOrWithoutComparer(t *testing.T) {
 		t.Fatal(err)
 	}
 	figures := func(pool *Pool) (string, bool) {
-		rs := newRunSet(pool)
+		rs := newRunSet(pool, work.New())
 		ch := make(chan tea.Msg, 1)
 		s := opts.Settings
 		s.Method = "pig"

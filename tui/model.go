@@ -18,6 +18,7 @@ import (
 	"tweedie/core/run"
 	"tweedie/tui/gfx"
 	"tweedie/tui/halfblock"
+	"tweedie/tui/internal/work"
 	"tweedie/tui/labview"
 	"tweedie/tui/termcaps"
 )
@@ -74,6 +75,10 @@ type Model struct {
 
 	width, height int
 
+	// work is every goroutine and command computing for the explorer
+	// (runs, comparisons, replays, the exact posterior, the lab, the
+	// tour's covariance, snapshots): finish ends it.
+	work *work.Group
 	// runs holds a run per method and the exact posterior; settleID is the
 	// latest change waiting for input to pause (settleMsg), postStale says
 	// the posterior is to be recomputed then.
@@ -113,6 +118,7 @@ func New(opts Options) (*Model, error) {
 	if pool == nil {
 		pool = NewPool(localRuns, localRuns)
 	}
+	w := work.New()
 	m := &Model{
 		KeyMap: DefaultKeyMap(),
 		prompt: newPrompt(),
@@ -124,12 +130,13 @@ func New(opts Options) (*Model, error) {
 		shape:  opts.Prior.Model.ImageShape(),
 		speed:  defaultSpeed,
 		width:  80, height: 24,
-		runs:   newRunSet(pool),
+		work:   w,
+		runs:   newRunSet(pool, w),
 		caches: make(map[string]*halfblock.Cache),
 		dark:   true,
 	}
 	m.chosen = opts.Settings.Method
-	m.lab = labview.New(withGate(opts.Lab, m.runs))
+	m.lab = labview.New(labConfig(opts.Lab, m.runs))
 	m.gfx = gfx.New(gfx.Options{Want: opts.Graphics, Cell: opts.Cell, Profile: opts.Profile,
 		Env: termcaps.ParseEnv(os.Environ())})
 	m.applyTheme(os.Environ())
@@ -141,9 +148,11 @@ func New(opts Options) (*Model, error) {
 	return m, nil
 }
 
-// withGate makes the lab's runs take their share of the pool.
-func withGate(c labview.Config, rs runSet) labview.Config {
+// labConfig makes the lab's reference and runs take their share of the
+// pool, as tasks of the explorer's work.
+func labConfig(c labview.Config, rs runSet) labview.Config {
 	c.Gate = rs.pool.gate(rs.share)
+	c.Work = rs.work
 	return c
 }
 
@@ -328,6 +337,31 @@ func (m *Model) settle() tea.Cmd {
 func (m *Model) cancelRuns() {
 	m.runs.cancelAll()
 	m.lab.Stop()
+}
+
+// finishWait bounds how long an explorer that has ended waits for its
+// background work to return: every task checks its context between steps,
+// probes or jobs, far more often than this.
+const finishWait = 5 * time.Second
+
+// finish ends the explorer's background work, once its event loop has
+// ended, and waits for it to return, at most finishWait; then, if not
+// nil, is called once it has returned, within finishWait or later.
+func (m *Model) finish(then func()) {
+	m.cancelRuns()
+	returned := make(chan struct{})
+	m.work.End(func() {
+		if then != nil {
+			then()
+		}
+		close(returned)
+	})
+	t := time.NewTimer(finishWait)
+	defer t.Stop()
+	select {
+	case <-returned:
+	case <-t.C:
+	}
 }
 
 // recompute drops every run and the posterior and starts again on the

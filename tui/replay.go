@@ -101,7 +101,7 @@ func (rs *runSet) startReplay(name string, s *slot, i int) tea.Cmd {
 	if s.replay.cancel != nil {
 		s.replay.cancel()
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(rs.work.Context())
 	s.replay.pending, s.replay.cancel = i+1, cancel
 	from, to := s.replayWindow(i)
 	sums := make([]uint64, 0, to-from+1)
@@ -109,7 +109,7 @@ func (rs *runSet) startReplay(name string, s *slot, i int) tea.Cmd {
 		sums = append(sums, s.steps[j].Sum)
 	}
 	pool, share, id, prob, set, orig := rs.pool, rs.share, s.id, s.prob, s.set, s.traj
-	return func() tea.Msg {
+	return rs.work.Cmd(func() tea.Msg {
 		if pool.acquire(ctx, share) != nil {
 			return nil
 		}
@@ -123,7 +123,7 @@ func (rs *runSet) startReplay(name string, s *slot, i int) tea.Cmd {
 			return nil
 		}
 		return replayMsg{ID: id, Method: name, At: i, From: from, Rows: rows, Err: err}
-	}
+	})
 }
 
 // handleReplay takes a window of recomputed steps into its slot.

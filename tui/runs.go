@@ -14,6 +14,7 @@ import (
 	"tweedie/core/denoiser"
 	"tweedie/core/operator"
 	"tweedie/core/run"
+	"tweedie/tui/internal/work"
 )
 
 // How runs are scheduled.
@@ -22,7 +23,10 @@ import (
 // run is a goroutine that owns its Runner, waits for a share of the Pool,
 // and sends copies of its finished steps as messages stamped with the
 // run's id; cancelling a slot cancels its context, so a superseded run
-// stops at its next step and its late messages are dropped. Runs are made
+// stops at its next step and its late messages are dropped. Every run,
+// comparison, replay and exact posterior is a task of the explorer's
+// work.Group, its context derived from the group's: when the explorer
+// ends, they all stop, and the explorer knows when they have. Runs are made
 // without the exact guidance (it would triple their cost on MNIST): once a
 // run ended, its goroutine compares each step with the exact guidance and
 // sends the figures after it.
@@ -134,6 +138,7 @@ func (s *slot) updMaxTo(n int) float64 {
 type runSet struct {
 	pool   *Pool
 	share  chan struct{}
+	work   *work.Group // the explorer's: every run is a task of it
 	nextID int
 	slots  map[string]*slot
 	// post is the exact posterior of the problem shown.
@@ -149,8 +154,8 @@ type posterior struct {
 	pending   bool
 }
 
-func newRunSet(pool *Pool) runSet {
-	return runSet{pool: pool, share: make(chan struct{}, pool.share), slots: map[string]*slot{}}
+func newRunSet(pool *Pool, w *work.Group) runSet {
+	return runSet{pool: pool, share: make(chan struct{}, pool.share), work: w, slots: map[string]*slot{}}
 }
 
 func (rs *runSet) id() int {
@@ -198,7 +203,7 @@ func (rs *runSet) ensure(prob *run.Problem, s run.Settings, names ...string) tea
 		if err == nil {
 			rs.trim(footprint, names)
 		}
-		ctx, cancel := context.WithCancel(context.Background())
+		ctx, cancel := context.WithCancel(rs.work.Context())
 		sl := &slot{id: rs.id(), cancel: cancel, ch: make(chan tea.Msg, 1), total: max(s.Steps, 1), prob: prob, set: s, keep: keep}
 		rs.slots[n] = sl
 		if err == nil {
@@ -390,8 +395,8 @@ const batchEvery = 40 * time.Millisecond
 // delivers its first message; waitRun delivers the following ones. The
 // goroutine owns its Runner; it sends only copies.
 func (rs *runSet) startRun(ctx context.Context, id int, name string, prob *run.Problem, s run.Settings, keep int64, ch chan tea.Msg) tea.Cmd {
-	pool, share := rs.pool, rs.share
-	go func() {
+	pool, share, w := rs.pool, rs.share, rs.work
+	started := w.Go(func() {
 		var cmp *comparer
 		defer func() {
 			cmp.wait() // it sends on ch too
@@ -427,7 +432,7 @@ func (rs *runSet) startRun(ctx context.Context, id int, name string, prob *run.P
 			exactErr = r.ExactErr()
 		}
 		if lazy {
-			cmp = startComparer(ctx, r, id, name, pool, share, send)
+			cmp = startComparer(ctx, w, r, id, name, pool, share, send)
 		}
 		var batch []stepData
 		sent, queued := 0, 0
@@ -471,7 +476,10 @@ func (rs *runSet) startRun(ctx context.Context, id int, name string, prob *run.P
 		if cmp == nil { // no comparer of its own: compare now, on this goroutine
 			compareExact(ctx, id, name, r, send)
 		}
-	}()
+	})
+	if !started { // the explorer has ended
+		close(ch)
+	}
 	return waitRun(ch)
 }
 
@@ -494,17 +502,18 @@ type queuedStep struct {
 	kept bool
 }
 
-// startComparer starts the comparer of a run, or returns nil when the run
-// cannot have one now: when the pool has no slot free at once (a server's
-// session with one core's share, say), the comparison is made after the
-// run on the run's own slot, as it would wait for the run anyway.
-func startComparer(ctx context.Context, r *run.Runner, id int, name string, pool *Pool, share chan struct{}, send func(tea.Msg) bool) *comparer {
+// startComparer starts the comparer of a run as a task of w, or returns
+// nil when the run cannot have one now: when the pool has no slot free at
+// once (a server's session with one core's share, say), the comparison is
+// made after the run on the run's own slot, as it would wait for the run
+// anyway.
+func startComparer(ctx context.Context, w *work.Group, r *run.Runner, id int, name string, pool *Pool, share chan struct{}, send func(tea.Msg) bool) *comparer {
 	c, err := r.NewComparison()
 	if err != nil || c == nil || !pool.tryAcquire(share) {
 		return nil
 	}
 	cm := &comparer{queue: make(chan queuedStep, r.Trajectory().Steps()), done: make(chan struct{})}
-	go func() {
+	started := w.Go(func() {
 		defer close(cm.done)
 		defer pool.release(share)
 		var recs []run.Record
@@ -526,7 +535,11 @@ func startComparer(ctx context.Context, r *run.Runner, id int, name string, pool
 			}
 			recs, last = nil, time.Now()
 		}
-	}()
+	})
+	if !started { // the explorer has ended
+		pool.release(share)
+		return nil
+	}
 	return cm
 }
 
@@ -630,7 +643,7 @@ func (rs *runSet) startPosterior(prob *run.Problem) tea.Cmd {
 	if rs.post.cancel != nil {
 		rs.post.cancel()
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(rs.work.Context())
 	id := rs.id()
 	rs.post = posterior{id: id, cancel: cancel, pending: true}
 	if prob == nil || !prob.HasExact() {
@@ -639,17 +652,17 @@ func (rs *runSet) startPosterior(prob *run.Problem) tea.Cmd {
 	}
 	pool, share := rs.pool, rs.share
 	ep := prob.Prior.(denoiser.ExactPrior) // HasExact says so
-	return func() tea.Msg {
+	return rs.work.Cmd(func() tea.Msg {
 		if pool.acquire(ctx, share) != nil {
 			return nil
 		}
 		defer pool.release(share)
-		mean, std, err := ep.PosteriorMoments(prob.Op.Clone().(operator.Linear), prob.Y, prob.Sigma)
+		mean, std, err := ep.PosteriorMoments(ctx, prob.Op.Clone().(operator.Linear), prob.Y, prob.Sigma)
 		if ctx.Err() != nil {
 			return nil
 		}
 		return posteriorMsg{ID: id, Mean: mean, Std: std, Err: err}
-	}
+	})
 }
 
 // errNoExact: the exact posterior needs an exact prior, a linear operator

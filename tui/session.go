@@ -137,9 +137,12 @@ func NewSession(opts Options, t Terminal) (*Session, error) {
 func (s *Session) Profile() colorprofile.Profile { return s.profile }
 
 // Run runs the explorer until the user quits or Quit is called, then
-// cancels its background runs so that nothing outlives the session. A
-// panic while reading the input ends the explorer, and Run returns it
-// with its stack.
+// ends everything the session started in the background (runs, the lab,
+// the exact posterior …) and waits for it to return (at most
+// finishWait), so that nothing outlives the session; when the last
+// session of the process has ended and its work has returned, the memory
+// the sessions used goes back to the operating system. A panic while
+// reading the input ends the explorer, and Run returns it with its stack.
 //
 // Run reads the terminal's input itself, with the reader bubbletea would
 // use, and passes its events on with Send, which gives up once the
@@ -154,12 +157,40 @@ func (s *Session) Run() error {
 		defer stop()
 	}
 	defer s.silent.close()
+	sessionStarted()
 	_, err := s.program.Run()
-	s.model.cancelRuns() // the event loop has ended: the model is ours again
+	s.model.finish(sessionEnded) // the event loop has ended: the model is ours again
 	if p := s.failed.Load(); p != nil {
 		return *p
 	}
 	return err
+}
+
+// liveSessions counts the sessions running in the process.
+var liveSessions struct {
+	sync.Mutex
+	n int
+}
+
+func sessionStarted() {
+	liveSessions.Lock()
+	liveSessions.n++
+	liveSessions.Unlock()
+}
+
+// sessionEnded is called once a session's background work has returned.
+// After the last session it returns the heap the sessions grew to, now
+// garbage, to the operating system: the runtime would otherwise keep it
+// for minutes (until a periodic GC and its scavenger), and a server that
+// had eight busy sessions would hold hundreds of MB while idle.
+func sessionEnded() {
+	liveSessions.Lock()
+	liveSessions.n--
+	last := liveSessions.n == 0
+	liveSessions.Unlock()
+	if last {
+		debug.FreeOSMemory()
+	}
 }
 
 // recovered, deferred in the goroutines reading the input, turns a panic

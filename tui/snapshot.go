@@ -39,7 +39,9 @@ type snapshotPanel struct {
 // snapshot writes the step shown as a PNG for slides: the header, the
 // panels on screen with their labels, the chart of the run so far (with
 // σ√m) and the formula. What it draws is gathered here; the drawing and
-// the writing run in a command, off the UI.
+// the writing run in a command, off the UI: a task of the explorer's work,
+// which the explorer waits for when it quits (a snapshot is not cut short:
+// it takes a fraction of a second; served sessions take none).
 func (m *Model) snapshot() tea.Cmd {
 	if m.opts.SnapshotDir == "" {
 		return nil
@@ -67,10 +69,10 @@ func (m *Model) snapshot() tea.Cmd {
 	name := m.method().Label
 	noise := m.noiseLevel()
 	path := filepath.Join(m.opts.SnapshotDir, fmt.Sprintf("tweedie-%s-step%04d.png", m.method().Name, step+1))
-	return func() tea.Msg {
+	return m.work.Cmd(func() tea.Msg {
 		err := writeSnapshot(path, title, panels, recs, total, step, name, noise, lines)
 		return snapshotMsg{Path: path, Err: err}
-	}
+	})
 }
 
 func writeSnapshot(path, title string, panels []snapshotPanel, recs []run.Record, steps, step int, method string, noise float64, lines []string) error {

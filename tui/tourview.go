@@ -230,7 +230,8 @@ func (m *Model) tourPanels() []panel {
 }
 
 // tourSync starts computing Cov[x0|x_t] at the step shown when the stop
-// shows it and it is not computed or computing.
+// shows it and it is not computed or computing: a task of the explorer's
+// work, on its share of the pool (tens of milliseconds on MNIST).
 func (m *Model) tourSync() tea.Cmd {
 	st, ok := m.stop()
 	mix := m.opts.Prior.Mixture
@@ -253,7 +254,15 @@ func (m *Model) tourSync() tea.Cmd {
 		xt[j] = float64(x)
 	}
 	ab := sd.Rec.AlphaBar
-	return func() tea.Msg { return computeCov(mix, k, xt, ab) }
+	rs := &m.runs
+	pool, share, ctx := rs.pool, rs.share, rs.work.Context()
+	return rs.work.Cmd(func() tea.Msg {
+		if pool.acquire(ctx, share) != nil {
+			return nil // the explorer has ended
+		}
+		defer pool.release(share)
+		return computeCov(mix, k, xt, ab)
+	})
 }
 
 // computeCov computes Cov[x0|x_t]'s diagonal, mean variance and largest eigenvalue.

@@ -131,6 +131,7 @@ func Run(opts Options) error {
 	p := tea.NewProgram(m, popts...)
 	stop := watchSignals(p)
 	_, err = p.Run()
+	m.finish(nil) // a snapshot under way is written
 	if sig := stop(); sig != 0 {
 		return &SignalError{Signal: sig}
 	}

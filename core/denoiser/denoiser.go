@@ -113,8 +113,8 @@ type ExactPrior interface {
 	// error when it is not available (σ = 0, say).
 	NewExactGuidance(op operator.Linear, y []float64, sigma float64) (Exact, error)
 	// PosteriorMoments returns the exact posterior's mean and per-pixel
-	// standard deviation.
-	PosteriorMoments(op operator.Linear, y []float64, sigma float64) (mean, std []float64, err error)
+	// standard deviation, or ctx's error when ctx ends first.
+	PosteriorMoments(ctx context.Context, op operator.Linear, y []float64, sigma float64) (mean, std []float64, err error)
 }
 
 // Rows checks that dst and xt hold B ≥ 1 rows of d numbers (B ≤ MaxBatch)

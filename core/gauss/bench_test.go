@@ -163,7 +163,7 @@ func BenchmarkPosteriorMoments(b *testing.B) {
 		b.Run(spec, func(b *testing.B) {
 			pb := benchProblem(b, spec)
 			reportCPU(b, func() {
-				if _, _, err := pb.pr.PosteriorMoments(pb.op, pb.y, pb.sigma); err != nil {
+				if _, _, err := pb.pr.PosteriorMoments(context.Background(), pb.op, pb.y, pb.sigma); err != nil {
 					b.Fatal(err)
 				}
 			})

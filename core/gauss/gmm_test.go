@@ -71,11 +71,11 @@ func TestAgainstGMM(t *testing.T) {
 		if e := relErr(x0, want); e > 1e-9 {
 			t.Errorf("%s: Jᵀv differs from gmm's by %.2g", pb.name, e)
 		}
-		mean, std, err := pb.pr.PosteriorMoments(pb.op, pb.y, pb.sigma)
+		mean, std, err := pb.pr.PosteriorMoments(context.Background(), pb.op, pb.y, pb.sigma)
 		if err != nil {
 			t.Fatal(err)
 		}
-		mp, err := mix.Posterior(pb.op, pb.y, pb.sigma)
+		mp, err := mix.Posterior(context.Background(), pb.op, pb.y, pb.sigma)
 		if err != nil {
 			t.Fatal(err)
 		}

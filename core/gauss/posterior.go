@@ -184,9 +184,8 @@ func (post *Posterior) stdClosed() []float64 {
 
 // PosteriorMoments returns the exact posterior's mean and per-pixel
 // standard deviation for y = A·x0 + σ·z (σ > 0), with the default
-// Options (denoiser.ExactPrior).
-func (p *Prior) PosteriorMoments(op operator.Linear, y []float64, sigma float64) (mean, std []float64, err error) {
-	ctx := context.Background()
+// Options (denoiser.ExactPrior), or ctx's error when ctx ends first.
+func (p *Prior) PosteriorMoments(ctx context.Context, op operator.Linear, y []float64, sigma float64) (mean, std []float64, err error) {
 	post, err := p.Posterior(ctx, op, y, sigma, Options{})
 	if err != nil {
 		return nil, nil, err

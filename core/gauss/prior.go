@@ -26,7 +26,7 @@ type Prior struct {
 	plans sync.Pool
 }
 
-var _ denoiser.Prior = (*Prior)(nil)
+var _ denoiser.ExactPrior = (*Prior)(nil)
 
 // New builds the prior of a config, which it validates first.
 func New(cfg Config) (*Prior, error) {

@@ -49,7 +49,7 @@ func TestOracleSamplesExactPosterior(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	post, err := mix.Posterior(op.(operator.Linear), prob.Y, sigma)
+	post, err := mix.Posterior(context.Background(), op.(operator.Linear), prob.Y, sigma)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package gmm
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 
@@ -41,30 +42,40 @@ func (post *Posterior) ApplyCov(dst []float64, k int, v []float64) []float64 {
 	return post.covApplier(k)(dst, v)
 }
 
-// CovQuad returns vᵀ·Σ'_k·v for each v of vs (one factorisation for all).
-func (post *Posterior) CovQuad(k int, vs [][]float64) []float64 {
+// The probes below check ctx before each application (an application
+// costs far more than the check) and return its error when it has ended.
+
+// CovQuad returns vᵀ·Σ'_k·v for each v of vs (one factorisation for all),
+// the bits of vec.Dot(v, ApplyCov(·, k, v)) for each.
+func (post *Posterior) CovQuad(ctx context.Context, k int, vs [][]float64) ([]float64, error) {
 	apply := post.covApplier(k)
 	out := make([]float64, len(vs))
 	cv := make([]float64, post.ms.d)
 	for i, v := range vs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		out[i] = vec.Dot(v, apply(cv, v))
 	}
-	return out
+	return out, nil
 }
 
 // CovDiag returns the diagonal of Σ'_k, one application per pixel (d
 // probes), clamped at 0 against rounding.
-func (post *Posterior) CovDiag(k int) []float64 {
+func (post *Posterior) CovDiag(ctx context.Context, k int) ([]float64, error) {
 	apply := post.covApplier(k)
 	d := post.ms.d
 	diag, e, col := make([]float64, d), make([]float64, d), make([]float64, d)
 	for i := range diag {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		e[i] = 1
 		apply(col, e)
 		e[i] = 0
 		diag[i] = math.Max(col[i], 0)
 	}
-	return diag
+	return diag, nil
 }
 
 // SampleMany fills each row of dst (length d each) with an independent
@@ -115,16 +126,19 @@ func (post *Posterior) SampleMany(dst [][]float64, rng *rand.Rand) []int {
 // MeasuredTrace returns tr(A·Σ'_k·Aᵀ) and tr(A·Aᵀ), by the rows a_j = Aᵀ·e_j
 // of A: Σ_j a_jᵀ·Σ'_k·a_j and Σ_j ‖a_j‖² (m applications, one vector of
 // scratch at a time).
-func (post *Posterior) MeasuredTrace(k int) (trACA, trAA float64) {
+func (post *Posterior) MeasuredTrace(ctx context.Context, k int) (trACA, trAA float64, err error) {
 	ms := post.ms
 	apply := post.covApplier(k)
 	e, row, cv := make([]float64, ms.m), make([]float64, ms.d), make([]float64, ms.d)
 	for j := 0; j < ms.m; j++ {
+		if err := ctx.Err(); err != nil {
+			return 0, 0, err
+		}
 		e[j] = 1
 		ms.op.Adjoint(row, e)
 		e[j] = 0
 		trACA += vec.Dot(row, apply(cv, row))
 		trAA += vec.Dot(row, row)
 	}
-	return trACA, trAA
+	return trACA, trAA, nil
 }

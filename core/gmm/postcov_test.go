@@ -1,6 +1,7 @@
 package gmm
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -38,14 +39,20 @@ func TestApplyCovMatchesDense(t *testing.T) {
 			ACA.Mul(&AC, A.T())
 			var AA mat.Dense
 			AA.Mul(A, A.T())
-			gotACA, gotAA := post.MeasuredTrace(k)
+			gotACA, gotAA, err := post.MeasuredTrace(context.Background(), k)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if w := mat.Trace(&ACA); math.Abs(gotACA-w) > 1e-9*(1+w) {
 				t.Errorf("%s: tr(AΣ'_%dAᵀ) = %v, dense %v", pc.spec, k, gotACA, w)
 			}
 			if w := mat.Trace(&AA); math.Abs(gotAA-w) > 1e-9*(1+w) {
 				t.Errorf("%s: tr(AAᵀ) = %v, dense %v", pc.spec, gotAA, w)
 			}
-			diag := post.CovDiag(k)
+			diag, err := post.CovDiag(context.Background(), k)
+			if err != nil {
+				t.Fatal(err)
+			}
 			for i := range diag {
 				if w := covs[k].At(i, i); math.Abs(diag[i]-w) > 1e-9*(1+w) {
 					t.Errorf("%s: Σ'_%d[%d,%d] = %v, dense %v", pc.spec, k, i, i, diag[i], w)
@@ -137,7 +144,7 @@ func TestJointMatchesDense(t *testing.T) {
 func TestSampleManyMoments(t *testing.T) {
 	const sigma, N = 0.3, 4000
 	mix, op, y := measured(t, posteriorCases[0], 3, 2, sigma)
-	post, err := mix.Posterior(op, y, sigma)
+	post, err := mix.Posterior(context.Background(), op, y, sigma)
 	if err != nil {
 		t.Fatal(err)
 	}

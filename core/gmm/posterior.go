@@ -1,6 +1,7 @@
 package gmm
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 
@@ -40,19 +41,25 @@ type Posterior struct {
 const posteriorNegligible = 1e-12
 
 // Posterior computes the exact posterior for y = A·x0 + σ·z. It needs σ > 0
-// and eigenvalues λ_kj ≥ s_k² (true of probabilistic PCA).
-func (mix *Mixture) Posterior(op operator.Linear, y []float64, sigma float64) (*Posterior, error) {
-	return mix.posterior(op, y, sigma, true)
+// and eigenvalues λ_kj ≥ s_k² (true of probabilistic PCA). The per-pixel
+// standard deviation costs one probe per pixel and component; it returns
+// ctx's error when ctx ends first.
+func (mix *Mixture) Posterior(ctx context.Context, op operator.Linear, y []float64, sigma float64) (*Posterior, error) {
+	post, err := mix.PosteriorWeights(op, y, sigma)
+	if err != nil {
+		return nil, err
+	}
+	post.Std = make([]float64, len(post.Mean))
+	if err := post.std(ctx); err != nil {
+		return nil, err
+	}
+	return post, nil
 }
 
 // PosteriorWeights is Posterior without the per-pixel standard deviation
-// (Std is nil), which costs one probe per pixel: weights, means and exact
-// samples only.
+// (Std is nil): weights, means and exact samples only, at the cost of one
+// factorisation and solve per component.
 func (mix *Mixture) PosteriorWeights(op operator.Linear, y []float64, sigma float64) (*Posterior, error) {
-	return mix.posterior(op, y, sigma, false)
-}
-
-func (mix *Mixture) posterior(op operator.Linear, y []float64, sigma float64, withStd bool) (*Posterior, error) {
 	ms, err := newMeasurement(mix, op, y, sigma)
 	if err != nil {
 		return nil, err
@@ -80,10 +87,6 @@ func (mix *Mixture) posterior(op operator.Linear, y []float64, sigma float64, wi
 		post.Weights[k] = math.Exp(logW[k] - logZ)
 		vec.AddScaled(post.Mean, post.Weights[k], post.Means[k])
 	}
-	if withStd {
-		post.Std = make([]float64, d)
-		post.std()
-	}
 	return post, nil
 }
 
@@ -107,8 +110,9 @@ func (mix *Mixture) applyCov(dst []float64, c *Component, v []float64, scale flo
 }
 
 // std fills Std. Σ'_k,ii = Σ_k,ii − (A·Σ_k·e_i)ᵀ·S_k⁻¹·(A·Σ_k·e_i), one probe
-// per pixel, for the components with weight above posteriorNegligible.
-func (post *Posterior) std() {
+// per pixel, for the components with weight above posteriorNegligible. It
+// returns ctx's error, checked at every probe, when ctx ends first.
+func (post *Posterior) std(ctx context.Context) error {
 	ms := post.ms
 	mix, op := ms.mix, ms.op
 	d, m := ms.d, ms.m
@@ -125,6 +129,9 @@ func (post *Posterior) std() {
 		delta := priorDelta(c)
 		ms.factor(k, c.Resid, delta)
 		for i := 0; i < d; i++ {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 			ei[i] = 1
 			clear(col)
 			mix.applyCov(col, c, ei, 1) // Σ_k·e_i
@@ -140,6 +147,7 @@ func (post *Posterior) std() {
 		mean := post.Mean[i]
 		post.Std[i] = math.Sqrt(math.Max(second[i]/total-mean*mean, 0))
 	}
+	return nil
 }
 
 // Sample writes an exact draw from p(x0|y) into dst (length d) by Matheron's
@@ -205,9 +213,10 @@ func (mix *Mixture) Sample(dst []float64, rng *rand.Rand) ([]float64, int) {
 }
 
 // PosteriorMoments returns the exact posterior's mean and per-pixel
-// standard deviation for y = A·x0 + σ·z (σ > 0).
-func (mix *Mixture) PosteriorMoments(op operator.Linear, y []float64, sigma float64) (mean, std []float64, err error) {
-	post, err := mix.Posterior(op, y, sigma)
+// standard deviation for y = A·x0 + σ·z (σ > 0), or ctx's error when ctx
+// ends first.
+func (mix *Mixture) PosteriorMoments(ctx context.Context, op operator.Linear, y []float64, sigma float64) (mean, std []float64, err error) {
+	post, err := mix.Posterior(ctx, op, y, sigma)
 	if err != nil {
 		return nil, nil, err
 	}

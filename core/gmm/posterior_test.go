@@ -1,6 +1,7 @@
 package gmm
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -129,7 +130,7 @@ func TestPosteriorMatchesDense(t *testing.T) {
 func checkPosteriorDense(t *testing.T, pc posteriorCase, sigma float64) (mixed bool) {
 	{
 		mix, op, y := measured(t, pc, 3, 2, sigma)
-		post, err := mix.Posterior(op, y, sigma)
+		post, err := mix.Posterior(context.Background(), op, y, sigma)
 		if err != nil {
 			t.Fatalf("%s: %v", pc.spec, err)
 		}
@@ -168,7 +169,7 @@ func checkPosteriorDense(t *testing.T, pc posteriorCase, sigma float64) (mixed b
 func TestPosteriorSamples(t *testing.T) {
 	const sigma, N = 0.3, 4000
 	mix, op, y := measured(t, posteriorCases[0], 3, 2, sigma)
-	post, err := mix.Posterior(op, y, sigma)
+	post, err := mix.Posterior(context.Background(), op, y, sigma)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +289,7 @@ func maxAbs(x []float64) float64 {
 func TestExactNeedsPositiveSigma(t *testing.T) {
 	mix, op, y := measured(t, posteriorCases[0], 2, 2, 0.1)
 	for _, s := range []float64{0, -1, math.NaN()} {
-		if _, err := mix.Posterior(op, y, s); err == nil {
+		if _, err := mix.Posterior(context.Background(), op, y, s); err == nil {
 			t.Errorf("σ = %v accepted", s)
 		}
 	}
@@ -296,7 +297,7 @@ func TestExactNeedsPositiveSigma(t *testing.T) {
 
 func TestPosteriorWeightsSkipsStd(t *testing.T) {
 	mix, op, y := measured(t, posteriorCases[2], 3, 2, 0.5)
-	full, _ := mix.Posterior(op, y, 0.5)
+	full, _ := mix.Posterior(context.Background(), op, y, 0.5)
 	light, err := mix.PosteriorWeights(op, y, 0.5)
 	if err != nil {
 		t.Fatal(err)

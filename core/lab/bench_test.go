@@ -2,6 +2,7 @@ package lab
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"tweedie/assets"
@@ -16,7 +17,7 @@ func BenchmarkSummarise(b *testing.B) {
 	cfg := gmm25Config(b, 100, "oracle")
 	cfg.Projections = DefaultProjections
 	cfg.Entries[0].Settings.Steps = 20
-	l, err := New(cfg)
+	l, err := New(context.Background(), cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -49,7 +50,7 @@ func BenchmarkMNISTLab(b *testing.B) {
 	b.ReportAllocs()
 	cpu := benchcpu.Start()
 	for b.Loop() {
-		l, err := New(cfg)
+		l, err := New(context.Background(), cfg)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -59,4 +60,34 @@ func BenchmarkMNISTLab(b *testing.B) {
 		l.Report()
 	}
 	benchcpu.Report(b, cpu)
+}
+
+// BenchmarkNew measures the exact reference the explorer's l computes
+// before its first run: New on the embedded MNIST prior with the three
+// methods of BenchmarkMNISTLab at 100 steps, for box inpainting (A·Aᵀ = I)
+// and a Gaussian blur (A·Aᵀ not scalar: every solve is an FFT).
+func BenchmarkNew(b *testing.B) {
+	mix, err := assets.MNISTPrior()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, op := range []string{"inpaint-box:size=14", "blur-gauss:size=7,std=1.5"} {
+		b.Run(op[:strings.IndexAny(op, ":")], func(b *testing.B) {
+			var entries []Entry
+			for _, m := range []string{"pig", "dps", "oracle"} {
+				s := run.DefaultSettings()
+				s.Method, s.Op, s.Steps = m, op, 100
+				entries = append(entries, Entry{Label: m, Settings: s})
+			}
+			cfg := Config{Prior: mix, Truth: assets.TestDigits()[0].Image.Pix, Entries: entries, Seeds: 32, FirstSeed: 1, Seed: 1}
+			if _, err := New(context.Background(), cfg); err != nil { // the operator image, cached
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				if _, err := New(context.Background(), cfg); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -55,7 +56,7 @@ func TestIntervalsShrink(t *testing.T) {
 	cfg.Entries[0].Settings.Op, cfg.Entries[0].Settings.Sigma = "svd:dy=4,seed=1", 0.1
 	cfg.Projections = 32
 	cfg.Resamples = 400
-	l, err := New(cfg)
+	l, err := New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

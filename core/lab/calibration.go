@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"context"
 	"math"
 
 	"tweedie/core/gmm"
@@ -44,7 +45,10 @@ type exactParts struct {
 	normA2           float64 // tr(A·Aᵀ)
 }
 
-func newExactParts(post *gmm.Posterior, applyA func(dst, x []float64) []float64, y []float64) *exactParts {
+// newExactParts computes the exact posterior's per-component figures (d + m
+// probes of Σ'_k per component kept), or returns ctx's error when ctx ends
+// first.
+func newExactParts(ctx context.Context, post *gmm.Posterior, applyA func(dst, x []float64) []float64, y []float64) (*exactParts, error) {
 	ex := &exactParts{slot: make([]int, len(post.Weights))}
 	total := 0.0
 	for k, w := range post.Weights {
@@ -59,13 +63,19 @@ func newExactParts(post *gmm.Posterior, applyA func(dst, x []float64) []float64,
 	e2 := 0.0
 	for _, k := range ex.ks {
 		w := post.Weights[k] / total
-		diag := post.CovDiag(k)
+		diag, err := post.CovDiag(ctx, k)
+		if err != nil {
+			return nil, err
+		}
 		tr := 0.0
 		for i, v := range diag {
 			tr += v
 			diag[i] = math.Sqrt(v)
 		}
-		aca, aa := post.MeasuredTrace(k)
+		aca, aa, err := post.MeasuredTrace(ctx, k)
+		if err != nil {
+			return nil, err
+		}
 		applyA(ax, post.Means[k])
 		r2 := 0.0
 		for j := range ax {
@@ -79,7 +89,7 @@ func newExactParts(post *gmm.Posterior, applyA func(dst, x []float64) []float64,
 		ex.normA2 = aa
 	}
 	ex.expectedResidual = math.Sqrt(e2)
-	return ex
+	return ex, nil
 }
 
 // massComponent is the mass of pixel j of N(m'_k, Σ'_k) (kept index s) in [lo, hi].

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -24,7 +25,7 @@ func TestCalibrationOfExactSamples(t *testing.T) {
 	cfg := gmm25Config(t, 20, "pig")
 	cfg.Entries[0].Settings.Op, cfg.Entries[0].Settings.Sigma = "svd:dy=1,seed=1", 0.1
 	cfg.Projections = 4
-	l, err := New(cfg)
+	l, err := New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,7 +31,7 @@ func TestCounterfactualEntriesRun(t *testing.T) {
 	ctx := context.Background()
 	cfg := gmm25Config(t, 2, "dps")
 	cfg.Entries = WithCounterfactuals(cfg.Entries)
-	l, err := New(cfg)
+	l, err := New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

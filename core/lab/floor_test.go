@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"context"
 	"testing"
 )
 
@@ -11,7 +12,7 @@ func TestFloorBandCovers(t *testing.T) {
 	cfg := gmm25Config(t, 50, "pig")
 	cfg.Entries[0].Settings.Op, cfg.Entries[0].Settings.Sigma = "svd:dy=4,seed=1", 0.5
 	cfg.Projections = 16
-	l, err := New(cfg)
+	l, err := New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -91,10 +91,11 @@ type Config struct {
 	// Seed fixes the projection directions, the exact samples and the
 	// bootstrap resamples.
 	Seed uint64
-	// Gate, when set, is passed through by every job before it starts (a
-	// run, a group of seeds in lockstep, a floor draw or a time reference)
-	// and its release called when it ends: a server's pool of cores shared
-	// by its sessions. It returns ctx's error when the lab is stopped.
+	// Gate, when set, is passed through by New's exact reference and by
+	// every job of Run before it starts (a run, a group of seeds in
+	// lockstep, a floor draw or a time reference), and its release called
+	// when it ends: a server's pool of cores shared by its sessions. It
+	// returns ctx's error when the lab is stopped.
 	Gate func(ctx context.Context) (release func(), err error)
 }
 
@@ -151,8 +152,10 @@ func checkEntries(hasPrior bool, entries []Entry, seeds int) error {
 }
 
 // New checks the configuration and computes the exact reference: the
-// posterior, its projections and per-component figures.
-func New(cfg Config) (*Lab, error) {
+// posterior, its projections and per-component figures. The reference is
+// computed holding the configuration's Gate, if any; New returns ctx's
+// error when ctx ends first.
+func New(ctx context.Context, cfg Config) (*Lab, error) {
 	if err := checkEntries(cfg.Prior != nil, cfg.Entries, cfg.Seeds); err != nil {
 		return nil, err
 	}
@@ -195,26 +198,42 @@ func New(cfg Config) (*Lab, error) {
 	if !ok || !prob.Op.Linear() {
 		return nil, fmt.Errorf("lab: the exact posterior needs a linear operator, not %s", prob.Op.Name())
 	}
-	post, err := cfg.Prior.PosteriorWeights(lin, prob.Y, prob.Sigma)
-	if err != nil {
-		return nil, fmt.Errorf("lab: %w", err)
-	}
-	l := &Lab{cfg: cfg, prob: prob, configs: configs, lockstep: lockstep, post: post, results: make([][]outcome, len(cfg.Entries)),
+	l := &Lab{cfg: cfg, prob: prob, configs: configs, lockstep: lockstep, results: make([][]outcome, len(cfg.Entries)),
 		floors: make([][]float64, cfg.FloorDraws), cache: make([]cached, len(cfg.Entries))}
 	for i := range l.results {
 		l.results[i] = make([]outcome, cfg.Seeds)
 	}
+	if err := gated(ctx, cfg.Gate, func() error { return l.reference(ctx, lin) }); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// reference computes the exact posterior of the lab's problem, its
+// projections on random directions, its per-component figures, the time
+// grids and the exact samples of the time reference.
+func (l *Lab) reference(ctx context.Context, lin operator.Linear) error {
+	cfg := l.cfg
+	post, err := cfg.Prior.PosteriorWeights(lin, l.prob.Y, l.prob.Sigma)
+	if err != nil {
+		return fmt.Errorf("lab: %w", err)
+	}
+	l.post = post
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x6c6162))
 	d := cfg.Prior.Dim()
 	l.dirs = make([][]float64, cfg.Projections)
 	for i := range l.dirs {
 		l.dirs[i] = randomDirection(rng, d)
 	}
-	l.proj = newProjectedPosterior(post, l.dirs)
-	l.exact = newExactParts(post, lin.Apply, prob.Y)
+	if l.proj, err = newProjectedPosterior(ctx, post, l.dirs); err != nil {
+		return err
+	}
+	if l.exact, err = newExactParts(ctx, post, lin.Apply, l.prob.Y); err != nil {
+		return err
+	}
 	if cfg.TimePoints > 0 {
 		if err := l.makeGrids(); err != nil {
-			return nil, err
+			return err
 		}
 		l.refX0 = make([][]float64, cfg.Seeds)
 		for i := range l.refX0 {
@@ -222,7 +241,7 @@ func New(cfg Config) (*Lab, error) {
 		}
 		post.SampleMany(l.refX0, rng)
 	}
-	return l, nil
+	return nil
 }
 
 // makeGrids picks the scored steps of each entry, one grid per step count.
@@ -326,12 +345,12 @@ func (l *Lab) Run(ctx context.Context, onDone func(entry, seed int)) error {
 					}
 					r.job.seed, r.out = j.seed+len(outs)-1, outs[len(outs)-1]
 				case floorJob:
-					r.err = l.gated(ctx, func() (err error) {
+					r.err = gated(ctx, l.cfg.Gate, func() (err error) {
 						r.floor, err = l.floorDraw(j.floor)
 						return err
 					})
 				case timeJob:
-					r.err = l.gated(ctx, func() (err error) {
+					r.err = gated(ctx, l.cfg.Gate, func() (err error) {
 						r.ref, err = l.timeReference(j.grid, j.point, timeStream(j.gridIndex, j.point))
 						return err
 					})
@@ -409,10 +428,10 @@ func (l *Lab) Run(ctx context.Context, onDone func(entry, seed int)) error {
 	return ctx.Err()
 }
 
-// gated runs f holding the configuration's gate, if any.
-func (l *Lab) gated(ctx context.Context, f func() error) error {
-	if l.cfg.Gate != nil {
-		release, err := l.cfg.Gate(ctx)
+// gated runs f holding gate (a Config.Gate), if any.
+func gated(ctx context.Context, gate func(context.Context) (func(), error), f func() error) error {
+	if gate != nil {
+		release, err := gate(ctx)
 		if err != nil {
 			return err
 		}
@@ -435,7 +454,7 @@ const lockstepSeeds = 16
 // goroutine of its own, holding the gate once for them.
 func (l *Lab) runGroup(ctx context.Context, e, i, n int) (outs []outcome, err error) {
 	outs = make([]outcome, n)
-	err = l.gated(ctx, func() error {
+	err = gated(ctx, l.cfg.Gate, func() error {
 		if n == 1 {
 			var err error
 			outs[0], err = l.runEntry(ctx, e, i, nil)

@@ -32,7 +32,7 @@ func gmm25Config(t testing.TB, seeds int, methods ...string) Config {
 }
 
 func runLab(t testing.TB, cfg Config) *Report {
-	l, err := New(cfg)
+	l, err := New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,11 +112,11 @@ func TestDivergedRunsCounted(t *testing.T) {
 func TestRefusesMixedProblems(t *testing.T) {
 	cfg := gmm25Config(t, 4, "pig", "dps")
 	cfg.Entries[1].Settings.Sigma = 0.1
-	if _, err := New(cfg); err == nil {
+	if _, err := New(context.Background(), cfg); err == nil {
 		t.Error("entries with different σ accepted")
 	}
 	cfg = gmm25Config(t, 1, "pig")
-	if _, err := New(cfg); err == nil {
+	if _, err := New(context.Background(), cfg); err == nil {
 		t.Error("one seed accepted")
 	}
 }

@@ -28,7 +28,7 @@ func TestLockstepMatchesAloneMNIST(t *testing.T) {
 		entries = append(entries, Entry{Label: m, Settings: s})
 	}
 	const seeds = 17
-	l, err := New(Config{Prior: mix, Truth: truth, Entries: entries, Seeds: seeds, FirstSeed: 3, Seed: 1})
+	l, err := New(context.Background(), Config{Prior: mix, Truth: truth, Entries: entries, Seeds: seeds, FirstSeed: 3, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

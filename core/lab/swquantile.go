@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"context"
 	"math"
 	"slices"
 
@@ -165,9 +166,11 @@ const tableSizesKept = 8
 // than about 1e-12 of the squared spread of the posterior.
 const weightFloor = 1e-12
 
-// newProjectedPosterior projects post on dirs: θ·m'_k and θᵀΣ'_kθ by one
-// ApplyCov per direction and component (O(d·q) plus a solve each).
-func newProjectedPosterior(post *gmm.Posterior, dirs [][]float64) *projectedPosterior {
+// newProjectedPosterior projects post on dirs: θ·m'_k and θᵀΣ'_kθ, the
+// latter by one factorisation per component and one application of Σ'_k
+// per direction (O(d·q) plus a solve each, gmm.Posterior.CovQuad). It
+// returns ctx's error when ctx ends first.
+func newProjectedPosterior(ctx context.Context, post *gmm.Posterior, dirs [][]float64) (*projectedPosterior, error) {
 	pp := &projectedPosterior{dirs: dirs, mix: make([]mixture1D, len(dirs)), tables: map[int][]quantileTable{}}
 	var ks []int
 	total := 0.0
@@ -177,19 +180,23 @@ func newProjectedPosterior(post *gmm.Posterior, dirs [][]float64) *projectedPost
 			total += w
 		}
 	}
-	d := len(post.Mean)
-	cv := make([]float64, d)
+	quad := make([][]float64, len(ks)) // [kept component][direction]
+	for j, k := range ks {
+		var err error
+		if quad[j], err = post.CovQuad(ctx, k, dirs); err != nil {
+			return nil, err
+		}
+	}
 	for i, th := range dirs {
 		m := mixture1D{}
-		for _, k := range ks {
-			v := vec.Dot(th, post.ApplyCov(cv, k, th))
+		for j, k := range ks {
 			m.w = append(m.w, post.Weights[k]/total)
 			m.mu = append(m.mu, vec.Dot(th, post.Means[k]))
-			m.s = append(m.s, math.Sqrt(math.Max(v, 1e-300)))
+			m.s = append(m.s, math.Sqrt(math.Max(quad[j][i], 1e-300)))
 		}
 		pp.mix[i] = m
 	}
-	return pp
+	return pp, nil
 }
 
 // tablesFor returns the quantile tables for samples of size n. Not safe

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -110,7 +111,7 @@ func TestSlicedExactAgainstSamples(t *testing.T) {
 	}
 	cfg := gmm25Config(t, 20, "pig")
 	cfg.Projections = 8
-	l, err := New(cfg)
+	l, err := New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +157,7 @@ func TestSlicedExactFallsWithN(t *testing.T) {
 		cfg := gmm25Config(t, 20, "pig")
 		cfg.Entries[0].Settings.Op, cfg.Entries[0].Settings.Sigma = c.op, c.sigma
 		cfg.Projections = 16
-		l, err := New(cfg)
+		l, err := New(context.Background(), cfg)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -33,8 +34,9 @@ type Posterior struct {
 
 // NewPosterior computes the exact posterior of c and draws n samples from
 // it, seeded by c.Config.Seed. Its errors say why c has no exact
-// posterior (run.Problem.HasExact) or why it could not be computed.
-func NewPosterior(c *Case, n int) (*Posterior, error) {
+// posterior (run.Problem.HasExact) or why it could not be computed, or
+// are ctx's when ctx ends first.
+func NewPosterior(ctx context.Context, c *Case, n int) (*Posterior, error) {
 	if n < 0 || n > MaxPosteriorSamples {
 		return nil, fmt.Errorf("%d samples: want 0 ≤ N ≤ %d", n, MaxPosteriorSamples)
 	}
@@ -42,7 +44,7 @@ func NewPosterior(c *Case, n int) (*Posterior, error) {
 	if mix == nil {
 		return nil, errors.New("no exact posterior: " + c.Prob.Offer.NoExact)
 	}
-	post, err := mix.Posterior(c.Prob.Op.(operator.Linear), c.Prob.Y, c.Prob.Sigma)
+	post, err := mix.Posterior(ctx, c.Prob.Op.(operator.Linear), c.Prob.Y, c.Prob.Sigma)
 	if err != nil {
 		return nil, err
 	}

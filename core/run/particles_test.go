@@ -136,7 +136,7 @@ func TestParticlesGaussianPosterior(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mean, std, err := mix.PosteriorMoments(op.(operator.Linear), prob.Y, 0.1)
+	mean, std, err := mix.PosteriorMoments(context.Background(), op.(operator.Linear), prob.Y, 0.1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,9 +6,12 @@
 // the exact posterior (TV, sliced Wasserstein, PSNR, coverage, divergence),
 // beside the floors an exact sampler reaches with as many samples.
 //
-// A batch runs on its own goroutines; the model polls lab.Report on a
-// tick, in a tea.Cmd, and the reports come back as ReportMsg stamped with
-// the batch's id, so a stopped or superseded batch's reports are dropped.
+// A batch runs on its own goroutines, tasks of the explorer's work group
+// (Config.Work): its exact reference (lab.New) and its runs stop when the
+// batch is stopped or superseded, or the explorer ends. The model polls
+// lab.Report every Config.Every, in a tea.Cmd, and the reports come back
+// as ReportMsg stamped with the batch's id, so a stopped or superseded
+// batch's reports are dropped.
 //
 // By default a batch uses at most Config.FastSteps sampling steps (100),
 // whatever the explorer's step count: 32 seeds of every method that serves
@@ -32,6 +35,7 @@ import (
 	"tweedie/core/lab"
 	"tweedie/core/method"
 	"tweedie/core/run"
+	"tweedie/tui/internal/work"
 )
 
 // Defaults of Config.
@@ -61,8 +65,13 @@ type Config struct {
 	// (fewer than the lab command's: a report is recomputed at every poll
 	// while runs finish).
 	Resamples int
-	// Gate is passed to the lab: each run holds it while it computes.
+	// Gate is passed to the lab: its exact reference and each run hold it
+	// while they compute.
 	Gate func(ctx context.Context) (release func(), err error)
+	// Work is the explorer's background work: a batch's reference, runs
+	// and polls are tasks of it, and end with it. Nil: a group of the
+	// view's own.
+	Work *work.Group
 }
 
 func (c Config) withDefaults() Config {
@@ -81,6 +90,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Resamples <= 0 {
 		c.Resamples = DefaultResamples
+	}
+	if c.Work == nil {
+		c.Work = work.New()
 	}
 	return c
 }
@@ -145,6 +157,7 @@ type ReportMsg struct {
 
 // batch is a running lab, shared between its goroutines and the polls.
 type batch struct {
+	ctx   context.Context // ends when the batch is stopped or has finished
 	lab   *lab.Lab
 	total int
 	done  atomic.Int64
@@ -217,14 +230,14 @@ func (m *Model) Start(p Problem) tea.Cmd {
 		m.fin = true
 		return nil
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(m.cfg.Work.Context())
 	m.cancel = cancel
 	cfg := lab.Config{
 		Prior: p.Prior, Truth: p.Truth, Entries: entries, Seeds: m.cfg.Seeds,
 		FirstSeed: p.Settings.Seed, Workers: m.cfg.Workers, Projections: m.cfg.Projections, Seed: 1, Gate: m.cfg.Gate,
 		Resamples: m.cfg.Resamples,
 	}
-	return startBatch(ctx, m.id, cfg)
+	return startBatch(ctx, m.cfg.Work, m.id, cfg)
 }
 
 // Stop cancels a running batch and drops it. A finished batch is kept, so
@@ -280,22 +293,28 @@ func Entries(p Problem, steps int) ([]lab.Entry, error) {
 	return es, nil
 }
 
-// startBatch returns a Cmd that draws the exact reference, starts the
-// runs on their own goroutines and reports at once.
-func startBatch(ctx context.Context, id int, cfg lab.Config) tea.Cmd {
-	return func() tea.Msg {
-		l, err := lab.New(cfg)
-		if err != nil {
+// startBatch returns a Cmd that computes the exact reference, starts the
+// runs on their own goroutines and reports at once: tasks of w, ended by
+// ctx. A second Start while the reference is being computed cancels it.
+func startBatch(ctx context.Context, w *work.Group, id int, cfg lab.Config) tea.Cmd {
+	return w.Cmd(func() tea.Msg {
+		l, err := lab.New(ctx, cfg)
+		switch {
+		case ctx.Err() != nil:
+			return nil // stopped: nobody listens
+		case err != nil:
 			return ReportMsg{ID: id, Finished: true, Err: err}
 		}
-		b := &batch{lab: l, total: len(cfg.Entries) * cfg.Seeds, fin: make(chan struct{})}
-		go func() {
+		b := &batch{ctx: ctx, lab: l, total: len(cfg.Entries) * cfg.Seeds, fin: make(chan struct{})}
+		if !w.Go(func() {
 			err := l.Run(ctx, func(int, int) { b.done.Add(1) })
 			b.err = err
 			close(b.fin)
-		}()
+		}) {
+			return nil // the explorer has ended
+		}
 		return poll(id, b)
-	}
+	})
 }
 
 // poll reads a batch's state; it runs in a Cmd, never in Update.
@@ -332,7 +351,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 			return m, nil
 		}
 		id, b := msg.ID, msg.b
-		return m, tea.Tick(m.cfg.Every, func(time.Time) tea.Msg { return poll(id, b) })
+		return m, m.cfg.Work.After(b.ctx, m.cfg.Every, func() tea.Msg { return poll(id, b) })
 	case tea.KeyPressMsg:
 		switch {
 		case key.Matches(msg, m.KeyMap.Steps):

@@ -9,15 +9,17 @@ import (
 	"tweedie/core/internal/ctxtest"
 )
 
-// The probes of the posterior's covariance check their context once per
-// application of Σ'_k: with a context that ends at its n-th check they
-// return context.Canceled at that check, having made no further one, for
-// every n up to the checks a full computation makes (one per probe).
+// The posterior's loops check their context once per component
+// (PosteriorWeights) and once per application of Σ'_k (the probes): with
+// a context that ends at its n-th check they return context.Canceled at
+// that check, having made no further one, for every n up to the checks a
+// full computation makes.
 func TestProbesObserveCancellation(t *testing.T) {
 	const sigma = 0.3
 	pc := posteriorCases[3] // a blur: A·Aᵀ not scalar
 	mix, op, y := measured(t, pc, 3, 2, sigma)
-	post, err := mix.PosteriorWeights(op, y, sigma)
+	post, err := mix.PosteriorWeights(context.Background(), op, y, sigma)
+	K := len(mix.Components)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +32,7 @@ func TestProbesObserveCancellation(t *testing.T) {
 			vs[i][j] = rng.NormFloat64()
 		}
 	}
-	kept := 0 // components the standard deviation probes
+	kept := 0 // components whose standard deviations are probed
 	for _, w := range post.Weights {
 		if w >= posteriorNegligible {
 			kept++
@@ -44,7 +46,8 @@ func TestProbesObserveCancellation(t *testing.T) {
 		{"CovDiag", d, func(ctx context.Context) error { _, err := post.CovDiag(ctx, 1); return err }},
 		{"MeasuredTrace", m, func(ctx context.Context) error { _, _, err := post.MeasuredTrace(ctx, 1); return err }},
 		{"CovQuad", len(vs), func(ctx context.Context) error { _, err := post.CovQuad(ctx, 1, vs); return err }},
-		{"Posterior", kept * d, func(ctx context.Context) error { _, err := mix.Posterior(ctx, op, y, sigma); return err }},
+		{"PosteriorWeights", K, func(ctx context.Context) error { _, err := mix.PosteriorWeights(ctx, op, y, sigma); return err }},
+		{"Posterior", K + kept*d, func(ctx context.Context) error { _, err := mix.Posterior(ctx, op, y, sigma); return err }},
 	} {
 		full := ctxtest.Never()
 		if err := c.f(full); err != nil {

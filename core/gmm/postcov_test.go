@@ -15,7 +15,7 @@ func TestApplyCovMatchesDense(t *testing.T) {
 	const sigma = 0.3
 	for _, pc := range posteriorCases {
 		mix, op, y := measured(t, pc, 3, 2, sigma)
-		post, err := mix.PosteriorWeights(op, y, sigma)
+		post, err := mix.PosteriorWeights(context.Background(), op, y, sigma)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -86,7 +86,7 @@ func TestJointMatchesDense(t *testing.T) {
 	const sigma = 0.3
 	for _, pc := range posteriorCases {
 		mix, op, y := measured(t, pc, 3, 2, sigma)
-		post, err := mix.PosteriorWeights(op, y, sigma)
+		post, err := mix.PosteriorWeights(context.Background(), op, y, sigma)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -45,7 +45,7 @@ const posteriorNegligible = 1e-12
 // standard deviation costs one probe per pixel and component; it returns
 // ctx's error when ctx ends first.
 func (mix *Mixture) Posterior(ctx context.Context, op operator.Linear, y []float64, sigma float64) (*Posterior, error) {
-	post, err := mix.PosteriorWeights(op, y, sigma)
+	post, err := mix.PosteriorWeights(ctx, op, y, sigma)
 	if err != nil {
 		return nil, err
 	}
@@ -58,8 +58,8 @@ func (mix *Mixture) Posterior(ctx context.Context, op operator.Linear, y []float
 
 // PosteriorWeights is Posterior without the per-pixel standard deviation
 // (Std is nil): weights, means and exact samples only, at the cost of one
-// factorisation and solve per component.
-func (mix *Mixture) PosteriorWeights(op operator.Linear, y []float64, sigma float64) (*Posterior, error) {
+// factorisation and solve per component (ctx is checked before each).
+func (mix *Mixture) PosteriorWeights(ctx context.Context, op operator.Linear, y []float64, sigma float64) (*Posterior, error) {
 	ms, err := newMeasurement(mix, op, y, sigma)
 	if err != nil {
 		return nil, err
@@ -69,6 +69,9 @@ func (mix *Mixture) PosteriorWeights(op operator.Linear, y []float64, sigma floa
 	logW := make([]float64, K)
 	e, sinv, back := make([]float64, m), make([]float64, m), make([]float64, d)
 	for k := range mix.Components {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		c := &mix.Components[k]
 		delta := priorDelta(c)
 		logDetS := ms.baseLogDet(c.Resid) + ms.factor(k, c.Resid, delta)

@@ -298,7 +298,7 @@ func TestExactNeedsPositiveSigma(t *testing.T) {
 func TestPosteriorWeightsSkipsStd(t *testing.T) {
 	mix, op, y := measured(t, posteriorCases[2], 3, 2, 0.5)
 	full, _ := mix.Posterior(context.Background(), op, y, 0.5)
-	light, err := mix.PosteriorWeights(op, y, 0.5)
+	light, err := mix.PosteriorWeights(context.Background(), op, y, 0.5)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"context"
 	"math/rand/v2"
 
 	"tweedie/core/operator"
@@ -21,9 +22,9 @@ const DefaultFloorDraws = 40
 const floorStream = 0xf1005
 
 // floorDraw scores draw r of the floor band.
-func (l *Lab) floorDraw(r int) ([]float64, error) {
+func (l *Lab) floorDraw(ctx context.Context, r int) ([]float64, error) {
 	lin := l.prob.Op.Clone().(operator.Linear)
-	post, err := l.cfg.Prior.PosteriorWeights(lin, l.prob.Y, l.prob.Sigma)
+	post, err := l.cfg.Prior.PosteriorWeights(ctx, lin, l.prob.Y, l.prob.Sigma)
 	if err != nil {
 		return nil, err
 	}

@@ -18,11 +18,11 @@ func TestFloorBandCovers(t *testing.T) {
 	}
 	draws := make([][]float64, 120)
 	for r := range draws {
-		if draws[r], err = l.floorDraw(r); err != nil {
+		if draws[r], err = l.floorDraw(context.Background(), r); err != nil {
 			t.Fatal(err)
 		}
 	}
-	again, _ := l.floorDraw(7)
+	again, _ := l.floorDraw(context.Background(), 7)
 	for f := range again {
 		if again[f] != draws[7][f] {
 			t.Fatalf("draw 7 not reproducible: %v, %v", again, draws[7])

@@ -214,7 +214,7 @@ func New(ctx context.Context, cfg Config) (*Lab, error) {
 // grids and the exact samples of the time reference.
 func (l *Lab) reference(ctx context.Context, lin operator.Linear) error {
 	cfg := l.cfg
-	post, err := cfg.Prior.PosteriorWeights(lin, l.prob.Y, l.prob.Sigma)
+	post, err := cfg.Prior.PosteriorWeights(ctx, lin, l.prob.Y, l.prob.Sigma)
 	if err != nil {
 		return fmt.Errorf("lab: %w", err)
 	}
@@ -346,7 +346,7 @@ func (l *Lab) Run(ctx context.Context, onDone func(entry, seed int)) error {
 					r.job.seed, r.out = j.seed+len(outs)-1, outs[len(outs)-1]
 				case floorJob:
 					r.err = gated(ctx, l.cfg.Gate, func() (err error) {
-						r.floor, err = l.floorDraw(j.floor)
+						r.floor, err = l.floorDraw(ctx, j.floor)
 						return err
 					})
 				case timeJob:

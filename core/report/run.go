@@ -1,6 +1,7 @@
 package report
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"math"
@@ -132,7 +133,8 @@ func (r *Run) Summary() *RunSummary {
 		}
 	}
 	if mix := c.mixture(); mix != nil {
-		if post, err := mix.PosteriorWeights(c.Prob.Op.(operator.Linear), c.Prob.Y, c.Prob.Sigma); err == nil {
+		// One factorisation and solve per component: nothing to cancel.
+		if post, err := mix.PosteriorWeights(context.Background(), c.Prob.Op.(operator.Linear), c.Prob.Y, c.Prob.Sigma); err == nil {
 			sum.PosteriorWeights = finite.Floats(post.Weights)
 			sum.ComponentLabels = c.Prior.ComponentLabels
 			p := finite.Float(metrics.PSNR(post.Mean, c.Truth))

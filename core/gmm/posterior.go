@@ -7,6 +7,7 @@ import (
 
 	"gonum.org/v1/gonum/floats"
 
+	"tweedie/core/internal/spread"
 	"tweedie/core/internal/vec"
 	"tweedie/core/operator"
 )
@@ -112,22 +113,30 @@ func (mix *Mixture) applyCov(dst []float64, c *Component, v []float64, scale flo
 	}
 }
 
-// std fills Std. Σ'_k,ii = Σ_k,ii − (A·Σ_k·e_i)ᵀ·S_k⁻¹·(A·Σ_k·e_i), one probe
-// per pixel, for the components with weight above posteriorNegligible. It
+// std fills Std by the law of total variance over the components with
+// weight above posteriorNegligible (K' of them, weights summing to W):
+//
+//	Var[x0_i|y] = (Σ_k π'_k·Σ'_k,ii + Σ_k π'_k·(m'_ki − m̄_i)²) / W,
+//
+// m̄ their weighted mean; the second sum is spread.Columns's, from the
+// deviations m'_ki − m̄_i (not Σ_k π'_k·m'_ki² − W·m̄_i², which cancels
+// when the means are large beside the spread). Σ'_k,ii = Σ_k,ii −
+// (A·Σ_k·e_i)ᵀ·S_k⁻¹·(A·Σ_k·e_i), one probe per pixel and component. It
 // returns ctx's error, checked at every probe, when ctx ends first.
 func (post *Posterior) std(ctx context.Context) error {
 	ms := post.ms
 	mix, op := ms.mix, ms.op
 	d, m := ms.d, ms.m
-	second := make([]float64, d) // Σ_k π'_k·(Σ'_k,ii + m'_ki²)
+	within := make([]float64, d) // Σ_k π'_k·Σ'_k,ii
+	var means [][]float64
+	var weights []float64
 	col, acol, sinv, ei := make([]float64, d), make([]float64, m), make([]float64, m), make([]float64, d)
-	total := 0.0
 	for k := range mix.Components {
 		wk := post.Weights[k]
 		if wk < posteriorNegligible {
 			continue
 		}
-		total += wk
+		means, weights = append(means, post.Means[k]), append(weights, wk)
 		c := &mix.Components[k]
 		delta := priorDelta(c)
 		ms.factor(k, c.Resid, delta)
@@ -141,14 +150,13 @@ func (post *Posterior) std(ctx context.Context) error {
 			ei[i] = 0
 			op.Apply(acol, col)
 			ms.solve(sinv, acol, k, c.Resid, delta)
-			v := col[i] - vec.Dot(acol, sinv)
-			mk := post.Means[k][i]
-			second[i] += wk * (math.Max(v, 0) + mk*mk)
+			within[i] += wk * math.Max(col[i]-vec.Dot(acol, sinv), 0)
 		}
 	}
+	_, between := spread.Columns(means, weights)
+	total := floats.Sum(weights)
 	for i := range post.Std {
-		mean := post.Mean[i]
-		post.Std[i] = math.Sqrt(math.Max(second[i]/total-mean*mean, 0))
+		post.Std[i] = math.Sqrt((within[i] + between[i]) / total)
 	}
 	return nil
 }

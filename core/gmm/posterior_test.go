@@ -4,8 +4,10 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 
 	"tweedie/core/img"
@@ -313,6 +315,52 @@ func TestPosteriorWeightsSkipsStd(t *testing.T) {
 	for i := range full.Mean {
 		if light.Mean[i] != full.Mean[i] {
 			t.Fatalf("means differ at %d", i)
+		}
+	}
+}
+
+// The posterior's standard deviation does not move when every image is
+// shifted by 1e8 (the prior's means, and y by A·1e8): it comes from the
+// components' deviations from their mean, not from second moments of
+// order 1e16 that cancel.
+func TestStdLargeMean(t *testing.T) {
+	const sigma, shift = 2, 1e8
+	pc := posteriorCases[0]
+	mix, op, y := measured(t, pc, 3, 2, sigma)
+	post, err := mix.Posterior(context.Background(), op, y, sigma)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mixed := 0
+	for _, w := range post.Weights {
+		if w > 0.01 {
+			mixed++
+		}
+	}
+	if mixed < 2 {
+		t.Fatalf("posterior weights %v: one component, the spread of the means is not tested", post.Weights)
+	}
+	far := &Mixture{Shape: mix.Shape, Components: slices.Clone(mix.Components)}
+	for k := range far.Components {
+		c := &far.Components[k]
+		c.Mean = slices.Clone(c.Mean)
+		for i := range c.Mean {
+			c.Mean[i] += shift
+		}
+	}
+	ones := make([]float64, mix.Dim())
+	for i := range ones {
+		ones[i] = shift
+	}
+	yFar := op.Apply(make([]float64, op.OutLen()), ones)
+	floats.Add(yFar, y)
+	got, err := far.Posterior(context.Background(), op, yFar, sigma)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range post.Std {
+		if math.Abs(got.Std[i]-want) > 1e-6*want {
+			t.Errorf("pixel %d: std %.9g shifted by 1e8, %.9g unshifted", i, got.Std[i], want)
 		}
 	}
 }

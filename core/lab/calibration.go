@@ -4,8 +4,10 @@ import (
 	"context"
 	"math"
 
+	"gonum.org/v1/gonum/floats"
+
 	"tweedie/core/gmm"
-	"tweedie/core/internal/vec"
+	"tweedie/core/internal/spread"
 )
 
 // Within-mode calibration. Samples are assigned to the posterior component
@@ -13,7 +15,8 @@ import (
 // samples are set against N(m'_k, Σ'_k):
 //
 //	MeanError  = ‖x̄_k − m'_k‖, and relative to sqrt(tr Σ'_k);
-//	TraceRatio = tr Ĉ_k / tr Σ'_k, Ĉ_k the samples' covariance (n_k − 1);
+//	TraceRatio = tr Ĉ_k / tr Σ'_k, Ĉ_k the samples' covariance (n_k − 1,
+//	             from the deviations from x̄_k: spread.Columns);
 //	VarA       = tr(A·Ĉ_k·Aᵀ)/tr(A·Aᵀ) beside VarAExact = tr(A·Σ'_k·Aᵀ)/tr(A·Aᵀ):
 //	             the variance along the rows of A (for one row a, the
 //	             variance of a·x0/‖a‖), where guidance acts;
@@ -162,10 +165,11 @@ func (l *Lab) calibrate(xs [][]float64, s *sampleSet) []ComponentCalibration {
 			rows = append(rows, row)
 			continue
 		}
-		mean := make([]float64, d)
-		for _, i := range idx {
-			vec.AddScaled(mean, 1/float64(len(idx)), xs[i])
+		members, images := make([][]float64, len(idx)), make([][]float64, len(idx))
+		for n, i := range idx {
+			members[n], images[n] = xs[i], s.ax[i]
 		}
+		mean, sumSq := spread.Columns(members, nil)
 		if slot >= 0 {
 			diff := 0.0
 			for j, v := range mean {
@@ -176,33 +180,20 @@ func (l *Lab) calibrate(xs [][]float64, s *sampleSet) []ComponentCalibration {
 		}
 		if len(idx) >= 2 {
 			nk := float64(len(idx) - 1)
-			tr := 0.0
-			col := make([]float64, len(idx))
-			mass := 0.0
-			for j := 0; j < d; j++ {
-				for n, i := range idx {
-					col[n] = xs[i][j]
-					tr += (xs[i][j] - mean[j]) * (xs[i][j] - mean[j]) / nk
-				}
-				if slot >= 0 {
+			tr := floats.Sum(sumSq) / nk
+			// The variance along A, from the stored A·x0.
+			_, sumSqA := spread.Columns(images, nil)
+			row.VarA = floats.Sum(sumSqA) / nk / ex.normA2
+			if slot >= 0 {
+				col := make([]float64, len(idx))
+				mass := 0.0
+				for j := 0; j < d; j++ {
+					for n, x := range members {
+						col[n] = x[j]
+					}
 					sorted, _ := sortedWithPerm(col)
 					mass += ex.massComponent(post, slot, j, quantile(sorted, levelLo), quantile(sorted, levelHi))
 				}
-			}
-			// Variance along A from the stored A·x0.
-			m := len(s.ax[0])
-			amean := make([]float64, m)
-			for _, i := range idx {
-				vec.AddScaled(amean, 1/float64(len(idx)), s.ax[i])
-			}
-			trA := 0.0
-			for _, i := range idx {
-				for j, v := range s.ax[i] {
-					trA += (v - amean[j]) * (v - amean[j]) / nk
-				}
-			}
-			row.VarA = trA / ex.normA2
-			if slot >= 0 {
 				row.TraceRatio = tr / ex.traceCov[slot]
 				row.Coverage = mass / float64(d)
 			}

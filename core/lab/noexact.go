@@ -10,6 +10,7 @@ import (
 
 	"tweedie/core/budget"
 	"tweedie/core/denoiser"
+	"tweedie/core/internal/spread"
 	"tweedie/core/metrics"
 	"tweedie/core/run"
 )
@@ -256,20 +257,12 @@ func summariseNoExact(label string, outs []noExactOutcome) NoExactResult {
 	}
 	r.PSNR, r.Residual = psnr/float64(n), res/float64(n)
 	if n >= 2 {
-		d, sum := len(xs[0]), 0.0
-		for i := range d {
-			mean := 0.0
-			for _, x := range xs {
-				mean += float64(x[i])
-			}
-			mean /= float64(n)
-			ss := 0.0
-			for _, x := range xs {
-				ss += (float64(x[i]) - mean) * (float64(x[i]) - mean)
-			}
+		_, sumSq := spread.Columns(xs, nil)
+		sum := 0.0
+		for _, ss := range sumSq {
 			sum += math.Sqrt(ss / float64(n-1))
 		}
-		r.Spread = sum / float64(d)
+		r.Spread = sum / float64(len(sumSq))
 	}
 	return r
 }

@@ -108,11 +108,13 @@ func (m Model) calibration(w, rows int) []string {
 		nameW = max(nameW, len([]rune(r.Label)))
 	}
 	heads := []string{"comp", "π'", "f", "n", "err/√trΣ'", "trĈ/trΣ'", "var A", "exact", "cover"}
-	widths := []int{8, 7, 7, 6, 11, 10, 8, 8, 7}
+	// Widths with the space before each cell; %.3g takes up to 9
+	// characters ("-1.23e-05").
+	widths := []int{8, 7, 7, 6, 11, 10, 10, 10, 7}
 	var b strings.Builder
 	b.WriteString(st.Label.Render(" " + padRight("method", nameW)))
 	for i, h := range heads {
-		b.WriteString(st.Label.Render(padLeft(h, widths[i])))
+		b.WriteString(st.Label.Render(cell(h, widths[i])))
 	}
 	lines := []string{b.String()}
 	num := func(x float64, f string) string { return fmtNum(x, f) }
@@ -131,13 +133,18 @@ func (m Model) calibration(w, rows int) []string {
 			b.Reset()
 			b.WriteString(" " + m.barStyle(i).Render(padRight(r.Label, nameW)))
 			for j, s := range cells {
-				b.WriteString(st.Value.Render(padLeft(s, widths[j])))
+				b.WriteString(st.Value.Render(cell(s, widths[j])))
 			}
 			lines = append(lines, b.String())
 		}
 	}
 	return lines
 }
+
+// cell is s right-aligned in w columns after a space, which it keeps
+// when s is wider: "–" (no value) beside "0.000985" never reads as a
+// negative number.
+func cell(s string, w int) string { return " " + padLeft(s, w-1) }
 
 // heatLevel is the heat style index of v among lo…hi on a log scale.
 func heatLevel(v, lo, hi float64, levels int) int {

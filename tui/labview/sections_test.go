@@ -2,6 +2,7 @@ package labview
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -111,4 +112,36 @@ func TestSweepMode(t *testing.T) {
 	if _, err := SweepEntries(p, 10); err == nil {
 		t.Error("a sweep of the oracle (no parameter) accepted")
 	}
+}
+
+// Every cell of the calibration table stands apart from its neighbours:
+// a missing trace ratio ("–") beside a variance as wide as its column
+// ("0.000985") does not read as a negative variance.
+func TestCalibrationCellsApart(t *testing.T) {
+	m := New(Config{Seeds: 4})
+	m.SetSize(110, 30)
+	m.Start(testProblem())
+	rep := timedReport()
+	for i := range rep.Results {
+		c := &rep.Results[i].Calibration[0]
+		c.TraceRatio, c.VarA, c.VarAExact = math.NaN(), 0.0009851148887769314, math.NaN()
+	}
+	m, _ = m.Update(ReportMsg{ID: m.id, Report: rep, Done: 12, Total: 12, Finished: true})
+	m, _ = press(m, "t")
+	m, _ = press(m, "t")
+	v := ansi.Strip(m.View())
+	rows := 0
+	for _, l := range strings.Split(v, "\n") {
+		if !strings.Contains(l, "0.000985") {
+			continue
+		}
+		rows++
+		if f := strings.Fields(l); !slices.Contains(f, "0.000985") || slices.ContainsFunc(f, func(s string) bool { return strings.HasPrefix(s, "–0") }) {
+			t.Errorf("cells run together: %q", l)
+		}
+	}
+	if rows == 0 {
+		t.Fatalf("no calibration row:\n%s", v)
+	}
+	m.Stop()
 }

@@ -26,9 +26,11 @@ func BenchmarkSummarise(b *testing.B) {
 	}
 	l.tablesFor(100)
 	b.ResetTimer()
+	cpu := benchcpu.Start()
 	for range b.N {
 		l.summarise(0, l.results[0], l.grids[0].ref)
 	}
+	benchcpu.Report(b, cpu)
 }
 
 // BenchmarkMNISTLab is the lab the explorer's l starts on its default
@@ -83,11 +85,13 @@ func BenchmarkNew(b *testing.B) {
 			if _, err := New(context.Background(), cfg); err != nil { // the operator image, cached
 				b.Fatal(err)
 			}
+			cpu := benchcpu.Start()
 			for b.Loop() {
 				if _, err := New(context.Background(), cfg); err != nil {
 					b.Fatal(err)
 				}
 			}
+			benchcpu.Report(b, cpu)
 		})
 	}
 }

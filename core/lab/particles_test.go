@@ -16,7 +16,7 @@ import (
 )
 
 // particleConfig is the problem of `tweedie lab --prior gmm25:d=8 --op
-// svd:dy=1 --sigma 0.1 --steps 100` (the README's lab problem: prior draw
+// svd:dy=1 --sigma 0.1 --steps 100` (docs/lab.md's problem: prior draw
 // 0, noise seed 1, reference seed 1): each particle method at each N, then
 // the oracle. The lab command with --methods mcgdiff,tds,oracle
 // --particles N1,N2,… gives the same report.
@@ -62,7 +62,7 @@ func TestParticlesConverge(t *testing.T) {
 	}
 }
 
-// TestParticleFigure writes the README's table and plot of the particle
+// TestParticleFigure writes docs/lab.md's table and plot of the particle
 // methods against N when TWEEDIE_PARTICLE_FIGURE names a directory (a
 // relative one from the repository's root), in about 10 minutes on two cores:
 //

@@ -39,7 +39,10 @@
 // keys (CSI n $) before a pause likewise pass as CSI n ; 2 ~. Any other
 // sequence a pause leaves unfinished is dropped, as the decoders give up
 // on one after their own wait: a key that comes after it is a key of its
-// own. A UTF-8 character split by a pause is kept.
+// own. A sequence already over a bound is not ended by a pause: the rest
+// of it, up to its final byte or terminator, is discarded as it arrives,
+// so that a long sequence streamed slowly never turns into keys. A UTF-8
+// character split by a pause is kept.
 package inputfilter
 
 import (
@@ -124,7 +127,8 @@ func (f *Filter) Append(dst, src []byte) []byte {
 }
 
 // Pause says that no input follows for now: a key held (KeyHeld) passes
-// as that key, and any other sequence held is dropped. A UTF-8 character
+// as that key, and any other sequence held is dropped unless it is over a
+// bound already (its rest is discarded as it comes). A UTF-8 character
 // not yet complete is kept (an ESC before it passes as the Escape key):
 // what comes next completes it or, if not a continuation byte, drops it
 // and is read afresh, so it never takes a key in.
@@ -138,6 +142,9 @@ func (f *Filter) Pause(dst []byte) []byte {
 		f.seq = append(f.seq[:0], f.seq[1:]...)
 		f.alt = false
 	case f.st == char:
+	case f.over:
+		// Over a bound already: what follows, up to its end, is still
+		// its data (a slow stream), discarded, never keys.
 	case len(f.seq) > 0:
 		f.drop()
 	}

@@ -158,6 +158,27 @@ func TestHoldsIncomplete(t *testing.T) {
 	}
 }
 
+// A sequence over a bound is not ended by a pause: its rest, streamed
+// slowly, is discarded up to its terminator and never becomes keys.
+func TestPauseKeepsDiscardingOverlong(t *testing.T) {
+	for _, c := range []struct{ start, fill, end string }{
+		{"\x1bPq", "#", "\x1b\\"},
+		{"\x1b]52;c;", "QUFB", "\x07"},
+		{"\x1b_G", "A", "\x1b\\"},
+		{"\x1b[", "1;", "c"},
+	} {
+		var f Filter
+		out := f.Append(nil, []byte(c.start+strings.Repeat(c.fill, MaxString)))
+		for range 5 {
+			out = f.Append(f.Pause(out), []byte(strings.Repeat(c.fill, 100)))
+		}
+		out = f.Append(f.Pause(out), []byte(c.end+"q"))
+		if string(out) != "q" || f.Held() != 0 {
+			t.Errorf("%q…: pauses in its data, then its end and q: %q holding %d bytes", c.start, out, f.Held())
+		}
+	}
+}
+
 // A trailing ESC, or ESC and an introducer, is a key once the input
 // pauses, passed as CSI u; until then it is held. Anything else unfinished
 // is dropped by the pause.
